@@ -1,0 +1,107 @@
+"""Admin-only GraphQL types for org and members (never part of the shop schema)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from api.graphql.enums import (
+    AcquisitionChannelEnum,
+    GenderEnum,
+    StaffRoleEnum,
+    StaffStatusEnum,
+    StoreKindEnum,
+    StoreStatusEnum,
+)
+from api.graphql.ids import to_global_id
+from domain.members.models import Member
+from domain.members.phones import mask_phone
+from domain.org.models import Staff, Store
+
+
+@strawberry.type(name="Store")
+class StoreNode:
+    id: strawberry.ID
+    code: str
+    name: str
+    kind: StoreKindEnum  # type: ignore[valid-type]
+    status: StoreStatusEnum  # type: ignore[valid-type]
+    region: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    created_at: datetime
+
+
+def store_node(store: Store) -> StoreNode:
+    return StoreNode(
+        id=strawberry.ID(to_global_id("Store", store.id)),
+        code=store.code,
+        name=store.name,
+        kind=store.kind,
+        status=store.status,
+        region=store.region,
+        address=store.address,
+        latitude=store.latitude,
+        longitude=store.longitude,
+        created_at=store.created_at,
+    )
+
+
+@strawberry.type(name="Staff")
+class StaffNode:
+    id: strawberry.ID
+    username: str
+    display_name: str
+    role: StaffRoleEnum  # type: ignore[valid-type]
+    status: StaffStatusEnum  # type: ignore[valid-type]
+    store_id: strawberry.ID | None
+    created_at: datetime
+
+
+def staff_node(staff: Staff) -> StaffNode:
+    return StaffNode(
+        id=strawberry.ID(to_global_id("Staff", staff.id)),
+        username=staff.username,
+        display_name=staff.display_name,
+        role=staff.role,
+        status=staff.status,
+        store_id=strawberry.ID(to_global_id("Store", staff.store_id)) if staff.store_id else None,
+        created_at=staff.created_at,
+    )
+
+
+@strawberry.type(name="Member")
+class MemberNode:
+    id: strawberry.ID
+    nickname: str
+    avatar_url: str
+    gender: GenderEnum  # type: ignore[valid-type]
+    birthday: date | None
+    region: str
+    phone: str | None = strawberry.field(description="Masked (138****1234) for all but HQ_ADMIN.")
+    source_channel: AcquisitionChannelEnum  # type: ignore[valid-type]
+    source_store_id: strawberry.ID | None
+    source_campaign: str | None
+    created_at: datetime
+
+
+def member_node(member: Member, full_phone: bool) -> MemberNode:
+    return MemberNode(
+        id=strawberry.ID(to_global_id("Member", member.id)),
+        nickname=member.nickname,
+        avatar_url=member.avatar_url,
+        gender=member.gender,
+        birthday=member.birthday,
+        region=member.region,
+        phone=member.phone if full_phone else mask_phone(member.phone),
+        source_channel=member.source_channel,
+        source_store_id=(
+            strawberry.ID(to_global_id("Store", member.source_store_id))
+            if member.source_store_id
+            else None
+        ),
+        source_campaign=member.source_campaign,
+        created_at=member.created_at,
+    )

@@ -1,0 +1,70 @@
+"""The admin API at /admin/graphql: staff tokens, every root field authorised by role."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+
+from api.admin import catalog as catalog_api
+from api.admin import members as member_api
+from api.admin import org as org_api
+from api.admin import session as session_api
+from api.admin import settings as settings_api
+from api.admin.nodes import MemberNode, StaffNode, StoreNode
+from api.graphql.relay import Connection
+from api.graphql.scalars import SCALARS
+from api.shop.catalog import CategoryNode
+from api.shop.catalog import categories as category_tree
+
+
+@strawberry.type
+class Query:
+    viewer: StaffNode = strawberry.field(resolver=session_api.viewer)
+    members: Connection[MemberNode] = strawberry.field(resolver=member_api.members)
+    member: MemberNode | None = strawberry.field(resolver=member_api.member)
+    stores: Connection[StoreNode] = strawberry.field(resolver=org_api.stores)
+    staff_members: Connection[StaffNode] = strawberry.field(resolver=org_api.staff_members)
+    products: Connection[catalog_api.AdminProductNode] = strawberry.field(
+        resolver=catalog_api.products
+    )
+    categories: list[CategoryNode] = strawberry.field(resolver=category_tree)
+    settings: list[settings_api.SettingNode] = strawberry.field(resolver=settings_api.settings)
+
+
+@strawberry.type
+class Mutation:
+    staff_login: session_api.StaffLoginPayload = strawberry.mutation(
+        resolver=session_api.staff_login
+    )
+    refresh_token: session_api.StaffRefreshPayload = strawberry.mutation(
+        resolver=session_api.refresh_token
+    )
+    logout: session_api.StaffLogoutPayload = strawberry.mutation(resolver=session_api.logout)
+    change_password: session_api.ChangePasswordPayload = strawberry.mutation(
+        resolver=session_api.change_password
+    )
+    create_store: org_api.StorePayload = strawberry.mutation(resolver=org_api.create_store)
+    create_staff: org_api.StaffPayload = strawberry.mutation(resolver=org_api.create_staff)
+    mark_staff_left: org_api.StaffPayload = strawberry.mutation(resolver=org_api.mark_staff_left)
+    create_category: catalog_api.CategoryPayload = strawberry.mutation(
+        resolver=catalog_api.create_category
+    )
+    update_category: catalog_api.CategoryPayload = strawberry.mutation(
+        resolver=catalog_api.update_category
+    )
+    create_product: catalog_api.ProductPayload = strawberry.mutation(
+        resolver=catalog_api.create_product
+    )
+    update_product: catalog_api.ProductPayload = strawberry.mutation(
+        resolver=catalog_api.update_product
+    )
+    create_sku: catalog_api.SkuPayload = strawberry.mutation(resolver=catalog_api.create_sku)
+    update_sku: catalog_api.SkuPayload = strawberry.mutation(resolver=catalog_api.update_sku)
+    update_settings: settings_api.UpdateSettingsPayload = strawberry.mutation(
+        resolver=settings_api.update_settings_mutation
+    )
+
+
+schema = strawberry.Schema(
+    query=Query, mutation=Mutation, config=StrawberryConfig(scalar_map=SCALARS)
+)

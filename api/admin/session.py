@@ -1,0 +1,89 @@
+"""Staff sessions: login with throttling, refresh, logout, own password change, `viewer`."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.admin.nodes import StaffNode, staff_node
+from api.auth import sessions
+from api.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from api.auth.permissions import require_staff
+from api.auth.tokens import ADMIN
+from api.graphql.errors import UserError, user_errors
+from api.graphql.session import Tokens
+from domain.access.service import revoke_all_refresh
+from domain.errors import DomainError, ErrorCode
+from domain.org.service import change_password_hash
+
+
+@strawberry.type
+class StaffLoginPayload:
+    staff: StaffNode | None = None
+    tokens: Tokens | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class StaffRefreshPayload:
+    tokens: Tokens | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class StaffLogoutPayload:
+    ok: bool
+    errors: list[UserError]
+
+
+@strawberry.type
+class ChangePasswordPayload:
+    ok: bool
+    errors: list[UserError]
+
+
+async def viewer(info: Info) -> StaffNode:
+    return staff_node(await require_staff(info))
+
+
+async def staff_login(info: Info, username: str, password: str) -> StaffLoginPayload:
+    context = info.context
+    try:
+        staff, pair = await sessions.staff_login(
+            context.services.tokens, username, password, context.client_ip
+        )
+    except DomainError as error:
+        return StaffLoginPayload(errors=user_errors(error))
+    return StaffLoginPayload(staff=staff_node(staff), tokens=Tokens.of(pair), errors=[])
+
+
+async def refresh_token(info: Info, refresh_token: str) -> StaffRefreshPayload:
+    try:
+        pair = await sessions.refresh(info.context.services.tokens, ADMIN, refresh_token)
+    except DomainError as error:
+        return StaffRefreshPayload(errors=user_errors(error))
+    return StaffRefreshPayload(tokens=Tokens.of(pair), errors=[])
+
+
+async def logout(info: Info, refresh_token: str | None = None) -> StaffLogoutPayload:
+    await require_staff(info)
+    viewer_ = await info.context.viewer()
+    await sessions.logout(viewer_.claims, refresh_token)
+    return StaffLogoutPayload(ok=True, errors=[])
+
+
+async def change_password(
+    info: Info, old_password: str, new_password: str
+) -> ChangePasswordPayload:
+    """Kills every token of this staff member, this session's included: log in again."""
+    staff = await require_staff(info)
+    try:
+        if not verify_password(staff.password_hash, old_password):
+            raise DomainError(ErrorCode.INVALID_CREDENTIALS, "oldPassword")
+        if len(new_password) < MIN_PASSWORD_LENGTH or len(new_password) > 256:
+            raise DomainError(ErrorCode.WEAK_PASSWORD, "newPassword")
+        await change_password_hash(staff.id, hash_password(new_password))
+        await revoke_all_refresh(ADMIN, staff.id)
+    except DomainError as error:
+        return ChangePasswordPayload(ok=False, errors=user_errors(error))
+    return ChangePasswordPayload(ok=True, errors=[])

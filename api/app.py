@@ -1,0 +1,79 @@
+"""The composition root: configuration, providers, both GraphQL endpoints and the REST edges."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.routing import Route
+from tortoise.contrib.starlette import RegisterTortoise
+
+from api.admin.schema import schema as admin_schema
+from api.auth.providers import DevLoginProvider, LoginProvider
+from api.auth.tokens import ADMIN, SHOP, TokenService
+from api.auth.wechat import WechatLoginProvider
+from api.config import AppConfig
+from api.graphql.context import RequestContext, Services
+from api.graphql.http import GraphQLEndpoint
+from api.logs import RequestIdMiddleware
+from api.rest import health
+from api.shop.schema import schema as shop_schema
+from domain.db import tortoise_config
+
+
+def build_login_provider(config: AppConfig) -> LoginProvider:
+    if config.login_provider == "WECHAT":
+        return WechatLoginProvider(
+            config.wechat_app_id, config.wechat_app_secret, config.wechat_api_base_url
+        )
+    return DevLoginProvider(config.wechat_app_id)
+
+
+def build_services(config: AppConfig) -> Services:
+    config.check()
+    return Services(
+        config=config,
+        tokens=TokenService(config.jwt_secret, config.jwt_issuer),
+        login_provider=build_login_provider(config),
+    )
+
+
+def create_app(config: AppConfig | None = None, *, manage_database: bool = True) -> Starlette:
+    """`manage_database=False` leaves Tortoise to the caller (tests own their database)."""
+    config = config or AppConfig()
+    services = build_services(config)
+
+    def context_for(audience: str):
+        def factory(request: Request) -> RequestContext:
+            return RequestContext(request=request, audience=audience, services=services)
+
+        return factory
+
+    shop = GraphQLEndpoint(shop_schema, "shop", context_for(SHOP), config.graphiql)
+    admin = GraphQLEndpoint(admin_schema, "admin", context_for(ADMIN), config.graphiql)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        if manage_database:
+            async with RegisterTortoise(app, config=tortoise_config(config.database_url)):
+                yield
+        else:
+            yield
+        close = getattr(services.login_provider, "aclose", None)
+        if close is not None:
+            await close()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", shop, methods=["GET", "POST"]),
+            Route("/admin/graphql", admin, methods=["GET", "POST"]),
+            Route("/healthz", health.healthz),
+            Route("/readyz", health.readyz),
+            Route("/metrics", health.metrics),
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestIdMiddleware)
+    app.state.services = services
+    return app

@@ -1,0 +1,143 @@
+"""The `siyu` command: serve, migrate, makemigrations, check-migrations, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+
+import uvicorn
+from tortoise import Tortoise
+
+from api.config import AppConfig, ConfigError
+from api.logs import configure
+from domain.db import tortoise_config
+
+
+async def _with_database(config: AppConfig, work: Callable[[], Awaitable[int]]) -> int:
+    await Tortoise.init(config=tortoise_config(config.database_url), _create_db=False)
+    try:
+        return await work()
+    finally:
+        await Tortoise.close_connections()
+
+
+async def migrate(config: AppConfig) -> int:
+    from tortoise.migrations.api import migrate as run_migrations
+
+    from loyalty.tiers import ensure_default_tiers
+
+    _ensure_sqlite_directory(config.database_url)
+    await run_migrations(config=tortoise_config(config.database_url))
+    await Tortoise.close_connections()
+    await _with_database(config, _seed_reference_data(ensure_default_tiers))
+    print("migrations applied")
+    return 0
+
+
+def _seed_reference_data(seed: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[int]]:
+    async def run() -> int:
+        await seed()
+        return 0
+
+    return run
+
+
+def _ensure_sqlite_directory(database_url: str) -> None:
+    from pathlib import Path
+
+    if database_url.startswith("sqlite://") and ":memory:" not in database_url:
+        path = database_url.removeprefix("sqlite://").split("?")[0]
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def pending_model_changes(config: AppConfig) -> list[str]:
+    """Names of the migrations `makemigrations` would write: empty when models and
+    migrations agree."""
+    from tortoise.context import TortoiseContext
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    tortoise = tortoise_config(config.database_url)
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise, init_connections=False)
+        detector = MigrationAutodetector(ctx.apps, tortoise["apps"])
+        return [writer.name for writer in await detector.changes()]
+
+
+async def makemigrations(config: AppConfig, name: str | None) -> int:
+    from tortoise.context import TortoiseContext
+    from tortoise.migrations.autodetector import MigrationAutodetector
+    from tortoise.migrations.writer import format_migration_name
+
+    tortoise = tortoise_config(config.database_url)
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise, init_connections=False)
+        writers = await MigrationAutodetector(ctx.apps, tortoise["apps"]).changes()
+    for writer in writers:
+        if name:
+            writer.name = format_migration_name(int(writer.name.split("_", 1)[0]), name)
+        print(f"created {writer.write()}")
+    if not writers:
+        print("no changes")
+    return 0
+
+
+async def demo(config: AppConfig, if_empty: bool) -> int:
+    from api.demo import load_demo_data
+
+    async def run() -> int:
+        await load_demo_data(if_empty=if_empty)
+        return 0
+
+    return await _with_database(config, run)
+
+
+def serve(config: AppConfig) -> int:
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=config.host,
+        port=config.port,
+        workers=config.workers,
+        log_level=config.log_level.lower(),
+        access_log=False,
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="siyu", description="siyu service commands")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="serve the API with uvicorn")
+    serve_parser.add_argument("--host")
+    serve_parser.add_argument("--port", type=int)
+    serve_parser.add_argument("--workers", type=int)
+    commands.add_parser("migrate", help="apply database migrations and reference data")
+    make = commands.add_parser("makemigrations", help="write migrations for model changes")
+    make.add_argument("--name")
+    demo_parser = commands.add_parser("demo", help="load demo data")
+    demo_parser.add_argument("--if-empty", action="store_true", help="only into an empty database")
+    args = parser.parse_args(argv)
+
+    overrides = {
+        k: v for k, v in vars(args).items() if k in ("host", "port", "workers") and v is not None
+    }
+    try:
+        config = AppConfig(**overrides)
+        config.check()
+    except ConfigError as error:
+        print(f"configuration refused: {error}", file=sys.stderr)
+        return 2
+    configure(config.log_level)
+    if args.command == "serve":
+        return serve(config)
+    if args.command == "migrate":
+        return asyncio.run(migrate(config))
+    if args.command == "makemigrations":
+        return asyncio.run(makemigrations(config, args.name))
+    return asyncio.run(demo(config, args.if_empty))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

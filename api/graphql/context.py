@@ -1,0 +1,49 @@
+"""Per-request context: the caller (resolved lazily), shared services and DataLoaders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from strawberry.dataloader import DataLoader
+
+from api.auth.providers import LoginProvider
+from api.auth.tokens import TokenService
+from api.auth.viewer import Viewer, bearer_token, resolve_viewer
+from api.config import AppConfig
+
+
+@dataclass
+class Services:
+    """Built once at start-up by the composition root (api/app.py)."""
+
+    config: AppConfig
+    tokens: TokenService
+    login_provider: LoginProvider
+
+
+@dataclass
+class RequestContext:
+    request: Request
+    audience: str
+    services: Services
+    _viewer: Viewer | None = None
+    _loaders: dict[str, DataLoader] = field(default_factory=dict)
+
+    async def viewer(self) -> Viewer:
+        if self._viewer is None:
+            token = bearer_token(self.request.headers.get("authorization"))
+            self._viewer = await resolve_viewer(token, self.audience, self.services.tokens)
+        return self._viewer
+
+    def loader(self, name: str, factory: Callable[[], DataLoader]) -> DataLoader:
+        """One DataLoader per name per request: relations batch into one query per level."""
+        existing = self._loaders.get(name)
+        if existing is None:
+            existing = self._loaders[name] = factory()
+        return existing
+
+    @property
+    def client_ip(self) -> str:
+        return self.request.client.host if self.request.client else "unknown"

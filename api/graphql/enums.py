@@ -1,0 +1,15 @@
+"""Domain enums exposed in GraphQL, registered once for both schemas."""
+
+import strawberry
+
+from domain.catalog.models import ProductStatus
+from domain.members.models import AcquisitionChannel, Gender
+from domain.org.models import StaffRole, StaffStatus, StoreKind, StoreStatus
+
+StoreKindEnum = strawberry.enum(StoreKind, name="StoreKind")
+StoreStatusEnum = strawberry.enum(StoreStatus, name="StoreStatus")
+StaffRoleEnum = strawberry.enum(StaffRole, name="StaffRole")
+StaffStatusEnum = strawberry.enum(StaffStatus, name="StaffStatus")
+GenderEnum = strawberry.enum(Gender, name="Gender")
+AcquisitionChannelEnum = strawberry.enum(AcquisitionChannel, name="AcquisitionChannel")
+ProductStatusEnum = strawberry.enum(ProductStatus, name="ProductStatus")

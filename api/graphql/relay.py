@@ -1,0 +1,162 @@
+"""Relay connections over keyset cursors: no OFFSET, stable under inserts, constant SQL per page.
+
+`totalCount` runs its COUNT only when a client selects it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from api.graphql.errors import InvalidArgument
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 20
+
+NodeType = TypeVar("NodeType")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeType]):
+    cursor: str
+    node: NodeType
+
+
+@strawberry.type
+class Connection(Generic[NodeType]):
+    edges: list[Edge[NodeType]]
+    page_info: PageInfo
+    counter: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Counted only when asked for.")
+    async def total_count(self) -> int:
+        return await self.counter()
+
+
+@dataclass(frozen=True)
+class SortField:
+    name: str
+    descending: bool = False
+    is_datetime: bool = False
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """Sort fields ending with a unique one (the primary key) so every row has one position."""
+
+    fields: tuple[SortField, ...]
+
+    def order_by(self) -> list[str]:
+        return [("-" if f.descending else "") + f.name for f in self.fields]
+
+    def cursor_for(self, row: Any) -> str:
+        values = []
+        for f in self.fields:
+            value = getattr(row, f.name)
+            values.append(value.isoformat() if f.is_datetime else value)
+        return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+    def after(self, cursor: str) -> Q:
+        """Rows strictly after the cursor: (a > a0) or (a = a0 and b > b0) or ..."""
+        values = self._decode(cursor)
+        condition: Q | None = None
+        for i, f in enumerate(self.fields):
+            op = "lt" if f.descending else "gt"
+            term = Q(**{f"{f.name}__{op}": values[i]})
+            for g, value in zip(self.fields[:i], values[:i], strict=True):
+                term &= Q(**{g.name: value})
+            condition = term if condition is None else condition | term
+        assert condition is not None
+        return condition
+
+    def _decode(self, cursor: str) -> list[Any]:
+        try:
+            values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+            if not isinstance(values, list) or len(values) != len(self.fields):
+                raise ValueError
+            decoded = []
+            for f, value in zip(self.fields, values, strict=True):
+                if f.is_datetime:
+                    decoded.append(datetime.fromisoformat(value))
+                elif isinstance(value, int | str) and not isinstance(value, bool):
+                    decoded.append(value)
+                else:
+                    raise ValueError
+            return decoded
+        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+            raise InvalidArgument("Invalid cursor. / 游标无效") from None
+
+
+BY_ID = Ordering((SortField("id"),))
+NEWEST_FIRST = Ordering((SortField("created_at", True, True), SortField("id", True)))
+
+
+def page_size(first: int | None) -> int:
+    size = DEFAULT_PAGE if first is None else first
+    if not 0 <= size <= MAX_PAGE:
+        raise InvalidArgument(f"`first` must be between 0 and {MAX_PAGE}. / 每页最多 {MAX_PAGE} 条")
+    return size
+
+
+async def fetch_page(
+    queryset: QuerySet, ordering: Ordering, first: int | None, after: str | None
+) -> tuple[list[Any], bool]:
+    """One page of model rows (one SQL statement) and whether more follow."""
+    size = page_size(first)
+    page_query = queryset.order_by(*ordering.order_by())
+    if after:
+        page_query = page_query.filter(ordering.after(after))
+    rows = list(await page_query.limit(size + 1)) if size else []
+    return rows[:size], len(rows) > size
+
+
+def build_connection(
+    rows: Sequence[Any],
+    nodes: Sequence[NodeType],
+    has_next: bool,
+    after: str | None,
+    ordering: Ordering,
+    counter: Callable[[], Awaitable[int]],
+) -> Connection[NodeType]:
+    cursors = [ordering.cursor_for(row) for row in rows]
+    return Connection(
+        edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        ),
+        counter=counter,
+    )
+
+
+async def paginate(
+    queryset: QuerySet,
+    ordering: Ordering,
+    first: int | None,
+    after: str | None,
+    to_node: Callable[[Any], NodeType],
+) -> Connection[NodeType]:
+    """The common case: one page of a queryset, each row mapped to its GraphQL node."""
+    rows, has_next = await fetch_page(queryset, ordering, first, after)
+    return build_connection(
+        rows, [to_node(r) for r in rows], has_next, after, ordering, queryset.count
+    )

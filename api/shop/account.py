@@ -1,0 +1,175 @@
+"""The member's own account: login, tokens, phone binding (One-ID) and profile."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from strawberry.types import Info
+
+from api.auth import sessions
+from api.auth.permissions import require_member
+from api.auth.tokens import SHOP
+from api.graphql.enums import AcquisitionChannelEnum, GenderEnum
+from api.graphql.errors import UserError, user_errors
+from api.graphql.ids import optional_global_id, to_global_id
+from api.graphql.session import Tokens
+from domain.errors import DomainError
+from domain.members.models import AcquisitionChannel, Member
+from domain.members.service import FirstTouch, ProfileChange, active_member, bind_phone
+from domain.members.service import update_profile as update_member_profile
+
+
+@strawberry.type(name="Member")
+class MeNode:
+    id: strawberry.ID
+    nickname: str
+    avatar_url: str
+    gender: GenderEnum  # type: ignore[valid-type]
+    birthday: date | None
+    region: str
+    phone: str | None = strawberry.field(description="The member's own phone, in E.164.")
+
+
+def me_node(member: Member) -> MeNode:
+    return MeNode(
+        id=strawberry.ID(to_global_id("Member", member.id)),
+        nickname=member.nickname,
+        avatar_url=member.avatar_url,
+        gender=member.gender,
+        birthday=member.birthday,
+        region=member.region,
+        phone=member.phone,
+    )
+
+
+async def me(info: Info) -> MeNode:
+    return me_node(await active_member(await require_member(info)))
+
+
+@strawberry.input
+class FirstTouchInput:
+    """Where a first-time visitor came from; ignored for members who already exist."""
+
+    channel: AcquisitionChannelEnum = AcquisitionChannel.MINI_PROGRAM  # type: ignore[valid-type]
+    store_id: strawberry.ID | None = None
+    campaign: str | None = None
+
+
+@strawberry.type
+class LoginPayload:
+    member: MeNode | None = None
+    tokens: Tokens | None = None
+    created: bool = False
+    errors: list[UserError]
+
+
+@strawberry.type
+class RefreshTokenPayload:
+    tokens: Tokens | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class LogoutPayload:
+    ok: bool
+    errors: list[UserError]
+
+
+@strawberry.type
+class BindPhonePayload:
+    member: MeNode | None = None
+    merged: bool = strawberry.field(
+        default=False,
+        description="True when the phone belonged to another member: accounts merged.",
+    )
+    tokens: Tokens | None = strawberry.field(
+        default=None, description="New tokens when the merge made another member the survivor."
+    )
+    errors: list[UserError]
+
+
+@strawberry.type
+class UpdateProfilePayload:
+    member: MeNode | None = None
+    errors: list[UserError]
+
+
+@strawberry.input
+class UpdateProfileInput:
+    nickname: str | None = None
+    avatar_url: str | None = None
+    gender: GenderEnum | None = None  # type: ignore[valid-type]
+    birthday: date | None = None
+    region: str | None = None
+
+
+async def login(info: Info, code: str, first_touch: FirstTouchInput | None = None) -> LoginPayload:
+    services = info.context.services
+    try:
+        touch = None
+        if first_touch is not None:
+            touch = FirstTouch(
+                channel=AcquisitionChannel(first_touch.channel),
+                store_id=optional_global_id(first_touch.store_id, "Store", "firstTouch.storeId"),
+                campaign=(first_touch.campaign or "")[:64] or None,
+            )
+        result, pair = await sessions.member_login(
+            services.tokens, services.login_provider, code, touch
+        )
+    except DomainError as error:
+        return LoginPayload(errors=user_errors(error))
+    return LoginPayload(
+        member=me_node(result.member), tokens=Tokens.of(pair), created=result.created, errors=[]
+    )
+
+
+async def refresh_token(info: Info, refresh_token: str) -> RefreshTokenPayload:
+    try:
+        pair = await sessions.refresh(info.context.services.tokens, SHOP, refresh_token)
+    except DomainError as error:
+        return RefreshTokenPayload(errors=user_errors(error))
+    return RefreshTokenPayload(tokens=Tokens.of(pair), errors=[])
+
+
+async def logout(info: Info, refresh_token: str | None = None) -> LogoutPayload:
+    await require_member(info)
+    viewer = await info.context.viewer()
+    await sessions.logout(viewer.claims, refresh_token)
+    return LogoutPayload(ok=True, errors=[])
+
+
+async def bind_phone_mutation(info: Info, code: str) -> BindPhonePayload:
+    member_id = await require_member(info)
+    services = info.context.services
+    try:
+        phone = await services.login_provider.phone_for(code)
+        binding = await bind_phone(member_id, phone, actor=f"member:{member_id}")
+    except DomainError as error:
+        return BindPhonePayload(errors=user_errors(error))
+    survivor = binding.member
+    tokens = None
+    if survivor.id != member_id:
+        pair = await sessions.issue_pair(services.tokens, SHOP, survivor.id, survivor.token_version)
+        tokens = Tokens.of(pair)
+    return BindPhonePayload(
+        member=me_node(survivor), merged=binding.merged, tokens=tokens, errors=[]
+    )
+
+
+async def update_profile(info: Info, input: UpdateProfileInput) -> UpdateProfilePayload:
+    member_id = await require_member(info)
+    try:
+        member = await update_member_profile(
+            member_id,
+            ProfileChange(
+                nickname=input.nickname,
+                avatar_url=input.avatar_url,
+                gender=input.gender,
+                birthday=input.birthday,
+                region=input.region,
+            ),
+        )
+    except DomainError as error:
+        return UpdateProfilePayload(errors=user_errors(error))
+    return UpdateProfilePayload(member=me_node(member), errors=[])

@@ -1,0 +1,83 @@
+"""Business errors as data: one table of codes with their Chinese and English messages.
+
+Services raise `DomainError`; the GraphQL layer turns it into a `UserError` in the payload.
+Messages never carry personal data (phones, bank accounts, tokens).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    INVALID_ID = "INVALID_ID"
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE = "DUPLICATE"
+    INVALID_STATE = "INVALID_STATE"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
+    INVALID_LOGIN_CODE = "INVALID_LOGIN_CODE"
+    LOGIN_PROVIDER_UNAVAILABLE = "LOGIN_PROVIDER_UNAVAILABLE"
+    INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"
+    INVALID_PHONE = "INVALID_PHONE"
+    UNKNOWN_SETTING = "UNKNOWN_SETTING"
+    INVALID_SETTING = "INVALID_SETTING"
+    CATEGORY_DEPTH = "CATEGORY_DEPTH"
+    STORE_REQUIRED = "STORE_REQUIRED"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
+
+
+MESSAGES: dict[ErrorCode, tuple[str, str]] = {
+    ErrorCode.INVALID: ("输入无效", "The input is invalid."),
+    ErrorCode.REQUIRED: ("必填项不能为空", "This field is required."),
+    ErrorCode.TOO_LONG: ("输入过长", "The input is too long."),
+    ErrorCode.OUT_OF_RANGE: ("数值超出允许范围", "The value is out of the allowed range."),
+    ErrorCode.INVALID_ID: ("ID 无效", "The ID is invalid."),
+    ErrorCode.NOT_FOUND: ("未找到", "Not found."),
+    ErrorCode.DUPLICATE: ("已存在", "It already exists."),
+    ErrorCode.INVALID_STATE: ("当前状态不允许此操作", "This is not allowed in the current state."),
+    ErrorCode.INVALID_CREDENTIALS: ("用户名或密码错误", "Wrong username or password."),
+    ErrorCode.ACCOUNT_LOCKED: (
+        "登录失败次数过多，请 15 分钟后再试",
+        "Too many failed logins; try again in 15 minutes.",
+    ),
+    ErrorCode.INVALID_LOGIN_CODE: ("登录凭证无效或已过期", "The login code is invalid or expired."),
+    ErrorCode.LOGIN_PROVIDER_UNAVAILABLE: (
+        "登录服务暂不可用，请稍后再试",
+        "The login service is unavailable; try again later.",
+    ),
+    ErrorCode.INVALID_REFRESH_TOKEN: (
+        "登录已失效，请重新登录",
+        "The session has expired; please log in again.",
+    ),
+    ErrorCode.INVALID_PHONE: ("手机号无效", "The phone number is invalid."),
+    ErrorCode.UNKNOWN_SETTING: ("未知的设置项", "Unknown setting."),
+    ErrorCode.INVALID_SETTING: ("设置值无效", "The setting value is invalid."),
+    ErrorCode.CATEGORY_DEPTH: ("分类最多两级", "Categories have at most two levels."),
+    ErrorCode.STORE_REQUIRED: ("门店角色必须指定门店", "A store role needs a store."),
+    ErrorCode.WEAK_PASSWORD: (
+        "密码至少 10 位",
+        "The password must have at least 10 characters.",
+    ),
+}
+
+
+class DomainError(Exception):
+    """A broken business rule or bad input: reported to the caller, changes nothing."""
+
+    def __init__(self, code: ErrorCode, field: str | None = None, detail: str | None = None):
+        self.code = code
+        self.field = field
+        self.detail = detail
+        super().__init__(f"{code}: {field or ''} {detail or ''}".strip())
+
+    @property
+    def message(self) -> str:
+        zh, en = MESSAGES[self.code]
+        if self.detail:
+            return f"{zh} / {en} ({self.detail})"
+        return f"{zh} / {en}"

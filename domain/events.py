@@ -1,0 +1,37 @@
+"""Domain events, handled inside the transaction that raised them.
+
+The core publishes (`OrderPaid`, `MemberMerged`, ...); `distribution` and `loyalty` subscribe at
+start-up (composition root). A handler's failure rolls the whole business operation back, so an
+order is never paid without its commission entries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+Handler = Callable[[Any], Awaitable[None]]
+
+_handlers: dict[type, list[Handler]] = defaultdict(list)
+
+
+def subscribe(event_type: type, handler: Handler) -> None:
+    if handler not in _handlers[event_type]:
+        _handlers[event_type].append(handler)
+
+
+async def publish(event: object) -> None:
+    """Run every handler of the event in order, in the caller's transaction."""
+    for handler in _handlers.get(type(event), ()):
+        await handler(event)
+
+
+@dataclass(frozen=True)
+class MemberMerged:
+    """The absorbed member's belongings move to the survivor (One-ID)."""
+
+    survivor_id: int
+    absorbed_id: int
+    moved: dict[str, int]

@@ -1,0 +1,63 @@
+"""Stores and staff of the one brand (SPEC 2)."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class StoreKind(StrEnum):
+    DIRECT = "DIRECT"
+    FRANCHISE = "FRANCHISE"
+
+
+class StoreStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    CLOSED = "CLOSED"
+
+
+class StaffRole(StrEnum):
+    HQ_ADMIN = "HQ_ADMIN"
+    HQ_FINANCE = "HQ_FINANCE"
+    HQ_OPERATOR = "HQ_OPERATOR"
+    STORE_MANAGER = "STORE_MANAGER"
+    GUIDE = "GUIDE"
+
+
+STORE_ROLES = frozenset({StaffRole.STORE_MANAGER, StaffRole.GUIDE})
+
+
+class StaffStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    LEFT = "LEFT"
+
+
+class Store(Model):
+    id = fields.BigIntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=64)
+    kind = fields.CharEnumField(StoreKind, max_length=16)
+    region = fields.CharField(max_length=64, default="")
+    address = fields.CharField(max_length=255, default="")
+    latitude = fields.FloatField(null=True)
+    longitude = fields.FloatField(null=True)
+    status = fields.CharEnumField(StoreStatus, max_length=16, default=StoreStatus.ACTIVE)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "store"
+
+
+class Staff(Model):
+    id = fields.BigIntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    display_name = fields.CharField(max_length=64, default="")
+    password_hash = fields.CharField(max_length=255)
+    role = fields.CharEnumField(StaffRole, max_length=16)
+    store = fields.ForeignKeyField("models.Store", related_name="staff", null=True)
+    status = fields.CharEnumField(StaffStatus, max_length=8, default=StaffStatus.ACTIVE)
+    token_version = fields.IntField(default=1)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "staff"

@@ -1,0 +1,277 @@
+import pytest
+from graphql import (
+    GraphQLSyntaxError,
+    build_schema,
+    get_introspection_query,
+    specified_rules,
+    validate,
+)
+
+from api.graphql.limits import (
+    LIMIT_RULES,
+    MAX_COST,
+    MAX_PAGE,
+    MAX_TOKENS,
+    operation_cost,
+    parse_document,
+)
+
+SCHEMA = build_schema(
+    """
+    type Query {
+      node: Node
+      items(first: Int): ItemConnection!
+      tags: [String!]!
+    }
+
+    type Node {
+      id: ID!
+      child: Node
+      children(first: Int): [Node!]!
+    }
+
+    type Item {
+      id: ID!
+      name: String!
+    }
+
+    type ItemConnection {
+      edges: [ItemEdge!]!
+      nodes: [Item!]!
+      totalCount: Int!
+    }
+
+    type ItemEdge {
+      node: Item!
+      cursor: String!
+    }
+
+    type Mutation {
+      touch: Int
+    }
+    """
+)
+
+TOO_COMPLEX = {"code": "QUERY_TOO_COMPLEX"}
+
+
+def errors(query: str) -> list[tuple[str, dict]]:
+    document = parse_document(query)
+    return [
+        (error.message, error.extensions)
+        for error in validate(SCHEMA, document, [*specified_rules, *LIMIT_RULES])
+    ]
+
+
+def cost(query: str, operation_name: str | None = None) -> int:
+    return operation_cost(SCHEMA, parse_document(query), operation_name)
+
+
+def chain(depth: int, leaf: str = "id") -> str:
+    """`node { child { ... { leaf } } }`, `depth` levels deep counting the leaf."""
+    return "node " + "{ child " * (depth - 2) + "{ " + leaf + " }" + " }" * (depth - 2)
+
+
+# Depth
+
+
+def test_depth_at_the_limit_passes() -> None:
+    assert errors("{ " + chain(12) + " }") == []
+
+
+def test_depth_over_the_limit_is_refused() -> None:
+    assert errors("{ " + chain(13) + " }") == [
+        ("Query depth 13 exceeds the limit of 12.", TOO_COMPLEX)
+    ]
+
+
+def test_typename_adds_no_depth() -> None:
+    # 12 levels of fields, then __typename as a 13th.
+    assert errors("{ " + chain(13, leaf="__typename") + " }") == []
+
+
+def test_depth_follows_fragments_and_inline_fragments() -> None:
+    # node (1) > child (2) > the fragment's 10 levels (3..12) > one more through `... on Node`.
+    fragment = "fragment Deep on Node { " + chain(10).replace("node", "child", 1) + " }"
+    assert errors("{ node { child { ...Deep } } } " + fragment) == []
+    assert errors("{ node { child { ... on Node { child { ...Deep } } } } } " + fragment) == [
+        ("Query depth 13 exceeds the limit of 12.", TOO_COMPLEX)
+    ]
+
+
+def test_fragment_cycle_is_reported_and_does_not_hang() -> None:
+    query = """
+      { node { ...A } }
+      fragment A on Node { child { ...B } }
+      fragment B on Node { child { ...A } }
+    """
+    assert errors(query) == [("Cannot spread fragment 'A' within itself via 'B'.", {})]
+
+
+def test_long_fragment_chain_does_not_exhaust_the_stack() -> None:
+    # About the longest chain the token limit lets through: followed on the Python stack at a few
+    # frames per link, it would pass the recursion limit. graphql-core then aborts validation
+    # (its own nesting limit is 200), but only after the limit rules have reported.
+    count = 450
+    fragments = " ".join(
+        f"fragment F{i} on Node {{ child {{ ...F{i + 1} }} }}" for i in range(count - 1)
+    )
+    query = "{ node { ...F0 } } " + fragments + f" fragment F{count - 1} on Node {{ id }}"
+    # node, a child in each fragment but the last, then id: one level and one cost each.
+    assert errors(query) == [
+        (f"Query depth {count + 1} exceeds the limit of 12.", TOO_COMPLEX),
+        ("Validation aborted.", {}),
+    ]
+    assert cost(query) == count + 1
+
+
+# Aliases
+
+
+def aliases(count: int) -> str:
+    return " ".join(f"a{i}: tags" for i in range(count))
+
+
+def test_aliases_at_the_limit_pass() -> None:
+    assert errors("{ " + aliases(30) + " }") == []
+
+
+def test_aliases_over_the_limit_are_refused() -> None:
+    assert errors("{ " + aliases(31) + " }") == [
+        ("Too many aliases (31); the limit is 30.", {"code": "TOO_MANY_ALIASES"})
+    ]
+
+
+def test_aliases_in_fragments_count() -> None:
+    query = "{ ...F " + aliases(30) + " } fragment F on Query { extra: tags }"
+    assert errors(query) == [
+        ("Too many aliases (31); the limit is 30.", {"code": "TOO_MANY_ALIASES"})
+    ]
+
+
+# Mutations
+
+
+def mutations(count: int) -> str:
+    return " ".join(f"m{i}: touch" for i in range(count))
+
+
+def test_mutations_at_the_limit_pass() -> None:
+    assert errors("mutation { " + mutations(5) + " __typename }") == []
+
+
+def test_mutations_over_the_limit_are_refused() -> None:
+    assert errors("mutation { " + mutations(6) + " }") == [
+        ("Too many mutations in one request (6); the limit is 5.", {"code": "TOO_MANY_MUTATIONS"})
+    ]
+
+
+def test_mutations_in_fragments_count() -> None:
+    query = """
+      mutation { a: touch ...M ... on Mutation { b: touch } }
+      fragment M on Mutation { c: touch d: touch e: touch f: touch }
+    """
+    assert errors(query) == [
+        ("Too many mutations in one request (6); the limit is 5.", {"code": "TOO_MANY_MUTATIONS"})
+    ]
+
+
+def test_repeated_response_key_runs_once() -> None:
+    assert errors("mutation { " + "touch " * 6 + "}") == []
+
+
+def test_mutation_fragment_cycle_does_not_hang() -> None:
+    query = "mutation { ...M } fragment M on Mutation { touch ...M }"
+    assert errors(query) == [("Cannot spread fragment 'M' within itself.", {})]
+
+
+# Cost
+
+
+def test_cost_of_a_connection_page() -> None:
+    # items: 1 + 10 (first) * edges
+    # edges: 1 + 1 * node, since a connection's lists hold the page already counted
+    # node:  1 + 1 * (id 1 + name 1) = 3, so edges = 4 and items = 1 + 10 * 4 = 41.
+    assert cost("{ items(first: 10) { edges { node { id name } } } }") == 41
+
+
+def test_cost_without_first_takes_a_full_page() -> None:
+    # A connection without `first`: 1 + 100 * totalCount (1).
+    assert cost("{ items { totalCount } }") == 1 + MAX_PAGE
+    # node (1) + children, a list: 1 + 100 * id (1).
+    assert cost("{ node { children { id } } }") == 1 + 1 + MAX_PAGE
+    # A list of scalars has no sub-selection to multiply.
+    assert cost("{ tags __typename }") == 2
+
+
+def test_first_as_a_variable_costs_a_full_page() -> None:
+    # 1 + page * nodes (1 + 1 * id), whatever value $n gets.
+    assert cost("{ items(first: 5) { nodes { id } } }") == 1 + 5 * 2
+    assert cost("query ($n: Int) { items(first: $n) { nodes { id } } }") == 1 + MAX_PAGE * 2
+    assert cost("{ items(first: null) { nodes { id } } }") == 1 + MAX_PAGE * 2
+
+
+def test_negative_first_does_not_lower_the_cost() -> None:
+    assert cost("{ items(first: -50) { nodes { id } } tags }") == 1 + 1
+
+
+def test_fragments_cost_once_per_use() -> None:
+    query = "{ a: node { ...F } b: node { ...F } } fragment F on Node { id child { id } }"
+    # Each node: 1 + (id 1 + child (1 + id 1)) = 4.
+    assert cost(query) == 8
+
+
+def test_cost_at_the_budget_passes_and_over_it_is_refused() -> None:
+    # node (1) + children (1 + first * id 1).
+    assert cost("{ node { children(first: 4998) { id } } }") == MAX_COST
+    assert errors("{ node { children(first: 4998) { id } } }") == []
+    assert errors("{ node { children(first: 4999) { id } } }") == [
+        ("Query cost 5001 exceeds the budget of 5000.", TOO_COMPLEX)
+    ]
+
+
+def test_nested_lists_over_the_budget_are_refused() -> None:
+    # node 1 + children (1 + 100 * children (1 + 100 * id 1)) = 10102.
+    assert errors("{ node { children { children { id } } } }") == [
+        ("Query cost 10102 exceeds the budget of 5000.", TOO_COMPLEX)
+    ]
+
+
+def test_operation_cost_selects_the_operation() -> None:
+    query = "query Small { tags } query Large { items { totalCount } }"
+    assert cost(query, "Small") == 1
+    assert cost(query, "Large") == 1 + MAX_PAGE
+    assert cost(query, "Missing") == 0
+    assert cost(query, None) == 0
+
+
+# Introspection
+
+
+def test_graphiql_introspection_query_passes() -> None:
+    assert errors(get_introspection_query()) == []
+
+
+def test_nested_introspection_lists_are_refused() -> None:
+    query = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }"
+    # Left to graphql-core's MaxIntrospectionDepthRule, which the depth limit relies on.
+    assert errors(query) == [("Maximum introspection depth exceeded", {})]
+
+
+# Tokens
+
+
+def test_document_at_the_token_limit_parses() -> None:
+    # `{`, MAX_TOKENS - 2 fields and `}`.
+    document = parse_document("{ " + "a " * (MAX_TOKENS - 2) + "}")
+    assert len(document.definitions[0].selection_set.selections) == MAX_TOKENS - 2
+
+
+def test_document_over_the_token_limit_is_refused() -> None:
+    with pytest.raises(GraphQLSyntaxError, match="more than 5000 tokens"):
+        parse_document("{ " + "a " * (MAX_TOKENS - 1) + "}")
+
+
+def test_comments_count_as_tokens() -> None:
+    with pytest.raises(GraphQLSyntaxError, match="more than 5000 tokens"):
+        parse_document("{ a }" + "\n#" * (MAX_TOKENS - 2))
