@@ -93,6 +93,15 @@ async def demo(config: AppConfig, if_empty: bool) -> int:
     return await _with_database(config, run)
 
 
+def export_schema() -> int:
+    """Write the printed SDL of both schemas; a test fails when the committed files drift."""
+    from api.schema import write_schemas
+
+    for path in write_schemas():
+        print(f"wrote {path}")
+    return 0
+
+
 def serve(config: AppConfig) -> int:
     uvicorn.run(
         "api.app:create_app",
@@ -116,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply database migrations and reference data")
     make = commands.add_parser("makemigrations", help="write migrations for model changes")
     make.add_argument("--name")
+    commands.add_parser("schema", help="write api/schema/shop.graphql and admin.graphql")
     demo_parser = commands.add_parser("demo", help="load demo data")
     demo_parser.add_argument("--if-empty", action="store_true", help="only into an empty database")
     args = parser.parse_args(argv)
@@ -130,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration refused: {error}", file=sys.stderr)
         return 2
     configure(config.log_level)
+    if args.command == "schema":
+        return export_schema()
     if args.command == "serve":
         return serve(config)
     if args.command == "migrate":

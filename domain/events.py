@@ -22,6 +22,11 @@ def subscribe(event_type: type, handler: Handler) -> None:
         _handlers[event_type].append(handler)
 
 
+def unsubscribe(event_type: type, handler: Handler) -> None:
+    if handler in _handlers.get(event_type, ()):
+        _handlers[event_type].remove(handler)
+
+
 async def publish(event: object) -> None:
     """Run every handler of the event in order, in the caller's transaction."""
     for handler in _handlers.get(type(event), ()):

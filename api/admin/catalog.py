@@ -7,13 +7,13 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from api.auth.permissions import CATALOG, require_staff
+from api.auth.permissions import ALL_STAFF, CATALOG, require_staff
 from api.graphql.enums import ProductStatusEnum
 from api.graphql.errors import UserError, user_errors
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page
 from api.graphql.scalars import Long
-from api.shop.catalog import CategoryNode, SpecValue, category_node
+from api.shop.catalog import CategoryNode, SpecValue, category_node, category_tree
 from domain.catalog import service as catalog
 from domain.catalog.models import Category, Product, Sku
 from domain.catalog.queries import skus_by_product
@@ -164,6 +164,11 @@ async def products(
     skus = await skus_by_product(r.id for r in rows)
     nodes = [admin_product_node(r, skus.get(r.id, [])) for r in rows]
     return build_connection(rows, nodes, has_next, after, NEWEST_FIRST, queryset.count)
+
+
+async def categories(info: Info) -> list[CategoryNode]:
+    await require_staff(info, ALL_STAFF)
+    return await category_tree()
 
 
 async def create_category(

@@ -14,7 +14,6 @@ from api.admin.nodes import MemberNode, StaffNode, StoreNode
 from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
 from api.shop.catalog import CategoryNode
-from api.shop.catalog import categories as category_tree
 
 
 @strawberry.type
@@ -27,7 +26,7 @@ class Query:
     products: Connection[catalog_api.AdminProductNode] = strawberry.field(
         resolver=catalog_api.products
     )
-    categories: list[CategoryNode] = strawberry.field(resolver=category_tree)
+    categories: list[CategoryNode] = strawberry.field(resolver=catalog_api.categories)
     settings: list[settings_api.SettingNode] = strawberry.field(resolver=settings_api.settings)
 
 

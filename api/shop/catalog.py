@@ -184,8 +184,9 @@ async def product(info: Info, id: strawberry.ID) -> ProductNode | None:
     return (await _nodes(info, [found]))[0]
 
 
-async def categories() -> list[CategoryNode]:
-    """The whole two-level tree, in display order (one query; a brand has tens, not thousands)."""
+async def category_tree() -> list[CategoryNode]:
+    """The whole two-level tree, in display order: one query, and a plain list rather than a
+    connection because a brand has tens of categories, not thousands."""
     rows = await Category.all().order_by("sort_order", "id")
     children: dict[int, list[CategoryNode]] = {}
     for row in rows:

@@ -16,7 +16,7 @@ class Query:
     me: account.MeNode = strawberry.field(resolver=account.me)
     products: Connection[catalog.ProductNode] = strawberry.field(resolver=catalog.products)
     product: catalog.ProductNode | None = strawberry.field(resolver=catalog.product)
-    categories: list[catalog.CategoryNode] = strawberry.field(resolver=catalog.categories)
+    categories: list[catalog.CategoryNode] = strawberry.field(resolver=catalog.category_tree)
     stores: Connection[store_list.StoreNode] = strawberry.field(resolver=store_list.stores)
 
 

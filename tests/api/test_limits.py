@@ -8,10 +8,12 @@ from graphql import (
 )
 
 from api.graphql.limits import (
+    DEFAULT_PAGE,
     LIMIT_RULES,
     MAX_COST,
     MAX_PAGE,
     MAX_TOKENS,
+    SHORT_LIST,
     operation_cost,
     parse_document,
 )
@@ -195,11 +197,11 @@ def test_cost_of_a_connection_page() -> None:
     assert cost("{ items(first: 10) { edges { node { id name } } } }") == 41
 
 
-def test_cost_without_first_takes_a_full_page() -> None:
-    # A connection without `first`: 1 + 100 * totalCount (1).
-    assert cost("{ items { totalCount } }") == 1 + MAX_PAGE
-    # node (1) + children, a list: 1 + 100 * id (1).
-    assert cost("{ node { children { id } } }") == 1 + 1 + MAX_PAGE
+def test_cost_without_first_takes_the_default_page() -> None:
+    # A connection without `first`: 1 + 20 * totalCount (1), the resolvers' default page.
+    assert cost("{ items { totalCount } }") == 1 + DEFAULT_PAGE
+    # node (1) + children, a plain (short) list: 1 + 5 * id (1).
+    assert cost("{ node { children { id } } }") == 1 + 1 + SHORT_LIST
     # A list of scalars has no sub-selection to multiply.
     assert cost("{ tags __typename }") == 2
 
@@ -208,7 +210,7 @@ def test_first_as_a_variable_costs_a_full_page() -> None:
     # 1 + page * nodes (1 + 1 * id), whatever value $n gets.
     assert cost("{ items(first: 5) { nodes { id } } }") == 1 + 5 * 2
     assert cost("query ($n: Int) { items(first: $n) { nodes { id } } }") == 1 + MAX_PAGE * 2
-    assert cost("{ items(first: null) { nodes { id } } }") == 1 + MAX_PAGE * 2
+    assert cost("{ items(first: null) { nodes { id } } }") == 1 + DEFAULT_PAGE * 2
 
 
 def test_negative_first_does_not_lower_the_cost() -> None:
@@ -223,24 +225,24 @@ def test_fragments_cost_once_per_use() -> None:
 
 def test_cost_at_the_budget_passes_and_over_it_is_refused() -> None:
     # node (1) + children (1 + first * id 1).
-    assert cost("{ node { children(first: 4998) { id } } }") == MAX_COST
-    assert errors("{ node { children(first: 4998) { id } } }") == []
-    assert errors("{ node { children(first: 4999) { id } } }") == [
-        ("Query cost 5001 exceeds the budget of 5000.", TOO_COMPLEX)
+    assert cost("{ node { children(first: 19998) { id } } }") == MAX_COST
+    assert errors("{ node { children(first: 19998) { id } } }") == []
+    assert errors("{ node { children(first: 19999) { id } } }") == [
+        ("Query cost 20001 exceeds the budget of 20000.", TOO_COMPLEX)
     ]
 
 
 def test_nested_lists_over_the_budget_are_refused() -> None:
-    # node 1 + children (1 + 100 * children (1 + 100 * id 1)) = 10102.
-    assert errors("{ node { children { children { id } } } }") == [
-        ("Query cost 10102 exceeds the budget of 5000.", TOO_COMPLEX)
-    ]
+    # node 1 + children (1 + 100 * children (1 + 100 * id 1)) = 10102 per level pair.
+    query = "{ node { children(first: 100) { children(first: 100) { children { id } } } } }"
+    # 1 + (1 + 100 * (1 + 100 * (1 + 5 * 1))) = 60102.
+    assert errors(query) == [("Query cost 60102 exceeds the budget of 20000.", TOO_COMPLEX)]
 
 
 def test_operation_cost_selects_the_operation() -> None:
     query = "query Small { tags } query Large { items { totalCount } }"
     assert cost(query, "Small") == 1
-    assert cost(query, "Large") == 1 + MAX_PAGE
+    assert cost(query, "Large") == 1 + DEFAULT_PAGE
     assert cost(query, "Missing") == 0
     assert cost(query, None) == 0
 

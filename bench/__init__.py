@@ -1,0 +1,1 @@
+"""Benchmarks: run as scripts (`make bench`); a package so uvicorn can import the baselines."""

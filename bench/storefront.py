@@ -1,0 +1,701 @@
+"""Storefront benchmark: the GraphQL product page against a bare Starlette baseline.
+
+Why: strawberry on graphql-core was measured here at 4.5x slower than a bare JSONResponse of the
+same query (ARCHITECTURE.md, "Known pitfalls"), so the storefront's hot path was built to close
+that gap. This script keeps the claim honest on every run:
+
+- one fresh database (SQLite under a temp dir, or a throwaway PostgreSQL database), migrated and
+  filled through the domain services like production data would be;
+- two uvicorn servers on loopback, one worker each: the real app and bench/bare_storefront.py,
+  which runs the same SQL and answers the same JSON without GraphQL;
+- their answers compared once (exit 1 when they differ), then requests per second measured in
+  alternating rounds so machine noise hits both alike;
+- the SQL statements of the GraphQL path counted in-process for three page sizes: they must not
+  grow with the page (exit 1 when they do).
+
+Run `.venv/bin/python bench/storefront.py` (`make bench`); `--help` lists the knobs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import random
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make the project importable from a checkout
+    sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402
+import httpx  # noqa: E402
+from tortoise import Tortoise  # noqa: E402
+
+from api.cli import migrate  # noqa: E402
+from api.config import AppConfig  # noqa: E402
+from api.graphql.ids import from_global_id  # noqa: E402
+from domain import clock  # noqa: E402
+from domain.catalog import service as catalog  # noqa: E402
+from domain.catalog.models import ProductStatus  # noqa: E402
+from domain.db import tortoise_config  # noqa: E402
+from domain.money import share  # noqa: E402
+from loyalty.models import MemberLoyalty, Tier  # noqa: E402
+
+HOST = "127.0.0.1"
+JWT_SECRET = "bench-only-secret-" + "x" * 32
+MEMBER_CODE = "dev:bench-member"
+MEMBER_TIER = "V1"
+SQL_PAGE_SIZES = (5, 20, 100)
+READY_TIMEOUT_S = 30.0
+REQUEST_TIMEOUT_S = 10.0
+
+PRODUCT_PAGE = """
+query ProductPage {
+  products(first: __FIRST__) {
+    edges {
+      cursor
+      node {
+        id title images
+        price { fen formatted }
+        memberPrice { fen formatted }
+        category { id name }
+        skus { id code specs { name value } price { fen } memberPrice { fen } stock }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+LOGIN = """
+mutation Login($code: String!) {
+  login(code: $code) { member { id } tokens { accessToken } errors { code field message } }
+}
+"""
+
+COLOURS = ("黑色", "白色", "燕麦色", "雾蓝", "砖红")
+SIZES = ("S", "M", "L", "XL")
+
+
+class BenchFailure(Exception):
+    """The run cannot give a meaningful figure (a server refused or answered differently)."""
+
+
+def product_page(first: int) -> str:
+    return PRODUCT_PAGE.replace("__FIRST__", str(first))
+
+
+# --- the database -------------------------------------------------------------------------------
+
+
+async def create_postgres_database(server_url: str) -> str:
+    """A throwaway database next to the one `server_url` names, so nothing there is touched."""
+    name = f"siyu_bench_{secrets.token_hex(4)}"
+    connection = await asyncpg.connect(_asyncpg_url(server_url))
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return f"{server_url.rpartition('/')[0]}/{name}"
+
+
+async def drop_postgres_database(server_url: str, database_url: str) -> None:
+    name = database_url.rpartition("/")[2]
+    connection = await asyncpg.connect(_asyncpg_url(server_url))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def _asyncpg_url(url: str) -> str:
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+async def load_catalog(categories: int, products: int, seed: int) -> int:
+    """Categories, then ON_SALE products with 1-3 SKUs, through the services admins use.
+
+    Seeded, so two runs serve the same page. Returns the number of SKUs created.
+    """
+    rng = random.Random(seed)
+    category_ids = [
+        (await catalog.create_category(f"类目{i + 1:02d}", None, sort_order=i)).id
+        for i in range(categories)
+    ]
+    sku_count = 0
+    for number in range(1, products + 1):
+        skus = []
+        for variant in range(rng.randint(1, 3)):
+            price = rng.randrange(990, 99_900, 10)
+            skus.append(
+                catalog.SkuInput(
+                    code=f"BENCH-{number:04d}-{variant + 1}",
+                    price_fen=price,
+                    stock=rng.randint(0, 500),
+                    specs={"颜色": rng.choice(COLOURS), "尺码": SIZES[variant]},
+                    list_price_fen=price + rng.choice((0, 1000, 5000)),
+                )
+            )
+        await catalog.create_product(
+            catalog.ProductInput(
+                title=f"基准商品 {number:04d} 纯棉T恤",
+                description="A bench product. " * 20,
+                images=[
+                    f"https://img.example.com/p/{number}/{i}.jpg" for i in range(rng.randint(1, 3))
+                ],
+                category_id=category_ids[number % categories],
+                status=ProductStatus.ON_SALE,
+            ),
+            skus,
+        )
+        sku_count += len(skus)
+    return sku_count
+
+
+async def grant_tier(member_id: int, code: str) -> int:
+    """Put the member at tier `code` (so member prices differ from list prices); its bp kept."""
+    tier = await Tier.get(code=code)
+    moment = clock.now()
+    updated = await MemberLoyalty.filter(member_id=member_id).update(
+        tier_id=tier.id, growth=tier.threshold_growth, updated_at=moment
+    )
+    if not updated:
+        await MemberLoyalty.create(
+            member_id=member_id, tier=tier, growth=tier.threshold_growth, updated_at=moment
+        )
+    return tier.discount_bp
+
+
+# --- the servers --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """utime + stime of a process (all its threads) from /proc; None where there is no /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()
+    return int(fields[11]) + int(fields[12])
+
+
+@dataclass
+class Server:
+    """One uvicorn process serving `app` (an import string of an app factory) on loopback."""
+
+    name: str
+    app: str
+    env: dict[str, str]
+    log_path: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            self.app,
+            "--factory",
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+            "--workers",
+            "1",
+            "--app-dir",
+            str(ROOT),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    async def wait_ready(self, client: httpx.AsyncClient) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                raise BenchFailure(f"{self.name} server exited:\n{self.log_tail()}")
+            try:
+                if (await client.get(f"{self.base_url}/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+        raise BenchFailure(f"{self.name} server not ready in {READY_TIMEOUT_S:.0f} s")
+
+    def cpu_seconds(self) -> float | None:
+        ticks = _cpu_ticks(self.process.pid) if self.process else None
+        return None if ticks is None else ticks / os.sysconf("SC_CLK_TCK")
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    """The parent's environment minus proxies, plus what the app reads at start-up."""
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env.update(
+        DATABASE_URL=database_url,
+        JWT_SECRET=JWT_SECRET,
+        ENV="development",
+        LOGIN_PROVIDER="DEV",
+        LOG_LEVEL="WARNING",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+# --- the requests -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request, encoded once so the load generator spends little CPU per request."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes | None = None
+
+    async def send(self, client: httpx.AsyncClient, base_url: str = "") -> httpx.Response:
+        return await client.request(
+            self.method, base_url + self.path, headers=self.headers, content=self.body
+        )
+
+
+def graphql_call(token: str, first: int) -> Call:
+    return Call(
+        "POST",
+        "/graphql",
+        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        json.dumps({"query": product_page(first)}).encode(),
+    )
+
+
+def bare_call(token: str, first: int) -> Call:
+    return Call("GET", f"/products?first={first}", {"Authorization": f"Bearer {token}"})
+
+
+CALLS: dict[str, Callable[[str, int], Call]] = {"graphql": graphql_call, "bare": bare_call}
+
+
+@dataclass(frozen=True)
+class Target:
+    server: Server
+    call: Call
+
+    async def send(self, client: httpx.AsyncClient) -> httpx.Response:
+        return await self.call.send(client, self.server.base_url)
+
+
+def new_client(concurrency: int) -> httpx.AsyncClient:
+    """No proxies from the environment: every request stays on loopback."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    return httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT_S, trust_env=False)
+
+
+async def login(client: httpx.AsyncClient, server: Server) -> tuple[str, int]:
+    """The bench member's access token and id, from the real app's login mutation."""
+    response = await client.post(
+        f"{server.base_url}/graphql", json={"query": LOGIN, "variables": {"code": MEMBER_CODE}}
+    )
+    payload = (response.json().get("data") or {}).get("login") if response.is_success else None
+    if not payload or payload["errors"]:
+        raise BenchFailure(f"login refused: {response.text[:600]}")
+    return payload["tokens"]["accessToken"], from_global_id(payload["member"]["id"], "Member")
+
+
+async def fetch_json(client: httpx.AsyncClient, target: Target) -> dict[str, Any]:
+    response = await target.send(client)
+    body = response.json()
+    if response.status_code != 200 or body.get("errors"):
+        raise BenchFailure(
+            f"{target.server.name} answered {response.status_code}: {response.text[:600]}"
+        )
+    return body
+
+
+def compare(graphql: dict[str, Any], bare: dict[str, Any], keep_bp: int) -> str:
+    """Both answers carry the same data, and member prices are the tier's, not list prices."""
+    page = graphql["data"]["products"]
+    if graphql["data"] != bare["data"]:
+        ids = [e["node"]["id"] for e in page["edges"]]
+        bare_ids = [e["node"]["id"] for e in bare["data"]["products"]["edges"]]
+        raise BenchFailure(f"answers differ (ids equal: {ids == bare_ids})")
+    discounted = 0
+    for edge in page["edges"]:
+        node = edge["node"]
+        for priced in (node, *node["skus"]):
+            expected = share(priced["price"]["fen"], keep_bp)
+            if priced["memberPrice"]["fen"] != expected:
+                raise BenchFailure(f"member price of {node['id']} is not the tier's ({keep_bp} bp)")
+            discounted += expected != priced["price"]["fen"]
+    if not discounted:
+        raise BenchFailure("no member price differs from its list price: the tier did not apply")
+    return f"{len(page['edges'])} products, same ids and member prices ({keep_bp} bp kept)"
+
+
+# --- counting SQL in-process --------------------------------------------------------------------
+
+
+class StatementCounter(logging.Handler):
+    """Tortoise logs every statement on `tortoise.db_client` at DEBUG (tests/support/sql.py)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.getMessage().startswith(("Created connection", "Closed connection")):
+            self.count += 1
+
+
+@contextmanager
+def counting_statements() -> Iterator[StatementCounter]:
+    logger = logging.getLogger("tortoise.db_client")
+    counter = StatementCounter()
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(previous)
+
+
+async def count_sql(
+    config: AppConfig, token: str, sizes: tuple[int, ...]
+) -> tuple[dict[int, int], int]:
+    """Statements per request of the GraphQL path for each page size, and of the bare one (20).
+
+    The apps run in this process on the bench's own Tortoise connection, through ASGI (no
+    sockets), each warmed by one request first.
+    """
+    from api.app import create_app
+    from bench.bare_storefront import create_app as create_bare_app
+
+    apps = {
+        "graphql": create_app(config, manage_database=False),
+        "bare": create_bare_app(config, manage_database=False),
+    }
+    clients = {
+        name: httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
+        for name, app in apps.items()
+    }
+
+    async def statements(name: str, first: int) -> int:
+        call = CALLS[name](token, first)
+        await call.send(clients[name])  # warm
+        with counting_statements() as counter:
+            response = await call.send(clients[name])
+        if response.status_code != 200 or "errors" in response.json():
+            raise BenchFailure(f"in-process {name} answered {response.text[:600]}")
+        return counter.count
+
+    try:
+        graphql = {first: await statements("graphql", first) for first in sizes}
+        return graphql, await statements("bare", 20)
+    finally:
+        for client in clients.values():
+            await client.aclose()
+
+
+# --- the load -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Round:
+    requests: int
+    seconds: float
+    latencies: list[float]
+    failures: int
+    server_cpu_s: float | None
+    client_cpu_s: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+async def hammer(
+    client: httpx.AsyncClient, target: Target, concurrency: int, seconds: float
+) -> Round:
+    """`concurrency` clients sending back to back for `seconds`; a failed request is counted."""
+    latencies: list[float] = []
+    failures = 0
+    deadline = time.perf_counter() + seconds
+
+    async def one_client() -> None:
+        nonlocal failures
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            response = await target.send(client)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200 or b'"errors"' in response.content:
+                failures += 1
+
+    cpu_before = target.server.cpu_seconds()
+    client_cpu_before = time.process_time()
+    started = time.perf_counter()
+    await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    cpu_after = target.server.cpu_seconds()
+    server_cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    return Round(
+        len(latencies),
+        elapsed,
+        latencies,
+        failures,
+        server_cpu,
+        time.process_time() - client_cpu_before,
+    )
+
+
+@dataclass
+class Totals:
+    name: str
+    rounds: list[Round] = field(default_factory=list)
+
+    @property
+    def requests(self) -> int:
+        return sum(r.requests for r in self.rounds)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / sum(r.seconds for r in self.rounds)
+
+    @property
+    def failures(self) -> int:
+        return sum(r.failures for r in self.rounds)
+
+    def latency_ms(self, quantile: float) -> float:
+        latencies = sorted(x for r in self.rounds for x in r.latencies)
+        return 1000 * latencies[min(len(latencies) - 1, int(quantile * len(latencies)))]
+
+    @property
+    def median_ms(self) -> float:
+        return 1000 * statistics.median(x for r in self.rounds for x in r.latencies)
+
+    @property
+    def server_cpu_ms(self) -> float | None:
+        cpu = [r.server_cpu_s for r in self.rounds]
+        if any(c is None for c in cpu):
+            return None
+        return 1000 * sum(c for c in cpu if c is not None) / self.requests
+
+    @property
+    def client_cpu_share(self) -> float:
+        return sum(r.client_cpu_s for r in self.rounds) / sum(r.seconds for r in self.rounds)
+
+
+async def measure(
+    targets: list[Target], concurrency: int, seconds: float, rounds: int, warmup: float
+) -> list[Totals]:
+    """Alternating rounds (A B, B A, A B, ...) so drift on a noisy machine hits both alike."""
+    totals = [Totals(t.server.name) for t in targets]
+    clients = [new_client(concurrency) for _ in targets]
+    try:
+        for client, target in zip(clients, targets, strict=True):
+            await hammer(client, target, concurrency, warmup)
+        for number in range(rounds):
+            order = list(range(len(targets)))
+            if number % 2:
+                order.reverse()
+            for i in order:
+                totals[i].rounds.append(await hammer(clients[i], targets[i], concurrency, seconds))
+    finally:
+        for client in clients:
+            await client.aclose()
+    return totals
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Options:
+    postgres: str | None
+    concurrency: int
+    seconds: float
+    rounds: int
+    warmup: float
+    categories: int
+    products: int
+    page: int
+    seed: int
+
+
+def parse_options(argv: list[str] | None) -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postgres", metavar="URL", help="also make a throwaway database here")
+    parser.add_argument("--concurrency", type=int, default=8, help="clients per server")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of one round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per server")
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds per server first")
+    parser.add_argument("--categories", type=int, default=10)
+    parser.add_argument("--products", type=int, default=200)
+    parser.add_argument("--page", type=int, default=20, help="products per page under load")
+    parser.add_argument("--seed", type=int, default=20_240_601)
+    return Options(**vars(parser.parse_args(argv)))
+
+
+@dataclass
+class Report:
+    backend: str
+    options: Options
+    skus: int = 0
+    setup_s: float = 0.0
+    verified: str = ""
+    sql: dict[int, int] = field(default_factory=dict)
+    bare_sql: int = 0
+    totals: list[Totals] = field(default_factory=list)
+
+    def print(self) -> None:
+        o = self.options
+        print(
+            f"\nstorefront products(first: {o.page}) as a tier-{MEMBER_TIER} member | "
+            f"{self.backend} | {o.products} products, {self.skus} SKUs | "
+            f"{o.concurrency} clients, {o.rounds} rounds x {o.seconds:g} s per server"
+        )
+        print(f"responses: {self.verified}")
+        header = f"{'server':<8} {'req/s':>8} {'per round':>21} {'p50 ms':>8} {'p95 ms':>8}"
+        print(f"{header} {'server CPU ms/req':>18} {'failed':>7}")
+        for t in self.totals:
+            rounds = "/".join(f"{r.rps:.0f}" for r in t.rounds)
+            cpu = t.server_cpu_ms
+            cpu_text = "n/a" if cpu is None else f"{cpu:.2f}"
+            print(
+                f"{t.name:<8} {t.rps:>8.1f} {rounds:>21} {t.median_ms:>8.1f} "
+                f"{t.latency_ms(0.95):>8.1f} {cpu_text:>18} {t.failures:>7}"
+            )
+        graphql, bare = self.totals
+        print(f"graphql/bare throughput: {100 * graphql.rps / bare.rps:.1f} %")
+        counts = ", ".join(f"first={n}: {c}" for n, c in self.sql.items())
+        print(f"SQL statements per request: graphql {counts}; bare first=20: {self.bare_sql}")
+        share = max(t.client_cpu_share for t in self.totals)
+        print(
+            f"load generator CPU: up to {100 * share:.0f} % of one core; setup {self.setup_s:.1f} s"
+        )
+
+
+async def run(options: Options, database_url: str, workdir: Path, report: Report) -> None:
+    started = time.perf_counter()
+    config = AppConfig(database_url=database_url, jwt_secret=JWT_SECRET, env="development")
+    await migrate(config)
+    await Tortoise.init(config=tortoise_config(database_url))
+    try:
+        report.skus = await load_catalog(options.categories, options.products, options.seed)
+        env = server_env(database_url)
+        graphql = Server("graphql", "api.app:create_app", env, workdir / "graphql.log")
+        bare = Server("bare", "bench.bare_storefront:create_app", env, workdir / "bare.log")
+        servers = [graphql, bare]
+        try:
+            for server in servers:
+                server.start()
+            async with new_client(2) as client:
+                for server in servers:
+                    await server.wait_ready(client)
+                token, member_id = await login(client, graphql)
+                keep_bp = await grant_tier(member_id, MEMBER_TIER)
+                targets = [
+                    Target(graphql, graphql_call(token, options.page)),
+                    Target(bare, bare_call(token, options.page)),
+                ]
+                answers = [await fetch_json(client, t) for t in targets]
+                report.verified = compare(*answers, keep_bp)
+            report.setup_s = time.perf_counter() - started
+            report.sql, report.bare_sql = await count_sql(config, token, SQL_PAGE_SIZES)
+            report.totals = await measure(
+                targets, options.concurrency, options.seconds, options.rounds, options.warmup
+            )
+        finally:
+            for server in servers:
+                server.stop()
+    finally:
+        await Tortoise.close_connections()
+
+
+def check(report: Report) -> list[str]:
+    """What makes the run a failure even though it produced figures."""
+    problems = []
+    if len(set(report.sql.values())) != 1:
+        problems.append(f"SQL per request grows with the page: {report.sql}")
+    for totals in report.totals:
+        if totals.failures:
+            problems.append(f"{totals.name}: {totals.failures} failed requests under load")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_options(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="siyu-bench-"))
+    database_url = f"sqlite://{workdir / 'bench.db'}"
+    backend = "SQLite"
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        if options.postgres:
+            database_url = asyncio.run(create_postgres_database(options.postgres))
+            backend = "PostgreSQL"
+        report = Report(backend, options)
+        try:
+            asyncio.run(run(options, database_url, workdir, report))
+        finally:
+            if options.postgres:
+                asyncio.run(drop_postgres_database(options.postgres, database_url))
+    except BenchFailure as failure:
+        print(f"bench failed: {failure}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    report.print()
+    problems = check(report)
+    for problem in problems:
+        print(f"bench failed: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Admin member views: scoped by role, phones masked for all but HQ_ADMIN (SPEC 3, 13)."""
+
+import pytest
+
+from api.graphql.ids import to_global_id
+from domain.members.models import Member
+from domain.org.models import StaffRole
+from tests.support.api import make_store
+
+MEMBERS = "{ members { totalCount edges { node { id phone } } } }"
+MEMBER = "query($id: ID!) { member(id: $id) { id phone } }"
+
+
+async def member_with_phone(api, phone, **source):
+    session = await api.member()
+    await Member.filter(id=session.member_id).update(phone=phone, **source)
+    return session
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (StaffRole.HQ_ADMIN, "+8613812341234"),
+        (StaffRole.HQ_OPERATOR, "138****1234"),
+        (StaffRole.STORE_MANAGER, "138****1234"),
+        (StaffRole.GUIDE, "138****1234"),
+    ],
+)
+async def test_phone_is_masked_for_every_role_but_hq_admin(api, role, expected):
+    store = await make_store()
+    staff = await api.staff(role, store)
+    member = await member_with_phone(
+        api, "+8613812341234", source_store_id=store.id, source_guide_id=staff.staff.id
+    )
+
+    listed = await staff.client.data(MEMBERS)
+    single = await staff.client.data(MEMBER, {"id": member.global_id})
+
+    assert listed["members"]["edges"][0]["node"]["phone"] == expected
+    assert single["member"] == {"id": member.global_id, "phone": expected}
+
+
+async def test_store_manager_sees_only_members_of_their_store(api):
+    mine, theirs = await make_store(), await make_store()
+    manager = await api.staff(StaffRole.STORE_MANAGER, mine)
+    own = await member_with_phone(api, "+8613800000001", source_store_id=mine.id)
+    foreign = await member_with_phone(api, "+8613800000002", source_store_id=theirs.id)
+
+    listed = await manager.client.data(MEMBERS)
+    other = await manager.client.data(MEMBER, {"id": foreign.global_id})
+
+    assert [e["node"]["id"] for e in listed["members"]["edges"]] == [own.global_id]
+    assert listed["members"]["totalCount"] == 1
+    assert other == {"member": None}
+
+
+async def test_guide_sees_only_own_customers(api):
+    store = await make_store()
+    guide = await api.staff(StaffRole.GUIDE, store)
+    colleague = await api.staff(StaffRole.GUIDE, store)
+    own = await member_with_phone(
+        api, "+8613800000003", source_store_id=store.id, source_guide_id=guide.staff.id
+    )
+    await member_with_phone(
+        api, "+8613800000004", source_store_id=store.id, source_guide_id=colleague.staff.id
+    )
+
+    listed = await guide.client.data(MEMBERS)
+
+    assert [e["node"]["id"] for e in listed["members"]["edges"]] == [own.global_id]
+
+
+async def test_member_lookup_with_another_types_id_is_not_found(api):
+    admin = await api.staff(StaffRole.HQ_ADMIN)
+
+    data = await admin.client.data(MEMBER, {"id": to_global_id("Store", 1)})
+
+    assert data == {"member": None}
