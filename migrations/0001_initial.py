@@ -135,11 +135,11 @@ class Migration(migrations.Migration):
             name='Setting',
             fields=[
                 ('key', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=64)),
-                ('value', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('value', fields.TextField(unique=False)),
                 ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('updated_by', fields.CharField(max_length=64)),
             ],
-            options={'table': 'setting', 'app': 'models', 'pk_attr': 'key'},
+            options={'table': 'setting', 'app': 'models', 'pk_attr': 'key', 'table_description': "Values are JSON text: Tortoise's JSONField would take a bare string for encoded JSON."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -147,8 +147,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('key', fields.CharField(db_index=True, max_length=64)),
-                ('old_value', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
-                ('new_value', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('old_value', fields.TextField(unique=False)),
+                ('new_value', fields.TextField(unique=False)),
                 ('actor', fields.CharField(max_length=64)),
                 ('changed_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],

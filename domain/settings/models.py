@@ -5,8 +5,10 @@ from tortoise.models import Model
 
 
 class Setting(Model):
+    """Values are JSON text: Tortoise's JSONField would take a bare string for encoded JSON."""
+
     key = fields.CharField(max_length=64, primary_key=True)
-    value = fields.JSONField()
+    value = fields.TextField()
     updated_at = fields.DatetimeField()
     updated_by = fields.CharField(max_length=64)
 
@@ -19,8 +21,8 @@ class SettingChange(Model):
 
     id = fields.BigIntField(primary_key=True)
     key = fields.CharField(max_length=64, db_index=True)
-    old_value = fields.JSONField()
-    new_value = fields.JSONField()
+    old_value = fields.TextField()
+    new_value = fields.TextField()
     actor = fields.CharField(max_length=64)
     changed_at = fields.DatetimeField()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from domain import clock
@@ -25,7 +26,7 @@ class Settings:
 
 
 async def load_settings() -> Settings:
-    stored = {row.key: row.value for row in await Setting.all()}
+    stored = {row.key: json.loads(row.value) for row in await Setting.all()}
     values = {key: stored.get(key, d.default) for key, d in DEFINITIONS.items()}
     return Settings(values)
 
@@ -33,7 +34,7 @@ async def load_settings() -> Settings:
 async def get_setting(key: str) -> Any:
     definition = DEFINITIONS[key]
     row = await Setting.get_or_none(key=key)
-    return definition.default if row is None else row.value
+    return definition.default if row is None else json.loads(row.value)
 
 
 def parse_changes(changes: list[tuple[str, str]]) -> dict[str, Any]:
@@ -59,13 +60,18 @@ async def update_settings(changes: list[tuple[str, str]], actor: str) -> Setting
         stored = {row.key: row for row in await Setting.filter(key__in=list(parsed))}
         for key, value in parsed.items():
             row = stored.get(key)
-            old = DEFINITIONS[key].default if row is None else row.value
+            old = DEFINITIONS[key].default if row is None else json.loads(row.value)
             if old == value:
                 continue
             await Setting.update_or_create(
-                key=key, defaults={"value": value, "updated_at": moment, "updated_by": actor}
+                key=key,
+                defaults={"value": json.dumps(value), "updated_at": moment, "updated_by": actor},
             )
             await SettingChange.create(
-                key=key, old_value=old, new_value=value, actor=actor, changed_at=moment
+                key=key,
+                old_value=json.dumps(old),
+                new_value=json.dumps(value),
+                actor=actor,
+                changed_at=moment,
             )
     return await load_settings()
