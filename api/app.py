@@ -17,6 +17,7 @@ from api.config import AppConfig
 from api.graphql.context import RequestContext, Services
 from api.graphql.http import GraphQLEndpoint
 from api.logs import RequestIdMiddleware
+from api.logs import configure as configure_logging
 from api.rest import health
 from api.shop.schema import schema as shop_schema
 from domain.db import tortoise_config
@@ -43,6 +44,8 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
     """`manage_database=False` leaves Tortoise to the caller (tests own their database)."""
     config = config or AppConfig()
     services = build_services(config)
+    if manage_database:
+        configure_logging(config.log_level)
 
     def context_for(audience: str):
         def factory(request: Request) -> RequestContext:

@@ -110,6 +110,7 @@ def serve(config: AppConfig) -> int:
         port=config.port,
         workers=config.workers,
         log_level=config.log_level.lower(),
+        log_config=None,
         access_log=False,
     )
     return 0

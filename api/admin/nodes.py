@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import strawberry
+from strawberry.types import Info
 
 from api.graphql.enums import (
     AcquisitionChannelEnum,
@@ -15,6 +16,7 @@ from api.graphql.enums import (
     StoreStatusEnum,
 )
 from api.graphql.ids import to_global_id
+from api.graphql.loaders import store_loader
 from domain.members.models import Member
 from domain.members.phones import mask_phone
 from domain.org.models import Staff, Store
@@ -82,9 +84,16 @@ class MemberNode:
     region: str
     phone: str | None = strawberry.field(description="Masked (138****1234) for all but HQ_ADMIN.")
     source_channel: AcquisitionChannelEnum  # type: ignore[valid-type]
-    source_store_id: strawberry.ID | None
     source_campaign: str | None
     created_at: datetime
+    source_store_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="The store of first touch.")
+    async def source_store(self, info: Info) -> StoreNode | None:
+        if self.source_store_pk is None:
+            return None
+        store = await store_loader(info).load(self.source_store_pk)
+        return store_node(store) if store else None
 
 
 def member_node(member: Member, full_phone: bool) -> MemberNode:
@@ -97,11 +106,7 @@ def member_node(member: Member, full_phone: bool) -> MemberNode:
         region=member.region,
         phone=member.phone if full_phone else mask_phone(member.phone),
         source_channel=member.source_channel,
-        source_store_id=(
-            strawberry.ID(to_global_id("Store", member.source_store_id))
-            if member.source_store_id
-            else None
-        ),
+        source_store_pk=member.source_store_id,
         source_campaign=member.source_campaign,
         created_at=member.created_at,
     )

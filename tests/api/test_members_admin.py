@@ -6,6 +6,7 @@ from api.graphql.ids import to_global_id
 from domain.members.models import Member
 from domain.org.models import StaffRole
 from tests.support.api import make_store
+from tests.support.sql import count_statements
 
 MEMBERS = "{ members { totalCount edges { node { id phone } } } }"
 MEMBER = "query($id: ID!) { member(id: $id) { id phone } }"
@@ -76,3 +77,23 @@ async def test_member_lookup_with_another_types_id_is_not_found(api):
     data = await admin.client.data(MEMBER, {"id": to_global_id("Store", 1)})
 
     assert data == {"member": None}
+
+
+async def test_members_page_follows_source_store_in_one_query_whatever_its_size(api):
+    stores = [await make_store() for _ in range(3)]
+    admin = await api.staff(StaffRole.HQ_ADMIN)
+    for n in range(30):
+        await member_with_phone(api, f"+86139000000{n:02d}", source_store_id=stores[n % 3].id)
+    query = "query($n: Int) { members(first: $n) { edges { node { id sourceStore { code } } } } }"
+
+    counts = []
+    for size in (3, 30):
+        with count_statements() as log:
+            data = await admin.client.data(query, {"n": size})
+        counts.append(log.count)
+        assert len(data["members"]["edges"]) == size
+    codes = {e["node"]["sourceStore"]["code"] for e in data["members"]["edges"]}
+
+    # staff token check, revocation check, the page, the stores
+    assert counts == [4, 4]
+    assert codes == {s.code for s in stores}
