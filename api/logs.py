@@ -51,7 +51,8 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if incoming.isalnum() and len(incoming) <= 64 else secrets.token_hex(8)
+        sane = incoming.isascii() and incoming.replace("-", "").isalnum() and len(incoming) <= 64
+        rid = incoming if sane else secrets.token_hex(8)
         token = request_id.set(rid)
         scope.setdefault("state", {})["request_id"] = rid
 

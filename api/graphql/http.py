@@ -1,13 +1,14 @@
 """GraphQL over HTTP, following the GraphQL-over-HTTP specification including its SHOULD rules.
 
-The engine parses and validates each distinct document once (cached with its cost), then runs
+The engine parses and validates each distinct document once (cached with its costs), then runs
 graphql-core directly against the strawberry-built schema. Skipping per-request extension
 machinery is what keeps the storefront fast (bench/storefront.py).
 
 - POST with a JSON body (no batching: a JSON array is refused) and GET for queries only: a
   mutation over GET is answered 405 with `Allow: POST`.
-- `application/graphql-response+json` when the client accepts it: parse and validation failures
-  are then 400 without a `data` entry. Under legacy `application/json` they are 200.
+- `application/graphql-response+json` when the client accepts it: parse, validation and
+  variable failures are then 400. Under legacy `application/json` (also the answer to no Accept
+  header) they are 200. Either way such a response has no `data` entry: nothing was executed.
 - Hard limits (SPEC 14): body <= 1 MiB, tokens, depth, aliases, mutations, cost; the cost of
   every executed operation is reported in `extensions.cost`.
 - Unexpected errors are masked ("Unexpected error.") and logged with the request id.
@@ -20,7 +21,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
@@ -48,6 +49,11 @@ log = logging.getLogger("siyu.graphql")
 
 MAX_BODY_BYTES = 1024 * 1024
 CACHE_SIZE = 512
+# A parsed document keeps all its tokens, up to ~300 bytes per character of query text: the
+# cache is bounded by text too, or distinct large documents would hold about a GiB.
+CACHE_CHARS = 256 * 1024
+# Operation names come from clients: past this many labels new names share one.
+MAX_OPERATION_LABELS = 200
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 UNEXPECTED = "Unexpected error."
@@ -55,10 +61,12 @@ UNEXPECTED = "Unexpected error."
 
 @dataclass(frozen=True)
 class PreparedDocument:
-    """A parsed document with its validation errors, cached by query text."""
+    """A parsed document with its validation errors and its operations' costs, cached by query
+    text."""
 
     document: DocumentNode | None
     errors: list[GraphQLError]
+    costs: dict[str | None, int] = field(default_factory=dict)
 
 
 class RequestError(Exception):
@@ -73,6 +81,36 @@ class RequestError(Exception):
 
 def _graphql_error(message: str) -> dict[str, Any]:
     return {"message": message}
+
+
+def _respond(
+    payload: dict[str, Any],
+    media_type: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    # The spec asks for the encoding in Content-Type; Starlette adds it to text/* types only.
+    return JSONResponse(
+        payload, status_code=status, headers=headers, media_type=f"{media_type}; charset=utf-8"
+    )
+
+
+def _specificity(media_range: str, media_type: str) -> int:
+    """How closely an Accept range names a type: 0 when it does not match it at all."""
+    if media_range == media_type:
+        return 3
+    if media_range == media_type.split("/")[0] + "/*":
+        return 2
+    return 1 if media_range == "*/*" else 0
+
+
+def _quality(value: str) -> float:
+    try:
+        quality = float(value)
+    except ValueError:
+        return 0.0
+    # Out of range (or NaN) is malformed: not acceptable rather than preferred.
+    return quality if 0.0 <= quality <= 1.0 else 0.0
 
 
 class GraphQLEndpoint:
@@ -91,6 +129,8 @@ class GraphQLEndpoint:
         self.context_factory = context_factory
         self.graphiql = graphiql
         self._cache: OrderedDict[str, PreparedDocument] = OrderedDict()
+        self._cached_chars = 0
+        self._labels: set[str] = set()
 
     async def __call__(self, scope, receive, send) -> None:
         request = Request(scope, receive)
@@ -99,23 +139,30 @@ class GraphQLEndpoint:
 
     async def handle(self, request: Request) -> Response:
         if request.method not in ("GET", "POST"):
-            return JSONResponse(
+            return _respond(
                 {"errors": [_graphql_error("Use GET or POST.")]},
-                status_code=405,
-                headers={"Allow": "GET, POST"},
+                JSON,
+                405,
+                {"Allow": "GET, POST"},
             )
         if request.method == "GET" and self._wants_ide(request):
             return HTMLResponse(get_graphql_ide_html())
         try:
             media_type = self._negotiate(request.headers.get("accept"))
+        except RequestError as exc:
+            return self._refused(exc, JSON)
+        try:
             params = await self._params(request)
         except RequestError as exc:
-            return JSONResponse(
-                {"errors": [_graphql_error(exc.message)]},
-                status_code=exc.status,
-                headers=exc.headers,
-            )
+            # In the negotiated type: the client may accept nothing else.
+            return self._refused(exc, media_type)
         return await self._run(request, params, media_type)
+
+    @staticmethod
+    def _refused(exc: RequestError, media_type: str) -> Response:
+        return _respond(
+            {"errors": [_graphql_error(exc.message)]}, media_type, exc.status, exc.headers
+        )
 
     def _wants_ide(self, request: Request) -> bool:
         return (
@@ -126,24 +173,35 @@ class GraphQLEndpoint:
 
     @staticmethod
     def _negotiate(accept: str | None) -> str:
+        """The response media type for an Accept header (RFC 9110, section 12.5.1).
+
+        Each type we serve takes the quality of the most specific range that matches it, so
+        `application/json;q=0, */*` still gets graphql-response+json. At equal quality the type
+        listed first wins; when only wildcards name them, application/json, as for no header.
+        """
         if not accept:
             return JSON
-        ranked: list[tuple[float, int, str]] = []
-        for position, part in enumerate(accept.split(",")):
-            media, *options = (p.strip() for p in part.split(";"))
+        # media type -> (specificity, quality, position) of the range that decides it
+        decided: dict[str, tuple[int, float, int]] = {}
+        for position, part in enumerate(accept.lower().split(",")):
+            media_range, *params = (p.strip() for p in part.split(";"))
             quality = 1.0
-            for option in options:
-                if option.startswith("q="):
-                    try:
-                        quality = float(option[2:])
-                    except ValueError:
-                        quality = 0.0
-            if media in (GRAPHQL_RESPONSE, JSON, "application/*", "*/*") and quality > 0:
-                chosen = GRAPHQL_RESPONSE if media == GRAPHQL_RESPONSE else JSON
-                ranked.append((-quality, position, chosen))
+            for param in params:
+                name, _, value = param.partition("=")
+                if name.strip() == "q":
+                    quality = _quality(value.strip())
+            for media_type in (GRAPHQL_RESPONSE, JSON):
+                specificity = _specificity(media_range, media_type)
+                if specificity > decided.get(media_type, (0,))[0]:
+                    decided[media_type] = (specificity, quality, position)
+        ranked = sorted(
+            (-quality, position, media_type != JSON, media_type)
+            for media_type, (_, quality, position) in decided.items()
+            if quality > 0
+        )
         if not ranked:
             raise RequestError(406, f"Acceptable media types: {GRAPHQL_RESPONSE}, {JSON}.")
-        return min(ranked)[2]
+        return ranked[0][3]
 
     async def _params(self, request: Request) -> dict[str, Any]:
         if request.method == "GET":
@@ -187,6 +245,8 @@ class GraphQLEndpoint:
         name = params.get("operationName")
         if name is not None and not isinstance(name, str):
             raise RequestError(400, "`operationName` must be a string.")
+        # An empty name stands for no name (GraphQL over HTTP, GET); no operation is named "".
+        params["operationName"] = name or None
         if params.get("extensions") is not None and not isinstance(params["extensions"], dict):
             raise RequestError(400, "`extensions` must be an object.")
         return params
@@ -203,9 +263,12 @@ class GraphQLEndpoint:
         else:
             errors = validate(self.graphql_schema, document, rules=[*specified_rules, *LIMIT_RULES])
             prepared = PreparedDocument(document, list(errors))
-        self._cache[query] = prepared
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+        # A document too large to share the budget is prepared again each time instead.
+        if len(query) <= CACHE_CHARS // 16:
+            self._cache[query] = prepared
+            self._cached_chars += len(query)
+            while len(self._cache) > CACHE_SIZE or self._cached_chars > CACHE_CHARS:
+                self._cached_chars -= len(self._cache.popitem(last=False)[0])
         return prepared
 
     async def _run(self, request: Request, params: dict[str, Any], media_type: str) -> Response:
@@ -219,15 +282,17 @@ class GraphQLEndpoint:
             error = GraphQLError("Could not determine which operation to run.")
             return self._request_errors([error], media_type)
         if request.method == "GET" and operation.operation != OperationType.QUERY:
-            return JSONResponse(
+            return _respond(
                 {"errors": [_graphql_error("Only queries may be sent with GET; use POST.")]},
-                status_code=405,
-                headers={"Allow": "POST"},
-                media_type=media_type,
+                media_type,
+                405,
+                {"Allow": "POST"},
             )
-        label = self._label(operation)
-        cost = operation_cost(self.graphql_schema, prepared.document, operation_name)
-        result = await execute(
+        cost = prepared.costs.get(operation_name)
+        if cost is None:
+            cost = operation_cost(self.graphql_schema, prepared.document, operation_name)
+            prepared.costs[operation_name] = cost
+        result = execute(
             self.graphql_schema,
             prepared.document,
             context_value=self.context_factory(request),
@@ -236,34 +301,38 @@ class GraphQLEndpoint:
             executor_class=StrawberryGraphQLCoreExecutionContext,
             is_awaitable=optimized_is_awaitable,
         )
+        # Synchronous when no resolver is async (`{ __typename }`) or variables fail coercion.
+        if optimized_is_awaitable(result):
+            result = await result
+        if result.data is None and result.errors and all(e.path is None for e in result.errors):
+            # Variables failed coercion and nothing ran: a request error, so no `data` either.
+            return self._request_errors(result.errors, media_type)
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [self._public(e, request) for e in result.errors]
         payload["extensions"] = {"cost": cost}
-        status = 200
-        if result.data is None and result.errors and media_type == GRAPHQL_RESPONSE:
-            # Variable coercion failed before execution: a request error under this media type.
-            status = 400 if all(e.path is None for e in result.errors) else 200
-            if status == 400:
-                payload.pop("data")
+        label = self._label(operation)
         metrics.observe(self.name, label, time.perf_counter() - started, bool(result.errors))
-        return JSONResponse(payload, status_code=status, media_type=media_type)
+        return _respond(payload, media_type)
 
-    @staticmethod
-    def _label(operation: OperationDefinitionNode) -> str:
-        name = operation.name.value if operation.name else "anonymous"
-        return f"{operation.operation.value}:{name}"
+    def _label(self, operation: OperationDefinitionNode) -> str:
+        kind = operation.operation.value
+        label = f"{kind}:{operation.name.value if operation.name else 'anonymous'}"
+        if label in self._labels:
+            return label
+        if len(self._labels) >= MAX_OPERATION_LABELS:
+            return f"{kind}:other"
+        self._labels.add(label)
+        return label
 
     @staticmethod
     def _request_errors(errors: list[GraphQLError], media_type: str) -> Response:
-        payload = {"errors": [e.formatted for e in errors]}
         status = 400 if media_type == GRAPHQL_RESPONSE else 200
-        return JSONResponse(payload, status_code=status, media_type=media_type)
+        return _respond({"errors": [e.formatted for e in errors]}, media_type, status)
 
     def _public(self, error: GraphQLError, request: Request) -> dict[str, Any]:
         original = error.original_error
-        # Errors without a path come from coercing the client's own variables: theirs to see.
-        if original is None or isinstance(original, ClientError) or error.path is None:
+        if original is None or isinstance(original, ClientError):
             formatted = error.formatted
             if isinstance(original, ClientError):
                 formatted["extensions"] = dict(original.extensions or {})

@@ -34,6 +34,7 @@ from graphql import (
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLSyntaxError,
     InlineFragmentNode,
     Node,
     OperationDefinitionNode,
@@ -72,9 +73,14 @@ def parse_document(query: str) -> DocumentNode:
     """Parse under the token limit, which bounds the parser's work before anything else runs.
 
     `max_tokens` (unlike `max_lexical_tokens`) also counts comments, so padding a document with
-    comments does not get around it.
+    comments does not get around it. Going over it is reported with its own code.
     """
-    return parse(query, max_tokens=MAX_TOKENS, no_location=False)
+    try:
+        return parse(query, max_tokens=MAX_TOKENS, no_location=False)
+    except GraphQLSyntaxError as error:
+        if f"more than {MAX_TOKENS} tokens" in error.message:
+            error.extensions = {"code": "TOO_MANY_TOKENS"}
+        raise
 
 
 def operation_cost(

@@ -270,8 +270,9 @@ def test_document_at_the_token_limit_parses() -> None:
 
 
 def test_document_over_the_token_limit_is_refused() -> None:
-    with pytest.raises(GraphQLSyntaxError, match="more than 5000 tokens"):
+    with pytest.raises(GraphQLSyntaxError, match="more than 5000 tokens") as refused:
         parse_document("{ " + "a " * (MAX_TOKENS - 1) + "}")
+    assert refused.value.extensions == {"code": "TOO_MANY_TOKENS"}
 
 
 def test_comments_count_as_tokens() -> None:
