@@ -18,9 +18,12 @@ from api.graphql.context import RequestContext, Services
 from api.graphql.http import GraphQLEndpoint
 from api.logs import RequestIdMiddleware
 from api.logs import configure as configure_logging
+from api.payments.setup import Payments, build_payments
 from api.rest import health
+from api.rest import payments as payment_routes
 from api.shop.schema import schema as shop_schema
 from domain.db import tortoise_config
+from domain.payments.service import register_provider
 
 
 def build_login_provider(config: AppConfig) -> LoginProvider:
@@ -40,10 +43,19 @@ def build_services(config: AppConfig) -> Services:
     )
 
 
+def start_payments(config: AppConfig) -> Payments:
+    """Build the configured payment providers and hand them to the core by name."""
+    payments = build_payments(config)
+    for provider in payments.providers.values():
+        register_provider(provider)
+    return payments
+
+
 def create_app(config: AppConfig | None = None, *, manage_database: bool = True) -> Starlette:
     """`manage_database=False` leaves Tortoise to the caller (tests own their database)."""
     config = config or AppConfig()
     services = build_services(config)
+    payments = start_payments(config)
     if manage_database:
         configure_logging(config.log_level)
 
@@ -66,6 +78,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         close = getattr(services.login_provider, "aclose", None)
         if close is not None:
             await close()
+        await payments.aclose()
 
     app = Starlette(
         routes=[
@@ -74,9 +87,11 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
             Route("/metrics", health.metrics),
+            *payment_routes.routes(payments),
         ],
         lifespan=lifespan,
     )
     app.add_middleware(RequestIdMiddleware)
     app.state.services = services
+    app.state.payments = payments
     return app

@@ -93,6 +93,28 @@ async def demo(config: AppConfig, if_empty: bool) -> int:
     return await _with_database(config, run)
 
 
+async def jobs(config: AppConfig, names: list[str], now: str | None) -> int:
+    from datetime import datetime
+
+    from api.jobs import JOBS, run_job
+
+    unknown = [n for n in names if n not in JOBS]
+    if unknown:
+        print(f"unknown job(s): {', '.join(unknown)}; known: {', '.join(JOBS)}", file=sys.stderr)
+        return 2
+    moment = datetime.fromisoformat(now) if now else None
+    if moment is not None and moment.tzinfo is None:
+        print("--now needs a timezone, e.g. 2026-11-22T08:00:00+08:00", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        for name in names or list(JOBS):
+            print(f"{name}: {await run_job(name, moment)}")
+        return 0
+
+    return await _with_database(config, run)
+
+
 def export_schema() -> int:
     """Write the printed SDL of both schemas; a test fails when the committed files drift."""
     from api.schema import write_schemas
@@ -127,6 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     make = commands.add_parser("makemigrations", help="write migrations for model changes")
     make.add_argument("--name")
     commands.add_parser("schema", help="write api/schema/shop.graphql and admin.graphql")
+    from api.jobs import JOBS
+
+    jobs_parser = commands.add_parser(
+        "jobs",
+        help="run periodic jobs: " + "; ".join(f"{k} ({v[1]})" for k, v in JOBS.items()),
+    )
+    jobs_parser.add_argument("names", nargs="*", help="default: all, in the order listed")
+    jobs_parser.add_argument("--now", help="act as of this ISO time (with timezone)")
     demo_parser = commands.add_parser("demo", help="load demo data")
     demo_parser.add_argument("--if-empty", action="store_true", help="only into an empty database")
     args = parser.parse_args(argv)
@@ -141,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration refused: {error}", file=sys.stderr)
         return 2
     configure(config.log_level)
+    if args.command == "jobs":
+        return asyncio.run(jobs(config, args.names, args.now))
     if args.command == "schema":
         return export_schema()
     if args.command == "serve":

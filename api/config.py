@@ -26,6 +26,17 @@ class AppConfig(BaseSettings):
     wechat_app_id: str = "wx-dev-app"
     wechat_app_secret: str = ""
     wechat_api_base_url: str = "https://api.weixin.qq.com"
+    # Payments (SPEC 8.5). Keys are PEM text or paths to PEM files.
+    payment_provider: Literal["SANDBOX", "WECHAT_PAY_V3"] = "SANDBOX"
+    wechat_pay_mch_id: str = ""
+    wechat_pay_app_id: str = ""  # empty: WECHAT_APP_ID
+    wechat_pay_merchant_serial: str = ""
+    wechat_pay_merchant_key: str = ""
+    wechat_pay_platform_serial: str = ""
+    wechat_pay_platform_public_key: str = ""
+    wechat_pay_api_v3_key: str = ""
+    wechat_pay_base_url: str = "https://api.mch.weixin.qq.com"
+    wechat_pay_notify_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(default=1, ge=1, le=64)
@@ -39,10 +50,30 @@ class AppConfig(BaseSettings):
     def graphiql(self) -> bool:
         return not self.production
 
+    @property
+    def pay_app_id(self) -> str:
+        """The mini-program paying is usually the one members log in with."""
+        return self.wechat_pay_app_id or self.wechat_app_id
+
+    def missing_wechat_pay_settings(self) -> list[str]:
+        required = {
+            "WECHAT_PAY_MCH_ID": self.wechat_pay_mch_id,
+            "WECHAT_PAY_MERCHANT_SERIAL": self.wechat_pay_merchant_serial,
+            "WECHAT_PAY_MERCHANT_KEY": self.wechat_pay_merchant_key,
+            "WECHAT_PAY_PLATFORM_SERIAL": self.wechat_pay_platform_serial,
+            "WECHAT_PAY_PLATFORM_PUBLIC_KEY": self.wechat_pay_platform_public_key,
+            "WECHAT_PAY_API_V3_KEY": self.wechat_pay_api_v3_key,
+            "WECHAT_PAY_NOTIFY_URL": self.wechat_pay_notify_url,
+        }
+        return [name for name, value in required.items() if not value]
+
     def check(self) -> None:
-        """Refuse to run production with development defaults."""
+        """Refuse to run production with development defaults, and WeChat Pay half configured."""
         if len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
             raise ConfigError(f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+        missing = self.missing_wechat_pay_settings()
+        if self.payment_provider == "WECHAT_PAY_V3" and missing:
+            raise ConfigError(f"WECHAT_PAY_V3 needs {', '.join(missing)}")
         if not self.production:
             return
         if self.jwt_secret == DEV_SECRET:
@@ -51,3 +82,7 @@ class AppConfig(BaseSettings):
             raise ConfigError("the DEV login provider is refused in production")
         if self.login_provider == "WECHAT" and not self.wechat_app_secret:
             raise ConfigError("WECHAT_APP_SECRET must be set for the WECHAT login provider")
+        if self.payment_provider == "SANDBOX":
+            raise ConfigError("the SANDBOX payment provider is refused in production")
+        if not self.wechat_pay_notify_url.startswith("https://"):
+            raise ConfigError("WECHAT_PAY_NOTIFY_URL must be https (WeChat refuses anything else)")

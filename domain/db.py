@@ -14,6 +14,8 @@ MODEL_MODULES = [
     "domain.members.models",
     "domain.catalog.models",
     "domain.access.models",
+    "domain.orders.models",
+    "domain.payments.models",
     "loyalty.models",
 ]
 

@@ -29,6 +29,16 @@ class ErrorCode(StrEnum):
     CATEGORY_DEPTH = "CATEGORY_DEPTH"
     STORE_REQUIRED = "STORE_REQUIRED"
     WEAK_PASSWORD = "WEAK_PASSWORD"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    NOT_ON_SALE = "NOT_ON_SALE"
+    ORDER_EXPIRED = "ORDER_EXPIRED"
+    AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
+    PAYMENT_FAILED = "PAYMENT_FAILED"
+    REFUND_FAILED = "REFUND_FAILED"
+    REFUND_EXCEEDS_PAID = "REFUND_EXCEEDS_PAID"
+    REFUND_IN_PROGRESS = "REFUND_IN_PROGRESS"
+    INVALID_PICKUP_CODE = "INVALID_PICKUP_CODE"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -59,6 +69,25 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.INVALID_SETTING: ("设置值无效", "The setting value is invalid."),
     ErrorCode.CATEGORY_DEPTH: ("分类最多两级", "Categories have at most two levels."),
     ErrorCode.STORE_REQUIRED: ("门店角色必须指定门店", "A store role needs a store."),
+    ErrorCode.IDEMPOTENCY_CONFLICT: (
+        "相同的幂等键已用于不同的请求",
+        "This idempotency key was used for a different request.",
+    ),
+    ErrorCode.INSUFFICIENT_STOCK: ("库存不足", "Not enough stock."),
+    ErrorCode.NOT_ON_SALE: ("商品未在售", "The product is not on sale."),
+    ErrorCode.ORDER_EXPIRED: ("订单已超时", "The order's payment time is over."),
+    ErrorCode.AMOUNT_MISMATCH: ("金额不一致", "The amount does not match."),
+    ErrorCode.PAYMENT_FAILED: ("支付下单失败，请稍后再试", "Payment could not start; try again."),
+    ErrorCode.REFUND_FAILED: ("退款失败，请稍后再试", "The refund failed; try again later."),
+    ErrorCode.REFUND_EXCEEDS_PAID: (
+        "退款金额超过可退金额",
+        "The refund exceeds what is left to refund.",
+    ),
+    ErrorCode.REFUND_IN_PROGRESS: (
+        "该商品已有退款申请在处理中",
+        "A refund is already in progress.",
+    ),
+    ErrorCode.INVALID_PICKUP_CODE: ("提货码无效", "The pickup code is invalid."),
     ErrorCode.WEAK_PASSWORD: (
         "密码至少 10 位",
         "The password must have at least 10 characters.",

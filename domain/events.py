@@ -40,3 +40,49 @@ class MemberMerged:
     survivor_id: int
     absorbed_id: int
     moved: dict[str, int]
+
+
+@dataclass(frozen=True)
+class OrderPlaced:
+    order_id: int
+
+
+@dataclass(frozen=True)
+class OrderPaid:
+    order_id: int
+
+
+@dataclass(frozen=True)
+class OrderShipped:
+    order_id: int
+
+
+@dataclass(frozen=True)
+class OrderCompleted:
+    order_id: int
+
+
+@dataclass(frozen=True)
+class OrderCancelled:
+    """Unpaid order ended: whatever was locked for it (stock, coupon, points) is released."""
+
+    order_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ItemRefunded:
+    """`amount_fen` of an item's `paid_fen` went back to the member; `refunded_fen` is the
+    item's total refunded so far (this refund included)."""
+
+    order_id: int
+    item_id: int
+    refund_id: int
+    amount_fen: int
+    paid_fen: int
+    refunded_fen: int
+    shipped: bool
+
+    @property
+    def fully_refunded(self) -> bool:
+        return self.refunded_fen >= self.paid_fen

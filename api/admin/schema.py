@@ -7,10 +7,12 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.admin import catalog as catalog_api
 from api.admin import members as member_api
+from api.admin import orders as order_api
 from api.admin import org as org_api
 from api.admin import session as session_api
 from api.admin import settings as settings_api
 from api.admin.nodes import MemberNode, StaffNode, StoreNode
+from api.graphql.orders import RefundNode
 from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
 from api.shop.catalog import CategoryNode
@@ -27,6 +29,9 @@ class Query:
         resolver=catalog_api.products
     )
     categories: list[CategoryNode] = strawberry.field(resolver=catalog_api.categories)
+    orders: Connection[order_api.AdminOrderNode] = strawberry.field(resolver=order_api.orders)
+    order: order_api.AdminOrderNode | None = strawberry.field(resolver=order_api.order)
+    refund_requests: Connection[RefundNode] = strawberry.field(resolver=order_api.refund_requests)
     settings: list[settings_api.SettingNode] = strawberry.field(resolver=settings_api.settings)
 
 
@@ -59,6 +64,16 @@ class Mutation:
     )
     create_sku: catalog_api.SkuPayload = strawberry.mutation(resolver=catalog_api.create_sku)
     update_sku: catalog_api.SkuPayload = strawberry.mutation(resolver=catalog_api.update_sku)
+    ship_order: order_api.AdminOrderPayload = strawberry.mutation(resolver=order_api.ship_order)
+    mark_ready_for_pickup: order_api.AdminOrderPayload = strawberry.mutation(
+        resolver=order_api.mark_ready_for_pickup
+    )
+    verify_pickup: order_api.AdminOrderPayload = strawberry.mutation(
+        resolver=order_api.verify_pickup
+    )
+    review_refund: order_api.ReviewRefundPayload = strawberry.mutation(
+        resolver=order_api.review_refund
+    )
     update_settings: settings_api.UpdateSettingsPayload = strawberry.mutation(
         resolver=settings_api.update_settings_mutation
     )

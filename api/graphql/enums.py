@@ -4,6 +4,7 @@ import strawberry
 
 from domain.catalog.models import ProductStatus
 from domain.members.models import AcquisitionChannel, Gender
+from domain.orders.models import Fulfilment, OrderChannel, OrderStatus, RefundStatus
 from domain.org.models import StaffRole, StaffStatus, StoreKind, StoreStatus
 
 StoreKindEnum = strawberry.enum(StoreKind, name="StoreKind")
@@ -13,3 +14,7 @@ StaffStatusEnum = strawberry.enum(StaffStatus, name="StaffStatus")
 GenderEnum = strawberry.enum(Gender, name="Gender")
 AcquisitionChannelEnum = strawberry.enum(AcquisitionChannel, name="AcquisitionChannel")
 ProductStatusEnum = strawberry.enum(ProductStatus, name="ProductStatus")
+OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
+FulfilmentEnum = strawberry.enum(Fulfilment, name="Fulfilment")
+OrderChannelEnum = strawberry.enum(OrderChannel, name="OrderChannel")
+RefundStatusEnum = strawberry.enum(RefundStatus, name="RefundStatus")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from api.graphql.orders import OrderNode
 from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
 from api.shop import account, catalog
+from api.shop import orders as order_api
 from api.shop import stores as store_list
 
 
@@ -18,6 +20,11 @@ class Query:
     product: catalog.ProductNode | None = strawberry.field(resolver=catalog.product)
     categories: list[catalog.CategoryNode] = strawberry.field(resolver=catalog.category_tree)
     stores: Connection[store_list.StoreNode] = strawberry.field(resolver=store_list.stores)
+    checkout_preview: order_api.CheckoutPreviewResult = strawberry.field(
+        resolver=order_api.checkout_preview
+    )
+    order: OrderNode | None = strawberry.field(resolver=order_api.order)
+    my_orders: Connection[OrderNode] = strawberry.field(resolver=order_api.my_orders)
 
 
 @strawberry.type
@@ -29,6 +36,13 @@ class Mutation:
     update_profile: account.UpdateProfilePayload = strawberry.mutation(
         resolver=account.update_profile
     )
+    place_order: order_api.PlaceOrderPayload = strawberry.mutation(resolver=order_api.place_order)
+    cancel_order: order_api.OrderPayload = strawberry.mutation(resolver=order_api.cancel_order)
+    pay_order: order_api.PayOrderPayload = strawberry.mutation(resolver=order_api.pay_order)
+    confirm_receipt: order_api.OrderPayload = strawberry.mutation(
+        resolver=order_api.confirm_receipt
+    )
+    request_refund: order_api.RefundPayload = strawberry.mutation(resolver=order_api.request_refund)
 
 
 schema = strawberry.Schema(

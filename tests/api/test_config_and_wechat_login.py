@@ -19,19 +19,18 @@ STRONG = "a-production-secret-of-more-than-32-bytes!!"
         {"env": "production", "jwt_secret": "short", "login_provider": "WECHAT"},
         {"env": "production", "jwt_secret": STRONG, "login_provider": "WECHAT"},
         {"env": "development", "jwt_secret": "too-short-for-hs256"},
+        {
+            "env": "production",
+            "jwt_secret": STRONG,
+            "login_provider": "WECHAT",
+            "wechat_app_secret": "s",
+            "payment_provider": "SANDBOX",
+        },
     ],
 )
 def test_unsafe_configuration_refuses_to_start(settings):
     with pytest.raises(ConfigError):
         create_app(AppConfig(**settings), manage_database=False)
-
-
-def test_production_with_real_secrets_starts_without_graphiql():
-    config = AppConfig(
-        env="production", jwt_secret=STRONG, login_provider="WECHAT", wechat_app_secret="s"
-    )
-    create_app(config, manage_database=False)
-    assert config.graphiql is False
 
 
 LOGIN = (

@@ -1,0 +1,177 @@
+"""Orders for staff: scoped lists, fulfilment (ship, pickup) and refund reviews."""
+
+from __future__ import annotations
+
+import json
+
+import strawberry
+from strawberry.types import Info
+
+from api.auth.permissions import ALL_STAFF, require_staff, sees_full_phone, store_scope
+from api.graphql.enums import OrderChannelEnum, OrderStatusEnum, RefundStatusEnum
+from api.graphql.errors import UserError, user_errors
+from api.graphql.ids import from_global_id, to_global_id
+from api.graphql.orders import OrderNode, RefundNode, items_by_order, order_fields, refund_node
+from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page, paginate
+from domain.errors import DomainError, ErrorCode
+from domain.members.phones import mask_phone
+from domain.orders import lifecycle, refunds
+from domain.orders.models import Order, OrderStatus, Refund, RefundStatus
+from domain.orders.queries import OrderScope, visible_orders, visible_refunds
+from domain.org.models import Staff, StaffRole
+
+R = StaffRole
+SHIPPERS = frozenset({R.HQ_ADMIN, R.HQ_OPERATOR, R.STORE_MANAGER})
+PICKUP_STAFF = frozenset({R.HQ_ADMIN, R.STORE_MANAGER, R.GUIDE})
+REFUND_REVIEWERS = frozenset({R.HQ_ADMIN, R.HQ_OPERATOR, R.HQ_FINANCE, R.STORE_MANAGER})
+
+
+@strawberry.type(name="Order")
+class AdminOrderNode(OrderNode):
+    member_id: strawberry.ID
+    channel: OrderChannelEnum  # type: ignore[valid-type]
+    service_store_id: strawberry.ID | None
+    service_guide_id: strawberry.ID | None
+    placed_by_staff_id: strawberry.ID | None
+    attribution: str = strawberry.field(description="The attribution snapshot as JSON text.")
+
+
+def _gid(type_name: str, pk: int | None) -> strawberry.ID | None:
+    return strawberry.ID(to_global_id(type_name, pk)) if pk else None
+
+
+def admin_order_node(order: Order, items: list, full_phone: bool) -> AdminOrderNode:
+    phone = order.address["phone"] if order.address else None
+    return AdminOrderNode(
+        **order_fields(order, items, phone if full_phone else mask_phone(phone)),
+        member_id=strawberry.ID(to_global_id("Member", order.member_id)),
+        channel=order.channel,
+        service_store_id=_gid("Store", order.service_store_id),
+        service_guide_id=_gid("Staff", order.service_guide_id),
+        placed_by_staff_id=_gid("Staff", order.placed_by_staff_id),
+        attribution=json.dumps(order.attribution, ensure_ascii=False, sort_keys=True),
+    )
+
+
+def scope_of(staff: Staff) -> OrderScope:
+    if staff.role == R.GUIDE:
+        return OrderScope(store_id=staff.store_id, guide_id=staff.id)
+    return OrderScope(store_id=store_scope(staff))
+
+
+async def _node(order: Order, staff: Staff) -> AdminOrderNode:
+    items = await items_by_order([order.id])
+    return admin_order_node(order, items.get(order.id, []), sees_full_phone(staff))
+
+
+async def _visible_order(staff: Staff, order_id: strawberry.ID, field: str = "id") -> Order:
+    pk = from_global_id(order_id, "Order", field)
+    found = await visible_orders(scope_of(staff)).get_or_none(id=pk)
+    if found is None:
+        raise DomainError(ErrorCode.NOT_FOUND, field)
+    return found
+
+
+@strawberry.type
+class AdminOrderPayload:
+    order: AdminOrderNode | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class ReviewRefundPayload:
+    refund: RefundNode | None = None
+    errors: list[UserError]
+
+
+async def orders(
+    info: Info,
+    status: OrderStatusEnum | None = None,  # type: ignore[valid-type]
+    first: int | None = 20,
+    after: str | None = None,
+) -> Connection[AdminOrderNode]:
+    staff = await require_staff(info, ALL_STAFF)
+    queryset = visible_orders(scope_of(staff))
+    if status is not None:
+        queryset = queryset.filter(status=OrderStatus(status))
+    rows, has_next = await fetch_page(queryset, NEWEST_FIRST, first, after)
+    items = await items_by_order(r.id for r in rows)
+    full = sees_full_phone(staff)
+    nodes = [admin_order_node(r, items.get(r.id, []), full) for r in rows]
+    return build_connection(rows, nodes, has_next, after, NEWEST_FIRST, queryset.count)
+
+
+async def order(info: Info, id: strawberry.ID) -> AdminOrderNode | None:
+    staff = await require_staff(info, ALL_STAFF)
+    try:
+        return await _node(await _visible_order(staff, id), staff)
+    except DomainError:
+        return None
+
+
+async def ship_order(
+    info: Info, order_id: strawberry.ID, carrier: str, tracking_number: str
+) -> AdminOrderPayload:
+    staff = await require_staff(info, SHIPPERS)
+    try:
+        carrier, tracking_number = carrier.strip(), tracking_number.strip()
+        if not carrier or len(carrier) > 32:
+            raise DomainError(ErrorCode.INVALID, "carrier")
+        if not tracking_number or len(tracking_number) > 64:
+            raise DomainError(ErrorCode.INVALID, "trackingNumber")
+        shipped = await lifecycle.ship(
+            await _visible_order(staff, order_id, "orderId"), carrier, tracking_number
+        )
+    except DomainError as error:
+        return AdminOrderPayload(errors=user_errors(error))
+    return AdminOrderPayload(order=await _node(shipped, staff), errors=[])
+
+
+async def mark_ready_for_pickup(info: Info, order_id: strawberry.ID) -> AdminOrderPayload:
+    staff = await require_staff(info, PICKUP_STAFF)
+    try:
+        ready = await lifecycle.ready_for_pickup(await _visible_order(staff, order_id, "orderId"))
+    except DomainError as error:
+        return AdminOrderPayload(errors=user_errors(error))
+    return AdminOrderPayload(order=await _node(ready, staff), errors=[])
+
+
+async def verify_pickup(info: Info, code: str) -> AdminOrderPayload:
+    """Store staff verify a code at their own store; HQ_ADMIN at any store."""
+    staff = await require_staff(info, PICKUP_STAFF)
+    try:
+        completed = await lifecycle.verify_pickup(store_scope(staff), code)
+    except DomainError as error:
+        return AdminOrderPayload(errors=user_errors(error))
+    return AdminOrderPayload(order=await _node(completed, staff), errors=[])
+
+
+async def refund_requests(
+    info: Info,
+    status: RefundStatusEnum | None = None,  # type: ignore[valid-type]
+    first: int | None = 20,
+    after: str | None = None,
+) -> Connection[RefundNode]:
+    staff = await require_staff(info, REFUND_REVIEWERS)
+    queryset = visible_refunds(scope_of(staff))
+    if status is not None:
+        queryset = queryset.filter(status=RefundStatus(status))
+    return await paginate(queryset, NEWEST_FIRST, first, after, refund_node)
+
+
+async def review_refund(
+    info: Info, id: strawberry.ID, approve: bool, note: str = ""
+) -> ReviewRefundPayload:
+    staff = await require_staff(info, REFUND_REVIEWERS)
+    try:
+        pk = from_global_id(id, "Refund")
+        refund = await visible_refunds(scope_of(staff)).get_or_none(id=pk)
+        if refund is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "id")
+        actor = f"staff:{staff.id}"
+        reviewed: Refund = await (
+            refunds.approve(refund, actor, note) if approve else refunds.reject(refund, actor, note)
+        )
+    except DomainError as error:
+        return ReviewRefundPayload(errors=user_errors(error))
+    return ReviewRefundPayload(refund=refund_node(reviewed), errors=[])

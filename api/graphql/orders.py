@@ -1,0 +1,156 @@
+"""Order types shared by both schemas, built whole at the root field (items prefetched)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+import strawberry
+
+from api.graphql.enums import FulfilmentEnum, OrderStatusEnum, RefundStatusEnum
+from api.graphql.ids import to_global_id
+from api.graphql.scalars import Long, Money
+from api.shop.catalog import SpecValue
+from domain.orders.models import Order, OrderItem, OrderStatus, Refund
+
+SHOW_PICKUP_CODE = (OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP)
+
+
+@strawberry.type(name="OrderItem")
+class OrderItemNode:
+    id: strawberry.ID
+    sku_id: strawberry.ID
+    product_id: strawberry.ID
+    title: str
+    specs: list[SpecValue]
+    unit_price: Money
+    quantity: int
+    amount: Money
+    tier_discount: Money
+    coupon_discount: Money
+    points_discount: Money
+    paid: Money = strawberry.field(description="What this item paid, shipping excluded.")
+    refunded: Money
+
+
+@strawberry.type
+class DeliveryAddress:
+    name: str
+    phone: str
+    region: str
+    detail: str
+
+
+@strawberry.type(name="Order")
+class OrderNode:
+    id: strawberry.ID
+    number: str
+    status: OrderStatusEnum  # type: ignore[valid-type]
+    fulfilment: FulfilmentEnum  # type: ignore[valid-type]
+    address: DeliveryAddress | None
+    pickup_store_id: strawberry.ID | None
+    pickup_code: str | None = strawberry.field(description="Shown while the order awaits pickup.")
+    goods: Money
+    tier_discount: Money
+    coupon_discount: Money
+    points_used: Long  # type: ignore[valid-type]
+    shipping: Money
+    payable: Money
+    items: list[OrderItemNode]
+    carrier: str | None
+    tracking_number: str | None
+    created_at: datetime
+    pay_deadline: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+
+
+def item_node(item: OrderItem) -> OrderItemNode:
+    return OrderItemNode(
+        id=strawberry.ID(to_global_id("OrderItem", item.id)),
+        sku_id=strawberry.ID(to_global_id("Sku", item.sku_id)),
+        product_id=strawberry.ID(to_global_id("Product", item.product_id)),
+        title=item.title,
+        specs=[SpecValue(name=k, value=v) for k, v in item.specs.items()],
+        unit_price=Money.of(item.unit_price_fen),
+        quantity=item.quantity,
+        amount=Money.of(item.amount_fen),
+        tier_discount=Money.of(item.tier_discount_fen),
+        coupon_discount=Money.of(item.coupon_discount_fen),
+        points_discount=Money.of(item.points_discount_fen),
+        paid=Money.of(item.paid_fen),
+        refunded=Money.of(item.refunded_fen),
+    )
+
+
+def order_fields(order: Order, items: list[OrderItem], phone: str | None) -> dict:
+    """The fields both schemas show; `phone` is the address phone as this viewer may see it."""
+    address = None
+    if order.address:
+        address = DeliveryAddress(
+            name=order.address["name"],
+            phone=phone or "",
+            region=order.address["region"],
+            detail=order.address["detail"],
+        )
+    return {
+        "id": strawberry.ID(to_global_id("Order", order.id)),
+        "number": order.number,
+        "status": order.status,
+        "fulfilment": order.fulfilment,
+        "address": address,
+        "pickup_store_id": (
+            strawberry.ID(to_global_id("Store", order.pickup_store_id))
+            if order.pickup_store_id
+            else None
+        ),
+        "pickup_code": order.pickup_code if order.status in SHOW_PICKUP_CODE else None,
+        "goods": Money.of(order.goods_fen),
+        "tier_discount": Money.of(order.tier_discount_fen),
+        "coupon_discount": Money.of(order.coupon_discount_fen),
+        "points_used": order.points_used,
+        "shipping": Money.of(order.shipping_fen),
+        "payable": Money.of(order.payable_fen),
+        "items": [item_node(i) for i in items],
+        "carrier": order.carrier,
+        "tracking_number": order.tracking_number,
+        "created_at": order.created_at,
+        "pay_deadline": order.pay_deadline,
+        "paid_at": order.paid_at,
+        "shipped_at": order.shipped_at,
+        "completed_at": order.completed_at,
+        "cancelled_at": order.cancelled_at,
+    }
+
+
+async def items_by_order(order_ids: Iterable[int]) -> dict[int, list[OrderItem]]:
+    grouped: dict[int, list[OrderItem]] = defaultdict(list)
+    ids = list(order_ids)
+    if ids:
+        for item in await OrderItem.filter(order_id__in=ids).order_by("order_id", "line"):
+            grouped[item.order_id].append(item)
+    return grouped
+
+
+@strawberry.type(name="Refund")
+class RefundNode:
+    id: strawberry.ID
+    item_id: strawberry.ID
+    amount: Money
+    reason: str
+    status: RefundStatusEnum  # type: ignore[valid-type]
+    review_note: str | None
+
+
+def refund_node(refund: Refund) -> RefundNode:
+    return RefundNode(
+        id=strawberry.ID(to_global_id("Refund", refund.id)),
+        item_id=strawberry.ID(to_global_id("OrderItem", refund.item_id)),
+        amount=Money.of(refund.amount_fen),
+        reason=refund.reason,
+        status=refund.status,
+        review_note=refund.review_note,
+    )

@@ -1,0 +1,25 @@
+"""The periodic jobs (SPEC 15), one command each: idempotent, safe to run twice at once, and
+acting as of `--now` when given. Every change they make is a compare-and-set, so two processes
+running the same job never act twice on one row."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from domain import clock
+from domain.orders import lifecycle
+
+Job = Callable[[datetime], Awaitable[int]]
+
+JOBS: dict[str, tuple[Job, str]] = {
+    "cancel-unpaid": (lifecycle.cancel_expired, "cancel unpaid orders past the payment timeout"),
+    "auto-complete": (lifecycle.complete_shipped, "complete orders shipped N days ago"),
+}
+
+
+async def run_job(name: str, now: datetime | None = None) -> int:
+    job, _ = JOBS[name]
+    moment = now or clock.now()
+    with clock.frozen_at(moment):
+        return await job(moment)

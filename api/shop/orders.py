@@ -1,0 +1,274 @@
+"""The member's orders: preview, place, pay, cancel, confirm receipt, refund requests, lists."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.auth.permissions import require_member
+from api.graphql.enums import FulfilmentEnum, OrderStatusEnum
+from api.graphql.errors import UserError, user_errors
+from api.graphql.ids import from_global_id, optional_global_id, to_global_id
+from api.graphql.orders import OrderNode, RefundNode, items_by_order, order_fields, refund_node
+from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page
+from api.graphql.scalars import Long, Money
+from domain.errors import DomainError, ErrorCode
+from domain.members.models import MemberIdentity
+from domain.orders import checkout, lifecycle, refunds
+from domain.orders.models import Order, OrderStatus
+from domain.orders.pricing import Quote
+from domain.payments.service import start_payment
+
+MAX_LINES = 50
+
+
+@strawberry.input
+class CartLineInput:
+    sku_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.input
+class AddressInput:
+    name: str
+    phone: str
+    region: str
+    detail: str
+
+
+@strawberry.input
+class CheckoutInput:
+    lines: list[CartLineInput]
+    fulfilment: FulfilmentEnum  # type: ignore[valid-type]
+    address: AddressInput | None = None
+    pickup_store_id: strawberry.ID | None = None
+    coupon_id: strawberry.ID | None = None
+    points: Long = 0  # type: ignore[valid-type]
+    share_code: str | None = None
+
+    def to_domain(self) -> checkout.CheckoutRequest:
+        if len(self.lines) > MAX_LINES:
+            raise DomainError(ErrorCode.OUT_OF_RANGE, "lines", f"max {MAX_LINES}")
+        address = self.address
+        return checkout.CheckoutRequest(
+            lines=tuple(
+                checkout.CartLine(
+                    from_global_id(line.sku_id, "Sku", f"lines.{i}.skuId"), line.quantity
+                )
+                for i, line in enumerate(self.lines)
+            ),
+            fulfilment=self.fulfilment,
+            address=(
+                checkout.Address(address.name, address.phone, address.region, address.detail)
+                if address
+                else None
+            ),
+            pickup_store_id=optional_global_id(self.pickup_store_id, "Store", "pickupStoreId"),
+            coupon_id=optional_global_id(self.coupon_id, "Coupon", "couponId"),
+            points=self.points,
+            share_code=(self.share_code or "").strip()[:32] or None,
+        )
+
+
+@strawberry.type
+class PreviewLine:
+    sku_id: strawberry.ID
+    quantity: int
+    amount: Money
+    tier_discount: Money
+    coupon_discount: Money
+    points_discount: Money
+    paid: Money
+
+
+@strawberry.type
+class CheckoutPreview:
+    lines: list[PreviewLine]
+    goods: Money
+    tier_discount: Money
+    coupon_discount: Money
+    points_used: Long  # type: ignore[valid-type]
+    points_discount: Money
+    shipping: Money
+    payable: Money
+
+
+@strawberry.type
+class CheckoutPreviewResult:
+    preview: CheckoutPreview | None = None
+    errors: list[UserError]
+
+
+def preview_of(quote: Quote) -> CheckoutPreview:
+    return CheckoutPreview(
+        lines=[
+            PreviewLine(
+                sku_id=strawberry.ID(to_global_id("Sku", line.sku.id)),
+                quantity=line.quantity,
+                amount=Money.of(line.amount_fen),
+                tier_discount=Money.of(line.tier_discount_fen),
+                coupon_discount=Money.of(line.coupon_discount_fen),
+                points_discount=Money.of(line.points_discount_fen),
+                paid=Money.of(line.paid_fen),
+            )
+            for line in quote.lines
+        ],
+        goods=Money.of(quote.goods_fen),
+        tier_discount=Money.of(quote.tier_discount_fen),
+        coupon_discount=Money.of(quote.coupon_discount_fen),
+        points_used=quote.points_used,
+        points_discount=Money.of(quote.points_discount_fen),
+        shipping=Money.of(quote.shipping_fen),
+        payable=Money.of(quote.payable_fen),
+    )
+
+
+@strawberry.type
+class OrderPayload:
+    order: OrderNode | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class PlaceOrderPayload:
+    order: OrderNode | None = None
+    created: bool = strawberry.field(
+        default=False, description="False when the idempotency key returned an earlier order."
+    )
+    errors: list[UserError]
+
+
+@strawberry.type
+class PayOrderPayload:
+    order: OrderNode | None = None
+    provider: str | None = None
+    out_trade_no: str | None = None
+    pay_params: strawberry.scalars.JSON | None = strawberry.field(
+        default=None, description="Pass to wx.requestPayment as is."
+    )
+    errors: list[UserError]
+
+
+@strawberry.type
+class RefundPayload:
+    refund: RefundNode | None = None
+    errors: list[UserError]
+
+
+async def member_order_node(order: Order) -> OrderNode:
+    items = await items_by_order([order.id])
+    phone = order.address["phone"] if order.address else None
+    return OrderNode(**order_fields(order, items.get(order.id, []), phone))
+
+
+async def _own_order(member_id: int, order_id: strawberry.ID) -> Order:
+    pk = from_global_id(order_id, "Order", "orderId")
+    order = await Order.get_or_none(id=pk, member_id=member_id)
+    if order is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "orderId")
+    return order
+
+
+async def checkout_preview(info: Info, input: CheckoutInput) -> CheckoutPreviewResult:
+    member_id = await require_member(info)
+    try:
+        quote = await checkout.quote(member_id, input.to_domain())
+    except DomainError as error:
+        return CheckoutPreviewResult(errors=user_errors(error))
+    return CheckoutPreviewResult(preview=preview_of(quote), errors=[])
+
+
+async def place_order(info: Info, input: CheckoutInput, idempotency_key: str) -> PlaceOrderPayload:
+    member_id = await require_member(info)
+    try:
+        placed = await checkout.place_order(member_id, input.to_domain(), idempotency_key)
+    except DomainError as error:
+        return PlaceOrderPayload(errors=user_errors(error))
+    return PlaceOrderPayload(
+        order=await member_order_node(placed.order), created=placed.created, errors=[]
+    )
+
+
+async def cancel_order(info: Info, order_id: strawberry.ID) -> OrderPayload:
+    member_id = await require_member(info)
+    try:
+        order = await lifecycle.cancel(await _own_order(member_id, order_id), "MEMBER")
+    except DomainError as error:
+        return OrderPayload(errors=user_errors(error))
+    return OrderPayload(order=await member_order_node(order), errors=[])
+
+
+async def confirm_receipt(info: Info, order_id: strawberry.ID) -> OrderPayload:
+    member_id = await require_member(info)
+    try:
+        order = await lifecycle.confirm_receipt(await _own_order(member_id, order_id))
+    except DomainError as error:
+        return OrderPayload(errors=user_errors(error))
+    return OrderPayload(order=await member_order_node(order), errors=[])
+
+
+async def pay_order(info: Info, order_id: strawberry.ID) -> PayOrderPayload:
+    member_id = await require_member(info)
+    provider = info.context.services.config.payment_provider
+    try:
+        order = await _own_order(member_id, order_id)
+        openid = (
+            await MemberIdentity.filter(member_id=member_id, provider="WECHAT")
+            .order_by("id")
+            .first()
+            .values_list("openid", flat=True)
+        )
+        started = await start_payment(order, provider, openid)
+    except DomainError as error:
+        return PayOrderPayload(errors=user_errors(error))
+    return PayOrderPayload(
+        order=await member_order_node(order),
+        provider=started.payment.provider,
+        out_trade_no=started.payment.out_trade_no,
+        pay_params=started.client_params,
+        errors=[],
+    )
+
+
+async def request_refund(
+    info: Info,
+    item_id: strawberry.ID,
+    amount_fen: Long,
+    reason: str,  # type: ignore[valid-type]
+) -> RefundPayload:
+    member_id = await require_member(info)
+    try:
+        refund = await refunds.request_refund(
+            member_id, from_global_id(item_id, "OrderItem", "itemId"), amount_fen, reason
+        )
+    except DomainError as error:
+        return RefundPayload(errors=user_errors(error))
+    return RefundPayload(refund=refund_node(refund), errors=[])
+
+
+async def order(info: Info, id: strawberry.ID) -> OrderNode | None:
+    member_id = await require_member(info)
+    try:
+        found = await _own_order(member_id, id)
+    except DomainError:
+        return None
+    return await member_order_node(found)
+
+
+async def my_orders(
+    info: Info,
+    status: OrderStatusEnum | None = None,  # type: ignore[valid-type]
+    first: int | None = 20,
+    after: str | None = None,
+) -> Connection[OrderNode]:
+    member_id = await require_member(info)
+    queryset = Order.filter(member_id=member_id)
+    if status is not None:
+        queryset = queryset.filter(status=OrderStatus(status))
+    rows, has_next = await fetch_page(queryset, NEWEST_FIRST, first, after)
+    items = await items_by_order(r.id for r in rows)
+    nodes = [
+        OrderNode(**order_fields(r, items.get(r.id, []), r.address["phone"] if r.address else None))
+        for r in rows
+    ]
+    return build_connection(rows, nodes, has_next, after, NEWEST_FIRST, queryset.count)

@@ -1,0 +1,249 @@
+"""Checkout (SPEC 8.2): preview and placement share one pricing path, so they always agree.
+
+Placement is one transaction: stock taken with guarded updates, the order and its items written,
+coupon and points reserved by their pricing steps, the attribution snapshot stored and
+`OrderPlaced` published. An idempotency key makes retries return the same order; the same key
+with a different request is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from tortoise.exceptions import IntegrityError
+
+from domain import clock, events
+from domain.catalog.models import Product, ProductStatus, Sku
+from domain.db import transaction
+from domain.errors import DomainError, ErrorCode
+from domain.members.phones import normalise_phone
+from domain.orders import attribution, stock
+from domain.orders.models import Fulfilment, Order, OrderItem
+from domain.orders.pricing import Quote, QuoteLine, pipeline
+from domain.org.models import Store, StoreStatus
+from domain.settings.service import load_settings
+from domain.validation import bounded_text
+
+MAX_LINES = 50
+MAX_QUANTITY = 99
+MAX_POINTS = 10**9
+
+
+@dataclass(frozen=True)
+class CartLine:
+    sku_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    phone: str
+    region: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    lines: tuple[CartLine, ...]
+    fulfilment: Fulfilment
+    address: Address | None = None
+    pickup_store_id: int | None = None
+    coupon_id: int | None = None
+    points: int = 0
+    share_code: str | None = None
+
+    def fingerprint(self) -> str:
+        canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Assistance:
+    """A guide placing the order for the member (代客下单)."""
+
+    staff_id: int
+    store_id: int | None
+
+
+@dataclass(frozen=True)
+class Placement:
+    order: Order
+    created: bool
+
+
+def _clean_address(address: Address | None) -> dict[str, str]:
+    if address is None:
+        raise DomainError(ErrorCode.REQUIRED, "address")
+    return {
+        "name": bounded_text(address.name, "address.name", 32),
+        "phone": normalise_phone(address.phone, "address.phone"),
+        "region": bounded_text(address.region, "address.region", 64),
+        "detail": bounded_text(address.detail, "address.detail", 200),
+    }
+
+
+async def _validated(request: CheckoutRequest) -> tuple[dict[str, str] | None, int | None]:
+    if not request.lines:
+        raise DomainError(ErrorCode.REQUIRED, "lines")
+    if len(request.lines) > MAX_LINES:
+        raise DomainError(ErrorCode.OUT_OF_RANGE, "lines", f"max {MAX_LINES}")
+    seen: set[int] = set()
+    for index, line in enumerate(request.lines):
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            raise DomainError(ErrorCode.OUT_OF_RANGE, f"lines.{index}.quantity", "1..99")
+        if line.sku_id in seen:
+            raise DomainError(ErrorCode.DUPLICATE, f"lines.{index}.skuId")
+        seen.add(line.sku_id)
+    if not 0 <= request.points <= MAX_POINTS:
+        raise DomainError(ErrorCode.OUT_OF_RANGE, "points")
+    if request.fulfilment == Fulfilment.DELIVERY:
+        return _clean_address(request.address), None
+    if request.pickup_store_id is None:
+        raise DomainError(ErrorCode.REQUIRED, "pickupStoreId")
+    if not await Store.exists(id=request.pickup_store_id, status=StoreStatus.ACTIVE):
+        raise DomainError(ErrorCode.NOT_FOUND, "pickupStoreId")
+    return None, request.pickup_store_id
+
+
+async def quote(member_id: int, request: CheckoutRequest) -> Quote:
+    """Validate and price a cart without side effects (checkoutPreview; placeOrder's first step)."""
+    await _validated(request)
+    skus = {s.id: s for s in await Sku.filter(id__in=[line.sku_id for line in request.lines])}
+    products = {p.id: p for p in await Product.filter(id__in=[s.product_id for s in skus.values()])}
+    lines = []
+    for index, line in enumerate(request.lines):
+        sku = skus.get(line.sku_id)
+        if sku is None:
+            raise DomainError(ErrorCode.NOT_FOUND, f"lines.{index}.skuId")
+        product = products[sku.product_id]
+        if product.status != ProductStatus.ON_SALE:
+            raise DomainError(ErrorCode.NOT_ON_SALE, f"lines.{index}.skuId")
+        if sku.stock < line.quantity:
+            raise DomainError(ErrorCode.INSUFFICIENT_STOCK, f"lines.{index}.quantity")
+        lines.append(QuoteLine(index, sku, product, line.quantity))
+    priced = Quote(
+        member_id=member_id,
+        lines=lines,
+        fulfilment=request.fulfilment,
+        settings=await load_settings(),
+        coupon_id=request.coupon_id,
+        points_requested=request.points,
+    )
+    return await pipeline.price(priced)
+
+
+async def place_order(
+    member_id: int,
+    request: CheckoutRequest,
+    idempotency_key: str,
+    assistance: Assistance | None = None,
+) -> Placement:
+    key = bounded_text(idempotency_key, "idempotencyKey", 64)
+    fingerprint = request.fingerprint()
+    existing = await Order.get_or_none(member_id=member_id, idempotency_key=key)
+    if existing is not None:
+        return _replayed(existing, fingerprint)
+    address, pickup_store_id = await _validated(request)
+    priced = await quote(member_id, request)
+    try:
+        async with transaction():
+            order = await _write(
+                member_id, request, priced, key, fingerprint, address, pickup_store_id, assistance
+            )
+    except IntegrityError:
+        # The same key was used concurrently: the other request made the order.
+        existing = await Order.get_or_none(member_id=member_id, idempotency_key=key)
+        if existing is None:
+            raise
+        return _replayed(existing, fingerprint)
+    return Placement(order, created=True)
+
+
+def _replayed(order: Order, fingerprint: str) -> Placement:
+    if order.request_hash != fingerprint:
+        raise DomainError(ErrorCode.IDEMPOTENCY_CONFLICT, "idempotencyKey")
+    return Placement(order, created=False)
+
+
+def _order_number() -> str:
+    return clock.to_shanghai(clock.now()).strftime("%y%m%d") + f"{secrets.randbelow(10**10):010d}"
+
+
+async def _write(
+    member_id: int,
+    request: CheckoutRequest,
+    priced: Quote,
+    key: str,
+    fingerprint: str,
+    address: dict[str, str] | None,
+    pickup_store_id: int | None,
+    assistance: Assistance | None,
+) -> Order:
+    await stock.take(
+        {line.sku.id: line.quantity for line in priced.lines},
+        {line.sku.id: f"lines.{line.line}.quantity" for line in priced.lines},
+    )
+    attributed = await attribution.attribute(
+        attribution.AttributionRequest(
+            member_id=member_id,
+            fulfilment=request.fulfilment,
+            pickup_store_id=pickup_store_id,
+            share_code=request.share_code,
+            assisting_staff_id=assistance.staff_id if assistance else None,
+            assisting_store_id=assistance.store_id if assistance else None,
+        )
+    )
+    moment = clock.now()
+    timeout = priced.settings["order.payment_timeout_minutes"]
+    order = await Order.create(
+        number=_order_number(),
+        member_id=member_id,
+        fulfilment=request.fulfilment,
+        address=address,
+        pickup_store_id=pickup_store_id,
+        goods_fen=priced.goods_fen,
+        tier_discount_fen=priced.tier_discount_fen,
+        coupon_discount_fen=priced.coupon_discount_fen,
+        points_used=priced.points_used,
+        shipping_fen=priced.shipping_fen,
+        payable_fen=priced.payable_fen,
+        coupon_id=priced.coupon_id
+        if priced.coupon_discount_fen or priced.notes.get("coupon")
+        else None,
+        idempotency_key=key,
+        request_hash=fingerprint,
+        channel=attributed.channel,
+        placed_by_staff_id=assistance.staff_id if assistance else None,
+        share_code=request.share_code,
+        service_store_id=attributed.service_store_id,
+        service_guide_id=attributed.service_guide_id,
+        attribution=attributed.snapshot,
+        created_at=moment,
+        pay_deadline=moment + timedelta(minutes=timeout),
+    )
+    for line in priced.lines:
+        await OrderItem.create(
+            order=order,
+            line=line.line,
+            sku_id=line.sku.id,
+            product_id=line.product.id,
+            category_id=line.product.category_id,
+            title=line.product.title,
+            specs=line.sku.specs,
+            commission_enabled=line.product.commission_enabled,
+            unit_price_fen=line.sku.price_fen,
+            quantity=line.quantity,
+            amount_fen=line.amount_fen,
+            tier_discount_fen=line.tier_discount_fen,
+            coupon_discount_fen=line.coupon_discount_fen,
+            points_discount_fen=line.points_discount_fen,
+            paid_fen=line.paid_fen,
+        )
+    await pipeline.commit(priced, order)
+    await events.publish(events.OrderPlaced(order.id))
+    return order

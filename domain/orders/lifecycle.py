@@ -1,0 +1,172 @@
+"""Order state changes (SPEC 8.1) as compare-and-set updates on the current state.
+
+An illegal transition changes nothing and reports INVALID_STATE. Each change publishes its event
+inside the same transaction, and only the caller that won the compare-and-set publishes, so jobs
+running twice at once act once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from datetime import datetime, timedelta
+
+from tortoise.expressions import F
+
+from domain import clock, events
+from domain.catalog.models import Product
+from domain.db import transaction
+from domain.errors import DomainError, ErrorCode
+from domain.orders import stock
+from domain.orders.models import Fulfilment, Order, OrderItem, OrderStatus
+from domain.settings.service import get_setting
+
+PAID_STATES = (
+    OrderStatus.PAID,
+    OrderStatus.SHIPPED,
+    OrderStatus.READY_FOR_PICKUP,
+    OrderStatus.COMPLETED,
+)
+
+
+async def _move(
+    order_id: int, sources: tuple[OrderStatus, ...], target: OrderStatus, **changes: object
+) -> bool:
+    moved = await Order.filter(id=order_id, status__in=list(sources)).update(
+        status=target, **changes
+    )
+    return bool(moved)
+
+
+async def _items_by_sku(order_id: int) -> Counter[int]:
+    quantities: Counter[int] = Counter()
+    for item in await OrderItem.filter(order_id=order_id):
+        quantities[item.sku_id] += item.quantity
+    return quantities
+
+
+async def cancel(order: Order, reason: str) -> Order:
+    """PENDING_PAYMENT → CANCELLED: stock comes back; coupon and points via OrderCancelled."""
+    async with transaction():
+        if not await _move(
+            order.id,
+            (OrderStatus.PENDING_PAYMENT,),
+            OrderStatus.CANCELLED,
+            cancelled_at=clock.now(),
+            cancel_reason=reason,
+        ):
+            raise DomainError(ErrorCode.INVALID_STATE, "id")
+        await stock.give_back(dict(await _items_by_sku(order.id)))
+        await events.publish(events.OrderCancelled(order.id, reason))
+    await order.refresh_from_db()
+    return order
+
+
+async def mark_paid(order_id: int) -> bool:
+    """PENDING_PAYMENT → PAID. False when the order was not awaiting payment. Caller's
+    transaction."""
+    moment = clock.now()
+    order = await Order.get(id=order_id)
+    code = f"{secrets.randbelow(10**6):06d}" if order.fulfilment == Fulfilment.PICKUP else None
+    if not await _move(
+        order_id, (OrderStatus.PENDING_PAYMENT,), OrderStatus.PAID, paid_at=moment, pickup_code=code
+    ):
+        return False
+    for product_id, quantity in (await _quantities_by_product(order_id)).items():
+        await Product.filter(id=product_id).update(sales_count=F("sales_count") + quantity)
+    await events.publish(events.OrderPaid(order_id))
+    return True
+
+
+async def _quantities_by_product(order_id: int) -> Counter[int]:
+    quantities: Counter[int] = Counter()
+    for item in await OrderItem.filter(order_id=order_id):
+        quantities[item.product_id] += item.quantity
+    return quantities
+
+
+async def ship(order: Order, carrier: str, tracking_number: str) -> Order:
+    if order.fulfilment != Fulfilment.DELIVERY:
+        raise DomainError(ErrorCode.INVALID_STATE, "id", "pickup orders are not shipped")
+    async with transaction():
+        if not await _move(
+            order.id,
+            (OrderStatus.PAID,),
+            OrderStatus.SHIPPED,
+            shipped_at=clock.now(),
+            carrier=carrier,
+            tracking_number=tracking_number,
+        ):
+            raise DomainError(ErrorCode.INVALID_STATE, "id")
+        await events.publish(events.OrderShipped(order.id))
+    await order.refresh_from_db()
+    return order
+
+
+async def ready_for_pickup(order: Order) -> Order:
+    if order.fulfilment != Fulfilment.PICKUP:
+        raise DomainError(ErrorCode.INVALID_STATE, "id", "delivery orders are shipped")
+    if not await _move(order.id, (OrderStatus.PAID,), OrderStatus.READY_FOR_PICKUP):
+        raise DomainError(ErrorCode.INVALID_STATE, "id")
+    await order.refresh_from_db()
+    return order
+
+
+async def complete(order: Order, sources: tuple[OrderStatus, ...]) -> bool:
+    """→ COMPLETED from one of `sources`; False when another actor got there first."""
+    async with transaction():
+        if not await _move(order.id, sources, OrderStatus.COMPLETED, completed_at=clock.now()):
+            return False
+        await events.publish(events.OrderCompleted(order.id))
+    return True
+
+
+async def confirm_receipt(order: Order) -> Order:
+    if not await complete(order, (OrderStatus.SHIPPED,)):
+        raise DomainError(ErrorCode.INVALID_STATE, "id")
+    await order.refresh_from_db()
+    return order
+
+
+async def verify_pickup(store_id: int | None, code: str) -> Order:
+    """Store staff hand over a pickup order: its code, at its store (HQ may verify any)."""
+    query = Order.filter(
+        fulfilment=Fulfilment.PICKUP,
+        pickup_code=code.strip(),
+        status__in=[OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP],
+    )
+    if store_id is not None:
+        query = query.filter(pickup_store_id=store_id)
+    found = await query.order_by("-paid_at").first()
+    if found is None or not code.strip().isdigit():
+        raise DomainError(ErrorCode.INVALID_PICKUP_CODE, "code")
+    if not await complete(found, (OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP)):
+        raise DomainError(ErrorCode.INVALID_STATE, "code")
+    await found.refresh_from_db()
+    return found
+
+
+async def cancel_expired(now: datetime) -> int:
+    """Job: cancel unpaid orders past their payment deadline. Returns how many it cancelled."""
+    cancelled = 0
+    for order in await Order.filter(
+        status=OrderStatus.PENDING_PAYMENT, pay_deadline__lte=now
+    ).order_by("id"):
+        try:
+            await cancel(order, "PAYMENT_TIMEOUT")
+            cancelled += 1
+        except DomainError:
+            continue  # paid or cancelled meanwhile
+    return cancelled
+
+
+async def complete_shipped(now: datetime) -> int:
+    """Job: complete orders shipped `order.auto_complete_days` ago."""
+    days = await get_setting("order.auto_complete_days")
+    completed = 0
+    for order in await Order.filter(
+        status=OrderStatus.SHIPPED, shipped_at__lte=now - timedelta(days=days)
+    ).order_by("id"):
+        if await complete(order, (OrderStatus.SHIPPED,)):
+            completed += 1
+    return completed

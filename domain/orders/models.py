@@ -1,0 +1,133 @@
+"""Orders, their items and refunds (SPEC 8). Every amount is fen, and items keep what they paid."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    PAID = "PAID"
+    SHIPPED = "SHIPPED"
+    READY_FOR_PICKUP = "READY_FOR_PICKUP"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    CLOSED = "CLOSED"
+
+
+class Fulfilment(StrEnum):
+    DELIVERY = "DELIVERY"
+    PICKUP = "PICKUP"
+
+
+class OrderChannel(StrEnum):
+    MINI_PROGRAM = "MINI_PROGRAM"
+    SHARE_LINK = "SHARE_LINK"
+    GUIDE_ASSISTED = "GUIDE_ASSISTED"
+    STORE_QR = "STORE_QR"
+    CAMPAIGN = "CAMPAIGN"
+
+
+class Order(Model):
+    """`attribution` is the immutable snapshot of SPEC 8.4, the columns beside it are its keys
+    that reports group by."""
+
+    id = fields.BigIntField(primary_key=True)
+    number = fields.CharField(max_length=24, unique=True)
+    member = fields.ForeignKeyField("models.Member", related_name="orders")
+    status = fields.CharEnumField(OrderStatus, max_length=16, default=OrderStatus.PENDING_PAYMENT)
+    fulfilment = fields.CharEnumField(Fulfilment, max_length=8)
+    address = fields.JSONField(null=True)
+    pickup_store_id = fields.BigIntField(null=True)
+    pickup_code = fields.CharField(max_length=8, null=True)
+    goods_fen = fields.BigIntField()
+    tier_discount_fen = fields.BigIntField(default=0)
+    coupon_discount_fen = fields.BigIntField(default=0)
+    points_used = fields.BigIntField(default=0)
+    shipping_fen = fields.BigIntField(default=0)
+    payable_fen = fields.BigIntField()
+    coupon_id = fields.BigIntField(null=True)
+    idempotency_key = fields.CharField(max_length=64)
+    request_hash = fields.CharField(max_length=64)
+    channel = fields.CharEnumField(OrderChannel, max_length=16, default=OrderChannel.MINI_PROGRAM)
+    placed_by_staff_id = fields.BigIntField(null=True)
+    share_code = fields.CharField(max_length=32, null=True)
+    service_store_id = fields.BigIntField(null=True)
+    service_guide_id = fields.BigIntField(null=True)
+    attribution = fields.JSONField(default=dict)
+    carrier = fields.CharField(max_length=32, null=True)
+    tracking_number = fields.CharField(max_length=64, null=True)
+    cancel_reason = fields.CharField(max_length=64, null=True)
+    created_at = fields.DatetimeField()
+    pay_deadline = fields.DatetimeField()
+    paid_at = fields.DatetimeField(null=True)
+    shipped_at = fields.DatetimeField(null=True)
+    completed_at = fields.DatetimeField(null=True)
+    cancelled_at = fields.DatetimeField(null=True)
+    closed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "order"
+        unique_together = (("member", "idempotency_key"),)
+        indexes = (
+            Index(fields=("member_id", "created_at", "id"), name="order_member_created"),
+            Index(fields=("status", "pay_deadline"), name="order_status_deadline"),
+            Index(fields=("status", "shipped_at"), name="order_status_shipped"),
+            Index(fields=("service_store_id", "created_at"), name="order_store_created"),
+        )
+
+
+class OrderItem(Model):
+    """Snapshots of what was bought and how each discount fell on it. `paid_fen` (shipping
+    excluded) is the base for commission, growth and points."""
+
+    id = fields.BigIntField(primary_key=True)
+    order = fields.ForeignKeyField("models.Order", related_name="items")
+    line = fields.IntField()
+    sku_id = fields.BigIntField()
+    product_id = fields.BigIntField()
+    category_id = fields.BigIntField()
+    title = fields.CharField(max_length=120)
+    specs = fields.JSONField(default=dict)
+    commission_enabled = fields.BooleanField()
+    unit_price_fen = fields.BigIntField()
+    quantity = fields.IntField()
+    amount_fen = fields.BigIntField()
+    tier_discount_fen = fields.BigIntField(default=0)
+    coupon_discount_fen = fields.BigIntField(default=0)
+    points_discount_fen = fields.BigIntField(default=0)
+    paid_fen = fields.BigIntField()
+    refunded_fen = fields.BigIntField(default=0)
+    restocked_quantity = fields.IntField(default=0)
+    refund_open = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "order_item"
+        unique_together = (("order", "line"),)
+
+
+class RefundStatus(StrEnum):
+    REQUESTED = "REQUESTED"
+    REJECTED = "REJECTED"
+    REFUNDED = "REFUNDED"
+
+
+class Refund(Model):
+    """An after-sale request on one item. At most one open request per item at a time."""
+
+    id = fields.BigIntField(primary_key=True)
+    order = fields.ForeignKeyField("models.Order", related_name="refunds")
+    item = fields.ForeignKeyField("models.OrderItem", related_name="refunds")
+    amount_fen = fields.BigIntField()
+    reason = fields.CharField(max_length=200)
+    status = fields.CharEnumField(RefundStatus, max_length=10, default=RefundStatus.REQUESTED)
+    out_refund_no = fields.CharField(max_length=32, unique=True)
+    reviewed_by = fields.CharField(max_length=64, null=True)
+    review_note = fields.CharField(max_length=200, null=True)
+    created_at = fields.DatetimeField()
+    reviewed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "refund"
