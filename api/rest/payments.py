@@ -94,6 +94,11 @@ async def notify(request: Request) -> Response:
             },
         )
         return _fail(400, str(refusal))
+    except Exception:  # rolled back: WeChat retries a 5xx, so nothing accepted is lost
+        log.exception(
+            "payment notification failed", extra={"out_trade_no": transaction.out_trade_no}
+        )
+        return _fail(500, "temporarily unavailable")
     return Response(status_code=204)
 
 

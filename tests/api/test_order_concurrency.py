@@ -1,9 +1,10 @@
 """Concurrency on PostgreSQL with real parallel requests from two OS processes (SPEC 4, 8.2)."""
 
-from domain.catalog.models import Sku
-from domain.orders.models import Order, OrderItem
+from domain.catalog.models import Product, Sku
+from domain.orders.models import Order, OrderItem, OrderStatus
+from domain.payments.models import PaymentNotification
 from tests.support.catalog import make_category, make_product
-from tests.support.orders import PLACE, delivery
+from tests.support.orders import PAY, PLACE, delivery, order_pk, place_ok
 from tests.support.racing import race, require_postgres
 
 
@@ -53,3 +54,24 @@ async def test_same_idempotency_key_ten_times_at_once_makes_one_order(
     assert created.count(True) == 1
     assert await Order.all().count() == 1
     assert (await Sku.get(id=sku.id)).stock == 99
+
+
+async def test_the_same_payment_notification_20_times_at_once_pays_once(
+    api, backend, postgres_database_url
+):
+    require_postgres(backend)
+    product = await make_product(await make_category(), (1000,), stock=100)
+    sku = await Sku.get(product_id=product.id)
+    buyer = await api.member()
+    order = await place_ok(buyer.client, delivery((sku, 2)))
+    started = (await buyer.client.data(PAY, {"id": order["id"]}))["payOrder"]
+    notify = {"path": f"/payments/sandbox/{started['outTradeNo']}/succeed"}
+
+    results = await race(postgres_database_url, [[notify] * 10, [notify] * 10])
+
+    assert [r["status"] for r in results] == [204] * 20
+    saved = await Order.get(id=order_pk(order))
+    assert saved.status == OrderStatus.PAID
+    outcomes = await PaymentNotification.all().values_list("outcome", flat=True)
+    assert sorted(outcomes) == ["PAID"] + ["REPEAT"] * 19
+    assert (await Product.get(id=product.id)).sales_count == 2

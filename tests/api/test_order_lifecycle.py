@@ -3,13 +3,14 @@
 from datetime import timedelta
 
 from api.jobs import run_job
-from domain import clock
+from domain import clock, events
 from domain.catalog.models import Product, Sku
 from domain.orders.models import Order, OrderStatus
 from domain.org.models import StaffRole
+from domain.payments.models import Payment, PaymentStatus
 from tests.support.api import make_store
 from tests.support.catalog import make_category, make_product
-from tests.support.orders import delivery, order_pk, pay, pickup, place_ok
+from tests.support.orders import PAY, delivery, order_pk, pay, pickup, place_ok
 
 CANCEL = "mutation($id: ID!) { cancelOrder(orderId: $id) { order { status } errors { code } } }"
 CONFIRM = "mutation($id: ID!) { confirmReceipt(orderId: $id) { order { status } errors { code } } }"
@@ -145,3 +146,27 @@ async def test_jobs_cancel_unpaid_and_complete_shipped_as_of_now(api):
     assert (await Order.get(id=order_pk(unpaid))).status == OrderStatus.CANCELLED
     assert (await Order.get(id=order_pk(paid))).status == OrderStatus.COMPLETED
     assert (await Sku.get(id=sku.id)).stock == 9
+
+
+async def test_a_failing_order_paid_handler_leaves_the_order_unpaid(api):
+    sku = await sku_with_stock()
+    member = await api.member()
+    order = await place_ok(member.client, delivery((sku, 1)))
+    started = (await member.client.data(PAY, {"id": order["id"]}))["payOrder"]
+
+    async def broken(event):
+        raise RuntimeError("commission could not be written")
+
+    events.subscribe(events.OrderPaid, broken)
+    try:
+        response = await api.http.post(f"/payments/sandbox/{started['outTradeNo']}/succeed")
+    finally:
+        events.unsubscribe(events.OrderPaid, broken)
+
+    assert response.status_code == 500
+    assert (await Order.get(id=order_pk(order))).status == OrderStatus.PENDING_PAYMENT
+    payment = await Payment.get(out_trade_no=started["outTradeNo"])
+    assert payment.status == PaymentStatus.PENDING
+    retried = await api.http.post(f"/payments/sandbox/{started['outTradeNo']}/succeed")
+    assert retried.status_code == 204
+    assert (await Order.get(id=order_pk(order))).status == OrderStatus.PAID
