@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "domain.access.models",
     "domain.orders.models",
     "domain.payments.models",
+    "distribution.models",
     "loyalty.models",
 ]
 

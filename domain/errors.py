@@ -39,6 +39,18 @@ class ErrorCode(StrEnum):
     REFUND_EXCEEDS_PAID = "REFUND_EXCEEDS_PAID"
     REFUND_IN_PROGRESS = "REFUND_IN_PROGRESS"
     INVALID_PICKUP_CODE = "INVALID_PICKUP_CODE"
+    NOT_A_DISTRIBUTOR = "NOT_A_DISTRIBUTOR"
+    ALREADY_DISTRIBUTOR = "ALREADY_DISTRIBUTOR"
+    APPLICATION_PENDING = "APPLICATION_PENDING"
+    ENROLLMENT_CLOSED = "ENROLLMENT_CLOSED"
+    DISTRIBUTOR_INACTIVE = "DISTRIBUTOR_INACTIVE"
+    INVALID_SHARE_CODE = "INVALID_SHARE_CODE"
+    INVALID_RULE = "INVALID_RULE"
+    WITHDRAWAL_BELOW_MINIMUM = "WITHDRAWAL_BELOW_MINIMUM"
+    INSUFFICIENT_BALANCE = "INSUFFICIENT_BALANCE"
+    NEGATIVE_BALANCE = "NEGATIVE_BALANCE"
+    DAILY_WITHDRAWAL_LIMIT = "DAILY_WITHDRAWAL_LIMIT"
+    PAYOUT_FAILED = "PAYOUT_FAILED"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -88,6 +100,30 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "A refund is already in progress.",
     ),
     ErrorCode.INVALID_PICKUP_CODE: ("提货码无效", "The pickup code is invalid."),
+    ErrorCode.NOT_A_DISTRIBUTOR: ("您还不是分销员", "You are not a distributor."),
+    ErrorCode.ALREADY_DISTRIBUTOR: ("已经是分销员", "Already a distributor."),
+    ErrorCode.APPLICATION_PENDING: ("申请正在审核中", "An application is already under review."),
+    ErrorCode.ENROLLMENT_CLOSED: (
+        "当前未开放申请或未达到条件",
+        "Enrollment is not open, or its condition is not met.",
+    ),
+    ErrorCode.DISTRIBUTOR_INACTIVE: (
+        "分销员已冻结或停用",
+        "The distributor is frozen or disabled.",
+    ),
+    ErrorCode.INVALID_SHARE_CODE: ("推广码无效", "The share code is invalid."),
+    ErrorCode.INVALID_RULE: ("佣金规则无效", "The commission rule is invalid."),
+    ErrorCode.WITHDRAWAL_BELOW_MINIMUM: ("低于最低提现金额", "Below the minimum withdrawal."),
+    ErrorCode.INSUFFICIENT_BALANCE: ("可提现余额不足", "Not enough available balance."),
+    ErrorCode.NEGATIVE_BALANCE: (
+        "账户有待抵扣的退款佣金，暂不可提现",
+        "A negative balance must be covered before withdrawing.",
+    ),
+    ErrorCode.DAILY_WITHDRAWAL_LIMIT: (
+        "今日提现次数已达上限",
+        "The daily number of withdrawals is reached.",
+    ),
+    ErrorCode.PAYOUT_FAILED: ("打款失败", "The payout failed."),
     ErrorCode.WEAK_PASSWORD: (
         "密码至少 10 位",
         "The password must have at least 10 characters.",

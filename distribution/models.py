@@ -1,0 +1,386 @@
+"""Distribution (SPEC 5, 6, 7, 10, 11): distributors, share links and visits, the two
+relationships with full history, commission rules, entries, accounts and their ledger, and
+withdrawals. Money is fen, rates are basis points."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+
+class DistributorKind(StrEnum):
+    GUIDE = "GUIDE"
+    KOC = "KOC"
+    MEMBER = "MEMBER"
+    SHOP = "SHOP"
+
+
+class DistributorStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    FROZEN = "FROZEN"
+    DISABLED = "DISABLED"
+
+
+class Distributor(Model):
+    """A guide (staff) or a member (KOC, MEMBER, SHOP) who earns commission. `upline` is the
+    snapshot of the member's valid referrer when they became a distributor, so order-time
+    lookups are O(1) and never walk a chain."""
+
+    id = fields.BigIntField(primary_key=True)
+    kind = fields.CharEnumField(DistributorKind, max_length=8)
+    status = fields.CharEnumField(DistributorStatus, max_length=8, default=DistributorStatus.ACTIVE)
+    member_id = fields.BigIntField(null=True, unique=True)
+    staff_id = fields.BigIntField(null=True, unique=True)
+    store_id = fields.BigIntField(null=True, db_index=True)
+    upline = fields.ForeignKeyField("models.Distributor", related_name="downlines", null=True)
+    display_name = fields.CharField(max_length=64, default="")
+    shop_name = fields.CharField(max_length=64, null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "distributor"
+
+
+class ApplicationStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+class DistributorApplication(Model):
+    id = fields.BigIntField(primary_key=True)
+    member_id = fields.BigIntField(db_index=True)
+    kind = fields.CharEnumField(DistributorKind, max_length=8)
+    status = fields.CharEnumField(
+        ApplicationStatus, max_length=8, default=ApplicationStatus.PENDING
+    )
+    shop_name = fields.CharField(max_length=64, null=True)
+    note = fields.CharField(max_length=200, default="")
+    reviewed_by = fields.CharField(max_length=64, null=True)
+    review_note = fields.CharField(max_length=200, null=True)
+    created_at = fields.DatetimeField()
+    reviewed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "distributor_application"
+
+
+class ShareTarget(StrEnum):
+    PRODUCT = "PRODUCT"
+    STORE = "STORE"
+    HOME = "HOME"
+    CAMPAIGN = "CAMPAIGN"
+
+
+class ShareChannel(StrEnum):
+    CHAT = "CHAT"
+    MOMENTS = "MOMENTS"
+    POSTER = "POSTER"
+    QR = "QR"
+
+
+class ShareLink(Model):
+    """Funnel counters are kept on the link by guarded increments (no COUNT at read time)."""
+
+    id = fields.BigIntField(primary_key=True)
+    code = fields.CharField(max_length=16, unique=True)
+    distributor = fields.ForeignKeyField("models.Distributor", related_name="links")
+    target = fields.CharEnumField(ShareTarget, max_length=8)
+    target_id = fields.BigIntField(null=True)
+    campaign = fields.CharField(max_length=64, null=True)
+    channel = fields.CharEnumField(ShareChannel, max_length=8)
+    visits = fields.BigIntField(default=0)
+    unique_visitors = fields.BigIntField(default=0)
+    bindings = fields.BigIntField(default=0)
+    orders = fields.BigIntField(default=0)
+    paid_fen = fields.BigIntField(default=0)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "share_link"
+        indexes = (Index(fields=("distributor_id", "created_at"), name="share_link_distributor"),)
+
+
+class BindingOutcome(StrEnum):
+    BOUND = "BOUND"
+    REBOUND = "REBOUND"
+    ALREADY_BOUND = "ALREADY_BOUND"
+    SELF_REFERRAL = "SELF_REFERRAL"
+    CYCLE = "CYCLE"
+    REFERRER_INACTIVE = "REFERRER_INACTIVE"
+    NOT_NEW_MEMBER = "NOT_NEW_MEMBER"
+
+
+class ShareVisit(Model):
+    id = fields.BigIntField(primary_key=True)
+    link = fields.ForeignKeyField("models.ShareLink", related_name="visit_rows")
+    member_id = fields.BigIntField()
+    outcome = fields.CharEnumField(BindingOutcome, max_length=20)
+    visited_at = fields.DatetimeField()
+
+    class Meta:
+        table = "share_visit"
+        indexes = (
+            Index(fields=("link_id", "member_id"), name="share_visit_link_member"),
+            Index(fields=("member_id", "visited_at"), name="share_visit_member"),
+        )
+
+
+class ShareTouch(Model):
+    """A member's last share touch: what LAST_SHARE attribution reads at order time."""
+
+    member_id = fields.BigIntField(primary_key=True)
+    link = fields.ForeignKeyField("models.ShareLink", related_name="touches")
+    distributor_id = fields.BigIntField()
+    touched_at = fields.DatetimeField()
+
+    class Meta:
+        table = "share_touch"
+
+
+class ReferralBinding(Model):
+    """Member → referrer, with history: the row in force has `ended_at` null and is valid while
+    `expires_at` is null (permanent) or in the future."""
+
+    id = fields.BigIntField(primary_key=True)
+    member_id = fields.BigIntField()
+    referrer = fields.ForeignKeyField("models.Distributor", related_name="referrals")
+    link_id = fields.BigIntField(null=True)
+    reason = fields.CharField(max_length=16)
+    actor = fields.CharField(max_length=64)
+    valid_from = fields.DatetimeField()
+    expires_at = fields.DatetimeField(null=True)
+    ended_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "referral_binding"
+        indexes = (
+            Index(fields=("member_id", "ended_at"), name="referral_member_current"),
+            Index(fields=("referrer_id", "valid_from"), name="referral_referrer"),
+        )
+
+
+class ServiceReason(StrEnum):
+    GUIDE_SHARE = "GUIDE_SHARE"
+    STORE_QR = "STORE_QR"
+    OFFLINE_SIGNUP = "OFFLINE_SIGNUP"
+    TRANSFER = "TRANSFER"
+    MERGE = "MERGE"
+
+
+class ServiceRelationship(Model):
+    """Member → store (→ guide): whose customer. The row in force has `valid_to` null."""
+
+    id = fields.BigIntField(primary_key=True)
+    member_id = fields.BigIntField()
+    store_id = fields.BigIntField()
+    guide_id = fields.BigIntField(null=True)
+    reason = fields.CharEnumField(ServiceReason, max_length=16)
+    actor = fields.CharField(max_length=64)
+    valid_from = fields.DatetimeField()
+    valid_to = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "service_relationship"
+        indexes = (
+            Index(fields=("member_id", "valid_to"), name="service_member_current"),
+            Index(fields=("store_id", "valid_to"), name="service_store_current"),
+            Index(fields=("guide_id", "valid_to"), name="service_guide_current"),
+        )
+
+
+class ServiceTouch(Model):
+    """Every touch from a store or guide, kept or not: protection looks at recent touches."""
+
+    id = fields.BigIntField(primary_key=True)
+    member_id = fields.BigIntField()
+    store_id = fields.BigIntField()
+    guide_id = fields.BigIntField(null=True)
+    reason = fields.CharEnumField(ServiceReason, max_length=16)
+    replaced = fields.BooleanField()
+    touched_at = fields.DatetimeField()
+
+    class Meta:
+        table = "service_touch"
+        indexes = (Index(fields=("member_id", "touched_at"), name="service_touch_member"),)
+
+
+class BeneficiaryRole(StrEnum):
+    LEVEL1 = "LEVEL1"
+    LEVEL2 = "LEVEL2"
+    GUIDE_SERVICE = "GUIDE_SERVICE"
+    STORE_SHARE = "STORE_SHARE"
+
+
+class RuleScope(StrEnum):
+    ALL = "ALL"
+    CATEGORY = "CATEGORY"
+    PRODUCT = "PRODUCT"
+    SKU = "SKU"
+
+
+class CommissionRule(Model):
+    """Exactly one of `rate_bp` and `fixed_fen_per_unit` is set. Rules are versioned by
+    replacement (setCommissionRules), and accrued commission never changes with them."""
+
+    id = fields.BigIntField(primary_key=True)
+    role = fields.CharEnumField(BeneficiaryRole, max_length=16)
+    distributor_kind = fields.CharEnumField(DistributorKind, max_length=8, null=True)
+    scope = fields.CharEnumField(RuleScope, max_length=8)
+    scope_id = fields.BigIntField(null=True)
+    rate_bp = fields.IntField(null=True)
+    fixed_fen_per_unit = fields.BigIntField(null=True)
+    priority = fields.IntField(default=0)
+    active_from = fields.DatetimeField(null=True)
+    active_to = fields.DatetimeField(null=True)
+    retired_at = fields.DatetimeField(null=True)
+    created_by = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "commission_rule"
+
+
+class AccountOwner(StrEnum):
+    DISTRIBUTOR = "DISTRIBUTOR"
+    STORE = "STORE"
+
+
+class CommissionAccount(Model):
+    """Balances are caches of the ledger sums, moved only together with a ledger row."""
+
+    id = fields.BigIntField(primary_key=True)
+    owner_type = fields.CharEnumField(AccountOwner, max_length=12)
+    owner_id = fields.BigIntField()
+    pending_fen = fields.BigIntField(default=0)
+    available_fen = fields.BigIntField(default=0)
+    withdrawing_fen = fields.BigIntField(default=0)
+    withdrawn_fen = fields.BigIntField(default=0)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "commission_account"
+        unique_together = (("owner_type", "owner_id"),)
+
+
+class EntryStatus(StrEnum):
+    PENDING = "PENDING"
+    SETTLED = "SETTLED"
+    CANCELLED = "CANCELLED"
+
+
+class CommissionEntry(Model):
+    """One per (order item, beneficiary account, role): unique, so retries cannot duplicate.
+    `amount_fen` is what remains after refunds, `original_fen` what was accrued."""
+
+    id = fields.BigIntField(primary_key=True)
+    order_id = fields.BigIntField()
+    item = fields.ForeignKeyField("models.OrderItem", related_name="commission_entries")
+    account = fields.ForeignKeyField("models.CommissionAccount", related_name="entries")
+    role = fields.CharEnumField(BeneficiaryRole, max_length=16)
+    distributor_id = fields.BigIntField(null=True)
+    store_id = fields.BigIntField(null=True)
+    rule_id = fields.BigIntField(null=True)
+    basis = fields.CharField(max_length=32)
+    original_fen = fields.BigIntField()
+    amount_fen = fields.BigIntField()
+    status = fields.CharEnumField(EntryStatus, max_length=10, default=EntryStatus.PENDING)
+    capped = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+    settle_at = fields.DatetimeField(null=True)
+    settled_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "commission_entry"
+        unique_together = (("item", "account", "role"),)
+        indexes = (
+            Index(fields=("status", "settle_at"), name="commission_entry_due"),
+            Index(fields=("account_id", "created_at"), name="commission_entry_account"),
+            Index(fields=("order_id",), name="commission_entry_order"),
+        )
+
+
+class LedgerKind(StrEnum):
+    ACCRUE = "ACCRUE"
+    SETTLE = "SETTLE"
+    CANCEL = "CANCEL"
+    CLAWBACK = "CLAWBACK"
+    HOLD = "HOLD"
+    RELEASE = "RELEASE"
+    PAID = "PAID"
+    ADJUST = "ADJUST"
+
+
+class LedgerEntry(Model):
+    """Append-only. Each row moves money between the account's buckets: the balances equal the
+    sums of these deltas (`siyu check-ledger`)."""
+
+    id = fields.BigIntField(primary_key=True)
+    account = fields.ForeignKeyField("models.CommissionAccount", related_name="ledger")
+    kind = fields.CharEnumField(LedgerKind, max_length=10)
+    pending_delta = fields.BigIntField(default=0)
+    available_delta = fields.BigIntField(default=0)
+    withdrawing_delta = fields.BigIntField(default=0)
+    withdrawn_delta = fields.BigIntField(default=0)
+    entry_id = fields.BigIntField(null=True)
+    withdrawal_id = fields.BigIntField(null=True)
+    order_id = fields.BigIntField(null=True)
+    actor = fields.CharField(max_length=64)
+    reason = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "ledger_entry"
+        indexes = (
+            Index(fields=("account_id", "id"), name="ledger_account"),
+            Index(fields=("kind", "created_at"), name="ledger_kind_created"),
+        )
+
+
+class WithdrawalMethod(StrEnum):
+    WECHAT_BALANCE = "WECHAT_BALANCE"
+    BANK = "BANK"
+    ALIPAY = "ALIPAY"
+
+
+class WithdrawalStatus(StrEnum):
+    PENDING_REVIEW = "PENDING_REVIEW"
+    APPROVED = "APPROVED"
+    PAID = "PAID"
+    FAILED = "FAILED"
+    REJECTED = "REJECTED"
+    RELEASED = "RELEASED"
+
+
+class Withdrawal(Model):
+    """`payee_encrypted` holds the bank or Alipay account (Fernet), `payee_masked` is what staff
+    and the member see."""
+
+    id = fields.BigIntField(primary_key=True)
+    account = fields.ForeignKeyField("models.CommissionAccount", related_name="withdrawals")
+    amount_fen = fields.BigIntField()
+    fee_fen = fields.BigIntField()
+    payout_fen = fields.BigIntField()
+    method = fields.CharEnumField(WithdrawalMethod, max_length=16)
+    payee_name = fields.CharField(max_length=64, default="")
+    payee_bank = fields.CharField(max_length=64, default="")
+    payee_masked = fields.CharField(max_length=64, default="")
+    payee_encrypted = fields.TextField(default="")
+    status = fields.CharEnumField(
+        WithdrawalStatus, max_length=16, default=WithdrawalStatus.PENDING_REVIEW
+    )
+    failure_reason = fields.CharField(max_length=200, null=True)
+    reviewed_by = fields.CharField(max_length=64, null=True)
+    requested_at = fields.DatetimeField()
+    reviewed_at = fields.DatetimeField(null=True)
+    paid_at = fields.DatetimeField(null=True)
+    requested_day = fields.CharField(max_length=10)
+
+    class Meta:
+        table = "withdrawal"
+        indexes = (
+            Index(fields=("account_id", "requested_day"), name="withdrawal_account_day"),
+            Index(fields=("status", "requested_at"), name="withdrawal_status"),
+        )
