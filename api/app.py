@@ -19,6 +19,7 @@ from api.graphql.http import GraphQLEndpoint
 from api.logs import RequestIdMiddleware
 from api.logs import configure as configure_logging
 from api.payments.setup import Payments, build_payments
+from api.plugins import install_plugins
 from api.rest import health
 from api.rest import payments as payment_routes
 from api.shop.schema import schema as shop_schema
@@ -54,6 +55,7 @@ def start_payments(config: AppConfig) -> Payments:
 def create_app(config: AppConfig | None = None, *, manage_database: bool = True) -> Starlette:
     """`manage_database=False` leaves Tortoise to the caller (tests own their database)."""
     config = config or AppConfig()
+    install_plugins()
     services = build_services(config)
     payments = start_payments(config)
     if manage_database:

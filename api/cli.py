@@ -97,11 +97,13 @@ async def jobs(config: AppConfig, names: list[str], now: str | None) -> int:
     from datetime import datetime
 
     from api.jobs import JOBS, run_job
+    from api.plugins import install_plugins
 
     unknown = [n for n in names if n not in JOBS]
     if unknown:
         print(f"unknown job(s): {', '.join(unknown)}; known: {', '.join(JOBS)}", file=sys.stderr)
         return 2
+    install_plugins()
     moment = datetime.fromisoformat(now) if now else None
     if moment is not None and moment.tzinfo is None:
         print("--now needs a timezone, e.g. 2026-11-22T08:00:00+08:00", file=sys.stderr)

@@ -22,13 +22,8 @@ import argparse
 import asyncio
 import json
 import logging
-import os
-import random
-import secrets
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,27 +37,30 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project importable from a checkout
     sys.path.insert(0, str(ROOT))
 
-import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 from tortoise import Tortoise  # noqa: E402
 
 from api.cli import migrate  # noqa: E402
 from api.config import AppConfig  # noqa: E402
-from api.graphql.ids import from_global_id  # noqa: E402
+from bench.common import (  # noqa: E402
+    JWT_SECRET,
+    BenchFailure,
+    Server,
+    create_postgres_database,
+    drop_postgres_database,
+    load_catalog,
+    login,
+    new_client,
+    server_env,
+)
 from domain import clock  # noqa: E402
-from domain.catalog import service as catalog  # noqa: E402
-from domain.catalog.models import ProductStatus  # noqa: E402
 from domain.db import tortoise_config  # noqa: E402
 from domain.money import share  # noqa: E402
 from loyalty.models import MemberLoyalty, Tier  # noqa: E402
 
-HOST = "127.0.0.1"
-JWT_SECRET = "bench-only-secret-" + "x" * 32
 MEMBER_CODE = "dev:bench-member"
 MEMBER_TIER = "V1"
 SQL_PAGE_SIZES = (5, 20, 100)
-READY_TIMEOUT_S = 30.0
-REQUEST_TIMEOUT_S = 10.0
 
 PRODUCT_PAGE = """
 query ProductPage {
@@ -82,89 +80,12 @@ query ProductPage {
 }
 """
 
-LOGIN = """
-mutation Login($code: String!) {
-  login(code: $code) { member { id } tokens { accessToken } errors { code field message } }
-}
-"""
-
-COLOURS = ("黑色", "白色", "燕麦色", "雾蓝", "砖红")
-SIZES = ("S", "M", "L", "XL")
-
-
-class BenchFailure(Exception):
-    """The run cannot give a meaningful figure (a server refused or answered differently)."""
-
 
 def product_page(first: int) -> str:
     return PRODUCT_PAGE.replace("__FIRST__", str(first))
 
 
 # --- the database -------------------------------------------------------------------------------
-
-
-async def create_postgres_database(server_url: str) -> str:
-    """A throwaway database next to the one `server_url` names, so nothing there is touched."""
-    name = f"siyu_bench_{secrets.token_hex(4)}"
-    connection = await asyncpg.connect(_asyncpg_url(server_url))
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return f"{server_url.rpartition('/')[0]}/{name}"
-
-
-async def drop_postgres_database(server_url: str, database_url: str) -> None:
-    name = database_url.rpartition("/")[2]
-    connection = await asyncpg.connect(_asyncpg_url(server_url))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
-def _asyncpg_url(url: str) -> str:
-    return "postgresql://" + url.split("://", 1)[1]
-
-
-async def load_catalog(categories: int, products: int, seed: int) -> int:
-    """Categories, then ON_SALE products with 1-3 SKUs, through the services admins use.
-
-    Seeded, so two runs serve the same page. Returns the number of SKUs created.
-    """
-    rng = random.Random(seed)
-    category_ids = [
-        (await catalog.create_category(f"类目{i + 1:02d}", None, sort_order=i)).id
-        for i in range(categories)
-    ]
-    sku_count = 0
-    for number in range(1, products + 1):
-        skus = []
-        for variant in range(rng.randint(1, 3)):
-            price = rng.randrange(990, 99_900, 10)
-            skus.append(
-                catalog.SkuInput(
-                    code=f"BENCH-{number:04d}-{variant + 1}",
-                    price_fen=price,
-                    stock=rng.randint(0, 500),
-                    specs={"颜色": rng.choice(COLOURS), "尺码": SIZES[variant]},
-                    list_price_fen=price + rng.choice((0, 1000, 5000)),
-                )
-            )
-        await catalog.create_product(
-            catalog.ProductInput(
-                title=f"基准商品 {number:04d} 纯棉T恤",
-                description="A bench product. " * 20,
-                images=[
-                    f"https://img.example.com/p/{number}/{i}.jpg" for i in range(rng.randint(1, 3))
-                ],
-                category_id=category_ids[number % categories],
-                status=ProductStatus.ON_SALE,
-            ),
-            skus,
-        )
-        sku_count += len(skus)
-    return sku_count
 
 
 async def grant_tier(member_id: int, code: str) -> int:
@@ -179,112 +100,6 @@ async def grant_tier(member_id: int, code: str) -> int:
             member_id=member_id, tier=tier, growth=tier.threshold_growth, updated_at=moment
         )
     return tier.discount_bp
-
-
-# --- the servers --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def _cpu_ticks(pid: int) -> int | None:
-    """utime + stime of a process (all its threads) from /proc; None where there is no /proc."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rpartition(")")[2].split()
-    return int(fields[11]) + int(fields[12])
-
-
-@dataclass
-class Server:
-    """One uvicorn process serving `app` (an import string of an app factory) on loopback."""
-
-    name: str
-    app: str
-    env: dict[str, str]
-    log_path: Path
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def start(self) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            self.app,
-            "--factory",
-            "--host",
-            HOST,
-            "--port",
-            str(self.port),
-            "--workers",
-            "1",
-            "--app-dir",
-            str(ROOT),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
-
-    async def wait_ready(self, client: httpx.AsyncClient) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process is None or self.process.poll() is not None:
-                raise BenchFailure(f"{self.name} server exited:\n{self.log_tail()}")
-            try:
-                if (await client.get(f"{self.base_url}/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-        raise BenchFailure(f"{self.name} server not ready in {READY_TIMEOUT_S:.0f} s")
-
-    def cpu_seconds(self) -> float | None:
-        ticks = _cpu_ticks(self.process.pid) if self.process else None
-        return None if ticks is None else ticks / os.sysconf("SC_CLK_TCK")
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def server_env(database_url: str) -> dict[str, str]:
-    """The parent's environment minus proxies, plus what the app reads at start-up."""
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env.update(
-        DATABASE_URL=database_url,
-        JWT_SECRET=JWT_SECRET,
-        ENV="development",
-        LOGIN_PROVIDER="DEV",
-        LOG_LEVEL="WARNING",
-        PYTHONDONTWRITEBYTECODE="1",
-    )
-    return env
 
 
 # --- the requests -------------------------------------------------------------------------------
@@ -328,23 +143,6 @@ class Target:
 
     async def send(self, client: httpx.AsyncClient) -> httpx.Response:
         return await self.call.send(client, self.server.base_url)
-
-
-def new_client(concurrency: int) -> httpx.AsyncClient:
-    """No proxies from the environment: every request stays on loopback."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    return httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT_S, trust_env=False)
-
-
-async def login(client: httpx.AsyncClient, server: Server) -> tuple[str, int]:
-    """The bench member's access token and id, from the real app's login mutation."""
-    response = await client.post(
-        f"{server.base_url}/graphql", json={"query": LOGIN, "variables": {"code": MEMBER_CODE}}
-    )
-    payload = (response.json().get("data") or {}).get("login") if response.is_success else None
-    if not payload or payload["errors"]:
-        raise BenchFailure(f"login refused: {response.text[:600]}")
-    return payload["tokens"]["accessToken"], from_global_id(payload["member"]["id"], "Member")
 
 
 async def fetch_json(client: httpx.AsyncClient, target: Target) -> dict[str, Any]:
@@ -678,7 +476,7 @@ async def run(options: Options, database_url: str, workdir: Path, report: Report
             async with new_client(2) as client:
                 for server in servers:
                     await server.wait_ready(client)
-                token, member_id = await login(client, graphql)
+                token, member_id = await login(client, graphql.base_url, MEMBER_CODE)
                 keep_bp = await grant_tier(member_id, MEMBER_TIER)
                 targets = [
                     Target(graphql, graphql_call(token, options.page)),

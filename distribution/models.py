@@ -34,6 +34,11 @@ class Distributor(Model):
     staff_id = fields.BigIntField(null=True, unique=True)
     store_id = fields.BigIntField(null=True, db_index=True)
     upline = fields.ForeignKeyField("models.Distributor", related_name="downlines", null=True)
+    ancestry = fields.CharField(
+        max_length=1024,
+        default="/",
+        description="Materialised upline path '/u1/u2/': cycle checks read one row.",
+    )
     display_name = fields.CharField(max_length=64, default="")
     shop_name = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField()
@@ -258,6 +263,8 @@ class CommissionAccount(Model):
     available_fen = fields.BigIntField(default=0)
     withdrawing_fen = fields.BigIntField(default=0)
     withdrawn_fen = fields.BigIntField(default=0)
+    withdraw_day = fields.CharField(max_length=10, default="")
+    withdraw_day_count = fields.IntField(default=0)
     created_at = fields.DatetimeField()
 
     class Meta:

@@ -21,6 +21,8 @@ class Migration(migrations.Migration):
                 ('available_fen', fields.BigIntField(default=0)),
                 ('withdrawing_fen', fields.BigIntField(default=0)),
                 ('withdrawn_fen', fields.BigIntField(default=0)),
+                ('withdraw_day', fields.CharField(default='', max_length=10)),
+                ('withdraw_day_count', fields.IntField(default=0)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'commission_account', 'app': 'models', 'unique_together': (('owner_type', 'owner_id'),), 'pk_attr': 'id', 'table_description': 'Balances are caches of the ledger sums, moved only together with a ledger row.'},
@@ -79,6 +81,7 @@ class Migration(migrations.Migration):
                 ('staff_id', fields.BigIntField(null=True, unique=True)),
                 ('store_id', fields.BigIntField(null=True, db_index=True)),
                 ('upline', fields.ForeignKeyField('models.Distributor', source_field='upline_id', null=True, db_constraint=True, to_field='id', related_name='downlines', on_delete=OnDelete.CASCADE)),
+                ('ancestry', fields.CharField(default='/', description="Materialised upline path '/u1/u2/': cycle checks read one row.", max_length=1024)),
                 ('display_name', fields.CharField(default='', max_length=64)),
                 ('shop_name', fields.CharField(null=True, max_length=64)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
@@ -235,5 +238,25 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'withdrawal', 'app': 'models', 'indexes': [Index(fields=['account_id', 'requested_day'], name='withdrawal_account_day'), Index(fields=['status', 'requested_at'], name='withdrawal_status')], 'pk_attr': 'id', 'table_description': '`payee_encrypted` holds the bank or Alipay account (Fernet), `payee_masked` is what staff'},
             bases=['Model'],
+        ),
+        ops.AddField(
+            model_name='Order',
+            name='commission_capped',
+            field=fields.BooleanField(default=False, description='Commission rules exceeded the cap and were scaled down.'),
+        ),
+        ops.AddField(
+            model_name='Order',
+            name='level1_distributor_id',
+            field=fields.BigIntField(null=True, db_index=True),
+        ),
+        ops.AddField(
+            model_name='Order',
+            name='level2_distributor_id',
+            field=fields.BigIntField(null=True, db_index=True),
+        ),
+        ops.AddField(
+            model_name='Order',
+            name='share_link_id',
+            field=fields.BigIntField(null=True, db_index=True),
         ),
     ]

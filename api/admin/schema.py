@@ -33,6 +33,10 @@ class Query:
     order: order_api.AdminOrderNode | None = strawberry.field(resolver=order_api.order)
     refund_requests: Connection[RefundNode] = strawberry.field(resolver=order_api.refund_requests)
     settings: list[settings_api.SettingNode] = strawberry.field(resolver=settings_api.settings)
+    # --- links & relationships (queries) ---
+    # --- commission (queries) ---
+    # --- withdrawals (queries) ---
+    # --- distributors (queries) ---
 
 
 @strawberry.type
@@ -77,6 +81,10 @@ class Mutation:
     update_settings: settings_api.UpdateSettingsPayload = strawberry.mutation(
         resolver=settings_api.update_settings_mutation
     )
+    # --- links & relationships (mutations) ---
+    # --- commission (mutations) ---
+    # --- withdrawals (mutations) ---
+    # --- distributors (mutations) ---
 
 
 schema = strawberry.Schema(

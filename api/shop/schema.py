@@ -25,6 +25,10 @@ class Query:
     )
     order: OrderNode | None = strawberry.field(resolver=order_api.order)
     my_orders: Connection[OrderNode] = strawberry.field(resolver=order_api.my_orders)
+    # --- links & relationships (queries) ---
+    # --- commission (queries) ---
+    # --- withdrawals (queries) ---
+    # --- distributors (queries) ---
 
 
 @strawberry.type
@@ -43,6 +47,10 @@ class Mutation:
         resolver=order_api.confirm_receipt
     )
     request_refund: order_api.RefundPayload = strawberry.mutation(resolver=order_api.request_refund)
+    # --- links & relationships (mutations) ---
+    # --- commission (mutations) ---
+    # --- withdrawals (mutations) ---
+    # --- distributors (mutations) ---
 
 
 schema = strawberry.Schema(

@@ -29,6 +29,9 @@ class Attribution:
     service_store_id: int | None
     service_guide_id: int | None
     snapshot: dict[str, Any] = field(default_factory=dict)
+    level1_distributor_id: int | None = None
+    level2_distributor_id: int | None = None
+    share_link_id: int | None = None
 
 
 class Attributor(Protocol):

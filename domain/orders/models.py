@@ -56,6 +56,12 @@ class Order(Model):
     share_code = fields.CharField(max_length=32, null=True)
     service_store_id = fields.BigIntField(null=True)
     service_guide_id = fields.BigIntField(null=True)
+    level1_distributor_id = fields.BigIntField(null=True, db_index=True)
+    level2_distributor_id = fields.BigIntField(null=True, db_index=True)
+    share_link_id = fields.BigIntField(null=True, db_index=True)
+    commission_capped = fields.BooleanField(
+        default=False, description="Commission rules exceeded the cap and were scaled down."
+    )
     attribution = fields.JSONField(default=dict)
     carrier = fields.CharField(max_length=32, null=True)
     tracking_number = fields.CharField(max_length=64, null=True)

@@ -1,0 +1,45 @@
+"""Distributors (SPEC 6): who they are, and the automatic ones (every active guide)."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+
+from distribution.models import Distributor, DistributorKind, DistributorStatus
+from domain import clock
+from domain.org.models import Staff, StaffRole, StaffStatus
+
+
+async def for_member(member_id: int) -> Distributor | None:
+    return await Distributor.get_or_none(member_id=member_id)
+
+
+async def for_guide(staff: Staff) -> Distributor | None:
+    """The guide's distributor, made on first need: every active guide is one. A guide who left
+    keeps theirs DISABLED (earned commission stays theirs, nothing new is earned)."""
+    if staff.role != StaffRole.GUIDE:
+        return None
+    status = (
+        DistributorStatus.ACTIVE
+        if staff.status == StaffStatus.ACTIVE
+        else DistributorStatus.DISABLED
+    )
+    found = await Distributor.get_or_none(staff_id=staff.id)
+    if found is not None:
+        if found.status != status and found.status != DistributorStatus.FROZEN:
+            found.status = status
+            found.updated_at = clock.now()
+            await found.save(update_fields=["status", "updated_at"])
+        return found
+    moment = clock.now()
+    try:
+        return await Distributor.create(
+            kind=DistributorKind.GUIDE,
+            status=status,
+            staff_id=staff.id,
+            store_id=staff.store_id,
+            display_name=staff.display_name or staff.username,
+            created_at=moment,
+            updated_at=moment,
+        )
+    except IntegrityError:
+        return await Distributor.get(staff_id=staff.id)

@@ -1,0 +1,124 @@
+"""The one way money moves between an account's buckets: an append-only ledger row and a
+guarded update of the cached balances, in the caller's transaction.
+
+Buckets: pending (accrued, not yet settled), available (withdrawable, may go negative after a
+clawback), withdrawing (held by a withdrawal request), withdrawn (paid out). Balances always
+equal the sums of the ledger deltas; `check_ledger` proves it for every account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.functions import Sum
+
+from distribution.models import AccountOwner, CommissionAccount, LedgerEntry, LedgerKind
+from domain import clock
+from domain.errors import DomainError, ErrorCode
+
+
+@dataclass(frozen=True)
+class Deltas:
+    pending: int = 0
+    available: int = 0
+    withdrawing: int = 0
+    withdrawn: int = 0
+
+
+@dataclass(frozen=True)
+class Refs:
+    entry_id: int | None = None
+    withdrawal_id: int | None = None
+    order_id: int | None = None
+
+
+async def account_for(owner_type: AccountOwner, owner_id: int) -> CommissionAccount:
+    """The owner's account, created on first use (concurrent first uses make one)."""
+    found = await CommissionAccount.get_or_none(owner_type=owner_type, owner_id=owner_id)
+    if found is not None:
+        return found
+    try:
+        return await CommissionAccount.create(
+            owner_type=owner_type, owner_id=owner_id, created_at=clock.now()
+        )
+    except IntegrityError:
+        return await CommissionAccount.get(owner_type=owner_type, owner_id=owner_id)
+
+
+async def move(
+    account_id: int,
+    kind: LedgerKind,
+    deltas: Deltas,
+    *,
+    actor: str,
+    reason: str = "",
+    refs: Refs = Refs(),
+    require_available: int | None = None,
+) -> LedgerEntry:
+    """Apply `deltas` to the balances and record them. With `require_available`, the update
+    only happens while available >= that amount (withdrawal holds): no number of concurrent
+    requests can overdraw. Must run inside the caller's transaction."""
+    query = CommissionAccount.filter(id=account_id)
+    if require_available is not None:
+        query = query.filter(available_fen__gte=require_available)
+    updated = await query.update(
+        pending_fen=F("pending_fen") + deltas.pending,
+        available_fen=F("available_fen") + deltas.available,
+        withdrawing_fen=F("withdrawing_fen") + deltas.withdrawing,
+        withdrawn_fen=F("withdrawn_fen") + deltas.withdrawn,
+    )
+    if not updated:
+        raise DomainError(ErrorCode.INSUFFICIENT_BALANCE, "amountFen")
+    return await LedgerEntry.create(
+        account_id=account_id,
+        kind=kind,
+        pending_delta=deltas.pending,
+        available_delta=deltas.available,
+        withdrawing_delta=deltas.withdrawing,
+        withdrawn_delta=deltas.withdrawn,
+        entry_id=refs.entry_id,
+        withdrawal_id=refs.withdrawal_id,
+        order_id=refs.order_id,
+        actor=actor,
+        reason=reason[:200],
+        created_at=clock.now(),
+    )
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    account_id: int
+    balances: tuple[int, int, int, int]
+    ledger: tuple[int, int, int, int]
+
+
+async def check_ledger() -> list[Mismatch]:
+    """Every account whose cached balances differ from its ledger sums (empty when sound).
+    One aggregate query over the ledger, one over the accounts."""
+    sums = {
+        row["account_id"]: row
+        for row in await LedgerEntry.all()
+        .group_by("account_id")
+        .annotate(
+            p=Sum("pending_delta"),
+            a=Sum("available_delta"),
+            w=Sum("withdrawing_delta"),
+            d=Sum("withdrawn_delta"),
+        )
+        .values("account_id", "p", "a", "w", "d")
+    }
+    mismatches = []
+    for account in await CommissionAccount.all().order_by("id"):
+        row = sums.get(account.id, {})
+        ledger = tuple(int(row.get(k) or 0) for k in ("p", "a", "w", "d"))
+        balances = (
+            account.pending_fen,
+            account.available_fen,
+            account.withdrawing_fen,
+            account.withdrawn_fen,
+        )
+        if ledger != balances:
+            mismatches.append(Mismatch(account.id, balances, ledger))
+    return mismatches
