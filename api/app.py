@@ -19,8 +19,9 @@ from api.graphql.http import GraphQLEndpoint
 from api.logs import RequestIdMiddleware
 from api.logs import configure as configure_logging
 from api.payments.setup import Payments, build_payments
+from api.payouts.setup import install_payouts
 from api.plugins import install_plugins
-from api.rest import health
+from api.rest import health, qr
 from api.rest import payments as payment_routes
 from api.shop.schema import schema as shop_schema
 from domain.db import tortoise_config
@@ -58,6 +59,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
     install_plugins()
     services = build_services(config)
     payments = start_payments(config)
+    payouts = install_payouts(config)
     if manage_database:
         configure_logging(config.log_level)
 
@@ -89,6 +91,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
             Route("/metrics", health.metrics),
+            Route(qr.QR_PATH, qr.share_qr),
             *payment_routes.routes(payments),
         ],
         lifespan=lifespan,
@@ -96,4 +99,5 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
     app.add_middleware(RequestIdMiddleware)
     app.state.services = services
     app.state.payments = payments
+    app.state.payouts = payouts
     return app

@@ -1,4 +1,4 @@
-"""The `siyu` command: serve, migrate, makemigrations, check-migrations, demo."""
+"""The `siyu` command: serve, migrate, makemigrations, schema, jobs, check-ledger, demo."""
 
 from __future__ import annotations
 
@@ -26,12 +26,14 @@ async def _with_database(config: AppConfig, work: Callable[[], Awaitable[int]]) 
 async def migrate(config: AppConfig) -> int:
     from tortoise.migrations.api import migrate as run_migrations
 
+    from distribution.commission.rules import ensure_default_plan
     from loyalty.tiers import ensure_default_tiers
 
     _ensure_sqlite_directory(config.database_url)
     await run_migrations(config=tortoise_config(config.database_url))
     await Tortoise.close_connections()
     await _with_database(config, _seed_reference_data(ensure_default_tiers))
+    await _with_database(config, _seed_reference_data(ensure_default_plan))
     print("migrations applied")
     return 0
 
@@ -117,6 +119,26 @@ async def jobs(config: AppConfig, names: list[str], now: str | None) -> int:
     return await _with_database(config, run)
 
 
+async def check_ledger(config: AppConfig) -> int:
+    """Every account's balances against its ledger sums: exit 1 listing mismatches, else 0."""
+    from distribution.ledger import check_ledger as find_mismatches
+
+    async def run() -> int:
+        mismatches = await find_mismatches()
+        for m in mismatches:
+            print(
+                f"account {m.account_id}: balances (pending, available, withdrawing, withdrawn)"
+                f" {m.balances} != ledger sums {m.ledger}"
+            )
+        if mismatches:
+            print(f"ledger check FAILED: {len(mismatches)} account(s) differ", file=sys.stderr)
+            return 1
+        print("ledger OK: every account's balances equal its ledger sums")
+        return 0
+
+    return await _with_database(config, run)
+
+
 def export_schema() -> int:
     """Write the printed SDL of both schemas; a test fails when the committed files drift."""
     from api.schema import write_schemas
@@ -159,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     jobs_parser.add_argument("names", nargs="*", help="default: all, in the order listed")
     jobs_parser.add_argument("--now", help="act as of this ISO time (with timezone)")
+    commands.add_parser("check-ledger", help="verify every account's balances against its ledger")
     demo_parser = commands.add_parser("demo", help="load demo data")
     demo_parser.add_argument("--if-empty", action="store_true", help="only into an empty database")
     args = parser.parse_args(argv)
@@ -175,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     configure(config.log_level)
     if args.command == "jobs":
         return asyncio.run(jobs(config, args.names, args.now))
+    if args.command == "check-ledger":
+        return asyncio.run(check_ledger(config))
     if args.command == "schema":
         return export_schema()
     if args.command == "serve":

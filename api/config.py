@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from distribution.payees import parse_keys
+
 DEV_SECRET = "dev-only-secret-never-use-in-production-0123456789"  # noqa: S105 (refused in production)
 MIN_SECRET_BYTES = 32
 
@@ -37,6 +39,10 @@ class AppConfig(BaseSettings):
     wechat_pay_api_v3_key: str = ""
     wechat_pay_base_url: str = "https://api.mch.weixin.qq.com"
     wechat_pay_notify_url: str = ""
+    # Withdrawals (SPEC 11). PAYEE_ENCRYPTION_KEY: comma-separated Fernet keys, the first
+    # encrypts (rotation); empty outside production derives one from JWT_SECRET.
+    payout_provider: Literal["SANDBOX", "MANUAL"] = "SANDBOX"
+    payee_encryption_key: str = Field(default="", repr=False)
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(default=1, ge=1, le=64)
@@ -71,6 +77,11 @@ class AppConfig(BaseSettings):
         """Refuse to run production with development defaults, and WeChat Pay half configured."""
         if len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
             raise ConfigError(f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+        if self.payee_encryption_key:
+            try:
+                parse_keys(self.payee_encryption_key)
+            except ValueError as error:
+                raise ConfigError(f"PAYEE_ENCRYPTION_KEY: {error}") from None
         missing = self.missing_wechat_pay_settings()
         if self.payment_provider == "WECHAT_PAY_V3" and missing:
             raise ConfigError(f"WECHAT_PAY_V3 needs {', '.join(missing)}")
@@ -86,3 +97,7 @@ class AppConfig(BaseSettings):
             raise ConfigError("the SANDBOX payment provider is refused in production")
         if not self.wechat_pay_notify_url.startswith("https://"):
             raise ConfigError("WECHAT_PAY_NOTIFY_URL must be https (WeChat refuses anything else)")
+        if not self.payee_encryption_key:
+            raise ConfigError("PAYEE_ENCRYPTION_KEY must be set in production")
+        if self.payout_provider == "SANDBOX":
+            raise ConfigError("the SANDBOX payout provider is refused in production")

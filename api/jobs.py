@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from distribution.commission import settlement
 from domain import clock
 from domain.orders import lifecycle
 
@@ -15,6 +16,7 @@ Job = Callable[[datetime], Awaitable[int]]
 JOBS: dict[str, tuple[Job, str]] = {
     "cancel-unpaid": (lifecycle.cancel_expired, "cancel unpaid orders past the payment timeout"),
     "auto-complete": (lifecycle.complete_shipped, "complete orders shipped N days ago"),
+    "settle-commission": (settlement.settle_due, "settle commission past its freeze days"),
 }
 
 

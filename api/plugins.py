@@ -4,7 +4,13 @@ pricing steps and the attributor."""
 
 from __future__ import annotations
 
+from distribution import links, merging
+from distribution.attribution import DistributionAttributor
+from distribution.commission import accrual as commission_accrual
+from distribution.commission import refunds as commission_refunds
+from distribution.enrollment import enroll_on_threshold
 from domain import events
+from domain.orders.attribution import use_attributor
 
 _installed = False
 
@@ -16,10 +22,13 @@ def install_plugins() -> None:
         return
     _installed = True
     subscriptions: list[tuple[type, object]] = [
-        # links & relationships
-        # commission
-        # withdrawals
-        # distributors & attribution
+        (events.MemberMerged, merging.on_member_merged),
+        (events.OrderPaid, links.on_order_paid),
+        (events.OrderPaid, commission_accrual.on_order_paid),
+        (events.OrderCompleted, commission_accrual.on_order_completed),
+        (events.ItemRefunded, commission_refunds.on_item_refunded),
+        (events.OrderPaid, enroll_on_threshold),
     ]
+    use_attributor(DistributionAttributor())
     for event_type, handler in subscriptions:
         events.subscribe(event_type, handler)

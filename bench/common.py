@@ -10,6 +10,7 @@ Importing this module needs the project root on `sys.path` (the bench scripts pu
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import random
 import secrets
@@ -17,8 +18,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncpg
 import httpx
@@ -154,8 +158,9 @@ def process_tree_ticks(pid: int) -> int | None:
     return total
 
 
-def command_ticks(command: str) -> int | None:
-    """utime + stime of every live process named `command` (e.g. the PostgreSQL backends)."""
+def command_ticks(command: str, mentioning: str = "") -> int | None:
+    """utime + stime of every live process named `command` whose command line mentions
+    `mentioning` (PostgreSQL's backends show their database there)."""
     proc = Path("/proc")
     if not proc.is_dir():
         return None
@@ -165,17 +170,71 @@ def command_ticks(command: str) -> int | None:
             continue
         try:
             stat = (entry / "stat").read_text()
+            if stat[stat.find("(") + 1 : stat.rfind(")")] != command:
+                continue
+            if mentioning and mentioning not in (entry / "cmdline").read_text(errors="replace"):
+                continue
         except OSError:
             continue
-        name = stat[stat.find("(") + 1 : stat.rfind(")")]
-        if name == command:
-            fields = stat.rpartition(")")[2].split()
-            total += int(fields[11]) + int(fields[12])
+        fields = stat.rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])
     return total
+
+
+class MachineTicks(NamedTuple):
+    """CPU ticks of the whole machine, all cores, from /proc/stat."""
+
+    busy: int
+    total: int
+    interrupts: int  # irq + softirq: the kernel's share of loopback networking, not a process's
+
+
+def machine_ticks() -> MachineTicks | None:
+    """Whether a load saturated the machine, which its servers, the database, the load generator
+    and anything else running share; None where there is no /proc."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    if len(fields) < 8:
+        return None
+    idle = fields[3] + fields[4]  # idle + iowait
+    return MachineTicks(sum(fields) - idle, sum(fields), fields[5] + fields[6])
 
 
 def ticks_to_seconds(ticks: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+# --- counting SQL in-process ---------------------------------------------------------------------
+
+
+class StatementCounter(logging.Handler):
+    """Tortoise logs every statement on `tortoise.db_client` at DEBUG (tests/support/sql.py)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.getMessage().startswith(("Created connection", "Closed connection")):
+            self.count += 1
+
+
+@contextmanager
+def counting_statements() -> Iterator[StatementCounter]:
+    logger = logging.getLogger("tortoise.db_client")
+    counter = StatementCounter()
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False  # counted, not printed
+    logger.addHandler(counter)
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 # --- the servers --------------------------------------------------------------------------------

@@ -21,14 +21,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +44,7 @@ from bench.common import (  # noqa: E402
     JWT_SECRET,
     BenchFailure,
     Server,
+    counting_statements,
     create_postgres_database,
     drop_postgres_database,
     load_catalog,
@@ -199,34 +198,6 @@ def compare(graphql: dict[str, Any], bare: dict[str, Any], keep_bp: int) -> str:
 
 
 # --- counting SQL in-process --------------------------------------------------------------------
-
-
-class StatementCounter(logging.Handler):
-    """Tortoise logs every statement on `tortoise.db_client` at DEBUG (tests/support/sql.py)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if not record.getMessage().startswith(("Created connection", "Closed connection")):
-            self.count += 1
-
-
-@contextmanager
-def counting_statements() -> Iterator[StatementCounter]:
-    logger = logging.getLogger("tortoise.db_client")
-    counter = StatementCounter()
-    level, propagate = logger.level, logger.propagate
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False  # counted, not printed
-    logger.addHandler(counter)
-    try:
-        yield counter
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(level)
-        logger.propagate = propagate
 
 
 async def count_sql(

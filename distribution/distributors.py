@@ -6,6 +6,7 @@ from tortoise.exceptions import IntegrityError
 
 from distribution.models import Distributor, DistributorKind, DistributorStatus
 from domain import clock
+from domain.db import transaction
 from domain.org.models import Staff, StaffRole, StaffStatus
 
 
@@ -32,14 +33,15 @@ async def for_guide(staff: Staff) -> Distributor | None:
         return found
     moment = clock.now()
     try:
-        return await Distributor.create(
-            kind=DistributorKind.GUIDE,
-            status=status,
-            staff_id=staff.id,
-            store_id=staff.store_id,
-            display_name=staff.display_name or staff.username,
-            created_at=moment,
-            updated_at=moment,
-        )
+        async with transaction():  # a savepoint: losing the race must not abort the caller's
+            return await Distributor.create(
+                kind=DistributorKind.GUIDE,
+                status=status,
+                staff_id=staff.id,
+                store_id=staff.store_id,
+                display_name=staff.display_name or staff.username,
+                created_at=moment,
+                updated_at=moment,
+            )
     except IntegrityError:
         return await Distributor.get(staff_id=staff.id)

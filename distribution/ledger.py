@@ -16,6 +16,7 @@ from tortoise.functions import Sum
 
 from distribution.models import AccountOwner, CommissionAccount, LedgerEntry, LedgerKind
 from domain import clock
+from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 
 
@@ -40,9 +41,10 @@ async def account_for(owner_type: AccountOwner, owner_id: int) -> CommissionAcco
     if found is not None:
         return found
     try:
-        return await CommissionAccount.create(
-            owner_type=owner_type, owner_id=owner_id, created_at=clock.now()
-        )
+        async with transaction():  # a savepoint: losing the race must not abort the caller's
+            return await CommissionAccount.create(
+                owner_type=owner_type, owner_id=owner_id, created_at=clock.now()
+            )
     except IntegrityError:
         return await CommissionAccount.get(owner_type=owner_type, owner_id=owner_id)
 

@@ -19,6 +19,7 @@ import asyncpg
 import pytest
 from tortoise.context import TortoiseContext
 
+from distribution.commission.rules import ensure_default_plan
 from domain.db import tortoise_config
 from loyalty.tiers import ensure_default_tiers
 from tests.support.api import ApiFactory
@@ -99,6 +100,7 @@ async def db(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[Tort
             await ctx.init(config=tortoise_config("sqlite://:memory:"))
             await ctx.generate_schemas(safe=False)
             await ensure_default_tiers()
+            await ensure_default_plan()
             yield ctx
         return
     database_url = request.getfixturevalue("postgres_database_url")
@@ -106,6 +108,7 @@ async def db(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[Tort
         await ctx.init(config=tortoise_config(database_url))
         await _truncate_all(ctx)
         await ensure_default_tiers()
+        await ensure_default_plan()
         yield ctx
 
 

@@ -1,17 +1,23 @@
-"""Members for staff: scoped by role, phones masked for everyone but HQ_ADMIN."""
+"""Members for staff: scoped by role, phones masked for everyone but HQ_ADMIN.
+
+A store manager sees the members whose service relationship in force is to their store, a guide
+those whose relationship is to them (SPEC 5.1, 13): a subquery, so a page stays one statement."""
 
 from __future__ import annotations
 
 import strawberry
 from strawberry.types import Info
+from tortoise.queryset import QuerySet
 
 from api.admin.nodes import MemberNode, member_node
 from api.auth.permissions import MEMBER_VIEWERS, require_staff, sees_full_phone, store_scope
 from api.graphql.errors import InvalidArgument
 from api.graphql.ids import from_global_id
 from api.graphql.relay import NEWEST_FIRST, Connection, paginate
+from distribution.service_relationships import members_served
 from domain.errors import DomainError
-from domain.members.queries import MemberScope, MemberSearch, visible_members
+from domain.members.models import Member
+from domain.members.queries import MemberSearch, searched_members
 from domain.org.models import Staff, StaffRole
 
 
@@ -21,10 +27,14 @@ class MemberFilterInput:
     phone: str | None = None
 
 
-def _scope(staff: Staff) -> MemberScope:
+def _visible(staff: Staff, search: MemberSearch) -> QuerySet[Member]:
+    queryset = searched_members(search)
     if staff.role == StaffRole.GUIDE:
-        return MemberScope(guide_id=staff.id)
-    return MemberScope(store_id=store_scope(staff))
+        return queryset.filter(id__in=members_served(guide_id=staff.id))
+    scope = store_scope(staff)
+    if scope is not None:
+        return queryset.filter(id__in=members_served(store_id=scope))
+    return queryset
 
 
 async def members(
@@ -36,7 +46,7 @@ async def members(
     staff = await require_staff(info, MEMBER_VIEWERS)
     search = filter or MemberFilterInput()
     try:
-        queryset = visible_members(_scope(staff), MemberSearch(search.keyword, search.phone))
+        queryset = _visible(staff, MemberSearch(search.keyword, search.phone))
     except DomainError as error:
         raise InvalidArgument(error.message) from None
     full = sees_full_phone(staff)
@@ -49,5 +59,5 @@ async def member(info: Info, id: strawberry.ID) -> MemberNode | None:
         pk = from_global_id(id, "Member")
     except DomainError:
         return None
-    found = await visible_members(_scope(staff), MemberSearch()).get_or_none(id=pk)
+    found = await _visible(staff, MemberSearch()).get_or_none(id=pk)
     return member_node(found, sees_full_phone(staff)) if found else None

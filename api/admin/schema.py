@@ -6,16 +6,22 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from api.admin import catalog as catalog_api
+from api.admin import commission as commission_api
+from api.admin import customers as customer_api
+from api.admin import distributors as distributor_api
 from api.admin import members as member_api
 from api.admin import orders as order_api
 from api.admin import org as org_api
 from api.admin import session as session_api
 from api.admin import settings as settings_api
+from api.admin import withdrawals as withdrawal_api
 from api.admin.nodes import MemberNode, StaffNode, StoreNode
+from api.graphql.distributors import ApplicationNode, DistributorNode
 from api.graphql.orders import RefundNode
 from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
 from api.shop.catalog import CategoryNode
+from api.shop.distribution_links import ShareLinkNode, ShareLinkPayload
 
 
 @strawberry.type
@@ -33,10 +39,27 @@ class Query:
     order: order_api.AdminOrderNode | None = strawberry.field(resolver=order_api.order)
     refund_requests: Connection[RefundNode] = strawberry.field(resolver=order_api.refund_requests)
     settings: list[settings_api.SettingNode] = strawberry.field(resolver=settings_api.settings)
-    # --- links & relationships (queries) ---
-    # --- commission (queries) ---
-    # --- withdrawals (queries) ---
-    # --- distributors (queries) ---
+    my_share_links: Connection[ShareLinkNode] = strawberry.field(
+        resolver=customer_api.my_share_links
+    )
+    customer_relationships: Connection[customer_api.CustomerRelationshipNode] = strawberry.field(
+        resolver=customer_api.customer_relationships
+    )
+    commission_rules: list[commission_api.CommissionRuleNode] = strawberry.field(
+        resolver=commission_api.commission_rules
+    )
+    commission_entries: Connection[commission_api.CommissionEntryNode] = strawberry.field(
+        resolver=commission_api.commission_entries
+    )
+    withdrawals: Connection[withdrawal_api.AdminWithdrawalNode] = strawberry.field(
+        resolver=withdrawal_api.withdrawals
+    )
+    distributors: Connection[DistributorNode] = strawberry.field(
+        resolver=distributor_api.distributors
+    )
+    distributor_applications: Connection[ApplicationNode] = strawberry.field(
+        resolver=distributor_api.distributor_applications
+    )
 
 
 @strawberry.type
@@ -81,10 +104,39 @@ class Mutation:
     update_settings: settings_api.UpdateSettingsPayload = strawberry.mutation(
         resolver=settings_api.update_settings_mutation
     )
-    # --- links & relationships (mutations) ---
-    # --- commission (mutations) ---
-    # --- withdrawals (mutations) ---
-    # --- distributors (mutations) ---
+    create_share_link: ShareLinkPayload = strawberry.mutation(
+        resolver=customer_api.create_share_link
+    )
+    sign_up_customer: customer_api.SignUpCustomerPayload = strawberry.mutation(
+        resolver=customer_api.sign_up_customer
+    )
+    transfer_customers: customer_api.TransferCustomersPayload = strawberry.mutation(
+        resolver=customer_api.transfer_customers
+    )
+    set_commission_rules: commission_api.SetCommissionRulesPayload = strawberry.mutation(
+        resolver=commission_api.set_commission_rules
+    )
+    adjust_commission: commission_api.AdjustCommissionPayload = strawberry.mutation(
+        resolver=commission_api.adjust_commission
+    )
+    review_withdrawal: withdrawal_api.AdminWithdrawalPayload = strawberry.mutation(
+        resolver=withdrawal_api.review_withdrawal
+    )
+    pay_withdrawal: withdrawal_api.AdminWithdrawalPayload = strawberry.mutation(
+        resolver=withdrawal_api.pay_withdrawal
+    )
+    release_withdrawal: withdrawal_api.AdminWithdrawalPayload = strawberry.mutation(
+        resolver=withdrawal_api.release_withdrawal
+    )
+    review_distributor_application: distributor_api.ReviewApplicationPayload = strawberry.mutation(
+        resolver=distributor_api.review_distributor_application
+    )
+    set_distributor_status: distributor_api.DistributorPayload = strawberry.mutation(
+        resolver=distributor_api.set_distributor_status
+    )
+    place_assisted_order: order_api.AdminOrderPayload = strawberry.mutation(
+        resolver=distributor_api.place_assisted_order
+    )
 
 
 schema = strawberry.Schema(

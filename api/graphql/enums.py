@@ -2,6 +2,7 @@
 
 import strawberry
 
+from distribution.models import ApplicationStatus, DistributorKind, DistributorStatus
 from domain.catalog.models import ProductStatus
 from domain.members.models import AcquisitionChannel, Gender
 from domain.orders.models import Fulfilment, OrderChannel, OrderStatus, RefundStatus
@@ -18,3 +19,6 @@ OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
 FulfilmentEnum = strawberry.enum(Fulfilment, name="Fulfilment")
 OrderChannelEnum = strawberry.enum(OrderChannel, name="OrderChannel")
 RefundStatusEnum = strawberry.enum(RefundStatus, name="RefundStatus")
+DistributorKindEnum = strawberry.enum(DistributorKind, name="DistributorKind")
+DistributorStatusEnum = strawberry.enum(DistributorStatus, name="DistributorStatus")
+ApplicationStatusEnum = strawberry.enum(ApplicationStatus, name="ApplicationStatus")

@@ -9,8 +9,12 @@ from api.graphql.orders import OrderNode
 from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
 from api.shop import account, catalog
+from api.shop import distribution as distribution_api
+from api.shop import distribution_center as center_api
+from api.shop import distribution_links as link_api
 from api.shop import orders as order_api
 from api.shop import stores as store_list
+from api.shop import withdrawals as withdrawal_api
 
 
 @strawberry.type
@@ -25,10 +29,9 @@ class Query:
     )
     order: OrderNode | None = strawberry.field(resolver=order_api.order)
     my_orders: Connection[OrderNode] = strawberry.field(resolver=order_api.my_orders)
-    # --- links & relationships (queries) ---
-    # --- commission (queries) ---
-    # --- withdrawals (queries) ---
-    # --- distributors (queries) ---
+    distribution_center: center_api.DistributionCenter = strawberry.field(
+        resolver=center_api.distribution_center
+    )
 
 
 @strawberry.type
@@ -47,10 +50,21 @@ class Mutation:
         resolver=order_api.confirm_receipt
     )
     request_refund: order_api.RefundPayload = strawberry.mutation(resolver=order_api.request_refund)
-    # --- links & relationships (mutations) ---
-    # --- commission (mutations) ---
-    # --- withdrawals (mutations) ---
-    # --- distributors (mutations) ---
+    create_share_link: link_api.ShareLinkPayload = strawberry.mutation(
+        resolver=link_api.create_share_link
+    )
+    record_share_visit: link_api.ShareVisitPayload = strawberry.mutation(
+        resolver=link_api.record_share_visit
+    )
+    record_store_visit: link_api.StoreVisitPayload = strawberry.mutation(
+        resolver=link_api.record_store_visit
+    )
+    request_withdrawal: withdrawal_api.WithdrawalPayload = strawberry.mutation(
+        resolver=withdrawal_api.request_withdrawal
+    )
+    apply_for_distributor: distribution_api.ApplyForDistributorPayload = strawberry.mutation(
+        resolver=distribution_api.apply_for_distributor
+    )
 
 
 schema = strawberry.Schema(

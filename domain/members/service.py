@@ -20,6 +20,7 @@ from domain.members.models import (
     MemberStatus,
 )
 from domain.members.phones import normalise_phone
+from domain.orders.models import Order
 from domain.validation import bounded_text
 
 
@@ -136,11 +137,14 @@ async def merge_members(survivor: Member, absorbed: Member, actor: str, phone: s
     Must run inside the caller's transaction.
     """
     moment = clock.now()
-    moved = {
+    counts = {
         "identities": await MemberIdentity.filter(member_id=absorbed.id).update(
             member_id=survivor.id
-        )
+        ),
+        "orders": await _move_orders(absorbed.id, survivor.id),
     }
+    # The record names what moved; handlers of other areas add their own non-zero counts.
+    moved = {name: count for name, count in counts.items() if count}
     event = events.MemberMerged(survivor_id=survivor.id, absorbed_id=absorbed.id, moved=moved)
     await events.publish(event)
     await Member.filter(id=absorbed.id).update(
@@ -157,6 +161,18 @@ async def merge_members(survivor: Member, absorbed: Member, actor: str, phone: s
         survivor=survivor, absorbed=absorbed, actor=actor, moved=moved, created_at=moment
     )
     return survivor
+
+
+async def _move_orders(absorbed_id: int, survivor_id: int) -> int:
+    """Orders follow the person. Idempotency keys are per member, so a key both used is kept
+    unique by prefixing the absorbed member's copy."""
+    survivor_keys = await Order.filter(member_id=survivor_id).values_list(
+        "idempotency_key", flat=True
+    )
+    for order in await Order.filter(member_id=absorbed_id, idempotency_key__in=survivor_keys):
+        order.idempotency_key = f"m{absorbed_id}:{order.idempotency_key}"[:64]
+        await order.save(update_fields=["idempotency_key"])
+    return await Order.filter(member_id=absorbed_id).update(member_id=survivor_id)
 
 
 @dataclass(frozen=True)

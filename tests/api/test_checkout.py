@@ -49,10 +49,10 @@ async def test_pickup_is_free_and_attributed_to_the_pickup_store(api):
 
     assert (order["shipping"], order["payable"]) == ({"fen": 0}, {"fen": 1000})
     saved = await Order.get(number=order["number"])
-    assert (saved.service_store_id, saved.channel, saved.attribution) == (
+    assert (saved.service_store_id, saved.channel, saved.attribution["service"]) == (
         store.id,
         "MINI_PROGRAM",
-        {"service": "pickup_store"},
+        {"store_id": store.id, "guide_id": None, "rule": "pickup_store"},
     )
 
 

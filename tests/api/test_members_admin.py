@@ -3,6 +3,9 @@
 import pytest
 
 from api.graphql.ids import to_global_id
+from distribution.models import ServiceReason
+from distribution.service_relationships import Touch, locked_member, touch
+from domain.db import transaction
 from domain.members.models import Member
 from domain.org.models import StaffRole
 from tests.support.api import make_store
@@ -12,9 +15,15 @@ MEMBERS = "{ members { totalCount edges { node { id phone } } } }"
 MEMBER = "query($id: ID!) { member(id: $id) { id phone } }"
 
 
-async def member_with_phone(api, phone, **source):
+async def member_with_phone(api, phone, store=None, guide=None):
+    """A member with a phone, served by the store (and guide) when given: what scoping reads."""
     session = await api.member()
-    await Member.filter(id=session.member_id).update(phone=phone, **source)
+    await Member.filter(id=session.member_id).update(phone=phone)
+    if store is not None:
+        reason = ServiceReason.GUIDE_SHARE if guide else ServiceReason.STORE_QR
+        async with transaction():
+            await locked_member(session.member_id)
+            await touch(session.member_id, Touch(store.id, guide, reason, "test"), 90)
     return session
 
 
@@ -30,9 +39,7 @@ async def member_with_phone(api, phone, **source):
 async def test_phone_is_masked_for_every_role_but_hq_admin(api, role, expected):
     store = await make_store()
     staff = await api.staff(role, store)
-    member = await member_with_phone(
-        api, "+8613812341234", source_store_id=store.id, source_guide_id=staff.staff.id
-    )
+    member = await member_with_phone(api, "+8613812341234", store, staff.staff.id)
 
     listed = await staff.client.data(MEMBERS)
     single = await staff.client.data(MEMBER, {"id": member.global_id})
@@ -44,8 +51,8 @@ async def test_phone_is_masked_for_every_role_but_hq_admin(api, role, expected):
 async def test_store_manager_sees_only_members_of_their_store(api):
     mine, theirs = await make_store(), await make_store()
     manager = await api.staff(StaffRole.STORE_MANAGER, mine)
-    own = await member_with_phone(api, "+8613800000001", source_store_id=mine.id)
-    foreign = await member_with_phone(api, "+8613800000002", source_store_id=theirs.id)
+    own = await member_with_phone(api, "+8613800000001", mine)
+    foreign = await member_with_phone(api, "+8613800000002", theirs)
 
     listed = await manager.client.data(MEMBERS)
     other = await manager.client.data(MEMBER, {"id": foreign.global_id})
@@ -59,12 +66,8 @@ async def test_guide_sees_only_own_customers(api):
     store = await make_store()
     guide = await api.staff(StaffRole.GUIDE, store)
     colleague = await api.staff(StaffRole.GUIDE, store)
-    own = await member_with_phone(
-        api, "+8613800000003", source_store_id=store.id, source_guide_id=guide.staff.id
-    )
-    await member_with_phone(
-        api, "+8613800000004", source_store_id=store.id, source_guide_id=colleague.staff.id
-    )
+    own = await member_with_phone(api, "+8613800000003", store, guide.staff.id)
+    await member_with_phone(api, "+8613800000004", store, colleague.staff.id)
 
     listed = await guide.client.data(MEMBERS)
 
@@ -83,7 +86,9 @@ async def test_members_page_follows_source_store_in_one_query_whatever_its_size(
     stores = [await make_store() for _ in range(3)]
     admin = await api.staff(StaffRole.HQ_ADMIN)
     for n in range(30):
-        await member_with_phone(api, f"+86139000000{n:02d}", source_store_id=stores[n % 3].id)
+        member = await member_with_phone(api, f"+86139000000{n:02d}")
+        # The first-touch store is what `sourceStore` shows.
+        await Member.filter(id=member.member_id).update(source_store_id=stores[n % 3].id)
     query = "query($n: Int) { members(first: $n) { edges { node { id sourceStore { code } } } } }"
 
     counts = []
@@ -97,3 +102,23 @@ async def test_members_page_follows_source_store_in_one_query_whatever_its_size(
     # staff token check, revocation check, the page, the stores
     assert counts == [4, 4]
     assert codes == {s.code for s in stores}
+
+
+async def test_a_scoped_members_page_is_still_one_query_whatever_its_size(api):
+    store = await make_store()
+    manager = await api.staff(StaffRole.STORE_MANAGER, store)
+    for n in range(30):
+        await member_with_phone(api, f"+86139000001{n:02d}", store)
+    await member_with_phone(api, "+8613900000200", await make_store())
+    query = "query($n: Int) { members(first: $n) { totalCount edges { node { id } } } }"
+
+    counts = []
+    for size in (3, 30):
+        with count_statements() as log:
+            data = await manager.client.data(query, {"n": size})
+        counts.append(log.count)
+        assert len(data["members"]["edges"]) == size
+        assert data["members"]["totalCount"] == 30
+
+    # staff token check, revocation check, the page (relationships as a subquery), the count
+    assert counts == [4, 4]

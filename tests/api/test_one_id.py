@@ -3,7 +3,11 @@
 from datetime import timedelta
 
 from domain import clock, events
+from domain.catalog.models import Sku
 from domain.members.models import Member, MemberIdentity, MemberMerge, MemberStatus
+from domain.orders.models import Order
+from tests.support.catalog import make_category, make_product
+from tests.support.orders import delivery, place
 
 BIND = """
 mutation($code: String!) {
@@ -110,7 +114,7 @@ async def test_merge_publishes_member_merged_for_other_areas(api):
 
     async def handler(event):
         seen.append(event)
-        event.moved["orders"] = 0
+        event.moved["coupons"] = 0
 
     events.subscribe(events.MemberMerged, handler)
     try:
@@ -126,7 +130,7 @@ async def test_merge_publishes_member_merged_for_other_areas(api):
 
     assert [(e.survivor_id, e.absorbed_id) for e in seen] == [(older.member_id, newer.member_id)]
     record = await MemberMerge.get(absorbed_id=newer.member_id)
-    assert record.moved == {"identities": 1, "orders": 0}
+    assert record.moved == {"identities": 1, "coupons": 0}
 
 
 async def test_a_failing_merge_handler_rolls_the_whole_merge_back(api):
@@ -149,3 +153,27 @@ async def test_a_failing_merge_handler_rolls_the_whole_merge_back(api):
     assert (await Member.get(id=newer.member_id)).status == MemberStatus.ACTIVE
     assert await MemberIdentity.filter(member_id=newer.member_id).count() == 1
     assert await MemberMerge.all().count() == 0
+
+
+async def test_orders_follow_the_person_and_clashing_keys_stay_unique(api):
+    product = await make_product(await make_category(), (1000,), stock=10)
+    sku = await Sku.get(product_id=product.id)
+    start = clock.now()
+    with clock.frozen_at(start):
+        older = await api.member()
+        await older.client.data(BIND, {"code": "dev-phone:13300007777"})
+        await place(older.client, delivery((sku, 1)), "same-key")
+    with clock.frozen_at(start + timedelta(minutes=1)):
+        newer = await api.member()
+        await place(newer.client, delivery((sku, 2)), "same-key")
+        await place(newer.client, delivery((sku, 3)), "other-key")
+        await newer.client.data(BIND, {"code": "dev-phone:13300007777"})
+
+    keys = (
+        await Order.filter(member_id=older.member_id)
+        .order_by("id")
+        .values_list("idempotency_key", flat=True)
+    )
+    assert keys == ["same-key", f"m{newer.member_id}:same-key", "other-key"]
+    record = await MemberMerge.get(absorbed_id=newer.member_id)
+    assert record.moved == {"identities": 1, "orders": 2}

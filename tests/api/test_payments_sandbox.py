@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 import httpx
+from cryptography.fernet import Fernet
 
 from api.app import create_app
 from api.config import AppConfig
@@ -175,6 +176,8 @@ async def test_there_is_no_sandbox_in_production():
         wechat_pay_platform_public_key=public_pem(platform),
         wechat_pay_api_v3_key="0123456789abcdef0123456789abcdef",
         wechat_pay_notify_url="https://shop.example.com/payments/notify/WECHAT_PAY_V3",
+        payee_encryption_key=Fernet.generate_key().decode(),
+        payout_provider="MANUAL",
     )
     app = create_app(config, manage_database=False)
     transport = httpx.ASGITransport(app=app)

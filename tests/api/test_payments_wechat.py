@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 
 from api.app import create_app
 from api.config import AppConfig, ConfigError
@@ -425,12 +426,17 @@ async def test_notifications_for_a_provider_not_running_are_not_found(shop, wech
 # Configuration
 
 
+PAYEE_KEY = Fernet.generate_key().decode()
+
+
 def production(**settings: str) -> AppConfig:
     return AppConfig(
         env="production",
         jwt_secret=STRONG,
         login_provider="WECHAT",
         wechat_app_secret="s",
+        payee_encryption_key=PAYEE_KEY,
+        payout_provider="MANUAL",
         **settings,
     )
 

@@ -1,0 +1,222 @@
+"""Commission for HQ: the rule set (read by HQ roles, replaced by HQ_OPERATOR/HQ_ADMIN), entries
+(HQ_FINANCE/HQ_ADMIN) and manual adjustments (HQ_FINANCE/HQ_ADMIN)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from api.auth.permissions import require_staff
+from api.graphql.commission import (
+    BalancesNode,
+    BeneficiaryRoleEnum,
+    CommissionEntryNode,
+    EntryStatusEnum,
+    balances_node,
+    entry_node,
+)
+from api.graphql.enums import DistributorKindEnum
+from api.graphql.errors import UserError, user_errors
+from api.graphql.ids import from_global_id, optional_global_id, to_global_id
+from api.graphql.relay import NEWEST_FIRST, Connection, paginate
+from api.graphql.scalars import Long, Money
+from distribution.commission import adjustments, queries
+from distribution.commission.rules import MAX_RULES, RuleSpec, current_rules, replace_rules
+from distribution.models import (
+    AccountOwner,
+    BeneficiaryRole,
+    CommissionRule,
+    DistributorKind,
+    EntryStatus,
+    RuleScope,
+)
+from domain.errors import DomainError, ErrorCode
+from domain.org.models import StaffRole
+
+R = StaffRole
+RULE_READERS = frozenset({R.HQ_ADMIN, R.HQ_OPERATOR, R.HQ_FINANCE})
+RULE_WRITERS = frozenset({R.HQ_ADMIN, R.HQ_OPERATOR})
+FINANCE = frozenset({R.HQ_ADMIN, R.HQ_FINANCE})
+
+RuleScopeEnum = strawberry.enum(RuleScope, name="CommissionRuleScope")
+SCOPE_TYPES = {RuleScope.CATEGORY: "Category", RuleScope.PRODUCT: "Product", RuleScope.SKU: "Sku"}
+
+
+@strawberry.type(name="CommissionRule")
+class CommissionRuleNode:
+    id: strawberry.ID
+    role: BeneficiaryRoleEnum  # type: ignore[valid-type]
+    distributor_kind: DistributorKindEnum | None  # type: ignore[valid-type]
+    scope: RuleScopeEnum  # type: ignore[valid-type]
+    scope_id: strawberry.ID | None = strawberry.field(
+        description="The Category, Product or Sku the rule targets; null for ALL."
+    )
+    rate_bp: int | None
+    fixed_per_unit: Money | None
+    priority: int
+    active_from: datetime | None
+    active_to: datetime | None
+    created_by: str
+    created_at: datetime
+
+
+def rule_node(rule: CommissionRule) -> CommissionRuleNode:
+    scope_type = SCOPE_TYPES.get(rule.scope)
+    return CommissionRuleNode(
+        id=strawberry.ID(to_global_id("CommissionRule", rule.id)),
+        role=rule.role,
+        distributor_kind=rule.distributor_kind,
+        scope=rule.scope,
+        scope_id=(
+            strawberry.ID(to_global_id(scope_type, rule.scope_id))
+            if scope_type and rule.scope_id
+            else None
+        ),
+        rate_bp=rule.rate_bp,
+        fixed_per_unit=(
+            Money.of(rule.fixed_fen_per_unit) if rule.fixed_fen_per_unit is not None else None
+        ),
+        priority=rule.priority,
+        active_from=rule.active_from,
+        active_to=rule.active_to,
+        created_by=rule.created_by,
+        created_at=rule.created_at,
+    )
+
+
+@strawberry.input
+class CommissionRuleInput:
+    role: BeneficiaryRoleEnum  # type: ignore[valid-type]
+    scope: RuleScopeEnum  # type: ignore[valid-type]
+    scope_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A Category, Product or Sku ID matching the scope."
+    )
+    distributor_kind: DistributorKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="LEVEL1/LEVEL2 only: the rule applies to this kind only."
+    )
+    rate_bp: int | None = strawberry.field(default=None, description="0..10000; or fixed.")
+    fixed_fen_per_unit: Long | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Fen per unit sold; or a rate."
+    )
+    priority: int = 0
+    active_from: datetime | None = None
+    active_to: datetime | None = None
+
+    def to_spec(self, index: int) -> RuleSpec:
+        scope = RuleScope(self.scope)
+        scope_type = SCOPE_TYPES.get(scope)
+        field = f"rules.{index}.scopeId"
+        scope_id = None
+        if self.scope_id is not None:
+            if scope_type is None:
+                raise DomainError(ErrorCode.INVALID_RULE, field, "ALL takes no scope id")
+            scope_id = optional_global_id(self.scope_id, scope_type, field)
+        return RuleSpec(
+            role=BeneficiaryRole(self.role),
+            scope=scope,
+            scope_id=scope_id,
+            distributor_kind=(
+                DistributorKind(self.distributor_kind) if self.distributor_kind else None
+            ),
+            rate_bp=self.rate_bp,
+            fixed_fen_per_unit=self.fixed_fen_per_unit,
+            priority=self.priority,
+            active_from=self.active_from,
+            active_to=self.active_to,
+        )
+
+
+@strawberry.type
+class SetCommissionRulesPayload:
+    rules: list[CommissionRuleNode] | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class AdjustCommissionPayload:
+    balances: BalancesNode | None = None
+    errors: list[UserError]
+
+
+async def commission_rules(info: Info) -> list[CommissionRuleNode]:
+    """The rule set in force or scheduled (at most 100 rules: not paginated)."""
+    await require_staff(info, RULE_READERS)
+    return [rule_node(r) for r in await current_rules()]
+
+
+async def set_commission_rules(
+    info: Info, rules: list[CommissionRuleInput]
+) -> SetCommissionRulesPayload:
+    """Replace the whole rule set; commission already accrued never changes."""
+    staff = await require_staff(info, RULE_WRITERS)
+    try:
+        if len(rules) > MAX_RULES:
+            raise DomainError(ErrorCode.OUT_OF_RANGE, "rules", f"at most {MAX_RULES}")
+        specs = [rule.to_spec(i) for i, rule in enumerate(rules)]
+        created = await replace_rules(specs, actor=f"staff:{staff.id}")
+    except DomainError as error:
+        return SetCommissionRulesPayload(errors=user_errors(error))
+    return SetCommissionRulesPayload(rules=[rule_node(r) for r in created], errors=[])
+
+
+async def commission_entries(
+    info: Info,
+    status: EntryStatusEnum | None = None,  # type: ignore[valid-type]
+    distributor_id: strawberry.ID | None = None,
+    store_id: strawberry.ID | None = None,
+    order_id: strawberry.ID | None = None,
+    first: int | None = 20,
+    after: str | None = None,
+) -> Connection[CommissionEntryNode]:
+    """Entries newest first, by state, beneficiary (distributor or store) and order. An
+    ID of the wrong type matches nothing."""
+    await require_staff(info, FINANCE)
+    try:
+        owner = None
+        if distributor_id is not None:
+            owner = (AccountOwner.DISTRIBUTOR, from_global_id(distributor_id, "Distributor"))
+        elif store_id is not None:
+            owner = (AccountOwner.STORE, from_global_id(store_id, "Store"))
+        order_pk = optional_global_id(order_id, "Order", "orderId")
+        account_id = None
+        if owner is not None:
+            account = await queries.account_of(*owner)
+            account_id = account.id if account else 0
+        queryset = queries.entries(
+            account_id=account_id,
+            order_id=order_pk,
+            status=EntryStatus(status) if status else None,
+        )
+    except DomainError:
+        queryset = queries.entries(account_id=0)
+    return await paginate(queryset, NEWEST_FIRST, first, after, entry_node)
+
+
+async def adjust_commission(
+    info: Info,
+    amount_fen: Long,  # type: ignore[valid-type]
+    reason: str,
+    distributor_id: strawberry.ID | None = None,
+    store_id: strawberry.ID | None = None,
+) -> AdjustCommissionPayload:
+    """Post a signed amount on a distributor's or store's available balance, with a reason."""
+    staff = await require_staff(info, FINANCE)
+    try:
+        if (distributor_id is None) == (store_id is None):
+            raise DomainError(
+                ErrorCode.INVALID, "distributorId", "exactly one of distributorId, storeId"
+            )
+        if distributor_id is not None:
+            owner = (
+                AccountOwner.DISTRIBUTOR,
+                from_global_id(distributor_id, "Distributor", "distributorId"),
+            )
+        else:
+            assert store_id is not None
+            owner = (AccountOwner.STORE, from_global_id(store_id, "Store", "storeId"))
+        account = await adjustments.adjust(*owner, amount_fen, reason, actor=f"staff:{staff.id}")
+    except DomainError as error:
+        return AdjustCommissionPayload(errors=user_errors(error))
+    return AdjustCommissionPayload(balances=balances_node(queries.balances_of(account)), errors=[])

@@ -1,0 +1,168 @@
+"""Customers for staff (SPEC 5.1, 13): guides' share links, signing a member up in store (开卡),
+transferring a guide's customers (离职继承) and the service relationship history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+from tortoise.expressions import Subquery
+
+from api.admin.nodes import MemberNode, member_node
+from api.auth.permissions import require_staff, sees_full_phone, store_scope
+from api.graphql.errors import UserError, user_errors
+from api.graphql.ids import from_global_id, optional_global_id, to_global_id
+from api.graphql.relay import NEWEST_FIRST, Connection, Ordering, SortField, paginate
+from api.shop.distribution_links import (
+    CreateShareLinkInput,
+    ShareLinkNode,
+    ShareLinkPayload,
+    link_node,
+)
+from distribution import links
+from distribution import service_relationships as relationships
+from distribution.distributors import for_guide
+from distribution.models import Distributor, ServiceReason, ServiceRelationship, ShareLink
+from domain.errors import DomainError, ErrorCode
+from domain.org.models import StaffRole
+
+R = StaffRole
+GUIDES = frozenset({R.GUIDE})
+SIGNERS = frozenset({R.GUIDE, R.STORE_MANAGER})
+TRANSFERRERS = frozenset({R.HQ_ADMIN, R.HQ_OPERATOR, R.STORE_MANAGER})
+HISTORY_VIEWERS = TRANSFERRERS
+LATEST_FIRST = Ordering((SortField("valid_from", True, True), SortField("id", True)))
+
+ServiceReasonEnum = strawberry.enum(ServiceReason, name="ServiceReason")
+
+
+@strawberry.type(name="CustomerRelationship")
+class CustomerRelationshipNode:
+    id: strawberry.ID
+    member_id: strawberry.ID
+    store_id: strawberry.ID
+    guide_id: strawberry.ID | None = strawberry.field(description="A Staff id; null: the store.")
+    reason: ServiceReasonEnum  # type: ignore[valid-type]
+    actor: str
+    valid_from: datetime
+    valid_to: datetime | None = strawberry.field(description="Null while in force.")
+
+
+def relationship_node(row: ServiceRelationship) -> CustomerRelationshipNode:
+    return CustomerRelationshipNode(
+        id=strawberry.ID(to_global_id("CustomerRelationship", row.id)),
+        member_id=strawberry.ID(to_global_id("Member", row.member_id)),
+        store_id=strawberry.ID(to_global_id("Store", row.store_id)),
+        guide_id=strawberry.ID(to_global_id("Staff", row.guide_id)) if row.guide_id else None,
+        reason=row.reason,
+        actor=row.actor,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+    )
+
+
+@strawberry.type
+class SignUpCustomerPayload:
+    member: MemberNode | None = None
+    created: bool = strawberry.field(
+        default=False, description="False when a member already had this phone."
+    )
+    relationship: CustomerRelationshipNode | None = strawberry.field(
+        default=None,
+        description="The relationship in force afterwards: another's while it is protected.",
+    )
+    errors: list[UserError]
+
+
+@strawberry.type
+class TransferCustomersPayload:
+    moved: int = 0
+    errors: list[UserError]
+
+
+async def create_share_link(info: Info, input: CreateShareLinkInput) -> ShareLinkPayload:
+    """A guide's own link: visits through it bind the referral and touch the service
+    relationship (the guide and the guide's store)."""
+    staff = await require_staff(info, GUIDES)
+    try:
+        link = await links.create_link(await for_guide(staff), input.to_domain())
+    except DomainError as error:
+        return ShareLinkPayload(errors=user_errors(error))
+    return ShareLinkPayload(link=link_node(link), errors=[])
+
+
+async def my_share_links(
+    info: Info, first: int | None = 20, after: str | None = None
+) -> Connection[ShareLinkNode]:
+    """The guide's own links with their funnels, newest first (read only: a guide without a
+    distributor row simply has none)."""
+    staff = await require_staff(info, GUIDES)
+    own = Subquery(Distributor.filter(staff_id=staff.id).values("id"))
+    return await paginate(
+        ShareLink.filter(distributor_id__in=own), NEWEST_FIRST, first, after, link_node
+    )
+
+
+async def sign_up_customer(info: Info, phone: str) -> SignUpCustomerPayload:
+    staff = await require_staff(info, SIGNERS)
+    try:
+        signed = await relationships.sign_up_customer(staff, phone)
+    except DomainError as error:
+        return SignUpCustomerPayload(errors=user_errors(error))
+    return SignUpCustomerPayload(
+        member=member_node(signed.member, sees_full_phone(staff)),
+        created=signed.created,
+        relationship=relationship_node(signed.touch.relationship),
+        errors=[],
+    )
+
+
+async def transfer_customers(
+    info: Info,
+    from_guide_id: strawberry.ID,
+    to_guide_id: strawberry.ID | None = None,
+    member_ids: list[strawberry.ID] | None = None,
+) -> TransferCustomersPayload:
+    """To another guide of the same store, or with no `toGuideId` to the store itself; all the
+    guide's customers, or only `memberIds`. A store manager transfers within their store."""
+    staff = await require_staff(info, TRANSFERRERS)
+    try:
+        if member_ids is not None and len(member_ids) > relationships.MAX_TRANSFER_IDS:
+            raise DomainError(
+                ErrorCode.OUT_OF_RANGE, "memberIds", f"max {relationships.MAX_TRANSFER_IDS}"
+            )
+        request = relationships.Transfer(
+            from_guide_id=from_global_id(from_guide_id, "Staff", "fromGuideId"),
+            to_guide_id=optional_global_id(to_guide_id, "Staff", "toGuideId"),
+            member_ids=(
+                tuple(
+                    from_global_id(m, "Member", f"memberIds.{i}") for i, m in enumerate(member_ids)
+                )
+                if member_ids is not None
+                else None
+            ),
+        )
+        moved = await relationships.transfer_customers(
+            request, store_scope(staff), f"staff:{staff.id}"
+        )
+    except DomainError as error:
+        return TransferCustomersPayload(errors=user_errors(error))
+    return TransferCustomersPayload(moved=moved, errors=[])
+
+
+async def customer_relationships(
+    info: Info, member_id: strawberry.ID, first: int | None = 20, after: str | None = None
+) -> Connection[CustomerRelationshipNode]:
+    """Newest first. A store manager sees the history of the members their store serves now;
+    for anyone else's the list is empty, as for an unknown member."""
+    staff = await require_staff(info, HISTORY_VIEWERS)
+    try:
+        pk = from_global_id(member_id, "Member", "memberId")
+    except DomainError:
+        pk = 0
+    queryset = relationships.relationship_history(pk)
+    scope = store_scope(staff)
+    if scope is not None:
+        queryset = queryset.filter(member_id__in=relationships.members_served(store_id=scope))
+    return await paginate(queryset, LATEST_FIRST, first, after, relationship_node)

@@ -1,0 +1,140 @@
+"""Withdrawals for HQ finance (SPEC 11, 13): the review queue, approve or reject, pay through the
+payout provider, release a failed payout. HQ_FINANCE and HQ_ADMIN only.
+
+The payee is personal data: HQ_FINANCE sees it masked; only HQ_ADMIN's view decrypts the account
+number (and shows the full name).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from api.auth.permissions import require_staff
+from api.graphql.errors import UserError, user_errors
+from api.graphql.ids import from_global_id, optional_global_id, to_global_id
+from api.graphql.relay import Connection, build_connection, fetch_page
+from api.shop.withdrawals import (
+    NEWEST_WITHDRAWALS_FIRST,
+    WithdrawalNode,
+    WithdrawalStatusEnum,
+    withdrawal_fields,
+)
+from distribution import withdrawals as service
+from distribution.models import AccountOwner, CommissionAccount, Withdrawal, WithdrawalStatus
+from domain.errors import DomainError, ErrorCode
+from domain.org.models import Staff, StaffRole
+
+FINANCE = frozenset({StaffRole.HQ_ADMIN, StaffRole.HQ_FINANCE})
+
+
+@strawberry.type(name="Payee")
+class PayeeNode:
+    name: str = strawberry.field(description="Masked ('张*') unless the viewer is HQ_ADMIN.")
+    bank_name: str
+    account: str | None = strawberry.field(
+        description="Masked unless the viewer is HQ_ADMIN; null for WECHAT_BALANCE."
+    )
+
+
+@strawberry.type(name="Withdrawal")
+class AdminWithdrawalNode(WithdrawalNode):
+    distributor_id: strawberry.ID | None
+    payee: PayeeNode
+    reviewed_at: datetime | None
+    reviewed_by: str | None
+
+
+def sees_full_payee(staff: Staff) -> bool:
+    """Bank details are personal data: only HQ_ADMIN sees them unmasked."""
+    return staff.role == StaffRole.HQ_ADMIN
+
+
+def admin_withdrawal_node(
+    withdrawal: Withdrawal, account: CommissionAccount, full: bool
+) -> AdminWithdrawalNode:
+    payee = service.payee_view(withdrawal, full=full)
+    distributor = (
+        strawberry.ID(to_global_id("Distributor", account.owner_id))
+        if account.owner_type == AccountOwner.DISTRIBUTOR
+        else None
+    )
+    return AdminWithdrawalNode(
+        **withdrawal_fields(withdrawal),
+        distributor_id=distributor,
+        payee=PayeeNode(name=payee.name, bank_name=payee.bank, account=payee.account),
+        reviewed_at=withdrawal.reviewed_at,
+        reviewed_by=withdrawal.reviewed_by,
+    )
+
+
+async def _node(withdrawal: Withdrawal, staff: Staff) -> AdminWithdrawalNode:
+    account = await CommissionAccount.get(id=withdrawal.account_id)
+    return admin_withdrawal_node(withdrawal, account, sees_full_payee(staff))
+
+
+@strawberry.type
+class AdminWithdrawalPayload:
+    withdrawal: AdminWithdrawalNode | None = None
+    errors: list[UserError]
+
+
+async def withdrawals(
+    info: Info,
+    status: WithdrawalStatusEnum | None = None,  # type: ignore[valid-type]
+    distributor_id: strawberry.ID | None = None,
+    first: int | None = 20,
+    after: str | None = None,
+) -> Connection[AdminWithdrawalNode]:
+    staff = await require_staff(info, FINANCE)
+    try:
+        distributor_pk = optional_global_id(distributor_id, "Distributor", "distributorId")
+    except DomainError:
+        distributor_pk = 0  # a malformed id matches nothing, like an unknown one
+    queryset = service.withdrawals_for_staff(
+        WithdrawalStatus(status) if status is not None else None, distributor_pk
+    )
+    rows, has_next = await fetch_page(queryset, NEWEST_WITHDRAWALS_FIRST, first, after)
+    full = sees_full_payee(staff)
+    nodes = [admin_withdrawal_node(r, r.account, full) for r in rows]
+    return build_connection(rows, nodes, has_next, after, NEWEST_WITHDRAWALS_FIRST, queryset.count)
+
+
+def _pk(id: strawberry.ID) -> int:
+    return from_global_id(id, "Withdrawal", "id")
+
+
+async def review_withdrawal(
+    info: Info, id: strawberry.ID, approve: bool, note: str = ""
+) -> AdminWithdrawalPayload:
+    staff = await require_staff(info, FINANCE)
+    try:
+        reviewed = await service.review(_pk(id), approve, note, f"staff:{staff.id}")
+    except DomainError as error:
+        return AdminWithdrawalPayload(errors=user_errors(error))
+    return AdminWithdrawalPayload(withdrawal=await _node(reviewed, staff), errors=[])
+
+
+async def pay_withdrawal(info: Info, id: strawberry.ID) -> AdminWithdrawalPayload:
+    """PAID, or FAILED with `failureReason` and a PAYOUT_FAILED error: the one error reported
+    together with a changed withdrawal (FAILED can be paid again or released)."""
+    staff = await require_staff(info, FINANCE)
+    try:
+        paid = await service.pay(_pk(id), f"staff:{staff.id}")
+    except DomainError as error:
+        return AdminWithdrawalPayload(errors=user_errors(error))
+    errors = []
+    if paid.status == WithdrawalStatus.FAILED:
+        errors = user_errors(DomainError(ErrorCode.PAYOUT_FAILED, "id"))
+    return AdminWithdrawalPayload(withdrawal=await _node(paid, staff), errors=errors)
+
+
+async def release_withdrawal(info: Info, id: strawberry.ID) -> AdminWithdrawalPayload:
+    staff = await require_staff(info, FINANCE)
+    try:
+        released = await service.release(_pk(id), f"staff:{staff.id}")
+    except DomainError as error:
+        return AdminWithdrawalPayload(errors=user_errors(error))
+    return AdminWithdrawalPayload(withdrawal=await _node(released, staff), errors=[])

@@ -1,0 +1,74 @@
+"""Commission types shared by the admin API and the shop's distribution centre: entries with
+their state, and an account's four balances."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from api.graphql.ids import to_global_id
+from api.graphql.scalars import Money
+from distribution.commission.queries import Balances
+from distribution.models import BeneficiaryRole, CommissionEntry, EntryStatus
+
+BeneficiaryRoleEnum = strawberry.enum(BeneficiaryRole, name="BeneficiaryRole")
+EntryStatusEnum = strawberry.enum(EntryStatus, name="CommissionEntryStatus")
+
+
+def _gid(type_name: str, pk: int | None) -> strawberry.ID | None:
+    return strawberry.ID(to_global_id(type_name, pk)) if pk else None
+
+
+@strawberry.type(name="CommissionEntry")
+class CommissionEntryNode:
+    id: strawberry.ID
+    order_id: strawberry.ID
+    order_item_id: strawberry.ID
+    role: BeneficiaryRoleEnum  # type: ignore[valid-type]
+    status: EntryStatusEnum  # type: ignore[valid-type]
+    distributor_id: strawberry.ID | None
+    store_id: strawberry.ID | None
+    original: Money = strawberry.field(description="What was accrued.")
+    amount: Money = strawberry.field(description="What remains after refunds.")
+    basis: str = strawberry.field(description='How it was computed: "RATE:1000bp", "SKU:500x2".')
+    capped: bool = strawberry.field(description="Scaled down by commission.max_share_bp.")
+    created_at: datetime
+    settle_at: datetime | None
+    settled_at: datetime | None
+
+
+def entry_node(entry: CommissionEntry) -> CommissionEntryNode:
+    return CommissionEntryNode(
+        id=strawberry.ID(to_global_id("CommissionEntry", entry.id)),
+        order_id=strawberry.ID(to_global_id("Order", entry.order_id)),
+        order_item_id=strawberry.ID(to_global_id("OrderItem", entry.item_id)),
+        role=entry.role,
+        status=entry.status,
+        distributor_id=_gid("Distributor", entry.distributor_id),
+        store_id=_gid("Store", entry.store_id),
+        original=Money.of(entry.original_fen),
+        amount=Money.of(entry.amount_fen),
+        basis=entry.basis,
+        capped=entry.capped,
+        created_at=entry.created_at,
+        settle_at=entry.settle_at,
+        settled_at=entry.settled_at,
+    )
+
+
+@strawberry.type(name="CommissionBalances")
+class BalancesNode:
+    pending: Money = strawberry.field(description="Accrued, not yet settled.")
+    available: Money = strawberry.field(description="Withdrawable; negative after clawbacks.")
+    withdrawing: Money = strawberry.field(description="Held by withdrawal requests.")
+    withdrawn: Money
+
+
+def balances_node(balances: Balances) -> BalancesNode:
+    return BalancesNode(
+        pending=Money.of(balances.pending_fen),
+        available=Money.of(balances.available_fen),
+        withdrawing=Money.of(balances.withdrawing_fen),
+        withdrawn=Money.of(balances.withdrawn_fen),
+    )

@@ -1,0 +1,46 @@
+"""Becoming a distributor from the mini-program (分销中心 entry)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.auth.permissions import require_member
+from api.graphql.distributors import (
+    ApplicationNode,
+    DistributorNode,
+    application_node,
+    distributor_node,
+)
+from api.graphql.enums import DistributorKindEnum
+from api.graphql.errors import UserError, user_errors
+from distribution import enrollment
+from distribution.models import Distributor, DistributorKind
+from domain.errors import DomainError
+
+
+@strawberry.type
+class ApplyForDistributorPayload:
+    distributor: DistributorNode | None = strawberry.field(
+        default=None, description="Set when enrollment was immediate (OPEN or THRESHOLD)."
+    )
+    application: ApplicationNode | None = strawberry.field(
+        default=None, description="Set when HQ reviews the application (APPLY)."
+    )
+    errors: list[UserError]
+
+
+async def apply_for_distributor(
+    info: Info,
+    kind: DistributorKindEnum = DistributorKind.MEMBER,  # type: ignore[valid-type]
+    shop_name: str | None = None,
+    note: str = "",
+) -> ApplyForDistributorPayload:
+    member_id = await require_member(info)
+    try:
+        result = await enrollment.apply(member_id, DistributorKind(kind), shop_name, note)
+    except DomainError as error:
+        return ApplyForDistributorPayload(errors=user_errors(error))
+    if isinstance(result, Distributor):
+        return ApplyForDistributorPayload(distributor=distributor_node(result), errors=[])
+    return ApplyForDistributorPayload(application=application_node(result), errors=[])

@@ -1,0 +1,150 @@
+"""分销中心: a member's distributor status, balances, team, links, commission and withdrawals.
+
+Each sub-list is its own paginated connection, resolved only when selected; the root costs one
+query for the distributor and one for the account.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+from tortoise.expressions import Q
+
+from api.auth.permissions import require_member
+from api.graphql.commission import (
+    BalancesNode,
+    CommissionEntryNode,
+    EntryStatusEnum,
+    balances_node,
+    entry_node,
+)
+from api.graphql.distributors import (
+    ApplicationNode,
+    DistributorNode,
+    application_node,
+    distributor_node,
+)
+from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page, paginate
+from api.shop.distribution_links import ShareLinkNode, link_node
+from api.shop.withdrawals import WithdrawalNode, WithdrawalStatusEnum, member_withdrawals
+from distribution.commission.queries import account_of, balances_of, entries
+from distribution.models import (
+    AccountOwner,
+    CommissionEntry,
+    Distributor,
+    DistributorApplication,
+    EntryStatus,
+    ReferralBinding,
+    ShareLink,
+)
+from domain import clock
+from domain.orders.models import Order, OrderItem
+
+
+@strawberry.type
+class Team:
+    level1: int = strawberry.field(description="Distributors whose upline is me.")
+    level2: int = strawberry.field(description="Distributors whose upline's upline is me.")
+    referred_members: int = strawberry.field(description="Members bound to me right now.")
+
+
+@strawberry.type(name="CommissionEntry")
+class MemberCommissionEntryNode(CommissionEntryNode):
+    order_number: str
+    item_title: str
+
+
+@strawberry.type
+class DistributionCenter:
+    distributor: DistributorNode | None
+    application: ApplicationNode | None = strawberry.field(
+        description="The latest application, while there is no distributor yet."
+    )
+    balances: BalancesNode
+    member_pk: strawberry.Private[int]
+    distributor_pk: strawberry.Private[int | None]
+    account_pk: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def team(self) -> Team:
+        if self.distributor_pk is None:
+            return Team(level1=0, level2=0, referred_members=0)
+        now = clock.now()
+        return Team(
+            level1=await Distributor.filter(upline_id=self.distributor_pk).count(),
+            level2=await Distributor.filter(upline__upline_id=self.distributor_pk).count(),
+            referred_members=await ReferralBinding.filter(
+                Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+                referrer_id=self.distributor_pk,
+                ended_at__isnull=True,
+            ).count(),
+        )
+
+    @strawberry.field
+    async def links(
+        self, first: int | None = 20, after: str | None = None
+    ) -> Connection[ShareLinkNode]:
+        queryset = ShareLink.filter(distributor_id=self.distributor_pk or 0)
+        return await paginate(queryset, NEWEST_FIRST, first, after, link_node)
+
+    @strawberry.field
+    async def commission_entries(
+        self,
+        status: EntryStatusEnum | None = None,  # type: ignore[valid-type]
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[MemberCommissionEntryNode]:
+        queryset = entries(
+            account_id=self.account_pk or 0,
+            status=EntryStatus(status) if status is not None else None,
+        )
+        rows, has_next = await fetch_page(queryset, NEWEST_FIRST, first, after)
+        return build_connection(
+            rows, await _entry_nodes(rows), has_next, after, NEWEST_FIRST, queryset.count
+        )
+
+    @strawberry.field
+    async def withdrawals(
+        self,
+        status: WithdrawalStatusEnum | None = None,  # type: ignore[valid-type]
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[WithdrawalNode]:
+        return await member_withdrawals(self.member_pk, status, first, after)
+
+
+async def _entry_nodes(rows: list[CommissionEntry]) -> list[MemberCommissionEntryNode]:
+    """Order numbers and item titles for a page of entries: two queries, whatever its size."""
+    numbers = dict(
+        await Order.filter(id__in={r.order_id for r in rows}).values_list("id", "number")
+    )
+    titles = dict(
+        await OrderItem.filter(id__in={r.item_id for r in rows}).values_list("id", "title")
+    )
+    return [
+        MemberCommissionEntryNode(
+            **vars(entry_node(r)),
+            order_number=numbers.get(r.order_id, ""),
+            item_title=titles.get(r.item_id, ""),
+        )
+        for r in rows
+    ]
+
+
+async def distribution_center(info: Info) -> DistributionCenter:
+    member_id = await require_member(info)
+    distributor = await Distributor.get_or_none(member_id=member_id)
+    account = await account_of(AccountOwner.DISTRIBUTOR, distributor.id) if distributor else None
+    application = None
+    if distributor is None:
+        application = (
+            await DistributorApplication.filter(member_id=member_id).order_by("-id").first()
+        )
+    return DistributionCenter(
+        distributor=distributor_node(distributor) if distributor else None,
+        application=application_node(application) if application else None,
+        balances=balances_node(balances_of(account)),
+        member_pk=member_id,
+        distributor_pk=distributor.id if distributor else None,
+        account_pk=account.id if account else None,
+    )

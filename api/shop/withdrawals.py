@@ -1,0 +1,123 @@
+"""The member's withdrawals (SPEC 11): `requestWithdrawal`, and the node and list helpers the
+distribution centre reuses (`withdrawals_of_member`, `withdrawal_node`, `member_withdrawals`).
+
+A member sees their payee only masked, even their own account number: the full number is
+never sent back once given.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.auth.permissions import require_member
+from api.graphql.errors import UserError, user_errors
+from api.graphql.ids import to_global_id
+from api.graphql.relay import Connection, Ordering, SortField, paginate
+from api.graphql.scalars import Long, Money
+from distribution import withdrawals as service
+from distribution.models import Withdrawal, WithdrawalMethod, WithdrawalStatus
+from distribution.withdrawals import withdrawals_of_member
+from domain.errors import DomainError
+
+__all__ = [
+    "NEWEST_WITHDRAWALS_FIRST",
+    "WithdrawalMethodEnum",
+    "WithdrawalNode",
+    "WithdrawalStatusEnum",
+    "member_withdrawals",
+    "withdrawal_fields",
+    "withdrawal_node",
+    "withdrawals_of_member",
+]
+
+WithdrawalMethodEnum = strawberry.enum(WithdrawalMethod, name="WithdrawalMethod")
+WithdrawalStatusEnum = strawberry.enum(WithdrawalStatus, name="WithdrawalStatus")
+
+NEWEST_WITHDRAWALS_FIRST = Ordering((SortField("requested_at", True, True), SortField("id", True)))
+
+
+@strawberry.type(name="Withdrawal")
+class WithdrawalNode:
+    id: strawberry.ID
+    amount: Money = strawberry.field(description="Taken from the available balance.")
+    fee: Money
+    payout: Money = strawberry.field(description="What the payee receives: amount − fee.")
+    method: WithdrawalMethodEnum  # type: ignore[valid-type]
+    payee_masked: str = strawberry.field(
+        description="'**** **** **** 1234', '138****1234', 'a***@example.com' or '微信零钱'."
+    )
+    status: WithdrawalStatusEnum  # type: ignore[valid-type]
+    requested_at: datetime
+    paid_at: datetime | None
+    failure_reason: str | None = strawberry.field(
+        description="Why it was not paid: the provider's reason, or the reviewer's note."
+    )
+
+
+def withdrawal_fields(withdrawal: Withdrawal) -> dict[str, Any]:
+    return {
+        "id": strawberry.ID(to_global_id("Withdrawal", withdrawal.id)),
+        "amount": Money.of(withdrawal.amount_fen),
+        "fee": Money.of(withdrawal.fee_fen),
+        "payout": Money.of(withdrawal.payout_fen),
+        "method": withdrawal.method,
+        "payee_masked": withdrawal.payee_masked,
+        "status": withdrawal.status,
+        "requested_at": withdrawal.requested_at,
+        "paid_at": withdrawal.paid_at,
+        "failure_reason": withdrawal.failure_reason,
+    }
+
+
+def withdrawal_node(withdrawal: Withdrawal) -> WithdrawalNode:
+    return WithdrawalNode(**withdrawal_fields(withdrawal))
+
+
+async def member_withdrawals(
+    member_id: int,
+    status: WithdrawalStatus | None = None,
+    first: int | None = 20,
+    after: str | None = None,
+) -> Connection[WithdrawalNode]:
+    """One page of the member's withdrawals, newest first (one SQL statement, plus a COUNT only
+    when totalCount is asked)."""
+    queryset = withdrawals_of_member(member_id)
+    if status is not None:
+        queryset = queryset.filter(status=WithdrawalStatus(status))
+    return await paginate(queryset, NEWEST_WITHDRAWALS_FIRST, first, after, withdrawal_node)
+
+
+@strawberry.input
+class RequestWithdrawalInput:
+    amount_fen: Long  # type: ignore[valid-type]
+    method: WithdrawalMethodEnum  # type: ignore[valid-type]
+    payee_name: str | None = strawberry.field(default=None, description="BANK and ALIPAY.")
+    bank_name: str | None = strawberry.field(default=None, description="BANK.")
+    account_number: str | None = strawberry.field(
+        default=None,
+        description="BANK: the card or account number; ALIPAY: the mobile number or e-mail.",
+    )
+
+
+@strawberry.type
+class WithdrawalPayload:
+    withdrawal: WithdrawalNode | None = None
+    errors: list[UserError]
+
+
+async def request_withdrawal(info: Info, input: RequestWithdrawalInput) -> WithdrawalPayload:
+    member_id = await require_member(info)
+    try:
+        withdrawal = await service.request_withdrawal(
+            member_id,
+            input.amount_fen,
+            WithdrawalMethod(input.method),
+            service.PayeeInput(input.payee_name, input.bank_name, input.account_number),
+        )
+    except DomainError as error:
+        return WithdrawalPayload(errors=user_errors(error))
+    return WithdrawalPayload(withdrawal=withdrawal_node(withdrawal), errors=[])

@@ -1,0 +1,151 @@
+"""A member landing with a share code (SPEC 5.2, 7): the visit, the funnel counters, the last
+share touch, the referral binding rules and, for a guide's link, the service relationship.
+
+The outcome of the binding rules, checked in this order:
+SELF_REFERRAL (the member is the link's distributor), REFERRER_INACTIVE (the distributor is
+frozen or disabled), CYCLE (the member is a distributor in the referrer's upline path: binding
+would close a loop), ALREADY_BOUND (FIRST_TOUCH with a valid binding in force, or LAST_TOUCH
+to the same referrer), NOT_NEW_MEMBER (`referral.new_members_only` and the member has a paid
+order or is older than 24 hours), else BOUND (nothing valid in force; an expired binding does not
+count) or REBOUND (LAST_TOUCH replacing the binding in force).
+
+SELF_REFERRAL and REFERRER_INACTIVE visits are stored and counted but do not become the last
+share touch: attribution must never credit them. Binding rows keep full history: a new binding
+ends the open one (`ended_at`), and the new row says why (`VISIT`), who (`member:<id>`) and
+through which link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.expressions import F
+
+from distribution import links, referrals
+from distribution.models import (
+    BindingOutcome,
+    Distributor,
+    DistributorKind,
+    DistributorStatus,
+    ReferralBinding,
+    ServiceReason,
+    ShareLink,
+    ShareTouch,
+    ShareVisit,
+)
+from distribution.service_relationships import Touch, locked_member, touch
+from domain import clock
+from domain.db import transaction
+from domain.errors import DomainError, ErrorCode
+from domain.members.models import Member
+from domain.orders.models import Order
+from domain.org.models import Staff, StaffStatus
+from domain.settings.service import Settings, load_settings
+
+NEW_MEMBER_HOURS = 24
+BINDS = (BindingOutcome.BOUND, BindingOutcome.REBOUND)
+NO_TOUCH = (BindingOutcome.SELF_REFERRAL, BindingOutcome.REFERRER_INACTIVE)
+
+
+@dataclass(frozen=True)
+class VisitResult:
+    outcome: BindingOutcome
+    link: ShareLink
+
+
+async def record_share_visit(member_id: int, code: str) -> VisitResult:
+    """One transaction; a constant number of statements whatever the member base or the length
+    of the upline chain (the cycle check reads the referrer's stored ancestry)."""
+    link = await links.by_code(code)
+    if link is None:
+        raise DomainError(ErrorCode.INVALID_SHARE_CODE, "code")
+    referrer = link.distributor
+    async with transaction():
+        member = await locked_member(member_id)
+        settings = await load_settings()
+        moment = clock.now()
+        outcome = await _outcome(member, referrer, settings, moment)
+        first_visit = not await ShareVisit.exists(link_id=link.id, member_id=member.id)
+        await ShareVisit.create(link=link, member_id=member.id, outcome=outcome, visited_at=moment)
+        if outcome in BINDS:
+            await _bind(member.id, link, settings, moment)
+        if outcome not in NO_TOUCH:
+            await _touch_share(member.id, link, moment)
+        if referrer.kind == DistributorKind.GUIDE and referrer.status == DistributorStatus.ACTIVE:
+            await _guide_touch(member.id, referrer, settings)
+        # Last: the link's row is hot (every visitor of a popular link) and stays locked briefly.
+        await ShareLink.filter(id=link.id).update(
+            visits=F("visits") + 1,
+            unique_visitors=F("unique_visitors") + int(first_visit),
+            bindings=F("bindings") + int(outcome in BINDS),
+        )
+    return VisitResult(outcome, link)
+
+
+async def _outcome(
+    member: Member, referrer: Distributor, settings: Settings, moment: datetime
+) -> BindingOutcome:
+    if referrer.member_id == member.id:
+        return BindingOutcome.SELF_REFERRAL
+    if referrer.status != DistributorStatus.ACTIVE:
+        return BindingOutcome.REFERRER_INACTIVE
+    own = await Distributor.filter(member_id=member.id).first().values_list("id", flat=True)
+    if own is not None and f"/{own}/" in referrer.ancestry:
+        return BindingOutcome.CYCLE
+    current = await referrals.in_force(member.id, moment)
+    if current is not None and (
+        settings["referral.bind_mode"] == "FIRST_TOUCH" or current.referrer_id == referrer.id
+    ):
+        return BindingOutcome.ALREADY_BOUND
+    if settings["referral.new_members_only"] and not await _is_new(member, moment):
+        return BindingOutcome.NOT_NEW_MEMBER
+    return BindingOutcome.BOUND if current is None else BindingOutcome.REBOUND
+
+
+async def _is_new(member: Member, moment: datetime) -> bool:
+    if member.created_at < moment - timedelta(hours=NEW_MEMBER_HOURS):
+        return False
+    return not await Order.exists(member_id=member.id, paid_at__isnull=False)
+
+
+async def _bind(member_id: int, link: ShareLink, settings: Settings, moment: datetime) -> None:
+    # Ends the binding in force (REBOUND) or an expired one left open: one open row per member.
+    await ReferralBinding.filter(member_id=member_id, ended_at__isnull=True).update(ended_at=moment)
+    days = settings["referral.bind_days"]
+    await ReferralBinding.create(
+        member_id=member_id,
+        referrer_id=link.distributor_id,
+        link_id=link.id,
+        reason="VISIT",
+        actor=f"member:{member_id}",
+        valid_from=moment,
+        expires_at=moment + timedelta(days=days) if days else None,
+    )
+
+
+async def _touch_share(member_id: int, link: ShareLink, moment: datetime) -> None:
+    """The member's last share touch (what LAST_SHARE attribution reads); the member's lock
+    makes update-or-insert safe."""
+    updated = await ShareTouch.filter(member_id=member_id).update(
+        link_id=link.id, distributor_id=link.distributor_id, touched_at=moment
+    )
+    if not updated:
+        await ShareTouch.create(
+            member_id=member_id,
+            link_id=link.id,
+            distributor_id=link.distributor_id,
+            touched_at=moment,
+        )
+
+
+async def _guide_touch(member_id: int, guide: Distributor, settings: Settings) -> None:
+    """A guide's link touches the service relationship: the guide and the guide's store now."""
+    staff = await Staff.get_or_none(id=guide.staff_id)
+    if staff is None or staff.status != StaffStatus.ACTIVE or staff.store_id is None:
+        return
+    await touch(
+        member_id,
+        Touch(staff.store_id, staff.id, ServiceReason.GUIDE_SHARE, f"member:{member_id}"),
+        settings["service.protection_days"],
+    )
