@@ -1,28 +1,68 @@
 """Demo data for `siyu demo [--if-empty]` (SPEC 17): a small, realistic brand to click through.
 
-Everything goes through the domain services, exactly as the admin API and the login flow would
-create it, inside one transaction: the load is all-or-nothing and SQLite syncs once. A fixed
-random seed makes the data the same on every run (member sign-up dates are relative to today).
+Everything goes through the domain services, exactly as the admin API, the mini-program and the
+jobs would create it, inside one transaction: the load is all-or-nothing and SQLite syncs once.
+A fixed random seed makes the data the same on every run; times are relative to now.
 
-What exists today: stores, staff (one login per role, all with `DEMO_PASSWORD`), tiers, a
-two-level catalog of 30 products and 200 members with varied first touches, profiles and phones.
-Later capabilities (partner shop, KOCs/distributors, commission plan, coupon templates, orders in
-every state) extend this module with their own services when they land; no models are invented
-for them here.
+The brand opened before its first member: stores, staff (one login per role, all with
+`DEMO_PASSWORD`), tiers, the default commission plan and a two-level catalog of 30 products.
+200 members then sign up over the last six months with varied first touches, profiles and phones;
+guides sign some of them up in store (开卡).
+
+The last two months replay a distribution programme on a timeline, each step at its own time
+(`clock.frozen_at`): every guide is a distributor, two KOCs (the second bound to the first, so
+two levels) and a partner shop (小店) enrol; KOCs, the shop and some guides share links; members
+open them (visits, bindings, service relationships) and order. Orders reach every state: awaiting
+payment, cancelled, paid, shipped, ready for pickup, completed, fully refunded (closed), partly
+refunded, a rejected after-sale request. Payments go through the SANDBOX provider, the settlement
+job runs daily and once more as of now, so commission is pending and settled; one KOC withdrawal
+is paid and one awaits review. The ledger check holds afterwards.
+
+Not here yet: coupon templates (coupons are a later capability; they extend this module with their
+own service when they land, and no models are invented for them here).
 """
 
 from __future__ import annotations
 
+import bisect
+import heapq
+import logging
 import random
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from api.auth.passwords import hash_password
 from api.config import AppConfig
+from api.jobs import run_job
+from api.payments.sandbox import SandboxProvider
+from api.payouts.setup import install_payouts
+from api.plugins import install_plugins
+from distribution import payees
+from distribution.binding import record_share_visit
+from distribution.commission.rules import ensure_default_plan
+from distribution.distributors import for_guide
+from distribution.enrollment import enroll
+from distribution.links import LinkRequest, create_link
+from distribution.models import (
+    AccountOwner,
+    CommissionAccount,
+    Distributor,
+    DistributorKind,
+    ShareChannel,
+    ShareLink,
+    ShareTarget,
+    WithdrawalMethod,
+)
+from distribution.payouts import payout_provider
+from distribution.service_relationships import sign_up_customer
+from distribution.withdrawals import PayeeInput, pay, request_withdrawal, review
 from domain import clock
-from domain.catalog.models import Category, ProductStatus
+from domain.catalog.models import Category, Product, ProductStatus, Sku
 from domain.catalog.service import ProductInput, SkuInput, create_category, create_product
 from domain.db import transaction
+from domain.errors import DomainError
 from domain.members.models import AcquisitionChannel, Gender
 from domain.members.service import (
     FirstTouch,
@@ -32,8 +72,18 @@ from domain.members.service import (
     login_with_identity,
     update_profile,
 )
+from domain.orders import lifecycle
+from domain.orders.checkout import Address, Assistance, CartLine, CheckoutRequest, place_order
+from domain.orders.models import Fulfilment, Order, OrderItem, OrderStatus, Refund
+from domain.orders.refunds import approve, reject, request_refund
 from domain.org.models import Staff, StaffRole, Store, StoreKind
 from domain.org.service import create_staff, create_store
+from domain.payments.service import (
+    confirm_payment,
+    provider_named,
+    register_provider,
+    start_payment,
+)
 from loyalty.tiers import ensure_default_tiers
 
 DEMO_PASSWORD = "siyu-demo-2026"  # noqa: S105 (published demo login, printed on purpose)
@@ -353,6 +403,89 @@ CHANNELS = (
 GENDERS = ((Gender.FEMALE, 65), (Gender.MALE, 20), (Gender.UNKNOWN, 15))
 ON_SALE_COUNT = sum(1 for product in PRODUCTS if product.status is ProductStatus.ON_SALE)
 
+# The distribution programme and the orders (all times relative to now).
+OPENED_DAYS_AGO = MEMBER_HISTORY_DAYS + 30  # the brand, its staff and catalog predate members
+ACTIVITY_DAYS = 60  # share links, visits and orders happen over the last two months
+LAUNCH_DAYS_AGO = ACTIVITY_DAYS + 2  # guides become distributors, then KOCs and the shop enrol
+NATURAL_ORDERS = 105  # orders without a share visit just before them
+ORDER_GROWTH = 1.3  # their age is 60 days × uniform ** this: recent days see more orders
+PENDING_ORDERS = 5  # placed minutes ago, still awaiting payment
+CONVERSION = 0.45  # share visits followed by an order
+ASSISTED_SHARE = 0.1  # natural orders a guide places for their customer (代客下单)
+PICKUP_SHARE = 0.3
+MIN_DEMO_STOCK = 100  # orders only use SKUs with at least this stock: none runs out
+SHOP_NAME = "悦己美妆小铺"
+WITHDRAW_SHARE_BP = 8000  # a KOC withdraws 80% of what is available, in whole yuan
+PAY_PROVIDER = "SANDBOX"
+
+
+@dataclass(frozen=True)
+class DemoLink:
+    key: str
+    owner: str  # "koc1", "koc2", "shop" or a guide's username
+    target: ShareTarget
+    ref: str | int | None  # product title, store number or campaign name
+    channel: ShareChannel
+    day: float  # days after the programme's launch
+    visits: int
+
+
+T, C = ShareTarget, ShareChannel
+LINKS = (
+    DemoLink("koc1-essence", "koc1", T.PRODUCT, "烟酰胺亮肤精华液", C.MOMENTS, 1.1, 24),
+    DemoLink("koc1-home", "koc1", T.HOME, None, C.CHAT, 1.2, 10),
+    DemoLink("guide1-cream", "guide1", T.PRODUCT, "神经酰胺屏障修护面霜", C.CHAT, 2.0, 6),
+    DemoLink("guide2-store", "guide2", T.STORE, 1, C.QR, 2.1, 6),
+    DemoLink("guide3-baby", "guide3", T.PRODUCT, "婴儿洗发沐浴二合一", C.MOMENTS, 2.2, 6),
+    DemoLink("guide5-store", "guide5", T.STORE, 3, C.POSTER, 2.3, 6),
+    DemoLink("shop-home", "shop", T.HOME, None, C.QR, 3.1, 10),
+    DemoLink("koc2-lipstick", "koc2", T.PRODUCT, "丝绒雾面口红", C.CHAT, 8.1, 14),
+    DemoLink("koc2-618", "koc2", T.CAMPAIGN, "2026-618年中大促", C.POSTER, 8.2, 10),
+)  # fmt: skip
+# who, kind, shop name, days after launch. KOC 2 first opens KOC 1's link (bound), then enrols:
+# KOC 1 becomes their upline, the second commission level.
+ENROLMENTS = (
+    ("koc1", DistributorKind.KOC, None, 1.0),
+    ("shop", DistributorKind.SHOP, SHOP_NAME, 3.0),
+    ("koc2", DistributorKind.KOC, None, 8.0),
+)
+# who, link, days after launch: the binding that makes the two levels, and two refused ones.
+SCRIPTED_VISITS = (
+    ("koc2", "koc1-essence", 5.0),  # BOUND
+    ("koc2", "koc2-lipstick", 8.5),  # SELF_REFERRAL
+    ("koc1", "koc2-618", 9.0),  # CYCLE: KOC 1 is KOC 2's upline
+)
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN_NAMES = (
+    "静", "敏", "婷", "丽", "娜", "芳", "雪", "琳", "欣怡", "子涵", "雨桐", "佳琪", "梓萱", "晓燕",
+)  # fmt: skip
+ADDRESSES = (
+    ("上海市 静安区", "南京西路1788号国际大厦12楼"),
+    ("上海市 徐汇区", "漕溪北路88号圣爱大厦2104室"),
+    ("上海市 浦东新区", "张杨路500号华润时代广场18楼"),
+    ("上海市 长宁区", "虹桥路1438号古北国际财富中心7楼"),
+    ("上海市 闵行区", "莘庄镇莘建东路58弄3号楼502室"),
+    ("浙江省 杭州市 西湖区", "文三路398号东信大厦6楼"),
+    ("浙江省 杭州市 滨江区", "江南大道3850号创新大厦11楼"),
+    ("江苏省 苏州市 工业园区", "星湖街328号创意产业园4栋"),
+    ("江苏省 南京市 鼓楼区", "中山路321号现代大厦1506室"),
+)  # fmt: skip
+CARRIERS = (("顺丰速运", "SF"), ("中通快递", "ZT"), ("京东物流", "JD"))
+
+# Shares of the orders that get paid (the rest of the first draw is cancelled).
+CANCEL_SHARE = 0.07
+# Of the paid ones: refunded in full before shipping, in full after completion, in part after
+# completion, an after-sale request that is rejected.
+REFUND_SHARES = (("close_early", 0.03), ("close_late", 0.03), ("partial", 0.06), ("rejected", 0.02))
+PARTIAL_REFUND_BP = 3000
+# kind: which items ("all", "first" or "part": 30% of the first), reason, review, note, hours
+REFUND_REVIEWS = {
+    "close_late": ("all", "过敏不适用，申请全额退款", "approve", "同意退款", 24),
+    "partial": ("part", "外盒破损，协商部分退款", "approve", "部分退款补偿", 36),
+    "rejected": ("first", "不喜欢这个颜色", "reject", "已拆封使用，不支持无理由退货", 24),
+}
+
 
 async def load_demo_data(if_empty: bool) -> None:
     """Load the demo; with `if_empty`, only into a database that has no store yet."""
@@ -360,16 +493,60 @@ async def load_demo_data(if_empty: bool) -> None:
         print("demo data already present")
         return
     await _refuse_conflicts()
+    config = AppConfig()
+    _start_services(config)
     rng = random.Random(SEED)
     password_hash = hash_password(DEMO_PASSWORD)  # once: argon2 is slow on purpose
-    app_id = AppConfig().wechat_app_id
+    now = clock.now()
+    with _quiet_service_logs():
+        summary = await _load(rng, now, config.wechat_app_id, password_hash)
+    _print_logins(summary)
+
+
+async def _load(rng: random.Random, now: datetime, app_id: str, password_hash: str) -> DemoSummary:
     async with transaction():
-        await ensure_default_tiers()
-        stores = await _load_stores()
-        guides = await _load_staff(stores, password_hash)
-        await _load_catalog()
-        await _load_members(rng, app_id, stores, guides)
-    _print_logins()
+        with clock.frozen_at(now - timedelta(days=OPENED_DAYS_AGO)):
+            await ensure_default_tiers()
+            await ensure_default_plan()
+            stores = await _load_stores()
+            staff = await _load_staff(stores, password_hash)
+            await _load_catalog()
+        with clock.frozen_at(now):
+            members = await _load_members(rng, app_id, stores, _guides_by_store(stores, staff))
+            return await _load_activity(rng, now, stores, staff, members)
+
+
+@contextmanager
+def _quiet_service_logs() -> Iterator[None]:
+    """Services log routine steps (a withdrawal requested, reviewed, paid) at INFO: during the
+    load that is noise on the console next to the logins. Warnings and errors still show."""
+    logger = logging.getLogger("siyu")
+    level = logger.level
+    logger.setLevel(max(logging.WARNING, level))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _start_services(config: AppConfig) -> None:
+    """What the app wires at start-up and the demo needs outside it: the event handlers
+    (commission, link counters), the SANDBOX payment provider, a payout provider and the payee
+    cipher. What is already wired (the app, tests) is left as it is."""
+    install_plugins()
+    try:
+        provider_named(PAY_PROVIDER)
+    except DomainError:
+        if config.production:
+            raise SystemExit(
+                "demo orders are paid with the SANDBOX provider, which production refuses"
+            ) from None
+        register_provider(SandboxProvider(config.pay_app_id))
+    try:
+        payout_provider()
+        payees.cipher()
+    except RuntimeError:
+        install_payouts(config)
 
 
 async def _refuse_conflicts() -> None:
@@ -401,20 +578,26 @@ async def _load_stores() -> list[Store]:
     ]
 
 
-async def _load_staff(stores: list[Store], password_hash: str) -> dict[int, list[int]]:
-    """Create every login; returns the guides' ids by store id."""
-    guides: dict[int, list[int]] = {store.id: [] for store in stores}
+async def _load_staff(stores: list[Store], password_hash: str) -> dict[str, Staff]:
+    """Create every login; returns them by username."""
+    staff: dict[str, Staff] = {}
     for username, role, store_number, display_name in STAFF:
         store = stores[store_number - 1] if store_number else None
-        staff = await create_staff(
+        staff[username] = await create_staff(
             username=username,
             password_hash=password_hash,
             role=role,
             store_id=store.id if store else None,
             display_name=display_name,
         )
-        if role is StaffRole.GUIDE and store is not None:
-            guides[store.id].append(staff.id)
+    return staff
+
+
+def _guides_by_store(stores: list[Store], staff: dict[str, Staff]) -> dict[int, list[int]]:
+    guides: dict[int, list[int]] = {store.id: [] for store in stores}
+    for person in staff.values():
+        if person.role is StaffRole.GUIDE and person.store_id is not None:
+            guides[person.store_id].append(person.id)
     return guides
 
 
@@ -470,15 +653,28 @@ def _list_price(price_fen: int) -> int:
     return price_fen * 5 // 4 // 100 * 100 + 90
 
 
+@dataclass(frozen=True)
+class DemoMember:
+    number: int  # logs in as dev:demo-<number>
+    id: int
+    nickname: str
+    created_at: datetime
+    phone: str | None
+    channel: AcquisitionChannel
+    store_id: int | None
+    guide_id: int | None
+
+
 async def _load_members(
     rng: random.Random, app_id: str, stores: list[Store], guides: dict[int, list[int]]
-) -> None:
+) -> list[DemoMember]:
     """Members sign up over the last months, oldest first, each through the real login flow."""
     start = clock.now() - timedelta(days=MEMBER_HISTORY_DAYS)
     offsets = sorted(rng.uniform(0, MEMBER_HISTORY_DAYS * 86_400) for _ in range(MEMBER_COUNT))
     with_phone = set(rng.sample(range(1, MEMBER_COUNT + 1), PHONE_MEMBER_COUNT))
     channels, channel_weights = zip(*CHANNELS, strict=True)
     genders, gender_weights = zip(*GENDERS, strict=True)
+    members = []
     for number, offset in enumerate(offsets, start=1):
         touch = _first_touch(rng, rng.choices(channels, channel_weights)[0], stores, guides)
         profile = ProfileChange(
@@ -488,13 +684,28 @@ async def _load_members(
             birthday=_birthday(rng) if rng.random() < 0.6 else None,
             region=rng.choice(REGIONS),
         )
-        with clock.frozen_at(start + timedelta(seconds=offset)):
+        moment = start + timedelta(seconds=offset)
+        phone = f"+86138000{number:05d}" if number in with_phone else None
+        with clock.frozen_at(moment):
             login = await login_with_identity(
                 Identity(provider="WECHAT", app_id=app_id, openid=f"demo-{number}"), touch
             )
             await update_profile(login.member.id, profile)
-            if number in with_phone:
-                await bind_phone(login.member.id, f"+86138000{number:05d}", actor="demo")
+            if phone is not None:
+                await bind_phone(login.member.id, phone, actor="demo")
+        members.append(
+            DemoMember(
+                number=number,
+                id=login.member.id,
+                nickname=profile.nickname or "",
+                created_at=moment,
+                phone=phone,
+                channel=touch.channel,
+                store_id=touch.store_id,
+                guide_id=touch.guide_id,
+            )
+        )
+    return members
 
 
 def _first_touch(
@@ -519,13 +730,471 @@ def _birthday(rng: random.Random) -> date:
     return date(1975, 1, 1) + timedelta(days=rng.randrange(365 * 28))
 
 
-def _print_logins() -> None:
+# The timeline: every actor is an async generator that yields when it next acts; the runner wakes
+# them in time order with the clock frozen at that moment, so each step sees exactly the world
+# that existed then (bindings in force, attribution windows, freeze days).
+
+Journey = AsyncIterator[datetime]
+
+
+async def _run_timeline(journeys: Sequence[Journey]) -> None:
+    queue: list[tuple[datetime, int, Journey]] = []
+    for sequence, journey in enumerate(journeys):
+        queue.append((await anext(journey), sequence, journey))  # times only: nothing acts yet
+    heapq.heapify(queue)
+    while queue:
+        moment, sequence, journey = heapq.heappop(queue)
+        with clock.frozen_at(moment):
+            try:
+                following = await anext(journey)
+            except StopAsyncIteration:
+                continue
+        if following < moment:
+            raise RuntimeError(f"demo journey {sequence} goes back in time")
+        heapq.heappush(queue, (following, sequence, journey))
+
+
+@dataclass
+class World:
+    """What the journeys share: fixed at planning, plus what earlier steps created."""
+
+    now: datetime
+    launch: datetime
+    stores: list[Store]
+    staff: dict[str, Staff]
+    members: list[DemoMember]
+    people: dict[str, DemoMember]  # "koc1", "koc2", "shop"
+    stocked: list[int]  # SKU ids orders may use
+    first_sku: dict[str, int]  # product title → its first SKU id
+    distributors: dict[str, Distributor] = field(default_factory=dict)
+    links: dict[str, ShareLink] = field(default_factory=dict)
+
+    def at(self, days_after_launch: float) -> datetime:
+        return self.launch + timedelta(days=days_after_launch)
+
+    def members_before(self, moment: datetime) -> list[DemoMember]:
+        """Members who had signed up an hour before `moment`."""
+        created = [m.created_at for m in self.members]
+        return self.members[: bisect.bisect_left(created, moment - timedelta(hours=1))]
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    action: str  # pay, cancel, ship, ready, complete, request_refund, approve, reject
+    detail: tuple = ()
+
+
+@dataclass(frozen=True)
+class OrderPlan:
+    key: str
+    member: DemoMember
+    placed_at: datetime
+    lines: tuple[CartLine, ...]
+    fulfilment: Fulfilment
+    pickup_store: int | None  # store number
+    address: Address | None
+    share_link: str | None  # link key, when the order is placed right after the visit
+    assisted_by: str | None  # guide username
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    people: dict[str, DemoMember]
+    orders: dict[str, int]
+    links: int
+    visits: int
+
+
+async def _load_activity(
+    rng: random.Random,
+    now: datetime,
+    stores: list[Store],
+    staff: dict[str, Staff],
+    members: list[DemoMember],
+) -> DemoSummary:
+    stocked, first_sku = await _order_skus()
+    world = World(
+        now=now,
+        launch=now - timedelta(days=LAUNCH_DAYS_AGO),
+        stores=stores,
+        staff=staff,
+        members=members,
+        people={},
+        stocked=stocked,
+        first_sku=first_sku,
+    )
+    _pick_people(rng, world)
+    journeys = _plan(rng, world)
+    await _run_timeline(journeys)
+    await run_job("settle-commission", now)
+    statuses = {status.value: await Order.filter(status=status).count() for status in OrderStatus}
+    visits = sum(await ShareLink.all().values_list("visits", flat=True))
+    return DemoSummary(world.people, statuses, len(LINKS), visits)
+
+
+async def _order_skus() -> tuple[list[int], dict[str, int]]:
+    stocked = [
+        sku_id
+        for sku_id in await Sku.filter(
+            product__status=ProductStatus.ON_SALE, stock__gte=MIN_DEMO_STOCK
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    ]
+    first_sku: dict[str, int] = {}
+    for title, sku_id in await Sku.all().order_by("id").values_list("product__title", "id"):
+        first_sku.setdefault(title, sku_id)
+    return stocked, first_sku
+
+
+def _pick_people(rng: random.Random, world: World) -> None:
+    """Two KOCs and the shop owner: members of some standing with a phone."""
+    eligible = [
+        m for m in world.members_before(world.launch - timedelta(days=14)) if m.phone is not None
+    ]
+    koc1, koc2, shop = rng.sample(eligible, 3)
+    world.people.update(koc1=koc1, koc2=koc2, shop=shop)
+
+
+def _plan(rng: random.Random, world: World) -> list[Journey]:
+    """Every journey of the demo, drawn from `rng` in a fixed order (nothing random is drawn
+    while they run)."""
+    journeys: list[Journey] = [_guides_join(world)]
+    journeys += [_enrolment(world, who, kind, shop, day) for who, kind, shop, day in ENROLMENTS]
+    journeys += [_link(world, spec) for spec in LINKS]
+    journeys += [
+        _visit(world, world.people[who], link, world.at(day)) for who, link, day in SCRIPTED_VISITS
+    ]
+    journeys += [
+        _sign_up(world, member, member.created_at + timedelta(minutes=rng.uniform(2, 10)))
+        for member in world.members
+        if member.channel is AcquisitionChannel.OFFLINE_SIGNUP
+        and member.phone is not None
+        and member.guide_id is not None
+    ]
+    plans: list[OrderPlan] = []
+    distributor_members = {m.id for m in world.people.values()}
+    for spec in LINKS:
+        created = world.at(spec.day)
+        for _ in range(spec.visits):
+            at = created + timedelta(
+                seconds=rng.uniform(3600, (world.now - created).total_seconds() - 7200)
+            )
+            visitors = [m for m in world.members_before(at) if m.id not in distributor_members]
+            visitor = rng.choice(visitors)
+            journeys.append(_visit(world, visitor, spec.key, at))
+            if rng.random() >= CONVERSION:
+                continue
+            quick = rng.random() < 0.5  # ordered right away, with the code on the order
+            delay = (
+                timedelta(minutes=rng.uniform(3, 40))
+                if quick
+                else timedelta(hours=rng.uniform(2, 72))
+            )
+            if at + delay > world.now - timedelta(hours=1):
+                continue
+            first = world.first_sku[spec.ref] if spec.target is ShareTarget.PRODUCT else None
+            plans.append(
+                _plan_order(
+                    rng, world, len(plans), visitor, at + delay, spec.key if quick else None, first
+                )
+            )
+    for _ in range(NATURAL_ORDERS):
+        # A growing business: more orders lately than two months ago.
+        ago = 3600 + (ACTIVITY_DAYS * 86_400 - 3600) * rng.random() ** ORDER_GROWTH
+        at = world.now - timedelta(seconds=ago)
+        buyer = rng.choice(world.members_before(at))
+        plans.append(_plan_order(rng, world, len(plans), buyer, at, None, None))
+    for _ in range(PENDING_ORDERS):
+        at = world.now - timedelta(minutes=rng.uniform(3, 25))
+        buyer = rng.choice(world.members_before(at))
+        plans.append(_plan_order(rng, world, len(plans), buyer, at, None, None, pending=True))
+    journeys += [_order(world, plan) for plan in plans]
+    journeys.append(_daily_settlement(world))
+    koc1_payee = PayeeInput()
+    koc2_payee = PayeeInput(
+        name=_real_name(world.people["koc2"].number), bank="招商银行", account="6214830123456789"
+    )
+    journeys += [
+        _withdrawal(world, "koc1", WithdrawalMethod.WECHAT_BALANCE, koc1_payee, (8.0, 7.5, 7.0)),
+        _withdrawal(world, "koc2", WithdrawalMethod.BANK, koc2_payee, (0.8,)),
+    ]
+    return journeys
+
+
+def _plan_order(
+    rng: random.Random,
+    world: World,
+    index: int,
+    member: DemoMember,
+    placed_at: datetime,
+    share_link: str | None,
+    first_sku: int | None,
+    *,
+    pending: bool = False,
+) -> OrderPlan:
+    count = rng.choices((1, 2, 3), (55, 32, 13))[0]
+    skus = [first_sku] if first_sku is not None else []
+    while len(skus) < count:
+        candidate = rng.choice(world.stocked)
+        if candidate not in skus:
+            skus.append(candidate)
+    lines = tuple(CartLine(sku, rng.choices((1, 2, 3), (75, 20, 5))[0]) for sku in skus)
+    pickup = rng.random() < PICKUP_SHARE
+    fulfilment = Fulfilment.PICKUP if pickup else Fulfilment.DELIVERY
+    pickup_store = None
+    address = None
+    if pickup:
+        pickup_store = _store_number(world, member.store_id) or rng.randrange(1, len(STORES) + 1)
+    else:
+        region, detail = rng.choice(ADDRESSES)
+        address = Address(
+            name=_real_name(member.number),
+            phone=(member.phone or f"+86139{member.number:08d}").removeprefix("+86"),
+            region=region,
+            detail=detail,
+        )
+    assisted_by = None
+    if share_link is None and member.guide_id is not None and rng.random() < ASSISTED_SHARE:
+        assisted_by = next(s.username for s in world.staff.values() if s.id == member.guide_id)
+    steps = () if pending else _plan_steps(rng, placed_at, fulfilment)
+    return OrderPlan(
+        key=f"demo-order-{index + 1}",
+        member=member,
+        placed_at=placed_at,
+        lines=lines,
+        fulfilment=fulfilment,
+        pickup_store=pickup_store,
+        address=address,
+        share_link=share_link,
+        assisted_by=assisted_by,
+        steps=steps,
+    )
+
+
+def _store_number(world: World, store_id: int | None) -> int | None:
+    for number, store in enumerate(world.stores, start=1):
+        if store.id == store_id:
+            return number
+    return None
+
+
+def _real_name(number: int) -> str:
+    return SURNAMES[number % len(SURNAMES)] + GIVEN_NAMES[number * 7 % len(GIVEN_NAMES)]
+
+
+def _plan_steps(rng: random.Random, placed: datetime, fulfilment: Fulfilment) -> tuple[Step, ...]:
+    """What happens to an order after it is placed; the journey stops at the first step that
+    would lie in the future, which leaves recent orders paid, shipped or ready."""
+
+    def later(start: datetime, low_hours: float, high_hours: float) -> datetime:
+        return start + timedelta(hours=rng.uniform(low_hours, high_hours))
+
+    if rng.random() < CANCEL_SHARE:
+        if rng.random() < 0.5:
+            return (Step(later(placed, 0.03, 0.3), "cancel", ("MEMBER",)),)
+        return (
+            Step(
+                placed + timedelta(minutes=30 + rng.uniform(0, 5)), "cancel", ("PAYMENT_TIMEOUT",)
+            ),
+        )
+    draw, refund = rng.random(), None
+    for kind, share in REFUND_SHARES:
+        if draw < share:
+            refund = kind
+            break
+        draw -= share
+    paid = later(placed, 0.02, 0.25)
+    steps = [Step(paid, "pay")]
+    if fulfilment is Fulfilment.DELIVERY:
+        carrier, prefix = rng.choice(CARRIERS)
+        handed = later(paid, 12, 48)
+        handing = Step(handed, "ship", (carrier, f"{prefix}{rng.randrange(10**12):012d}"))
+        # Most confirm receipt within days; the rest complete automatically after 10 days.
+        done = later(handed, 48, 144) if rng.random() < 0.75 else handed + timedelta(days=10)
+    else:
+        handed = later(paid, 1, 20)
+        handing = Step(handed, "ready")
+        done = later(handed, 4, 120)
+    if refund == "close_early":
+        requested = later(paid, 0.5, 4)
+        steps += [
+            Step(requested, "request_refund", ("all", "不想要了，还没发货请直接退款")),
+            Step(later(requested, 0.5, 6), "approve", ("未发货，同意退款",)),
+        ]
+        return tuple(steps)
+    steps += [handing, Step(done, "complete")]
+    if refund is not None:
+        requested = later(done, 24, 72 if refund != "partial" else 96)
+        which, reason, review, note, hours = REFUND_REVIEWS[refund]
+        review_step = Step(later(requested, 3, hours), review, (note,))
+        steps += [Step(requested, "request_refund", (which, reason)), review_step]
+    return tuple(steps)
+
+
+# The journeys.
+
+
+async def _guides_join(world: World) -> Journey:
+    yield world.launch
+    for person in world.staff.values():
+        if person.role is StaffRole.GUIDE:
+            guide = await for_guide(person)
+            assert guide is not None
+            world.distributors[person.username] = guide
+
+
+async def _enrolment(
+    world: World, who: str, kind: DistributorKind, shop_name: str | None, day: float
+) -> Journey:
+    yield world.at(day)
+    world.distributors[who] = await enroll(world.people[who].id, kind, shop_name)
+
+
+async def _link(world: World, spec: DemoLink) -> Journey:
+    yield world.at(spec.day)
+    target_id: int | None = None
+    campaign = None
+    if spec.target is ShareTarget.PRODUCT:
+        target_id = await Product.get(title=spec.ref).values_list("id", flat=True)
+    elif spec.target is ShareTarget.STORE:
+        assert isinstance(spec.ref, int)
+        target_id = world.stores[spec.ref - 1].id
+    elif spec.target is ShareTarget.CAMPAIGN:
+        campaign = str(spec.ref)
+    world.links[spec.key] = await create_link(
+        world.distributors[spec.owner],
+        LinkRequest(
+            target=spec.target, channel=spec.channel, target_id=target_id, campaign=campaign
+        ),
+    )
+
+
+async def _visit(world: World, member: DemoMember, link: str, at: datetime) -> Journey:
+    yield at
+    await record_share_visit(member.id, world.links[link].code)
+
+
+async def _sign_up(world: World, member: DemoMember, at: datetime) -> Journey:
+    """开卡: the guide who brought the member in registers them in store."""
+    yield at
+    guide = next(s for s in world.staff.values() if s.id == member.guide_id)
+    assert member.phone is not None
+    await sign_up_customer(guide, member.phone)
+
+
+async def _daily_settlement(world: World) -> Journey:
+    for days in range(LAUNCH_DAYS_AGO, 0, -1):
+        yield world.now - timedelta(days=days)
+        await run_job("settle-commission", clock.now())
+
+
+async def _withdrawal(
+    world: World,
+    who: str,
+    method: WithdrawalMethod,
+    payee: PayeeInput,
+    days_ago: tuple[float, ...],  # requested, then approved and paid when given
+) -> Journey:
+    moments = [world.now - timedelta(days=days) for days in days_ago]
+    yield moments[0]
+    account = await CommissionAccount.get(
+        owner_type=AccountOwner.DISTRIBUTOR, owner_id=world.distributors[who].id
+    )
+    amount = account.available_fen * WITHDRAW_SHARE_BP // 10_000 // 100 * 100
+    withdrawal = await request_withdrawal(world.people[who].id, amount, method, payee)
+    if len(moments) == 1:
+        return
+    actor = f"staff:{world.staff['finance'].id}"
+    yield moments[1]
+    await review(withdrawal.id, True, "", actor)
+    yield moments[2]
+    await pay(withdrawal.id, actor)
+
+
+async def _order(world: World, plan: OrderPlan) -> Journey:
+    yield plan.placed_at
+    pickup_store_id = world.stores[plan.pickup_store - 1].id if plan.pickup_store else None
+    assistance = None
+    if plan.assisted_by is not None:
+        guide = world.staff[plan.assisted_by]
+        assistance = Assistance(guide.id, guide.store_id)
+    request = CheckoutRequest(
+        lines=plan.lines,
+        fulfilment=plan.fulfilment,
+        address=plan.address,
+        pickup_store_id=pickup_store_id,
+        share_code=world.links[plan.share_link].code if plan.share_link else None,
+    )
+    order = (await place_order(plan.member.id, request, plan.key, assistance)).order
+    refunds: list[Refund] = []
+    for step in plan.steps:
+        if step.at >= world.now:
+            return
+        yield step.at
+        refunds = await _order_step(world, plan, order, step, refunds)
+
+
+async def _order_step(
+    world: World, plan: OrderPlan, order: Order, step: Step, refunds: list[Refund]
+) -> list[Refund]:
+    reviewer = f"staff:{world.staff['admin'].id}"
+    if step.action == "pay":
+        started = await start_payment(order, PAY_PROVIDER, None)
+        payment = started.payment
+        await confirm_payment(
+            PAY_PROVIDER, payment.out_trade_no, payment.amount_fen, f"demo-txn-{order.id}"
+        )
+    elif step.action == "cancel":
+        await lifecycle.cancel(order, step.detail[0])
+    elif step.action == "ship":
+        await lifecycle.ship(order, *step.detail)
+    elif step.action == "ready":
+        await lifecycle.ready_for_pickup(order)
+    elif step.action == "complete":
+        sources = (OrderStatus.SHIPPED, OrderStatus.READY_FOR_PICKUP)
+        if not await lifecycle.complete(order, sources):
+            raise RuntimeError(f"demo order {plan.key} could not complete")
+    elif step.action == "request_refund":
+        which, reason = step.detail
+        items = await OrderItem.filter(order_id=order.id).order_by("line")
+        if which != "all":
+            items = items[:1]
+        return [
+            await request_refund(
+                plan.member.id,
+                item.id,
+                item.paid_fen * PARTIAL_REFUND_BP // 10_000 or 1
+                if which == "part"
+                else item.paid_fen - item.refunded_fen,
+                reason,
+            )
+            for item in items
+        ]
+    elif step.action == "approve":
+        for refund in refunds:
+            await approve(refund, reviewer, step.detail[0])
+    elif step.action == "reject":
+        for refund in refunds:
+            await reject(refund, reviewer, step.detail[0])
+    else:
+        raise ValueError(step.action)
+    return refunds
+
+
+def _print_logins(summary: DemoSummary) -> None:
     config = AppConfig()
     base = f"http://{config.host}:{config.port}"
     store_names = {number: row[1] for number, row in enumerate(STORES, start=1)}
+    orders = summary.orders
+    koc1, koc2, shop = (summary.people[k] for k in ("koc1", "koc2", "shop"))
     lines = [
         f"demo data loaded: {len(STORES)} stores, {len(STAFF)} staff, "
-        f"{len(PRODUCTS)} products ({ON_SALE_COUNT} on sale), {MEMBER_COUNT} members",
+        f"{len(PRODUCTS)} products ({ON_SALE_COUNT} on sale), {MEMBER_COUNT} members, "
+        f"{sum(orders.values())} orders, {summary.links} share links ({summary.visits} visits)",
+        "  orders: " + ", ".join(f"{status} {count}" for status, count in orders.items()),
         "",
         f"staff logins (password for all: {DEMO_PASSWORD}):",
     ]
@@ -537,9 +1206,17 @@ def _print_logins() -> None:
         f"shop API (members):  {base}/graphql",
         '  mutation { login(code: "dev:demo-1") { tokens { accessToken } errors { code } } }',
         "  (demo members are dev:demo-1 .. dev:demo-200 with the DEV login provider)",
+        "  distribution centre, log in as:",
+        f"    {_code(koc1):<14} KOC {koc1.nickname} (level 1)",
+        f"    {_code(koc2):<14} KOC {koc2.nickname} (level 2, under {_code(koc1)})",
+        f"    {_code(shop):<14} partner shop {SHOP_NAME} (owner {shop.nickname})",
         f"admin API (staff):   {base}/admin/graphql",
         f'  mutation {{ staffLogin(username: "admin", password: "{DEMO_PASSWORD}") '
         "{ tokens { accessToken } errors { code } } }",
         "  send the accessToken as: Authorization: Bearer <token>",
     ]
     print("\n".join(lines))
+
+
+def _code(member: DemoMember) -> str:
+    return f"dev:demo-{member.number}"

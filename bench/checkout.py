@@ -77,6 +77,7 @@ from api.graphql.ids import to_global_id  # noqa: E402
 from bench.common import (  # noqa: E402
     JWT_SECRET,
     BenchFailure,
+    MachineTicks,
     Server,
     command_ticks,
     counting_statements,
@@ -433,11 +434,65 @@ def audit(ledger: Ledger, initial: dict[int, int], tally: Tally) -> list[str]:
     return problems
 
 
+# --- where the CPU went ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    """CPU seconds used so far by each party of the load, and the whole machine's ticks."""
+
+    parties: dict[str, float]
+    machine: MachineTicks | None
+
+    @classmethod
+    def take(cls, server: Server, database: str | None = None) -> CpuSample:
+        """`database`: the PostgreSQL database whose backends count (None: SQLite, in-app)."""
+        postgres = command_ticks("postgres", mentioning=database) if database else None
+        parties = {
+            "app": server.cpu_seconds(),
+            "PostgreSQL": None if postgres is None else ticks_to_seconds(postgres),
+            "load generator": time.process_time(),
+        }
+        return cls({k: v for k, v in parties.items() if v is not None}, machine_ticks())
+
+
+@dataclass
+class CpuUse:
+    """Where the CPU went during the load: a 2-core machine is shared by the app's workers,
+    PostgreSQL, this load generator and anything else running (other test suites)."""
+
+    per_order_ms: dict[str, float]
+    busy: float | None = None  # share of all cores busy
+    interrupts: float | None = None  # share of all cores in irq/softirq (loopback networking)
+    others: float | None = None  # share of all cores used by other processes (other suites)
+
+    @classmethod
+    def between(cls, before: CpuSample, after: CpuSample, orders: int) -> CpuUse:
+        """The CPU spent from `before` to `after`, per order where per order."""
+        spent = {name: after.parties[name] - start for name, start in before.parties.items()}
+        use = cls({name: 1000 * s / max(orders, 1) for name, s in spent.items()})
+        if before.machine and after.machine and after.machine.total > before.machine.total:
+            busy, total, interrupts = (
+                a - b for a, b in zip(after.machine, before.machine, strict=True)
+            )
+            use.busy, use.interrupts = busy / total, interrupts / total
+            others = ticks_to_seconds(busy - interrupts) - sum(spent.values())
+            use.others = max(0.0, others) / ticks_to_seconds(total)
+        return use
+
+    def ceiling(self) -> float | None:
+        """Paid orders/s if the app and PostgreSQL had every core to themselves."""
+        server_ms = self.per_order_ms.get("app", 0) + self.per_order_ms.get("PostgreSQL", 0)
+        return 1000 * (os.cpu_count() or 1) / server_ms if server_ms else None
+
+
 # --- part 1: sequential latency on SQLite -------------------------------------------------------
 
 
 @dataclass
 class SequentialResult:
+    """Latencies (median, p95) of the timed iterations, per step and whole."""
+
     iterations: int
     members: int
     skus: int
@@ -552,6 +607,8 @@ async def sequential(options: Options, workdir: Path) -> SequentialResult:
 
 @dataclass
 class ContendedResult:
+    """One SKU of CONTENDED_STOCK units, every client buying one at a time until refused."""
+
     clients: int
     sold: int
     stock_left: int
@@ -563,6 +620,8 @@ class ContendedResult:
 
 @dataclass
 class ThroughputResult:
+    """The concurrent load (paid orders counted in the database) and the contended round."""
+
     clients: int
     workers: int
     pool: int
@@ -618,55 +677,6 @@ async def hammer(
 
 async def paid_orders() -> int:
     return await Order.filter(status=OrderStatus.PAID).count()
-
-
-@dataclass(frozen=True)
-class CpuSample:
-    """CPU seconds used so far by each party of the load, and the machine's (busy, total)."""
-
-    parties: dict[str, float]
-    machine: tuple[int, int] | None
-
-    @classmethod
-    def take(cls, server: Server, database: str | None = None) -> CpuSample:
-        """`database`: the PostgreSQL database whose backends count (None: SQLite, in-app)."""
-        postgres = command_ticks("postgres", mentioning=database) if database else None
-        parties = {
-            "app": server.cpu_seconds(),
-            "PostgreSQL": None if postgres is None else ticks_to_seconds(postgres),
-            "load generator": time.process_time(),
-        }
-        return cls({k: v for k, v in parties.items() if v is not None}, machine_ticks())
-
-
-@dataclass
-class CpuUse:
-    """Where the CPU went during the load: a 2-core machine is shared by the app's workers,
-    PostgreSQL, this load generator and anything else running (other test suites)."""
-
-    per_order_ms: dict[str, float]
-    busy: float | None = None  # share of all cores busy
-    interrupts: float | None = None  # share of all cores in irq/softirq (loopback networking)
-    others: float | None = None  # share of all cores used by other processes (other suites)
-
-    @classmethod
-    def between(cls, before: CpuSample, after: CpuSample, orders: int) -> CpuUse:
-        """The CPU spent from `before` to `after`, per order where per order."""
-        spent = {name: after.parties[name] - start for name, start in before.parties.items()}
-        use = cls({name: 1000 * s / max(orders, 1) for name, s in spent.items()})
-        if before.machine and after.machine and after.machine.total > before.machine.total:
-            busy, total, interrupts = (
-                a - b for a, b in zip(after.machine, before.machine, strict=True)
-            )
-            use.busy, use.interrupts = busy / total, interrupts / total
-            others = ticks_to_seconds(busy - interrupts) - sum(spent.values())
-            use.others = max(0.0, others) / ticks_to_seconds(total)
-        return use
-
-    def ceiling(self) -> float | None:
-        """Paid orders/s if the app and PostgreSQL had every core to themselves."""
-        server_ms = self.per_order_ms.get("app", 0) + self.per_order_ms.get("PostgreSQL", 0)
-        return 1000 * (os.cpu_count() or 1) / server_ms if server_ms else None
 
 
 async def throughput(options: Options, server_url: str, workdir: Path) -> ThroughputResult:

@@ -2,10 +2,6 @@
 settlement jobs at once settle each entry once; the same payment notification 20 times at once
 accrues one set of entries."""
 
-import asyncio
-import json
-import sys
-import time
 from datetime import timedelta
 
 from distribution.ledger import check_ledger
@@ -29,30 +25,12 @@ from tests.support.commission import (
     sku,
 )
 from tests.support.orders import PAY
-from tests.support.racing import ROOT, race, require_postgres
+from tests.support.racing import race, require_postgres, run_workers
 
 
 async def run_jobs_at_once(database_url: str, job: str, now: str, processes: int) -> list[int]:
-    start_at = time.time() + 3.0
-    started = []
-    for _ in range(processes):
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.support.job_worker",
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        payload = {"database_url": database_url, "start_at": start_at, "job": job, "now": now}
-        started.append((process, json.dumps(payload).encode()))
-    outputs = await asyncio.gather(*(p.communicate(data) for p, data in started))
-    results = []
-    for (process, _), (stdout, stderr) in zip(started, outputs, strict=True):
-        assert process.returncode == 0, stderr.decode()[-3000:]
-        results.append(json.loads(stdout))
-    return results
+    payload = {"database_url": database_url, "job": job, "now": now}
+    return await run_workers("tests.support.job_worker", [payload] * processes)
 
 
 async def test_two_settlement_jobs_at_once_settle_each_entry_once(

@@ -1,16 +1,12 @@
-"""One OS process running a periodic job against the shared PostgreSQL database, started at
-an agreed moment so several processes race for the same rows; prints the job's result.
-
-Run as `python -m tests.support.job_worker` with the job as JSON on stdin:
-{"database_url": ..., "start_at": <epoch seconds>, "job": "settle-commission", "now": <ISO>}.
+"""One OS process running a periodic job against the shared PostgreSQL database, released
+together with the others (tests.support.racing.run_workers) so they race for the same rows;
+prints the job's result. Job on stdin: {"database_url", "job": "settle-commission", "now"}.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import sys
-import time
 from datetime import datetime
 
 from tortoise.context import TortoiseContext
@@ -18,20 +14,19 @@ from tortoise.context import TortoiseContext
 from api.jobs import run_job
 from api.plugins import install_plugins
 from domain.db import tortoise_config
+from tests.support.racing import read_job, wait_for_go
 
 
 async def run(job: dict) -> int:
     install_plugins()
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(job["database_url"]))
-        delay = job["start_at"] - time.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        await wait_for_go()
         return await run_job(job["job"], datetime.fromisoformat(job["now"]))
 
 
 def main() -> None:
-    print(json.dumps(asyncio.run(run(json.load(sys.stdin)))))
+    print(json.dumps(asyncio.run(run(read_job()))))
 
 
 if __name__ == "__main__":

@@ -1,16 +1,14 @@
 """One racing OS process: fires its share of HTTP requests at once through the real app against
 the shared PostgreSQL database, and prints the answers as JSON.
 
-Run as `python -m tests.support.race_worker` with the job as JSON on stdin:
-{"database_url": ..., "start_at": <epoch seconds>, "requests": [{"path", "json", "token"}]}.
+Run by `tests.support.racing.race` (job on stdin: {"database_url", "requests": [{"path", "json",
+"token"}]}).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import sys
-import time
 
 import httpx
 from tortoise.context import TortoiseContext
@@ -18,6 +16,7 @@ from tortoise.context import TortoiseContext
 from api.app import create_app
 from domain.db import tortoise_config
 from tests.support.api import test_config
+from tests.support.racing import read_job, wait_for_go
 
 
 async def race(job: dict) -> list[dict]:
@@ -37,15 +36,12 @@ async def race(job: dict) -> list[dict]:
                 body = response.json() if response.content else None
                 return {"status": response.status_code, "body": body}
 
-            delay = job["start_at"] - time.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            await wait_for_go()
             return await asyncio.gather(*(send(r) for r in job["requests"]))
 
 
 def main() -> None:
-    job = json.load(sys.stdin)
-    print(json.dumps(asyncio.run(race(job))))
+    print(json.dumps(asyncio.run(race(read_job()))))
 
 
 if __name__ == "__main__":
