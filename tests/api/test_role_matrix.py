@@ -4,7 +4,9 @@ and change nothing (SPEC 13 role matrix)."""
 import pytest
 
 from api.graphql.ids import to_global_id
+from distribution.models import CommissionRule, Distributor, LedgerEntry, ServiceRelationship
 from domain.catalog.models import Category, Product
+from domain.orders.models import Order
 from domain.org.models import StaffRole, Store
 from domain.settings.models import Setting
 
@@ -21,6 +23,22 @@ QUERIES = {
     "products": ("{ products { edges { node { id } } } }", HQ_CATALOG),
     "categories": ("{ categories { id } }", ALL),
     "settings": ("{ settings { key } }", HQ_CATALOG),
+    "orders": ("{ orders { totalCount } }", ALL),
+    "order": ('{ order(id: "T3JkZXI6MQ==") { id } }', ALL),
+    "refundRequests": (
+        "{ refundRequests { totalCount } }",
+        {R.HQ_ADMIN, R.HQ_OPERATOR, R.HQ_FINANCE, R.STORE_MANAGER},
+    ),
+    "distributors": ("{ distributors { totalCount } }", {R.HQ_ADMIN, R.HQ_OPERATOR, R.HQ_FINANCE}),
+    "distributorApplications": ("{ distributorApplications { totalCount } }", HQ_CATALOG),
+    "commissionRules": ("{ commissionRules { id } }", {R.HQ_ADMIN, R.HQ_OPERATOR, R.HQ_FINANCE}),
+    "commissionEntries": ("{ commissionEntries { totalCount } }", {R.HQ_ADMIN, R.HQ_FINANCE}),
+    "withdrawals": ("{ withdrawals { totalCount } }", {R.HQ_ADMIN, R.HQ_FINANCE}),
+    "myShareLinks": ("{ myShareLinks { totalCount } }", {R.GUIDE}),
+    "customerRelationships": (
+        '{ customerRelationships(memberId: "TWVtYmVyOjE=") { totalCount } }',
+        {R.HQ_ADMIN, R.HQ_OPERATOR, R.STORE_MANAGER},
+    ),
 }
 
 MUTATIONS = {
@@ -45,6 +63,39 @@ MUTATIONS = {
         'mutation { createProduct(input: {title: "T"}, skus: []) { errors { code } } }',
         HQ_CATALOG,
         lambda: Product.all().count(),
+    ),
+    "setCommissionRules": (
+        "mutation { setCommissionRules(rules: []) { errors { code } } }",
+        HQ_CATALOG,
+        lambda: CommissionRule.all().count(),
+    ),
+    "adjustCommission": (
+        'mutation { adjustCommission(storeId: "U3RvcmU6MQ==", amountFen: 100, reason: "x") '
+        "{ errors { code } } }",
+        {R.HQ_ADMIN, R.HQ_FINANCE},
+        lambda: LedgerEntry.all().count(),
+    ),
+    "payWithdrawal": (
+        'mutation { payWithdrawal(id: "V2l0aGRyYXdhbDox") { errors { code } } }',
+        {R.HQ_ADMIN, R.HQ_FINANCE},
+        lambda: LedgerEntry.all().count(),
+    ),
+    "reviewDistributorApplication": (
+        'mutation { reviewDistributorApplication(id: "RGlzdHJpYnV0b3JBcHBsaWNhdGlvbjox", '
+        "approve: true) { errors { code } } }",
+        HQ_CATALOG,
+        lambda: Distributor.all().count(),
+    ),
+    "transferCustomers": (
+        'mutation { transferCustomers(fromGuideId: "U3RhZmY6MQ==") { errors { code } } }',
+        {R.HQ_ADMIN, R.HQ_OPERATOR, R.STORE_MANAGER},
+        lambda: ServiceRelationship.all().count(),
+    ),
+    "placeAssistedOrder": (
+        'mutation { placeAssistedOrder(memberId: "TWVtYmVyOjE=", idempotencyKey: "k", '
+        "input: {lines: [], fulfilment: PICKUP}) { errors { code } } }",
+        {R.GUIDE},
+        lambda: Order.all().count(),
     ),
     "updateSettings": (
         'mutation { updateSettings(changes: [{key: "order.shipping_fen", value: "500"}]) '
