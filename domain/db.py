@@ -26,9 +26,11 @@ def normalise_url(database_url: str) -> str:
     if database_url.startswith("postgresql://"):
         database_url = "postgres://" + database_url.removeprefix("postgresql://")
     if database_url.startswith("sqlite://") and ":memory:" not in database_url:
-        separator = "&" if "?" in database_url else "?"
-        if "busy_timeout" not in database_url:
-            database_url += f"{separator}busy_timeout=5000"
+        # WAL with synchronous=NORMAL is durable across application crashes and costs no fsync
+        # per commit; busy_timeout lets several processes share the file.
+        for pragma in ("busy_timeout=5000", "synchronous=NORMAL"):
+            if pragma.split("=")[0] not in database_url:
+                database_url += ("&" if "?" in database_url else "?") + pragma
     return database_url
 
 

@@ -135,16 +135,22 @@ async def accrue_order(order_id: int) -> int:
     by_role = {b.role: b for b in beneficiaries}
     kinds = {b.role: b.kind for b in beneficiaries}
     accounts: dict[tuple[AccountOwner, int], int] = {}
-    created, capped = 0, False
+    work = []
     for item in items:
         for piece in item_shares(facts[item.id], kinds, rules, settings["commission.max_share_bp"]):
             beneficiary = by_role[piece.role]
             key = (beneficiary.owner_type, beneficiary.owner_id)
             if key not in accounts:
                 accounts[key] = (await account_for(*key)).id
-            if await _accrue(order, item, beneficiary, accounts[key], piece):
-                created += 1
-                capped = capped or piece.capped
+            work.append((accounts[key], item, beneficiary, piece))
+    # Balances are updated in account-id order: two payments crediting the same accounts in
+    # opposite roles would otherwise lock each other's rows (a deadlock on PostgreSQL).
+    work.sort(key=lambda unit: unit[0])
+    created, capped = 0, False
+    for account_id, item, beneficiary, piece in work:
+        if await _accrue(order, item, beneficiary, account_id, piece):
+            created += 1
+            capped = capped or piece.capped
     if capped:
         await Order.filter(id=order_id).update(commission_capped=True)
     return created

@@ -72,7 +72,8 @@ async def mark_paid(order_id: int) -> bool:
         order_id, (OrderStatus.PENDING_PAYMENT,), OrderStatus.PAID, paid_at=moment, pickup_code=code
     ):
         return False
-    for product_id, quantity in (await _quantities_by_product(order_id)).items():
+    # Product rows in id order, like stock: concurrent payments must not deadlock.
+    for product_id, quantity in sorted((await _quantities_by_product(order_id)).items()):
         await Product.filter(id=product_id).update(sales_count=F("sales_count") + quantity)
     await events.publish(events.OrderPaid(order_id))
     return True
