@@ -3,7 +3,6 @@ does not exist in production."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 import httpx
@@ -12,49 +11,14 @@ from cryptography.fernet import Fernet
 from api.app import create_app
 from api.config import AppConfig
 from domain import clock
-from domain.members.models import Member
-from domain.orders.models import Fulfilment, Order, OrderItem, OrderStatus
+from domain.orders.models import Order, OrderStatus
 from domain.payments.models import Payment, PaymentNotification, PaymentStatus
 from domain.payments.provider import RefundRequest
 from domain.payments.service import start_payment
 from tests.fakes.wechat_pay import new_key, private_pem, public_pem, rsa_verifies
-from tests.support.catalog import make_category, make_product
+from tests.support.orders import unpaid_order
 
 STRONG = "a-production-secret-of-more-than-32-bytes!!"
-
-
-async def unpaid_order(payable_fen: int = 8800) -> Order:
-    """An order awaiting payment, made directly: these tests are about paying, not checkout."""
-    now = clock.now()
-    member = await Member.create(created_at=now, updated_at=now)
-    category = await make_category()
-    product = await make_product(category, (payable_fen,))
-    sku = (await product.skus.all())[0]
-    order = await Order.create(
-        number=f"T{secrets.token_hex(6)}",
-        member=member,
-        fulfilment=Fulfilment.DELIVERY,
-        goods_fen=payable_fen,
-        payable_fen=payable_fen,
-        idempotency_key=secrets.token_hex(8),
-        request_hash="0" * 64,
-        created_at=now,
-        pay_deadline=now + timedelta(minutes=30),
-    )
-    await OrderItem.create(
-        order=order,
-        line=1,
-        sku_id=sku.id,
-        product_id=product.id,
-        category_id=category.id,
-        title=product.title,
-        commission_enabled=True,
-        unit_price_fen=payable_fen,
-        quantity=1,
-        amount_fen=payable_fen,
-        paid_fen=payable_fen,
-    )
-    return order
 
 
 async def sandbox_attempt(payable_fen: int = 8800) -> tuple[Order, Payment]:
@@ -68,7 +32,7 @@ async def outcomes() -> list[str]:
 
 
 async def test_sandbox_pay_params_have_the_wechat_shape_and_a_real_signature(api):
-    order = await unpaid_order()
+    order = await unpaid_order(8800)
 
     params = (await start_payment(order, "SANDBOX", "openid-sandbox")).client_params
 

@@ -7,7 +7,7 @@ import json
 import logging
 import secrets
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.fernet import Fernet
@@ -16,8 +16,7 @@ from api.app import create_app
 from api.config import AppConfig, ConfigError
 from api.payments.wechat_v3 import PlatformKey, WechatPayV3Provider
 from domain import clock
-from domain.members.models import Member
-from domain.orders.models import Fulfilment, Order, OrderItem, OrderStatus
+from domain.orders.models import Order, OrderStatus
 from domain.payments.models import Payment, PaymentNotification, PaymentStatus
 from domain.payments.provider import PrepayRequest, ProviderError, RefundRequest
 from domain.payments.service import start_payment
@@ -32,7 +31,7 @@ from tests.fakes.wechat_pay import (
     running_fake_wechat_pay,
 )
 from tests.support.api import ApiFactory
-from tests.support.catalog import make_category, make_product
+from tests.support.orders import unpaid_order
 
 MCH_ID = "1230000109"
 APP_ID = "wxd678efh567hg6787"
@@ -100,40 +99,6 @@ def prepay_request(out_trade_no: str = "P0001", amount_fen: int = 12900) -> Prep
         payer_openid=OPENID,
         expires_at=EXPIRES_AT,
     )
-
-
-async def unpaid_order(payable_fen: int = 12900) -> Order:
-    """An order awaiting payment, made directly: these tests are about paying, not checkout."""
-    now = clock.now()
-    member = await Member.create(created_at=now, updated_at=now)
-    category = await make_category()
-    product = await make_product(category, (payable_fen,))
-    sku = (await product.skus.all())[0]
-    order = await Order.create(
-        number=f"T{secrets.token_hex(6)}",
-        member=member,
-        fulfilment=Fulfilment.DELIVERY,
-        goods_fen=payable_fen,
-        payable_fen=payable_fen,
-        idempotency_key=secrets.token_hex(8),
-        request_hash="0" * 64,
-        created_at=now,
-        pay_deadline=now + timedelta(minutes=30),
-    )
-    await OrderItem.create(
-        order=order,
-        line=1,
-        sku_id=sku.id,
-        product_id=product.id,
-        category_id=category.id,
-        title=product.title,
-        commission_enabled=True,
-        unit_price_fen=payable_fen,
-        quantity=1,
-        amount_fen=payable_fen,
-        paid_fen=payable_fen,
-    )
-    return order
 
 
 async def outcomes() -> list[tuple[str, str]]:

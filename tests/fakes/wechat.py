@@ -11,16 +11,16 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import socket
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.serving import serving
 
 CODE2SESSION = "/sns/jscode2session"
 TOKEN = "/cgi-bin/token"
@@ -183,28 +183,6 @@ def _as_text(response: Response) -> Response:
 async def running_fake_wechat(app_id: str, secret: str) -> AsyncIterator[FakeWechat]:
     """Serve a `FakeWechat` on 127.0.0.1 for the block; its `base_url` points at it."""
     fake = FakeWechat(app_id, secret)
-    # Bind the socket here so the port is known (and ours) before uvicorn starts.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    fake.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(
-        fake.app,
-        log_config=None,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-                raise RuntimeError("the fake WeChat server stopped before it started")
-            await asyncio.sleep(0.01)
+    async with serving(fake.app) as base_url:
+        fake.base_url = base_url
         yield fake
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()

@@ -16,7 +16,6 @@ import functools
 import json
 import re
 import secrets
-import socket
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -25,7 +24,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import uvicorn
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -34,6 +32,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from tests.fakes.serving import serving
 
 JSAPI = "/v3/pay/transactions/jsapi"
 REFUNDS = "/v3/refund/domestic/refunds"
@@ -286,28 +286,6 @@ class FakeWechatPay:
 async def running_fake_wechat_pay(mch_id: str, app_id: str) -> AsyncIterator[FakeWechatPay]:
     """Serve a `FakeWechatPay` on 127.0.0.1 for the block; its `base_url` points at it."""
     fake = FakeWechatPay(mch_id, app_id)
-    # Bind the socket here so the port is known (and ours) before uvicorn starts.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    fake.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(
-        fake.app,
-        log_config=None,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-                raise RuntimeError("the fake WeChat Pay server stopped before it started")
-            await asyncio.sleep(0.01)
+    async with serving(fake.app) as base_url:
+        fake.base_url = base_url
         yield fake
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import secrets
+from datetime import timedelta
 from typing import Any
 
 from api.graphql.ids import from_global_id, to_global_id
+from domain import clock
 from domain.catalog.models import Sku
+from domain.members.models import Member
+from domain.orders.models import Fulfilment, Order, OrderItem
+from tests.support.catalog import make_category, make_product
 
 _keys = itertools.count(1)
 
@@ -93,3 +99,37 @@ async def pay(api, client, order: dict[str, Any]) -> None:
     assert started["errors"] == [], started["errors"]
     response = await api.http.post(f"/payments/sandbox/{started['outTradeNo']}/succeed")
     assert response.status_code in (200, 204), response.text
+
+
+async def unpaid_order(payable_fen: int) -> Order:
+    """An order awaiting payment, made directly: for tests about paying, not checkout."""
+    now = clock.now()
+    member = await Member.create(created_at=now, updated_at=now)
+    category = await make_category()
+    product = await make_product(category, (payable_fen,))
+    sku = (await product.skus.all())[0]
+    order = await Order.create(
+        number=f"T{secrets.token_hex(6)}",
+        member=member,
+        fulfilment=Fulfilment.DELIVERY,
+        goods_fen=payable_fen,
+        payable_fen=payable_fen,
+        idempotency_key=secrets.token_hex(8),
+        request_hash="0" * 64,
+        created_at=now,
+        pay_deadline=now + timedelta(minutes=30),
+    )
+    await OrderItem.create(
+        order=order,
+        line=1,
+        sku_id=sku.id,
+        product_id=product.id,
+        category_id=category.id,
+        title=product.title,
+        commission_enabled=True,
+        unit_price_fen=payable_fen,
+        quantity=1,
+        amount_fen=payable_fen,
+        paid_fen=payable_fen,
+    )
+    return order
