@@ -27,7 +27,6 @@ from distribution.service_relationships import relationship_in_force
 from domain import clock
 from domain.orders.attribution import Attribution, AttributionRequest
 from domain.orders.models import Fulfilment, OrderChannel
-from domain.settings.service import load_settings
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class _Touch:
 
 class DistributionAttributor:
     async def attribute(self, request: AttributionRequest) -> Attribution:
-        settings = await load_settings()
+        settings = request.settings
         now = clock.now()
         touch = await self._touch(request, now, settings["attribution.window_hours"])
         level1, level1_rule = await self._level1(request.member_id, touch, now, settings)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from domain.orders.models import Fulfilment, OrderChannel
+from domain.settings.service import Settings
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class AttributionRequest:
     share_code: str | None
     assisting_staff_id: int | None
     assisting_store_id: int | None
+    settings: Settings
 
 
 @dataclass(frozen=True)

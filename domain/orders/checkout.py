@@ -112,7 +112,15 @@ async def _validated(request: CheckoutRequest) -> tuple[dict[str, str] | None, i
 
 async def quote(member_id: int, request: CheckoutRequest) -> Quote:
     """Validate and price a cart without side effects (checkoutPreview; placeOrder's first step)."""
-    await _validated(request)
+    priced, _, _ = await _priced(member_id, request)
+    return priced
+
+
+async def _priced(
+    member_id: int, request: CheckoutRequest
+) -> tuple[Quote, dict[str, str] | None, int | None]:
+    """The quote with the cleaned address and pickup store, validated once."""
+    address, pickup_store_id = await _validated(request)
     skus = {s.id: s for s in await Sku.filter(id__in=[line.sku_id for line in request.lines])}
     products = {p.id: p for p in await Product.filter(id__in=[s.product_id for s in skus.values()])}
     lines = []
@@ -134,7 +142,7 @@ async def quote(member_id: int, request: CheckoutRequest) -> Quote:
         coupon_id=request.coupon_id,
         points_requested=request.points,
     )
-    return await pipeline.price(priced)
+    return await pipeline.price(priced), address, pickup_store_id
 
 
 async def place_order(
@@ -148,8 +156,7 @@ async def place_order(
     existing = await Order.get_or_none(member_id=member_id, idempotency_key=key)
     if existing is not None:
         return _replayed(existing, fingerprint)
-    address, pickup_store_id = await _validated(request)
-    priced = await quote(member_id, request)
+    priced, address, pickup_store_id = await _priced(member_id, request)
     try:
         async with transaction():
             order = await _write(
@@ -196,6 +203,7 @@ async def _write(
             share_code=request.share_code,
             assisting_staff_id=assistance.staff_id if assistance else None,
             assisting_store_id=assistance.store_id if assistance else None,
+            settings=priced.settings,
         )
     )
     moment = clock.now()
