@@ -25,7 +25,7 @@ from domain.errors import DomainError, ErrorCode
 from domain.events import OrderPaid
 from domain.members.models import Member
 from domain.orders.lifecycle import PAID_STATES
-from domain.orders.models import Order, OrderItem
+from domain.orders.models import OrderItem
 from domain.settings.service import get_setting
 from domain.validation import bounded_text
 
@@ -126,7 +126,7 @@ async def enroll_on_threshold(event: OrderPaid) -> None:
     distributor automatically (inside the payment's transaction)."""
     if await get_setting("distribution.enrollment") != "THRESHOLD":
         return
-    member_id = await Order.filter(id=event.order_id).first().values_list("member_id", flat=True)
+    member_id = event.order.member_id
     if await Distributor.exists(member_id=member_id):
         return
     if await paid_total(member_id) >= await get_setting("distribution.threshold_fen"):

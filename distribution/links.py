@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.functions import Sum
 
 from distribution.models import (
     Distributor,
@@ -21,7 +20,6 @@ from domain import clock, events
 from domain.catalog.models import Product, ProductStatus
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
-from domain.orders.models import Order, OrderItem
 from domain.org.models import Store
 from domain.validation import bounded_text
 
@@ -101,15 +99,8 @@ async def by_code(code: str) -> ShareLink | None:
 async def on_order_paid(event: events.OrderPaid) -> None:
     """A paid order that came through a link adds 1 to the link's orders and its goods after
     discounts (shipping excluded) to its paid fen. OrderPaid fires once per order."""
-    link_id = await Order.filter(id=event.order_id).first().values_list("share_link_id", flat=True)
+    link_id = event.order.share_link_id
     if link_id is None:
         return
-    paid = (
-        await OrderItem.filter(order_id=event.order_id)
-        .annotate(total=Sum("paid_fen"))
-        .first()
-        .values_list("total", flat=True)
-    )
-    await ShareLink.filter(id=link_id).update(
-        orders=F("orders") + 1, paid_fen=F("paid_fen") + int(paid or 0)
-    )
+    paid = sum(item.paid_fen for item in event.items)
+    await ShareLink.filter(id=link_id).update(orders=F("orders") + 1, paid_fen=F("paid_fen") + paid)

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from domain.orders.models import Order, OrderItem
 
 Handler = Callable[[Any], Awaitable[None]]
 
@@ -49,7 +52,12 @@ class OrderPlaced:
 
 @dataclass(frozen=True)
 class OrderPaid:
+    """`order` and `items` are the rows as paid. Amounts and attribution never change after
+    payment, so handlers use them instead of reading them again in the payment's transaction."""
+
     order_id: int
+    order: Order
+    items: tuple[OrderItem, ...]
 
 
 @dataclass(frozen=True)

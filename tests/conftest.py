@@ -21,6 +21,7 @@ from tortoise.context import TortoiseContext
 
 from distribution.commission.rules import ensure_default_plan
 from domain.db import tortoise_config
+from domain.settings.service import forget_cached_settings
 from loyalty.tiers import ensure_default_tiers
 from tests.support.api import ApiFactory
 
@@ -95,6 +96,7 @@ def backend(pytestconfig: pytest.Config) -> str:
 @pytest.fixture
 async def db(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[TortoiseContext]:
     """A clean database for one test, with the default tiers."""
+    forget_cached_settings()
     if backend == "sqlite":
         async with TortoiseContext() as ctx:
             await ctx.init(config=tortoise_config("sqlite://:memory:"))

@@ -16,7 +16,6 @@ from api.graphql.distributors import (
 from api.graphql.enums import ApplicationStatusEnum, DistributorKindEnum, DistributorStatusEnum
 from api.graphql.errors import UserError, user_errors
 from api.graphql.ids import from_global_id
-from api.graphql.orders import items_by_order
 from api.graphql.relay import BY_ID, NEWEST_FIRST, Connection, paginate
 from api.shop.orders import CheckoutInput
 from distribution import enrollment
@@ -126,7 +125,4 @@ async def place_assisted_order(
         )
     except DomainError as error:
         return AdminOrderPayload(errors=user_errors(error))
-    items = await items_by_order([placed.order.id])
-    return AdminOrderPayload(
-        order=admin_order_node(placed.order, items.get(placed.order.id, []), False), errors=[]
-    )
+    return AdminOrderPayload(order=admin_order_node(placed.order, False), errors=[])

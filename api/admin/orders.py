@@ -11,7 +11,7 @@ from api.auth.permissions import ALL_STAFF, require_staff, sees_full_phone, stor
 from api.graphql.enums import OrderChannelEnum, OrderStatusEnum, RefundStatusEnum
 from api.graphql.errors import UserError, user_errors
 from api.graphql.ids import from_global_id, to_global_id
-from api.graphql.orders import OrderNode, RefundNode, items_by_order, order_fields, refund_node
+from api.graphql.orders import OrderNode, RefundNode, order_fields, refund_node
 from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page, paginate
 from domain.errors import DomainError, ErrorCode
 from domain.members.phones import mask_phone
@@ -40,10 +40,10 @@ def _gid(type_name: str, pk: int | None) -> strawberry.ID | None:
     return strawberry.ID(to_global_id(type_name, pk)) if pk else None
 
 
-def admin_order_node(order: Order, items: list, full_phone: bool) -> AdminOrderNode:
+def admin_order_node(order: Order, full_phone: bool) -> AdminOrderNode:
     phone = order.address["phone"] if order.address else None
     return AdminOrderNode(
-        **order_fields(order, items, phone if full_phone else mask_phone(phone)),
+        **order_fields(order, phone if full_phone else mask_phone(phone)),
         member_id=strawberry.ID(to_global_id("Member", order.member_id)),
         channel=order.channel,
         service_store_id=_gid("Store", order.service_store_id),
@@ -59,9 +59,8 @@ def scope_of(staff: Staff) -> OrderScope:
     return OrderScope(store_id=store_scope(staff))
 
 
-async def _node(order: Order, staff: Staff) -> AdminOrderNode:
-    items = await items_by_order([order.id])
-    return admin_order_node(order, items.get(order.id, []), sees_full_phone(staff))
+def _node(order: Order, staff: Staff) -> AdminOrderNode:
+    return admin_order_node(order, sees_full_phone(staff))
 
 
 async def _visible_order(staff: Staff, order_id: strawberry.ID, field: str = "id") -> Order:
@@ -95,16 +94,15 @@ async def orders(
     if status is not None:
         queryset = queryset.filter(status=OrderStatus(status))
     rows, has_next = await fetch_page(queryset, NEWEST_FIRST, first, after)
-    items = await items_by_order(r.id for r in rows)
     full = sees_full_phone(staff)
-    nodes = [admin_order_node(r, items.get(r.id, []), full) for r in rows]
+    nodes = [admin_order_node(r, full) for r in rows]
     return build_connection(rows, nodes, has_next, after, NEWEST_FIRST, queryset.count)
 
 
 async def order(info: Info, id: strawberry.ID) -> AdminOrderNode | None:
     staff = await require_staff(info, ALL_STAFF)
     try:
-        return await _node(await _visible_order(staff, id), staff)
+        return _node(await _visible_order(staff, id), staff)
     except DomainError:
         return None
 
@@ -124,7 +122,7 @@ async def ship_order(
         )
     except DomainError as error:
         return AdminOrderPayload(errors=user_errors(error))
-    return AdminOrderPayload(order=await _node(shipped, staff), errors=[])
+    return AdminOrderPayload(order=_node(shipped, staff), errors=[])
 
 
 async def mark_ready_for_pickup(info: Info, order_id: strawberry.ID) -> AdminOrderPayload:
@@ -133,7 +131,7 @@ async def mark_ready_for_pickup(info: Info, order_id: strawberry.ID) -> AdminOrd
         ready = await lifecycle.ready_for_pickup(await _visible_order(staff, order_id, "orderId"))
     except DomainError as error:
         return AdminOrderPayload(errors=user_errors(error))
-    return AdminOrderPayload(order=await _node(ready, staff), errors=[])
+    return AdminOrderPayload(order=_node(ready, staff), errors=[])
 
 
 async def verify_pickup(info: Info, code: str) -> AdminOrderPayload:
@@ -143,7 +141,7 @@ async def verify_pickup(info: Info, code: str) -> AdminOrderPayload:
         completed = await lifecycle.verify_pickup(store_scope(staff), code)
     except DomainError as error:
         return AdminOrderPayload(errors=user_errors(error))
-    return AdminOrderPayload(order=await _node(completed, staff), errors=[])
+    return AdminOrderPayload(order=_node(completed, staff), errors=[])
 
 
 async def refund_requests(

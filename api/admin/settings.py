@@ -57,7 +57,7 @@ def _nodes(settings: Settings) -> list[SettingNode]:
 
 async def settings(info: Info) -> list[SettingNode]:
     await require_staff(info, SETTINGS)
-    return _nodes(await load_settings())
+    return _nodes(await load_settings(fresh=True))
 
 
 async def update_settings_mutation(

@@ -1,12 +1,18 @@
-"""Order types shared by both schemas, built whole at the root field (items prefetched)."""
+"""Order types shared by both schemas, built at the root field from the order row.
+
+Items are read only when the selection asks for them, through a per-request DataLoader: a page
+of orders costs one query for all their items, and a payOrder that asks for none costs none.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
 
 from api.graphql.enums import FulfilmentEnum, OrderStatusEnum, RefundStatusEnum
 from api.graphql.ids import to_global_id
@@ -57,7 +63,12 @@ class OrderNode:
     points_used: Long  # type: ignore[valid-type]
     shipping: Money
     payable: Money
-    items: list[OrderItemNode]
+    order_pk: strawberry.Private[int]
+
+    @strawberry.field
+    async def items(self, info: Info) -> list[OrderItemNode]:
+        return [item_node(item) for item in await order_items_loader(info).load(self.order_pk)]
+
     carrier: str | None
     tracking_number: str | None
     created_at: datetime
@@ -86,7 +97,7 @@ def item_node(item: OrderItem) -> OrderItemNode:
     )
 
 
-def order_fields(order: Order, items: list[OrderItem], phone: str | None) -> dict:
+def order_fields(order: Order, phone: str | None) -> dict:
     """The fields both schemas show; `phone` is the address phone as this viewer may see it."""
     address = None
     if order.address:
@@ -114,7 +125,7 @@ def order_fields(order: Order, items: list[OrderItem], phone: str | None) -> dic
         "points_used": order.points_used,
         "shipping": Money.of(order.shipping_fen),
         "payable": Money.of(order.payable_fen),
-        "items": [item_node(i) for i in items],
+        "order_pk": order.id,
         "carrier": order.carrier,
         "tracking_number": order.tracking_number,
         "created_at": order.created_at,
@@ -126,13 +137,15 @@ def order_fields(order: Order, items: list[OrderItem], phone: str | None) -> dic
     }
 
 
-async def items_by_order(order_ids: Iterable[int]) -> dict[int, list[OrderItem]]:
+async def _items_by_order(order_ids: Sequence[int]) -> list[list[OrderItem]]:
     grouped: dict[int, list[OrderItem]] = defaultdict(list)
-    ids = list(order_ids)
-    if ids:
-        for item in await OrderItem.filter(order_id__in=ids).order_by("order_id", "line"):
-            grouped[item.order_id].append(item)
-    return grouped
+    for item in await OrderItem.filter(order_id__in=list(order_ids)).order_by("order_id", "line"):
+        grouped[item.order_id].append(item)
+    return [grouped[order_id] for order_id in order_ids]
+
+
+def order_items_loader(info: Info) -> DataLoader[int, list[OrderItem]]:
+    return info.context.loader("order_items", lambda: DataLoader(load_fn=_items_by_order))
 
 
 @strawberry.type(name="Refund")

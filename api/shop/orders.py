@@ -9,7 +9,7 @@ from api.auth.permissions import require_member
 from api.graphql.enums import FulfilmentEnum, OrderStatusEnum
 from api.graphql.errors import UserError, user_errors
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
-from api.graphql.orders import OrderNode, RefundNode, items_by_order, order_fields, refund_node
+from api.graphql.orders import OrderNode, RefundNode, order_fields, refund_node
 from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page
 from api.graphql.scalars import Long, Money
 from domain.errors import DomainError, ErrorCode
@@ -155,10 +155,9 @@ class RefundPayload:
     errors: list[UserError]
 
 
-async def member_order_node(order: Order) -> OrderNode:
-    items = await items_by_order([order.id])
+def member_order_node(order: Order) -> OrderNode:
     phone = order.address["phone"] if order.address else None
-    return OrderNode(**order_fields(order, items.get(order.id, []), phone))
+    return OrderNode(**order_fields(order, phone))
 
 
 async def _own_order(member_id: int, order_id: strawberry.ID) -> Order:
@@ -185,7 +184,7 @@ async def place_order(info: Info, input: CheckoutInput, idempotency_key: str) ->
     except DomainError as error:
         return PlaceOrderPayload(errors=user_errors(error))
     return PlaceOrderPayload(
-        order=await member_order_node(placed.order), created=placed.created, errors=[]
+        order=member_order_node(placed.order), created=placed.created, errors=[]
     )
 
 
@@ -195,7 +194,7 @@ async def cancel_order(info: Info, order_id: strawberry.ID) -> OrderPayload:
         order = await lifecycle.cancel(await _own_order(member_id, order_id), "MEMBER")
     except DomainError as error:
         return OrderPayload(errors=user_errors(error))
-    return OrderPayload(order=await member_order_node(order), errors=[])
+    return OrderPayload(order=member_order_node(order), errors=[])
 
 
 async def confirm_receipt(info: Info, order_id: strawberry.ID) -> OrderPayload:
@@ -204,7 +203,7 @@ async def confirm_receipt(info: Info, order_id: strawberry.ID) -> OrderPayload:
         order = await lifecycle.confirm_receipt(await _own_order(member_id, order_id))
     except DomainError as error:
         return OrderPayload(errors=user_errors(error))
-    return OrderPayload(order=await member_order_node(order), errors=[])
+    return OrderPayload(order=member_order_node(order), errors=[])
 
 
 async def pay_order(info: Info, order_id: strawberry.ID) -> PayOrderPayload:
@@ -222,7 +221,7 @@ async def pay_order(info: Info, order_id: strawberry.ID) -> PayOrderPayload:
     except DomainError as error:
         return PayOrderPayload(errors=user_errors(error))
     return PayOrderPayload(
-        order=await member_order_node(order),
+        order=member_order_node(order),
         provider=started.payment.provider,
         out_trade_no=started.payment.out_trade_no,
         pay_params=started.client_params,
@@ -252,7 +251,7 @@ async def order(info: Info, id: strawberry.ID) -> OrderNode | None:
         found = await _own_order(member_id, id)
     except DomainError:
         return None
-    return await member_order_node(found)
+    return member_order_node(found)
 
 
 async def my_orders(
@@ -266,9 +265,5 @@ async def my_orders(
     if status is not None:
         queryset = queryset.filter(status=OrderStatus(status))
     rows, has_next = await fetch_page(queryset, NEWEST_FIRST, first, after)
-    items = await items_by_order(r.id for r in rows)
-    nodes = [
-        OrderNode(**order_fields(r, items.get(r.id, []), r.address["phone"] if r.address else None))
-        for r in rows
-    ]
+    nodes = [member_order_node(r) for r in rows]
     return build_connection(rows, nodes, has_next, after, NEWEST_FIRST, queryset.count)

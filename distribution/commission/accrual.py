@@ -16,6 +16,7 @@ looked up by key); it grows only with the entries the order earns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -125,11 +126,14 @@ async def accrue_order(order_id: int) -> int:
     if await already_accrued(order_id):
         return 0
     order = await Order.get(id=order_id)
+    return await _accrue_items(order, await OrderItem.filter(order_id=order_id).order_by("line"))
+
+
+async def _accrue_items(order: Order, items: Sequence[OrderItem]) -> int:
     settings = await load_settings()
     beneficiaries = await beneficiaries_of(order, settings["distribution.levels"])
     if not beneficiaries:
         return 0
-    items = await OrderItem.filter(order_id=order_id).order_by("line")
     facts = await _item_facts(items)
     rules = await rules_in_force(clock.now())
     by_role = {b.role: b for b in beneficiaries}
@@ -152,7 +156,7 @@ async def accrue_order(order_id: int) -> int:
             created += 1
             capped = capped or piece.capped
     if capped:
-        await Order.filter(id=order_id).update(commission_capped=True)
+        await Order.filter(id=order.id).update(commission_capped=True)
     return created
 
 
@@ -190,7 +194,9 @@ async def _accrue(
 
 
 async def on_order_paid(event: events.OrderPaid) -> None:
-    await accrue_order(event.order_id)
+    """OrderPaid fires once per order (the order's compare-and-set), so nothing is accrued yet;
+    the entries' unique constraint still guards against a double."""
+    await _accrue_items(event.order, event.items)
 
 
 async def on_order_completed(event: events.OrderCompleted) -> None:

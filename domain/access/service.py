@@ -10,6 +10,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tortoise.expressions import Subquery
+
 from domain import clock
 from domain.access.models import LoginFailure, RefreshToken, RevokedAccessToken
 from domain.db import transaction
@@ -84,8 +86,10 @@ async def logout(refresh_token: str | None, access_jti: str, access_expires_at, 
         )
 
 
-async def is_revoked(jti: str) -> bool:
-    return await RevokedAccessToken.exists(jti=jti)
+def revocation_of(jti: str) -> Subquery:
+    """The revoked token's jti or NULL, as a subquery to annotate the token subject's row with,
+    so the version check and the revocation check cost one statement."""
+    return Subquery(RevokedAccessToken.filter(jti=jti).limit(1).values("jti"))
 
 
 async def revoke_all_refresh(audience: str, subject_id: int) -> None:

@@ -17,7 +17,7 @@ from datetime import timedelta
 from tortoise.exceptions import IntegrityError
 
 from domain import clock, events
-from domain.catalog.models import Product, ProductStatus, Sku
+from domain.catalog.models import ProductStatus, Sku
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.members.phones import normalise_phone
@@ -121,14 +121,14 @@ async def _priced(
 ) -> tuple[Quote, dict[str, str] | None, int | None]:
     """The quote with the cleaned address and pickup store, validated once."""
     address, pickup_store_id = await _validated(request)
-    skus = {s.id: s for s in await Sku.filter(id__in=[line.sku_id for line in request.lines])}
-    products = {p.id: p for p in await Product.filter(id__in=[s.product_id for s in skus.values()])}
+    wanted = [line.sku_id for line in request.lines]
+    skus = {s.id: s for s in await Sku.filter(id__in=wanted).select_related("product")}
     lines = []
     for index, line in enumerate(request.lines):
         sku = skus.get(line.sku_id)
         if sku is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"lines.{index}.skuId")
-        product = products[sku.product_id]
+        product = sku.product
         if product.status != ProductStatus.ON_SALE:
             raise DomainError(ErrorCode.NOT_ON_SALE, f"lines.{index}.skuId")
         if sku.stock < line.quantity:
@@ -237,8 +237,8 @@ async def _write(
         created_at=moment,
         pay_deadline=moment + timedelta(minutes=timeout),
     )
-    for line in priced.lines:
-        await OrderItem.create(
+    await OrderItem.bulk_create(
+        OrderItem(
             order=order,
             line=line.line,
             sku_id=line.sku.id,
@@ -255,6 +255,8 @@ async def _write(
             points_discount_fen=line.points_discount_fen,
             paid_fen=line.paid_fen,
         )
+        for line in priced.lines
+    )
     await pipeline.commit(priced, order)
     await events.publish(events.OrderPlaced(order.id))
     return order

@@ -72,18 +72,15 @@ async def mark_paid(order_id: int) -> bool:
         order_id, (OrderStatus.PENDING_PAYMENT,), OrderStatus.PAID, paid_at=moment, pickup_code=code
     ):
         return False
-    # Product rows in id order, like stock: concurrent payments must not deadlock.
-    for product_id, quantity in sorted((await _quantities_by_product(order_id)).items()):
-        await Product.filter(id=product_id).update(sales_count=F("sales_count") + quantity)
-    await events.publish(events.OrderPaid(order_id))
-    return True
-
-
-async def _quantities_by_product(order_id: int) -> Counter[int]:
+    items = tuple(await OrderItem.filter(order_id=order_id).order_by("line"))
     quantities: Counter[int] = Counter()
-    for item in await OrderItem.filter(order_id=order_id):
+    for item in items:
         quantities[item.product_id] += item.quantity
-    return quantities
+    # Product rows in id order, like stock: concurrent payments must not deadlock.
+    for product_id, quantity in sorted(quantities.items()):
+        await Product.filter(id=product_id).update(sales_count=F("sales_count") + quantity)
+    await events.publish(events.OrderPaid(order_id, order, items))
+    return True
 
 
 async def ship(order: Order, carrier: str, tracking_number: str) -> Order:

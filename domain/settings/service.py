@@ -1,8 +1,14 @@
-"""Reading and changing business settings: typed, validated as a whole, audited."""
+"""Reading and changing business settings: typed, validated as a whole, audited.
+
+Every checkout and payment reads settings, and they change a few times a year, so each process
+keeps the snapshot it read for `CACHE_SECONDS`. A change is seen at once by the process that made
+it and within `CACHE_SECONDS` by every other worker; HQ's settings screen always reads fresh.
+"""
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from domain import clock
@@ -25,16 +31,30 @@ class Settings:
         return sorted(self._values.items())
 
 
-async def load_settings() -> Settings:
+CACHE_SECONDS = 5.0
+
+_cached: tuple[float, Settings] | None = None
+
+
+async def load_settings(fresh: bool = False) -> Settings:
+    """The current settings, from this process's cache unless it is older than CACHE_SECONDS."""
+    global _cached
+    if not fresh and _cached is not None and time.monotonic() - _cached[0] < CACHE_SECONDS:
+        return _cached[1]
     stored = {row.key: json.loads(row.value) for row in await Setting.all()}
-    values = {key: stored.get(key, d.default) for key, d in DEFINITIONS.items()}
-    return Settings(values)
+    settings = Settings({key: stored.get(key, d.default) for key, d in DEFINITIONS.items()})
+    _cached = (time.monotonic(), settings)
+    return settings
+
+
+def forget_cached_settings() -> None:
+    """Drop this process's snapshot (after a change, or when it starts on another database)."""
+    global _cached
+    _cached = None
 
 
 async def get_setting(key: str) -> Any:
-    definition = DEFINITIONS[key]
-    row = await Setting.get_or_none(key=key)
-    return definition.default if row is None else json.loads(row.value)
+    return (await load_settings())[key]
 
 
 def parse_changes(changes: list[tuple[str, str]]) -> dict[str, Any]:
@@ -74,4 +94,5 @@ async def update_settings(changes: list[tuple[str, str]], actor: str) -> Setting
                 actor=actor,
                 changed_at=moment,
             )
-    return await load_settings()
+    forget_cached_settings()
+    return await load_settings(fresh=True)

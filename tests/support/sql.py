@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from domain.settings.service import forget_cached_settings
+
 _LOGGER = logging.getLogger("tortoise.db_client")
 
 
@@ -32,6 +34,8 @@ class StatementLog(logging.Handler):
 
 @contextmanager
 def count_statements() -> Iterator[StatementLog]:
+    """Counts from a cold settings cache, so a count never depends on what ran before it."""
+    forget_cached_settings()
     log = StatementLog()
     previous = _LOGGER.level
     _LOGGER.setLevel(logging.DEBUG)
