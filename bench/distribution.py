@@ -303,7 +303,7 @@ class Probe:
 async def paid(order_id: int) -> bool:
     """What a payment notification does to the order: `mark_paid` in the payment transaction."""
     async with transaction():
-        return await mark_paid(order_id)
+        return await mark_paid(await Order.get(id=order_id))
 
 
 async def one_run(

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
+
 from distribution.models import (
     Distributor,
     DistributorStatus,
@@ -22,25 +25,54 @@ from distribution.models import (
     ShareTarget,
     ShareTouch,
 )
-from distribution.referrals import valid_referrer_id
-from distribution.service_relationships import relationship_in_force
+from distribution.referrals import bindings_in_force
+from distribution.service_relationships import relationships_in_force
 from domain import clock
+from domain.members.models import Member
 from domain.orders.attribution import Attribution, AttributionRequest
 from domain.orders.models import Fulfilment, OrderChannel
 
 
 @dataclass(frozen=True)
-class _Touch:
-    link: ShareLink
-    at: datetime
+class _Buyer:
+    """What attribution needs to know of the buyer, read in one statement on every order."""
+
+    touched_link_id: int | None  # the last share touch, when within the window
+    bound_referrer_id: int | None
+    served_store_id: int | None
+    served_guide_id: int | None
+
+
+def _first(query: QuerySet, column: str) -> Subquery:
+    return Subquery(query.limit(1).values(column))
+
+
+async def _buyer(member_id: int, now: datetime, window_hours: int) -> _Buyer:
+    recent_touch = ShareTouch.filter(
+        member_id=member_id, touched_at__gte=now - timedelta(hours=window_hours)
+    )
+    relationship = relationships_in_force(member_id)
+    row = (
+        await Member.filter(id=member_id)
+        .annotate(
+            touched_link_id=_first(recent_touch, "link_id"),
+            bound_referrer_id=_first(bindings_in_force(member_id, now), "referrer_id"),
+            served_store_id=_first(relationship, "store_id"),
+            served_guide_id=_first(relationship, "guide_id"),
+        )
+        .first()
+        .values("touched_link_id", "bound_referrer_id", "served_store_id", "served_guide_id")
+    )
+    return _Buyer(**row) if row else _Buyer(None, None, None, None)
 
 
 class DistributionAttributor:
     async def attribute(self, request: AttributionRequest) -> Attribution:
         settings = request.settings
         now = clock.now()
-        touch = await self._touch(request, now, settings["attribution.window_hours"])
-        level1, level1_rule = await self._level1(request.member_id, touch, now, settings)
+        buyer = await _buyer(request.member_id, now, settings["attribution.window_hours"])
+        touch = await self._touch(request, buyer)
+        level1, level1_rule = await self._level1(buyer, touch, settings)
         level2, level2_rule = None, None
         buyer_is_level1 = level1 is not None and level1.member_id == request.member_id
         if buyer_is_level1 and not settings["distribution.self_purchase"]:
@@ -51,7 +83,7 @@ class DistributionAttributor:
             )
             if upline is not None:
                 level2, level2_rule = upline, "level1_upline"
-        store_id, guide_id, service_rule = await self._service(request)
+        store_id, guide_id, service_rule = self._service(request, buyer)
         used_touch = level1_rule == "last_share_within_window"
         channel = self._channel(request, touch if used_touch else None)
         snapshot: dict[str, Any] = {
@@ -59,7 +91,7 @@ class DistributionAttributor:
             "level1": {"distributor_id": level1.id if level1 else None, "rule": level1_rule},
             "level2": {"distributor_id": level2.id if level2 else None, "rule": level2_rule},
             "service": {"store_id": store_id, "guide_id": guide_id, "rule": service_rule},
-            "share_link_id": touch.link.id if used_touch and touch else None,
+            "share_link_id": touch.id if used_touch and touch else None,
             "self_purchase": buyer_is_level1,
         }
         return Attribution(
@@ -73,54 +105,51 @@ class DistributionAttributor:
         )
 
     @staticmethod
-    async def _touch(
-        request: AttributionRequest, now: datetime, window_hours: int
-    ) -> _Touch | None:
+    async def _touch(request: AttributionRequest, buyer: _Buyer) -> ShareLink | None:
+        """The link of the touch that counts: a share code sent with the order, else the last
+        touch within the window."""
         if request.share_code:
             link = await ShareLink.get_or_none(code=request.share_code)
             if link is not None:
-                return _Touch(link, now)
-        last = await ShareTouch.get_or_none(member_id=request.member_id).select_related("link")
-        if last is None or last.touched_at < now - timedelta(hours=window_hours):
+                return link
+        if buyer.touched_link_id is None:
             return None
-        return _Touch(last.link, last.touched_at)
+        return await ShareLink.get_or_none(id=buyer.touched_link_id)
 
     @staticmethod
     async def _level1(
-        member_id: int, touch: _Touch | None, now: datetime, settings
+        buyer: _Buyer, touch: ShareLink | None, settings
     ) -> tuple[Distributor | None, str | None]:
         if settings["attribution.mode"] == "LAST_SHARE" and touch is not None:
             sharer = await Distributor.get_or_none(
-                id=touch.link.distributor_id, status=DistributorStatus.ACTIVE
+                id=touch.distributor_id, status=DistributorStatus.ACTIVE
             )
             if sharer is not None:
                 return sharer, "last_share_within_window"
-        referrer_id = await valid_referrer_id(member_id, now)
-        if referrer_id is not None:
+        if buyer.bound_referrer_id is not None:
             referrer = await Distributor.get_or_none(
-                id=referrer_id, status=DistributorStatus.ACTIVE
+                id=buyer.bound_referrer_id, status=DistributorStatus.ACTIVE
             )
             if referrer is not None:
                 return referrer, "bound_referrer"
         return None, None
 
     @staticmethod
-    async def _service(request: AttributionRequest) -> tuple[int | None, int | None, str]:
+    def _service(request: AttributionRequest, buyer: _Buyer) -> tuple[int | None, int | None, str]:
         if request.assisting_staff_id is not None:
             return request.assisting_store_id, request.assisting_staff_id, "assisting_guide"
-        relationship = await relationship_in_force(request.member_id)
-        if relationship is not None:
-            return relationship.store_id, relationship.guide_id, "service_relationship"
+        if buyer.served_store_id is not None:  # a relationship always has a store
+            return buyer.served_store_id, buyer.served_guide_id, "service_relationship"
         if request.fulfilment == Fulfilment.PICKUP:
             return request.pickup_store_id, None, "pickup_store"
         return None, None, "none"
 
     @staticmethod
-    def _channel(request: AttributionRequest, touch: _Touch | None) -> OrderChannel:
+    def _channel(request: AttributionRequest, touch: ShareLink | None) -> OrderChannel:
         if request.assisting_staff_id is not None:
             return OrderChannel.GUIDE_ASSISTED
         if touch is None:
             return OrderChannel.MINI_PROGRAM
-        if touch.link.target == ShareTarget.CAMPAIGN:
+        if touch.target == ShareTarget.CAMPAIGN:
             return OrderChannel.CAMPAIGN
         return OrderChannel.SHARE_LINK

@@ -56,9 +56,14 @@ class TouchResult:
     replaced: bool
 
 
+def relationships_in_force(member_id: int) -> QuerySet[ServiceRelationship]:
+    """The member's relationships in force (at most one: a query to chain)."""
+    return ServiceRelationship.filter(member_id=member_id, valid_to__isnull=True)
+
+
 def relationship_in_force(member_id: int) -> QuerySetSingle[ServiceRelationship | None]:
     """The member's relationship in force (one query: await it)."""
-    return ServiceRelationship.filter(member_id=member_id, valid_to__isnull=True).first()
+    return relationships_in_force(member_id).first()
 
 
 def members_served(store_id: int | None = None, guide_id: int | None = None) -> Subquery:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.types import Info
+from tortoise.expressions import Subquery
 
 from api.auth.permissions import require_member
 from api.graphql.enums import FulfilmentEnum, OrderStatusEnum
@@ -13,7 +14,7 @@ from api.graphql.orders import OrderNode, RefundNode, order_fields, refund_node
 from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page
 from api.graphql.scalars import Long, Money
 from domain.errors import DomainError, ErrorCode
-from domain.members.models import MemberIdentity
+from domain.members.queries import wechat_openid_of
 from domain.orders import checkout, lifecycle, refunds
 from domain.orders.models import Order, OrderStatus
 from domain.orders.pricing import Quote
@@ -160,9 +161,9 @@ def member_order_node(order: Order) -> OrderNode:
     return OrderNode(**order_fields(order, phone))
 
 
-async def _own_order(member_id: int, order_id: strawberry.ID) -> Order:
+async def _own_order(member_id: int, order_id: strawberry.ID, **annotations: Subquery) -> Order:
     pk = from_global_id(order_id, "Order", "orderId")
-    order = await Order.get_or_none(id=pk, member_id=member_id)
+    order = await Order.filter(id=pk, member_id=member_id).annotate(**annotations).first()
     if order is None:
         raise DomainError(ErrorCode.NOT_FOUND, "orderId")
     return order
@@ -210,14 +211,8 @@ async def pay_order(info: Info, order_id: strawberry.ID) -> PayOrderPayload:
     member_id = await require_member(info)
     provider = info.context.services.config.payment_provider
     try:
-        order = await _own_order(member_id, order_id)
-        openid = (
-            await MemberIdentity.filter(member_id=member_id, provider="WECHAT")
-            .order_by("id")
-            .first()
-            .values_list("openid", flat=True)
-        )
-        started = await start_payment(order, provider, openid)
+        order = await _own_order(member_id, order_id, payer_openid=wechat_openid_of(member_id))
+        started = await start_payment(order, provider, order.payer_openid)
     except DomainError as error:
         return PayOrderPayload(errors=user_errors(error))
     return PayOrderPayload(

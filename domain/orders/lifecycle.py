@@ -62,11 +62,12 @@ async def cancel(order: Order, reason: str) -> Order:
     return order
 
 
-async def mark_paid(order_id: int) -> bool:
+async def mark_paid(order: Order) -> bool:
     """PENDING_PAYMENT → PAID. False when the order was not awaiting payment. Caller's
-    transaction."""
+    transaction. `order` may have been read before the transaction: only its id, fulfilment,
+    amounts and attribution are used, and those never change."""
+    order_id = order.id
     moment = clock.now()
-    order = await Order.get(id=order_id)
     code = f"{secrets.randbelow(10**6):06d}" if order.fulfilment == Fulfilment.PICKUP else None
     if not await _move(
         order_id, (OrderStatus.PENDING_PAYMENT,), OrderStatus.PAID, paid_at=moment, pickup_code=code

@@ -94,7 +94,9 @@ async def confirm_payment(
     awaiting payment (cancelled at its deadline) is recorded as PAID_AFTER_CANCEL for finance to
     refund: the provider is told "received" so it stops retrying.
     """
-    payment = await Payment.get_or_none(out_trade_no=out_trade_no, provider=provider_name)
+    payment = await Payment.get_or_none(
+        out_trade_no=out_trade_no, provider=provider_name
+    ).select_related("order")
     if payment is None:
         await _record(provider_name, out_trade_no, "UNKNOWN_PAYMENT")
         raise NotificationRefused("unknown out_trade_no")
@@ -109,7 +111,7 @@ async def confirm_payment(
         if not won:
             await _record(provider_name, out_trade_no, "REPEAT")
             return
-        if await lifecycle.mark_paid(payment.order_id):
+        if await lifecycle.mark_paid(payment.order):
             await _record(provider_name, out_trade_no, "PAID")
         else:
             await _record(provider_name, out_trade_no, "PAID_AFTER_CANCEL")
