@@ -49,7 +49,7 @@ async def on_order_cancelled(event: events.OrderCancelled) -> None:
     locked = Coupon.filter(order_id=event.order_id, status=CouponStatus.LOCKED)
     await locked.filter(valid_until__gt=moment).update(status=CouponStatus.AVAILABLE, order_id=None)
     await Coupon.filter(order_id=event.order_id, status=CouponStatus.LOCKED).update(
-        status=CouponStatus.EXPIRED
+        status=CouponStatus.EXPIRED, order_id=None
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.graphql.ids import from_global_id, to_global_id
+from api.graphql.ids import from_global_id
 from domain.db import transaction
 from loyalty import tiers
 from loyalty.models import Coupon, CouponTemplate, PointsLot, PointsSpend, PointsTransaction
@@ -109,7 +109,3 @@ async def loyalty_snapshot(member_id: int) -> tuple:
         sorted(await Coupon.filter(member_id=member_id).values_list("id", "status", "order_id")),
         sorted(await CouponTemplate.all().values_list("id", "stock_left")),
     )
-
-
-def coupon_gid(pk: int) -> str:
-    return to_global_id("Coupon", pk)
