@@ -12,6 +12,7 @@ from distribution.enrollment import enroll_on_threshold
 from domain import events
 from domain.orders.attribution import use_attributor
 from domain.orders.pricing import pipeline
+from loyalty import merging as loyalty_merging
 from loyalty import points, rewards
 from loyalty.coupons import grants, usage
 from loyalty.pricing import CouponStep, PointsStep, TierStep
@@ -27,6 +28,7 @@ def install_plugins() -> None:
     _installed = True
     subscriptions: list[tuple[type, object]] = [
         (events.MemberMerged, merging.on_member_merged),
+        (events.MemberMerged, loyalty_merging.on_member_merged),
         (events.OrderPaid, links.on_order_paid),
         (events.OrderPaid, commission_accrual.on_order_paid),
         (events.OrderCompleted, commission_accrual.on_order_completed),
