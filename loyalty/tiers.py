@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.functions import Sum
 
@@ -89,15 +90,18 @@ async def windowed_growth(member_id: int, since: datetime) -> int:
 
 
 async def add_growth(member_id: int, delta: int) -> MemberLoyalty:
-    """Change a member's growth and re-tier them (caller's transaction; the row is updated
-    with an atomic increment, then re-read for the tier)."""
+    """Change a member's growth and re-tier them (caller's transaction): an atomic increment,
+    then the row is re-read for the tier."""
     moment = clock.now()
-    row = await MemberLoyalty.get_or_none(member_id=member_id)
-    if row is None:
+    if not await MemberLoyalty.exists(member_id=member_id):
         lowest = await lowest_tier()
-        row = await MemberLoyalty.create(
-            member_id=member_id, growth=0, tier_growth=0, tier=lowest, updated_at=moment
-        )
+        try:
+            async with transaction():  # a savepoint: a concurrent first row wins harmlessly
+                await MemberLoyalty.create(
+                    member_id=member_id, growth=0, tier_growth=0, tier=lowest, updated_at=moment
+                )
+        except IntegrityError:
+            pass
     await MemberLoyalty.filter(member_id=member_id).update(growth=F("growth") + delta)
     return await retier(member_id, moment)
 
