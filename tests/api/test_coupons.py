@@ -21,6 +21,7 @@ from tests.support.loyalty import (
     loyalty_snapshot,
     template,
 )
+from tests.support.sql import count_statements
 
 CLAIMABLE = "{ claimableCoupons { edges { node { id name stockLeft } } } }"
 MY_COUPONS = """
@@ -251,3 +252,27 @@ async def test_only_hq_operators_and_admins_manage_coupons(api, role):
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert await CouponTemplate.all().count() == 1
     assert await Coupon.all().count() == 0
+
+
+async def test_my_coupons_and_points_run_a_constant_number_of_statements(api):
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    member = await api.member()
+    template_id = await template(operator, amount_off(500, 0, perMemberLimit=20))
+    for _ in range(20):
+        await claimed(member, template_id)
+    query = """
+    query($first: Int) {
+      myCoupons(first: $first) { edges { node { id status template { name } } } }
+      myPoints { balance transactions(first: $first) { edges { node { kind delta } } } }
+    }
+    """
+    counts = []
+    for size in (1, 10, 20):
+        with count_statements() as log:
+            data = await member.client.data(query, {"first": size})
+        assert len(data["myCoupons"]["edges"]) == size
+        counts.append(log.count)
+
+    # the viewer's token checks for each of the two root fields (2 × 2), coupons with their
+    # templates, the balance, the transactions
+    assert counts == [7, 7, 7]
