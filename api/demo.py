@@ -84,6 +84,11 @@ from domain.payments.service import (
     register_provider,
     start_payment,
 )
+from domain.settings.service import update_settings
+from loyalty.coupons.templates import TemplateInput, create_template
+from loyalty.models import CouponKind
+from loyalty.points import Adjustment
+from loyalty.points import adjust as adjust_points
 from loyalty.tiers import ensure_default_tiers
 
 DEMO_PASSWORD = "siyu-demo-2026"  # noqa: S105 (published demo login, printed on purpose)
@@ -511,9 +516,55 @@ async def _load(rng: random.Random, now: datetime, app_id: str, password_hash: s
             stores = await _load_stores()
             staff = await _load_staff(stores, password_hash)
             await _load_catalog()
+            await _load_coupons()
         with clock.frozen_at(now):
             members = await _load_members(rng, app_id, stores, _guides_by_store(stores, staff))
+            await _gift_points(members)
             return await _load_activity(rng, now, stores, staff, members)
+
+
+async def _load_coupons() -> None:
+    """Three templates (SPEC 17): the welcome coupon every new member gets at first login, a
+    public 满减 to claim and a public free-shipping coupon."""
+    welcome = await create_template(
+        TemplateInput(
+            name="新人礼 满99减20",
+            kind=CouponKind.AMOUNT_OFF,
+            amount_fen=2000,
+            threshold_fen=9900,
+            total_stock=10_000,
+            valid_days=30,
+        )
+    )
+    await create_template(
+        TemplateInput(
+            name="全场9折 满199可用 最高减50",
+            kind=CouponKind.PERCENT_OFF,
+            percent_off_bp=1000,
+            threshold_fen=19900,
+            cap_fen=5000,
+            total_stock=500,
+            valid_days=14,
+            public=True,
+        )
+    )
+    await create_template(
+        TemplateInput(
+            name="包邮券",
+            kind=CouponKind.FREE_SHIPPING,
+            total_stock=1000,
+            per_member_limit=2,
+            valid_days=30,
+            public=True,
+        )
+    )
+    await update_settings([("coupon.welcome_template_id", str(welcome.id))], "demo")
+
+
+async def _gift_points(members: list[DemoMember]) -> None:
+    """Every tenth member got points at an opening event (orders earn the rest)."""
+    for member in members[::10]:
+        await adjust_points(Adjustment(member.id, 500, "开业活动赠送积分", "demo"))
 
 
 @contextmanager

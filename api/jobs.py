@@ -10,6 +10,8 @@ from datetime import datetime
 from distribution.commission import settlement
 from domain import clock
 from domain.orders import lifecycle
+from loyalty import points, tiers
+from loyalty.coupons import usage as coupons
 
 Job = Callable[[datetime], Awaitable[int]]
 
@@ -17,6 +19,9 @@ JOBS: dict[str, tuple[Job, str]] = {
     "cancel-unpaid": (lifecycle.cancel_expired, "cancel unpaid orders past the payment timeout"),
     "auto-complete": (lifecycle.complete_shipped, "complete orders shipped N days ago"),
     "settle-commission": (settlement.settle_due, "settle commission past its freeze days"),
+    "expire-points": (points.expire_due, "write off points in lots past their expiry"),
+    "expire-coupons": (coupons.expire_due, "expire unused coupons past their validity"),
+    "review-tiers": (tiers.review_tiers, "re-tier members on the last tier.review_months"),
 }
 
 

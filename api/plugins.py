@@ -11,6 +11,11 @@ from distribution.commission import refunds as commission_refunds
 from distribution.enrollment import enroll_on_threshold
 from domain import events
 from domain.orders.attribution import use_attributor
+from domain.orders.pricing import pipeline
+from loyalty import merging as loyalty_merging
+from loyalty import points, rewards
+from loyalty.coupons import grants, usage
+from loyalty.pricing import CouponStep, PointsStep, TierStep
 
 _installed = False
 
@@ -23,12 +28,27 @@ def install_plugins() -> None:
     _installed = True
     subscriptions: list[tuple[type, object]] = [
         (events.MemberMerged, merging.on_member_merged),
+        (events.MemberMerged, loyalty_merging.on_member_merged),
         (events.OrderPaid, links.on_order_paid),
         (events.OrderPaid, commission_accrual.on_order_paid),
         (events.OrderCompleted, commission_accrual.on_order_completed),
         (events.ItemRefunded, commission_refunds.on_item_refunded),
         (events.OrderPaid, enroll_on_threshold),
+        (events.OrderPaid, usage.on_order_paid),
+        (events.OrderCancelled, usage.on_order_cancelled),
+        (events.OrderCancelled, _return_points),
+        (events.OrderCompleted, rewards.on_order_completed),
+        (events.ItemRefunded, rewards.on_item_refunded),
+        (events.MemberJoined, grants.on_member_joined),
+        (events.ReferralBound, grants.on_referral_bound),
     ]
     use_attributor(DistributionAttributor())
+    pipeline.plug("tier", TierStep())
+    pipeline.plug("coupon", CouponStep())
+    pipeline.plug("points", PointsStep())
     for event_type, handler in subscriptions:
         events.subscribe(event_type, handler)
+
+
+async def _return_points(event: events.OrderCancelled) -> None:
+    await points.return_order(event.order_id)

@@ -35,7 +35,7 @@ from distribution.models import (
     ShareVisit,
 )
 from distribution.service_relationships import Touch, locked_member, touch
-from domain import clock
+from domain import clock, events
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.members.models import Member
@@ -122,6 +122,7 @@ async def _bind(member_id: int, link: ShareLink, settings: Settings, moment: dat
         valid_from=moment,
         expires_at=moment + timedelta(days=days) if days else None,
     )
+    await events.publish(events.ReferralBound(member_id, link.distributor_id))
 
 
 async def _touch_share(member_id: int, link: ShareLink, moment: datetime) -> None:

@@ -51,6 +51,13 @@ class ErrorCode(StrEnum):
     NEGATIVE_BALANCE = "NEGATIVE_BALANCE"
     DAILY_WITHDRAWAL_LIMIT = "DAILY_WITHDRAWAL_LIMIT"
     PAYOUT_FAILED = "PAYOUT_FAILED"
+    COUPON_UNAVAILABLE = "COUPON_UNAVAILABLE"
+    COUPON_NOT_APPLICABLE = "COUPON_NOT_APPLICABLE"
+    COUPON_THRESHOLD_NOT_MET = "COUPON_THRESHOLD_NOT_MET"
+    COUPON_OUT_OF_STOCK = "COUPON_OUT_OF_STOCK"
+    COUPON_LIMIT_REACHED = "COUPON_LIMIT_REACHED"
+    INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
+    POINTS_OVER_LIMIT = "POINTS_OVER_LIMIT"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -124,6 +131,28 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "The daily number of withdrawals is reached.",
     ),
     ErrorCode.PAYOUT_FAILED: ("打款失败", "The payout failed."),
+    ErrorCode.COUPON_UNAVAILABLE: (
+        "优惠券不可用（已使用、已锁定、已过期或未到使用时间）",
+        "The coupon cannot be used (used, locked, expired or not yet valid).",
+    ),
+    ErrorCode.COUPON_NOT_APPLICABLE: (
+        "订单中没有适用该优惠券的商品",
+        "No item of the order is covered by the coupon.",
+    ),
+    ErrorCode.COUPON_THRESHOLD_NOT_MET: (
+        "未达到优惠券使用门槛",
+        "The order does not reach the coupon's threshold.",
+    ),
+    ErrorCode.COUPON_OUT_OF_STOCK: ("优惠券已领完", "The coupon is out of stock."),
+    ErrorCode.COUPON_LIMIT_REACHED: (
+        "已达到每人领取上限",
+        "You already hold as many of this coupon as allowed.",
+    ),
+    ErrorCode.INSUFFICIENT_POINTS: ("积分不足", "Not enough points."),
+    ErrorCode.POINTS_OVER_LIMIT: (
+        "超过本单积分抵扣上限",
+        "More points than this order may use.",
+    ),
     ErrorCode.WEAK_PASSWORD: (
         "密码至少 10 位",
         "The password must have at least 10 characters.",

@@ -46,6 +46,21 @@ class MemberMerged:
 
 
 @dataclass(frozen=True)
+class MemberJoined:
+    """A member was created by their first login (welcome coupon)."""
+
+    member_id: int
+
+
+@dataclass(frozen=True)
+class ReferralBound:
+    """A referral binding was created for the member (new-customer coupon)."""
+
+    member_id: int
+    distributor_id: int
+
+
+@dataclass(frozen=True)
 class OrderPlaced:
     order_id: int
 

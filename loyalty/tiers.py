@@ -1,9 +1,22 @@
-"""Default tiers and the tier a member is priced at."""
+"""Default tiers, the tier a member is priced at, and keeping a member's tier current
+(SPEC 9.1): the highest tier whose threshold ≤ the member's tier growth. It can drop."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.functions import Sum
+
+from domain import clock
+from domain.db import transaction
+from domain.errors import DomainError, ErrorCode
 from domain.money import BP_SCALE
-from loyalty.models import MemberLoyalty, Tier
+from domain.settings.service import get_setting
+from loyalty.models import GrowthRecord, MemberLoyalty, Tier
 
 DEFAULT_TIERS = (
     # code, name, growth threshold, discount bp kept, points multiplier bp, free shipping
@@ -12,6 +25,7 @@ DEFAULT_TIERS = (
     ("V2", "金卡", 5_000, 9_500, 15_000, True),
     ("V3", "黑金", 20_000, 9_000, 20_000, True),
 )
+MAX_MULTIPLIER_BP = 100_000
 
 
 async def ensure_default_tiers() -> None:
@@ -35,12 +49,178 @@ async def price_keep_bp(member_id: int | None) -> int:
     """The share of list price a member pays: their tier's discount_bp (10000 when anonymous)."""
     if member_id is None:
         return BP_SCALE
-    row = (
-        await MemberLoyalty.filter(member_id=member_id)
-        .first()
-        .values_list("tier__discount_bp", flat=True)
+    return (await tier_of(member_id)).discount_bp
+
+
+async def lowest_tier() -> Tier:
+    return await Tier.all().order_by("threshold_growth").first()  # type: ignore[return-value]
+
+
+async def tier_of(member_id: int) -> Tier:
+    row = await MemberLoyalty.get_or_none(member_id=member_id).select_related("tier")
+    return row.tier if row is not None else await lowest_tier()
+
+
+def tier_for(tiers: list[Tier], growth: int) -> Tier:
+    """The highest tier whose threshold ≤ growth (`tiers` sorted by threshold)."""
+    reached = [t for t in tiers if t.threshold_growth <= growth]
+    return reached[-1] if reached else tiers[0]
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day-of-month `months` earlier (clamped to the month's last day)."""
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = moment.day
+    while True:
+        try:
+            return moment.replace(year=year, month=month + 1, day=day)
+        except ValueError:
+            day -= 1
+
+
+async def windowed_growth(member_id: int, since: datetime) -> int:
+    rows = (
+        await GrowthRecord.filter(member_id=member_id, earned_at__gte=since)
+        .annotate(total=Sum("delta"))
+        .group_by("member_id")
+        .values_list("total", flat=True)
     )
-    if row is not None:
-        return int(row)
-    lowest = await Tier.all().order_by("threshold_growth").values_list("discount_bp", flat=True)
-    return int(lowest[0]) if lowest else BP_SCALE
+    return max(0, int(rows[0] or 0)) if rows else 0
+
+
+async def add_growth(member_id: int, delta: int) -> MemberLoyalty:
+    """Change a member's growth and re-tier them (caller's transaction): an atomic increment,
+    then the row is re-read for the tier."""
+    moment = clock.now()
+    if not await MemberLoyalty.exists(member_id=member_id):
+        lowest = await lowest_tier()
+        try:
+            async with transaction():  # a savepoint: a concurrent first row wins harmlessly
+                await MemberLoyalty.create(
+                    member_id=member_id, growth=0, tier_growth=0, tier=lowest, updated_at=moment
+                )
+        except IntegrityError:
+            pass
+    await MemberLoyalty.filter(member_id=member_id).update(growth=F("growth") + delta)
+    return await retier(member_id, moment)
+
+
+async def retier(member_id: int, moment: datetime) -> MemberLoyalty:
+    row = await MemberLoyalty.get(member_id=member_id)
+    months = await get_setting("tier.review_months")
+    judged = (
+        row.growth
+        if months == 0
+        else await windowed_growth(member_id, months_before(moment, months))
+    )
+    tiers = list(await Tier.all().order_by("threshold_growth"))
+    tier = tier_for(tiers, judged)
+    await MemberLoyalty.filter(member_id=member_id).update(
+        tier_growth=judged, tier_id=tier.id, updated_at=moment
+    )
+    await row.refresh_from_db()
+    return row
+
+
+async def review_tiers(now: datetime) -> int:
+    """Job: with `tier.review_months` on, growth ages out of the window; re-tier every member
+    with loyalty history. Returns how many changed tier."""
+    if await get_setting("tier.review_months") == 0:
+        return 0
+    changed = 0
+    for member_id, tier_id in (
+        await MemberLoyalty.all().order_by("member_id").values_list("member_id", "tier_id")
+    ):
+        async with transaction():
+            row = await retier(member_id, now)
+        changed += int(row.tier_id != tier_id)
+    return changed
+
+
+@dataclass(frozen=True)
+class TierChange:
+    """Fields left as None are not changed."""
+
+    name: str | None = None
+    threshold_growth: int | None = None
+    discount_bp: int | None = None
+    points_multiplier_bp: int | None = None
+    free_shipping: bool | None = None
+
+
+async def update_tier(tier_id: int, change: TierChange) -> Tier:
+    """HQ edits a tier. Thresholds must rise with the tier codes (V0 < V1 < ...) and the first
+    stays 0, so every member has a tier; members are re-tiered by their tier growth."""
+    async with transaction():
+        tier = await Tier.get_or_none(id=tier_id)
+        if tier is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "id")
+        if change.name is not None:
+            name = change.name.strip()
+            if not name:
+                raise DomainError(ErrorCode.REQUIRED, "name")
+            if len(name) > 32:
+                raise DomainError(ErrorCode.TOO_LONG, "name")
+            tier.name = name
+        if change.discount_bp is not None:
+            if not 1 <= change.discount_bp <= BP_SCALE:
+                raise DomainError(ErrorCode.OUT_OF_RANGE, "discountBp", f"1..{BP_SCALE}")
+            tier.discount_bp = change.discount_bp
+        if change.points_multiplier_bp is not None:
+            if not 0 <= change.points_multiplier_bp <= MAX_MULTIPLIER_BP:
+                raise DomainError(ErrorCode.OUT_OF_RANGE, "pointsMultiplierBp")
+            tier.points_multiplier_bp = change.points_multiplier_bp
+        if change.free_shipping is not None:
+            tier.free_shipping = change.free_shipping
+        if change.threshold_growth is not None:
+            tier.threshold_growth = change.threshold_growth
+            await _check_thresholds(tier)
+        await tier.save()
+        if change.threshold_growth is not None:
+            await _retier_everyone()
+    return tier
+
+
+async def _check_thresholds(changed: Tier) -> None:
+    tiers = sorted(
+        [changed if t.id == changed.id else t for t in await Tier.all()], key=lambda t: t.code
+    )
+    thresholds = [t.threshold_growth for t in tiers]
+    if thresholds[0] != 0 or any(a >= b for a, b in pairwise(thresholds)):
+        raise DomainError(
+            ErrorCode.OUT_OF_RANGE, "thresholdGrowth", "rising with the tier codes, the first 0"
+        )
+
+
+async def _retier_everyone() -> None:
+    """One UPDATE per tier (a handful), over the members' stored tier growth."""
+    tiers = list(await Tier.all().order_by("threshold_growth"))
+    for tier, higher in zip(tiers, [*tiers[1:], None], strict=True):
+        query = MemberLoyalty.filter(tier_growth__gte=tier.threshold_growth)
+        if higher is not None:
+            query = query.filter(tier_growth__lt=higher.threshold_growth)
+        await query.update(tier_id=tier.id)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What `me` shows: tier, growth and how far the next tier is."""
+
+    tier: Tier
+    growth: int
+    tier_growth: int
+    next_tier: Tier | None
+
+
+async def standing(member_id: int) -> Standing:
+    row = await MemberLoyalty.get_or_none(member_id=member_id).select_related("tier")
+    tiers = list(await Tier.all().order_by("threshold_growth"))
+    tier = row.tier if row is not None else tiers[0]
+    higher = [t for t in tiers if t.threshold_growth > tier.threshold_growth]
+    return Standing(
+        tier=tier,
+        growth=row.growth if row else 0,
+        tier_growth=row.tier_growth if row else 0,
+        next_tier=higher[0] if higher else None,
+    )

@@ -7,8 +7,10 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.admin import catalog as catalog_api
 from api.admin import commission as commission_api
+from api.admin import coupons as coupon_api
 from api.admin import customers as customer_api
 from api.admin import distributors as distributor_api
+from api.admin import loyalty as loyalty_api
 from api.admin import members as member_api
 from api.admin import orders as order_api
 from api.admin import org as org_api
@@ -17,6 +19,7 @@ from api.admin import settings as settings_api
 from api.admin import withdrawals as withdrawal_api
 from api.admin.nodes import MemberNode, StaffNode, StoreNode
 from api.graphql.distributors import ApplicationNode, DistributorNode
+from api.graphql.loyalty import CouponTemplateNode, TierNode
 from api.graphql.orders import RefundNode
 from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
@@ -59,6 +62,10 @@ class Query:
     )
     distributor_applications: Connection[ApplicationNode] = strawberry.field(
         resolver=distributor_api.distributor_applications
+    )
+    tiers: Connection[TierNode] = strawberry.field(resolver=loyalty_api.tiers)
+    coupon_templates: Connection[CouponTemplateNode] = strawberry.field(
+        resolver=coupon_api.coupon_templates
     )
 
 
@@ -136,6 +143,21 @@ class Mutation:
     )
     place_assisted_order: order_api.AdminOrderPayload = strawberry.mutation(
         resolver=distributor_api.place_assisted_order
+    )
+    update_tier: loyalty_api.TierPayload = strawberry.mutation(
+        resolver=loyalty_api.update_tier_mutation
+    )
+    adjust_points: loyalty_api.AdjustPointsPayload = strawberry.mutation(
+        resolver=loyalty_api.adjust_points
+    )
+    create_coupon_template: coupon_api.CouponTemplatePayload = strawberry.mutation(
+        resolver=coupon_api.create_coupon_template
+    )
+    update_coupon_template: coupon_api.CouponTemplatePayload = strawberry.mutation(
+        resolver=coupon_api.update_coupon_template
+    )
+    issue_coupons: coupon_api.IssueCouponsPayload = strawberry.mutation(
+        resolver=coupon_api.issue_coupons
     )
 
 

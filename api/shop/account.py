@@ -14,6 +14,7 @@ from api.graphql.enums import AcquisitionChannelEnum, GenderEnum
 from api.graphql.errors import UserError, user_errors
 from api.graphql.ids import optional_global_id, to_global_id
 from api.graphql.session import Tokens
+from api.shop.loyalty import LoyaltyStanding, standing
 from domain.errors import DomainError
 from domain.members.models import AcquisitionChannel, Member
 from domain.members.service import FirstTouch, ProfileChange, active_member, bind_phone
@@ -29,6 +30,11 @@ class MeNode:
     birthday: date | None
     region: str
     phone: str | None = strawberry.field(description="The member's own phone, in E.164.")
+    member_pk: strawberry.Private[int]
+
+    @strawberry.field(description="Tier, growth and the next tier's threshold.")
+    async def loyalty(self) -> LoyaltyStanding:
+        return await standing(self.member_pk)
 
 
 def me_node(member: Member) -> MeNode:
@@ -40,6 +46,7 @@ def me_node(member: Member) -> MeNode:
         birthday=member.birthday,
         region=member.region,
         phone=member.phone,
+        member_pk=member.id,
     )
 
 

@@ -89,6 +89,10 @@ class CheckoutPreview:
     tier_discount: Money
     coupon_discount: Money
     points_used: Long  # type: ignore[valid-type]
+    points_limit: Long = strawberry.field(  # type: ignore[valid-type]
+        description="The most points this cart may use (points.max_deduct_bp of goods after "
+        "coupon), whatever the member holds."
+    )
     points_discount: Money
     shipping: Money
     payable: Money
@@ -118,6 +122,7 @@ def preview_of(quote: Quote) -> CheckoutPreview:
         tier_discount=Money.of(quote.tier_discount_fen),
         coupon_discount=Money.of(quote.coupon_discount_fen),
         points_used=quote.points_used,
+        points_limit=quote.notes.get("points_limit", 0),
         points_discount=Money.of(quote.points_discount_fen),
         shipping=Money.of(quote.shipping_fen),
         payable=Money.of(quote.payable_fen),

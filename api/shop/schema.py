@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from api.graphql.loyalty import CouponNode, CouponTemplateNode
 from api.graphql.orders import OrderNode
 from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
@@ -12,6 +13,7 @@ from api.shop import account, catalog
 from api.shop import distribution as distribution_api
 from api.shop import distribution_center as center_api
 from api.shop import distribution_links as link_api
+from api.shop import loyalty as loyalty_api
 from api.shop import orders as order_api
 from api.shop import stores as store_list
 from api.shop import withdrawals as withdrawal_api
@@ -29,6 +31,11 @@ class Query:
     )
     order: OrderNode | None = strawberry.field(resolver=order_api.order)
     my_orders: Connection[OrderNode] = strawberry.field(resolver=order_api.my_orders)
+    my_points: loyalty_api.MyPoints = strawberry.field(resolver=loyalty_api.my_points)
+    my_coupons: Connection[CouponNode] = strawberry.field(resolver=loyalty_api.my_coupons)
+    claimable_coupons: Connection[CouponTemplateNode] = strawberry.field(
+        resolver=loyalty_api.claimable_coupons
+    )
     distribution_center: center_api.DistributionCenter = strawberry.field(
         resolver=center_api.distribution_center
     )
@@ -58,6 +65,9 @@ class Mutation:
     )
     record_store_visit: link_api.StoreVisitPayload = strawberry.mutation(
         resolver=link_api.record_store_visit
+    )
+    claim_coupon: loyalty_api.ClaimCouponPayload = strawberry.mutation(
+        resolver=loyalty_api.claim_coupon
     )
     request_withdrawal: withdrawal_api.WithdrawalPayload = strawberry.mutation(
         resolver=withdrawal_api.request_withdrawal

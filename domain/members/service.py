@@ -89,6 +89,7 @@ async def _attach_or_create(identity: Identity, touch: FirstTouch) -> LoginResul
             created_at=moment,
             updated_at=moment,
         )
+        await events.publish(events.MemberJoined(member.id))
     await MemberIdentity.create(
         member=member,
         provider=identity.provider,

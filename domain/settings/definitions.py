@@ -81,6 +81,10 @@ DEFINITIONS: dict[str, Definition] = {
         IntSetting("points.max_deduct_bp", 5000, 0, 10_000, "积分最高抵扣比例（bp）"),
         IntSetting("points.valid_days", 365, 1, _DAY_LIMIT, "积分有效期（天）"),
         IntSetting("tier.review_months", 0, 0, 120, "等级复核周期（月，0 为关闭）"),
+        IntSetting("coupon.welcome_template_id", 0, 0, _MAX_FEN, "新会员欢迎券模板（0 为关闭）"),
+        IntSetting(
+            "coupon.new_customer_template_id", 0, 0, _MAX_FEN, "推广绑定新客券模板（0 为关闭）"
+        ),
         IntSetting("commission.max_share_bp", 4000, 0, 10_000, "单件佣金总额上限（bp）"),
         IntSetting("commission.freeze_days", 7, 0, 365, "佣金冻结期（天）"),
         IntSetting("withdraw.min_fen", 1000, 1, _MAX_FEN, "最低提现金额（分）"),

@@ -24,6 +24,14 @@ from domain.catalog.models import Category, Product, ProductStatus, Sku
 from domain.members.models import Member, MemberIdentity
 from domain.orders.models import Order, OrderStatus, Refund, RefundStatus
 from domain.org.models import Staff, StaffRole, Store, StoreKind
+from loyalty.models import (
+    Coupon,
+    CouponSource,
+    CouponTemplate,
+    LotSource,
+    MemberLoyalty,
+    PointsLot,
+)
 
 
 async def _counts() -> dict[str, int]:
@@ -38,6 +46,11 @@ async def _counts() -> dict[str, int]:
         "on_sale": await Product.filter(status=ProductStatus.ON_SALE).count(),
         "skus": await Sku.all().count(),
         "zero_stock_skus": await Sku.filter(stock=0).count(),
+        "coupon_templates": await CouponTemplate.all().count(),
+        "welcome_coupons": await Coupon.filter(source=CouponSource.WELCOME).count(),
+        "points_lots_ADJUST": await PointsLot.filter(source=LotSource.ADJUST).count(),
+        "points_lots_EARN": await PointsLot.filter(source=LotSource.EARN).count(),
+        "members_with_growth": await MemberLoyalty.filter(growth__gt=0).count(),
         "members": await Member.all().count(),
         "identities": await MemberIdentity.all().count(),
         "phones": await Member.filter(phone__not_isnull=True).count(),
@@ -96,6 +109,11 @@ EXPECTED = {
     "on_sale": 26,
     "skus": 45,
     "zero_stock_skus": 5,
+    "coupon_templates": 3,
+    "welcome_coupons": 200,
+    "points_lots_ADJUST": 20,
+    "points_lots_EARN": 169,
+    "members_with_growth": 76,
     "members": 200,
     "identities": 200,
     "phones": 100,

@@ -1,0 +1,132 @@
+"""Coupon templates and issuing for HQ_OPERATOR and HQ_ADMIN (SPEC 13)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from api.auth.permissions import CATALOG, require_staff
+from api.graphql.enums import CouponKindEnum, CouponScopeEnum
+from api.graphql.errors import UserError, user_errors
+from api.graphql.ids import from_global_id
+from api.graphql.loyalty import CouponTemplateNode, template_node
+from api.graphql.relay import NEWEST_FIRST, Connection, paginate
+from api.graphql.scalars import Long
+from domain.errors import DomainError, ErrorCode
+from loyalty.coupons import grants, templates
+from loyalty.models import CouponKind, CouponScope, CouponTemplate
+
+MAX_MEMBERS = 100
+
+
+async def coupon_templates(
+    info: Info, first: int | None = 20, after: str | None = None
+) -> Connection[CouponTemplateNode]:
+    await require_staff(info, CATALOG)
+    return await paginate(CouponTemplate.all(), NEWEST_FIRST, first, after, template_node)
+
+
+@strawberry.input
+class CouponTemplateInput:
+    """Validity: `validFrom` and `validUntil` (a fixed window) or `validDays` after granting."""
+
+    name: str
+    kind: CouponKindEnum  # type: ignore[valid-type]
+    total_stock: Long  # type: ignore[valid-type]
+    amount_fen: Long = 0  # type: ignore[valid-type]
+    percent_off_bp: int = 0
+    threshold_fen: Long = 0  # type: ignore[valid-type]
+    cap_fen: Long = 0  # type: ignore[valid-type]
+    scope: CouponScopeEnum = CouponScope.ALL  # type: ignore[valid-type]
+    scope_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    per_member_limit: int = 1
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    valid_days: int | None = None
+    public: bool = False
+    active: bool = True
+
+    def to_domain(self) -> templates.TemplateInput:
+        scope = CouponScope(self.scope)
+        scope_type = "Category" if scope == CouponScope.CATEGORIES else "Product"
+        if len(self.scope_ids) > templates.MAX_SCOPE_IDS:
+            raise DomainError(ErrorCode.OUT_OF_RANGE, "scopeIds")
+        return templates.TemplateInput(
+            name=self.name,
+            kind=CouponKind(self.kind),
+            amount_fen=self.amount_fen,
+            percent_off_bp=self.percent_off_bp,
+            threshold_fen=self.threshold_fen,
+            cap_fen=self.cap_fen,
+            scope=scope,
+            scope_ids=tuple(
+                from_global_id(value, scope_type, f"scopeIds.{i}")
+                for i, value in enumerate(self.scope_ids)
+            )
+            if scope != CouponScope.ALL
+            else (),
+            total_stock=self.total_stock,
+            per_member_limit=self.per_member_limit,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            valid_days=self.valid_days,
+            public=self.public,
+            active=self.active,
+        )
+
+
+@strawberry.type
+class CouponTemplatePayload:
+    template: CouponTemplateNode | None = None
+    errors: list[UserError]
+
+
+async def create_coupon_template(info: Info, input: CouponTemplateInput) -> CouponTemplatePayload:
+    await require_staff(info, CATALOG)
+    try:
+        template = await templates.create_template(input.to_domain())
+    except DomainError as error:
+        return CouponTemplatePayload(errors=user_errors(error))
+    return CouponTemplatePayload(template=template_node(template), errors=[])
+
+
+async def update_coupon_template(
+    info: Info, id: strawberry.ID, input: CouponTemplateInput
+) -> CouponTemplatePayload:
+    await require_staff(info, CATALOG)
+    try:
+        template = await templates.update_template(
+            from_global_id(id, "CouponTemplate"), input.to_domain()
+        )
+    except DomainError as error:
+        return CouponTemplatePayload(errors=user_errors(error))
+    return CouponTemplatePayload(template=template_node(template), errors=[])
+
+
+@strawberry.type
+class IssueCouponsPayload:
+    issued: int = 0
+    skipped: int = strawberry.field(
+        default=0, description="At their limit, not active, or left when the stock ran out."
+    )
+    errors: list[UserError]
+
+
+async def issue_coupons(
+    info: Info, template_id: strawberry.ID, member_ids: list[strawberry.ID]
+) -> IssueCouponsPayload:
+    await require_staff(info, CATALOG)
+    try:
+        if not 1 <= len(member_ids) <= MAX_MEMBERS:
+            raise DomainError(ErrorCode.OUT_OF_RANGE, "memberIds", f"1..{MAX_MEMBERS}")
+        members = [
+            from_global_id(value, "Member", f"memberIds.{i}") for i, value in enumerate(member_ids)
+        ]
+        result = await grants.issue_coupons(
+            from_global_id(template_id, "CouponTemplate", "templateId"), members
+        )
+    except DomainError as error:
+        return IssueCouponsPayload(errors=user_errors(error))
+    return IssueCouponsPayload(issued=result.issued, skipped=result.skipped, errors=[])

@@ -1,0 +1,134 @@
+"""Loyalty types shared by both schemas: tiers, coupon templates, coupons, points rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from api.graphql.enums import (
+    CouponKindEnum,
+    CouponScopeEnum,
+    CouponSourceEnum,
+    CouponStatusEnum,
+    PointsKindEnum,
+)
+from api.graphql.ids import to_global_id
+from api.graphql.scalars import Long, Money
+from loyalty.models import Coupon, CouponScope, CouponTemplate, PointsTransaction, Tier
+
+
+@strawberry.type(name="Tier")
+class TierNode:
+    id: strawberry.ID
+    code: str
+    name: str
+    threshold_growth: Long  # type: ignore[valid-type]
+    discount_bp: int = strawberry.field(description="Share of list price paid: 9800 = 98%.")
+    points_multiplier_bp: int = strawberry.field(description="12000 = points × 1.2.")
+    free_shipping: bool
+
+
+def tier_node(tier: Tier) -> TierNode:
+    return TierNode(
+        id=strawberry.ID(to_global_id("Tier", tier.id)),
+        code=tier.code,
+        name=tier.name,
+        threshold_growth=tier.threshold_growth,
+        discount_bp=tier.discount_bp,
+        points_multiplier_bp=tier.points_multiplier_bp,
+        free_shipping=tier.free_shipping,
+    )
+
+
+@strawberry.type(name="CouponTemplate")
+class CouponTemplateNode:
+    id: strawberry.ID
+    name: str
+    kind: CouponKindEnum  # type: ignore[valid-type]
+    amount: Money = strawberry.field(description="AMOUNT_OFF: the fen taken off.")
+    percent_off_bp: int = strawberry.field(description="PERCENT_OFF: 1000 takes 10% off.")
+    threshold: Money = strawberry.field(description="Goods in scope must reach this.")
+    cap: Money = strawberry.field(description="PERCENT_OFF at most this much; 0 = no cap.")
+    scope: CouponScopeEnum  # type: ignore[valid-type]
+    scope_ids: list[strawberry.ID]
+    total_stock: Long  # type: ignore[valid-type]
+    stock_left: Long  # type: ignore[valid-type]
+    per_member_limit: int
+    valid_from: datetime | None
+    valid_until: datetime | None
+    valid_days: int | None = strawberry.field(description="Valid N days after it is granted.")
+    public: bool
+    active: bool
+
+
+def template_node(template: CouponTemplate) -> CouponTemplateNode:
+    scope_type = "Category" if template.scope == CouponScope.CATEGORIES else "Product"
+    return CouponTemplateNode(
+        id=strawberry.ID(to_global_id("CouponTemplate", template.id)),
+        name=template.name,
+        kind=template.kind,
+        amount=Money.of(template.amount_fen),
+        percent_off_bp=template.percent_off_bp,
+        threshold=Money.of(template.threshold_fen),
+        cap=Money.of(template.cap_fen),
+        scope=template.scope,
+        scope_ids=[strawberry.ID(to_global_id(scope_type, pk)) for pk in template.scope_ids],
+        total_stock=template.total_stock,
+        stock_left=template.stock_left,
+        per_member_limit=template.per_member_limit,
+        valid_from=template.valid_from,
+        valid_until=template.valid_until,
+        valid_days=template.valid_days,
+        public=template.public,
+        active=template.active,
+    )
+
+
+@strawberry.type(name="Coupon")
+class CouponNode:
+    id: strawberry.ID
+    template: CouponTemplateNode
+    status: CouponStatusEnum  # type: ignore[valid-type]
+    source: CouponSourceEnum  # type: ignore[valid-type]
+    valid_from: datetime
+    valid_until: datetime
+    order_id: strawberry.ID | None
+    created_at: datetime
+    used_at: datetime | None
+
+
+def coupon_node(coupon: Coupon) -> CouponNode:
+    """`coupon.template` must be fetched with the coupon (select_related)."""
+    return CouponNode(
+        id=strawberry.ID(to_global_id("Coupon", coupon.id)),
+        template=template_node(coupon.template),
+        status=coupon.status,
+        source=coupon.source,
+        valid_from=coupon.valid_from,
+        valid_until=coupon.valid_until,
+        order_id=strawberry.ID(to_global_id("Order", coupon.order_id)) if coupon.order_id else None,
+        created_at=coupon.created_at,
+        used_at=coupon.used_at,
+    )
+
+
+@strawberry.type(name="PointsTransaction")
+class PointsTransactionNode:
+    id: strawberry.ID
+    kind: PointsKindEnum  # type: ignore[valid-type]
+    delta: Long  # type: ignore[valid-type]
+    order_id: strawberry.ID | None
+    note: str
+    created_at: datetime
+
+
+def points_transaction_node(row: PointsTransaction) -> PointsTransactionNode:
+    return PointsTransactionNode(
+        id=strawberry.ID(to_global_id("PointsTransaction", row.id)),
+        kind=row.kind,
+        delta=row.delta,
+        order_id=strawberry.ID(to_global_id("Order", row.order_id)) if row.order_id else None,
+        note=row.note,
+        created_at=row.created_at,
+    )

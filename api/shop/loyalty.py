@@ -1,0 +1,109 @@
+"""The member's loyalty: tier and growth (on `me`), points, and coupons to claim and hold."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.auth.permissions import require_member
+from api.graphql.enums import CouponStatusEnum
+from api.graphql.errors import UserError, user_errors
+from api.graphql.ids import from_global_id
+from api.graphql.loyalty import (
+    CouponNode,
+    CouponTemplateNode,
+    PointsTransactionNode,
+    TierNode,
+    coupon_node,
+    points_transaction_node,
+    template_node,
+    tier_node,
+)
+from api.graphql.relay import BY_ID, NEWEST_FIRST, Connection, paginate
+from api.graphql.scalars import Long
+from domain import clock
+from domain.errors import DomainError
+from loyalty import points, tiers
+from loyalty.coupons import grants
+from loyalty.models import Coupon, CouponStatus, CouponTemplate, PointsTransaction
+
+
+@strawberry.type
+class LoyaltyStanding:
+    tier: TierNode
+    growth: Long = strawberry.field(description="All growth earned, net of refunds.")  # type: ignore[valid-type]
+    tier_growth: Long = strawberry.field(  # type: ignore[valid-type]
+        description="The growth the tier is judged on (the last tier.review_months, if set)."
+    )
+    next_tier: TierNode | None
+    growth_to_next_tier: Long | None  # type: ignore[valid-type]
+
+
+async def standing(member_id: int) -> LoyaltyStanding:
+    found = await tiers.standing(member_id)
+    return LoyaltyStanding(
+        tier=tier_node(found.tier),
+        growth=found.growth,
+        tier_growth=found.tier_growth,
+        next_tier=tier_node(found.next_tier) if found.next_tier else None,
+        growth_to_next_tier=(
+            max(0, found.next_tier.threshold_growth - found.tier_growth)
+            if found.next_tier
+            else None
+        ),
+    )
+
+
+@strawberry.type
+class MyPoints:
+    member_id: strawberry.Private[int]
+    balance: Long  # type: ignore[valid-type]
+
+    @strawberry.field(description="Newest first.")
+    async def transactions(
+        self, first: int | None = 20, after: str | None = None
+    ) -> Connection[PointsTransactionNode]:
+        queryset = PointsTransaction.filter(member_id=self.member_id)
+        return await paginate(queryset, NEWEST_FIRST, first, after, points_transaction_node)
+
+
+async def my_points(info: Info) -> MyPoints:
+    member_id = await require_member(info)
+    return MyPoints(member_id=member_id, balance=await points.balance(member_id))
+
+
+async def claimable_coupons(
+    info: Info, first: int | None = 20, after: str | None = None
+) -> Connection[CouponTemplateNode]:
+    queryset = CouponTemplate.filter(grants.claimable(clock.now()))
+    return await paginate(queryset, BY_ID, first, after, template_node)
+
+
+async def my_coupons(
+    info: Info,
+    status: CouponStatusEnum | None = None,  # type: ignore[valid-type]
+    first: int | None = 20,
+    after: str | None = None,
+) -> Connection[CouponNode]:
+    member_id = await require_member(info)
+    queryset = Coupon.filter(member_id=member_id).select_related("template")
+    if status is not None:
+        queryset = queryset.filter(status=CouponStatus(status))
+    return await paginate(queryset, NEWEST_FIRST, first, after, coupon_node)
+
+
+@strawberry.type
+class ClaimCouponPayload:
+    coupon: CouponNode | None = None
+    errors: list[UserError]
+
+
+async def claim_coupon(info: Info, template_id: strawberry.ID) -> ClaimCouponPayload:
+    member_id = await require_member(info)
+    try:
+        pk = from_global_id(template_id, "CouponTemplate", "templateId")
+        coupon = await grants.claim(member_id, pk)
+    except DomainError as error:
+        return ClaimCouponPayload(errors=user_errors(error))
+    await coupon.fetch_related("template")
+    return ClaimCouponPayload(coupon=coupon_node(coupon), errors=[])
