@@ -72,7 +72,6 @@ class CouponStep:
         if template.kind == CouponKind.FREE_SHIPPING:
             quote.free_shipping = True
         quote.applied_coupon_id = coupon.id
-        quote.notes["coupon"] = True
 
     async def commit(self, quote: Quote, order: Order) -> None:
         if quote.applied_coupon_id is not None:

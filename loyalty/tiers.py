@@ -8,7 +8,7 @@ from datetime import datetime
 from itertools import pairwise
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q, Subquery
 from tortoise.functions import Sum
 
 from domain import clock
@@ -57,8 +57,12 @@ async def lowest_tier() -> Tier:
 
 
 async def tier_of(member_id: int) -> Tier:
-    row = await MemberLoyalty.get_or_none(member_id=member_id).select_related("tier")
-    return row.tier if row is not None else await lowest_tier()
+    """The member's tier, or the lowest (threshold 0) without a loyalty row. One statement:
+    every checkout prices with it. A held tier never sits below the lowest, so the highest of
+    the two is the answer."""
+    held = Subquery(MemberLoyalty.filter(member_id=member_id).values("tier_id"))
+    candidates = Tier.filter(Q(id__in=held) | Q(threshold_growth=0))
+    return await candidates.order_by("-threshold_growth").first() or await lowest_tier()
 
 
 def tier_for(tiers: list[Tier], growth: int) -> Tier:

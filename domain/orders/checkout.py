@@ -220,9 +220,7 @@ async def _write(
         points_used=priced.points_used,
         shipping_fen=priced.shipping_fen,
         payable_fen=priced.payable_fen,
-        coupon_id=priced.coupon_id
-        if priced.coupon_discount_fen or priced.notes.get("coupon")
-        else None,
+        coupon_id=priced.applied_coupon_id,
         idempotency_key=key,
         request_hash=fingerprint,
         channel=attributed.channel,

@@ -39,6 +39,8 @@ async def lock(member_id: int, coupon_id: int, order_id: int) -> None:
 
 
 async def on_order_paid(event: events.OrderPaid) -> None:
+    if event.order.coupon_id is None:
+        return
     await Coupon.filter(order_id=event.order_id, status=CouponStatus.LOCKED).update(
         status=CouponStatus.USED, used_at=clock.now()
     )
