@@ -10,6 +10,7 @@ from datetime import datetime
 from distribution.commission import settlement
 from domain import clock
 from domain.orders import lifecycle
+from loyalty.audience import stats as audience_stats
 
 Job = Callable[[datetime], Awaitable[int]]
 
@@ -17,6 +18,7 @@ JOBS: dict[str, tuple[Job, str]] = {
     "cancel-unpaid": (lifecycle.cancel_expired, "cancel unpaid orders past the payment timeout"),
     "auto-complete": (lifecycle.complete_shipped, "complete orders shipped N days ago"),
     "settle-commission": (settlement.settle_due, "settle commission past its freeze days"),
+    "refresh-tags": (audience_stats.refresh_all, "recompute lifecycle, value and KOC tags"),
 }
 
 

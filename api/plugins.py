@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from distribution import links, merging
 from distribution.attribution import DistributionAttributor
+from distribution.audience import DistributionAudienceSources
 from distribution.commission import accrual as commission_accrual
 from distribution.commission import refunds as commission_refunds
 from distribution.enrollment import enroll_on_threshold
 from domain import events
+from domain.members.audience_sources import use_audience_sources
 from domain.orders.attribution import use_attributor
+from loyalty.audience import handlers as audience
 
 _installed = False
 
@@ -28,7 +31,11 @@ def install_plugins() -> None:
         (events.OrderCompleted, commission_accrual.on_order_completed),
         (events.ItemRefunded, commission_refunds.on_item_refunded),
         (events.OrderPaid, enroll_on_threshold),
+        (events.OrderPaid, audience.on_order_paid),
+        (events.ItemRefunded, audience.on_item_refunded),
+        (events.MemberMerged, audience.on_member_merged),
     ]
     use_attributor(DistributionAttributor())
+    use_audience_sources(DistributionAudienceSources())
     for event_type, handler in subscriptions:
         events.subscribe(event_type, handler)
