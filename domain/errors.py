@@ -51,6 +51,9 @@ class ErrorCode(StrEnum):
     NEGATIVE_BALANCE = "NEGATIVE_BALANCE"
     DAILY_WITHDRAWAL_LIMIT = "DAILY_WITHDRAWAL_LIMIT"
     PAYOUT_FAILED = "PAYOUT_FAILED"
+    INVALID_RANGE = "INVALID_RANGE"
+    UNKNOWN_TAG = "UNKNOWN_TAG"
+    UNKNOWN_TIER = "UNKNOWN_TIER"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -128,6 +131,9 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "密码至少 10 位",
         "The password must have at least 10 characters.",
     ),
+    ErrorCode.INVALID_RANGE: ("最小值不能大于最大值", "The minimum is greater than the maximum."),
+    ErrorCode.UNKNOWN_TAG: ("标签不存在", "No such tag."),
+    ErrorCode.UNKNOWN_TIER: ("会员等级不存在", "No such tier."),
 }
 
 
