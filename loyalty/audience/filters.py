@@ -61,10 +61,6 @@ class AudienceFilter:
             **{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
         )
 
-    @property
-    def is_empty(self) -> bool:
-        return self == AudienceFilter(tag_match=self.tag_match)
-
 
 async def validated(audience: AudienceFilter, prefix: str) -> AudienceFilter:
     """The filter, or a DomainError naming the first bad field (`prefix.camelCaseName`)."""

@@ -24,14 +24,17 @@ async def on_item_refunded(event: events.ItemRefunded) -> None:
 
 
 async def on_member_merged(event: events.MemberMerged) -> None:
-    """The survivor takes the absorbed member's tags (those it lacks) and orders."""
-    await (
-        MemberTag.filter(member_id=event.absorbed_id)
+    """The survivor takes the absorbed member's tags (those it lacks) and, its orders having
+    moved, gets its stats recomputed. The merge record counts the tags that moved."""
+    moved = (
+        await MemberTag.filter(member_id=event.absorbed_id)
         .exclude(
             tag_id__in=Subquery(MemberTag.filter(member_id=event.survivor_id).values("tag_id"))
         )
         .update(member_id=event.survivor_id)
     )
+    if moved:
+        event.moved["tags"] = moved
     await MemberTag.filter(member_id=event.absorbed_id).delete()
     await MemberAudience.filter(member_id=event.absorbed_id).delete()
     await refresh_member(event.survivor_id)

@@ -6,12 +6,22 @@ from datetime import timedelta
 import pytest
 
 from api.jobs import run_job
+from distribution.models import BindingOutcome, DistributorKind, ShareVisit
+from domain import clock
 from domain.catalog.models import Sku
+from domain.db import transaction
+from domain.members.models import Member, MemberMerge
+from domain.members.service import merge_members
+from domain.orders.models import Order
 from domain.org.models import StaffRole
-from loyalty.audience.models import Lifecycle, MemberAudience, ValueLevel
-from tests.support.audience import NOW, audience, member_with_orders, new_member
+from loyalty.audience.models import Lifecycle, MemberAudience, MemberTag, Tag, ValueLevel
+from loyalty.audience.rules import KOC_MIN_REFERRED_ORDERS, KOC_MIN_SHARE_VISITS, KOC_WINDOW_DAYS
+from loyalty.audience.stats import refresh_member
+from tests.support.audience import NOW, audience, member_with_orders, new_member, paid_order
 from tests.support.catalog import make_category, make_product
+from tests.support.distribution import make_distributor, touch
 from tests.support.orders import delivery, pay, place_ok
+from tests.support.sql import count_statements
 
 REQUEST = """
 mutation($item: ID!, $amount: Long!) {
@@ -159,3 +169,82 @@ async def test_a_partial_refund_lowers_spend_and_a_full_one_makes_the_member_new
         0,
         None,
     )
+
+
+async def _sharer(kind: DistributorKind, visits: int = 0, referred: int = 0) -> int:
+    member_id = await new_member()
+    sharer = await make_distributor(member_id, kind)
+    link = await touch(await new_member(), sharer)
+    await ShareVisit.bulk_create(
+        ShareVisit(
+            link=link,
+            member_id=link.id,
+            outcome=BindingOutcome.ALREADY_BOUND,
+            visited_at=NOW - timedelta(days=KOC_WINDOW_DAYS),
+        )
+        for _ in range(visits)
+    )
+    buyer = await member_with_orders(*[KOC_WINDOW_DAYS] * referred)
+    await Order.filter(member_id=buyer).update(level1_distributor_id=sharer.id)
+    return member_id
+
+
+async def test_koc_candidates_share_a_lot_or_bring_orders_and_are_not_kocs_yet(api):
+    visits = await _sharer(DistributorKind.MEMBER, visits=KOC_MIN_SHARE_VISITS)
+    orders = await _sharer(DistributorKind.MEMBER, referred=KOC_MIN_REFERRED_ORDERS)
+    almost = await _sharer(
+        DistributorKind.MEMBER,
+        visits=KOC_MIN_SHARE_VISITS - 1,
+        referred=KOC_MIN_REFERRED_ORDERS - 1,
+    )
+    koc = await _sharer(DistributorKind.KOC, visits=KOC_MIN_SHARE_VISITS * 2)
+
+    await run_job("refresh-tags", NOW)
+
+    flags = dict(await MemberAudience.all().values_list("member_id", "koc_candidate"))
+    assert [flags[m] for m in (visits, orders, almost, koc)] == [True, True, False, False]
+
+
+async def test_older_activity_does_not_make_a_koc_candidate(api):
+    visits = await _sharer(DistributorKind.MEMBER, visits=KOC_MIN_SHARE_VISITS)
+
+    await run_job("refresh-tags", NOW + timedelta(seconds=1))
+
+    assert (await audience(visits)).koc_candidate is False
+
+
+async def test_an_order_event_costs_the_same_statements_whatever_the_history(api):
+    small, large = await member_with_orders(10), await member_with_orders(*range(1, 30))
+    counts = []
+    for member_id in (small, large):
+        with count_statements() as log:
+            await refresh_member(member_id)
+        counts.append(log.count)
+
+    # the member's orders, the upsert
+    assert counts == [2, 2]
+
+
+async def test_a_merge_moves_tags_and_stats_to_the_survivor(api):
+    survivor, absorbed = await api.member(), await api.member()
+    await paid_order(absorbed.member_id, NOW - timedelta(days=10))
+    await paid_order(survivor.member_id, NOW - timedelta(days=300))
+    shared, own = [
+        await Tag.create(name=name, created_by="t", created_at=NOW) for name in ("孕期", "敏感肌")
+    ]
+    for member, tag in ((survivor, shared), (absorbed, shared), (absorbed, own)):
+        await MemberTag.create(member_id=member.member_id, tag=tag, added_by="t", added_at=NOW)
+    survivor_row = await Member.get(id=survivor.member_id)
+    absorbed_row = await Member.get(id=absorbed.member_id)
+
+    with clock.frozen_at(NOW):
+        async with transaction():
+            await merge_members(survivor_row, absorbed_row, "test", "+8613800009999")
+
+    tags = sorted(await MemberTag.all().values_list("member_id", "tag_id"))
+    assert tags == [(survivor.member_id, shared.id), (survivor.member_id, own.id)]
+    assert await audience(absorbed.member_id) is None
+    row = await audience(survivor.member_id)
+    assert (row.paid_orders, row.lifecycle) == (2, Lifecycle.REPEAT)
+    merge = await MemberMerge.get(absorbed_id=absorbed.member_id)
+    assert merge.moved["tags"] == 1
