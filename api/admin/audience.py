@@ -8,6 +8,13 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
+from api.admin.audience_nodes import (
+    LifecycleEnum,
+    TagMatchEnum,
+    TagNode,
+    ValueLevelEnum,
+    tag_node,
+)
 from api.admin.nodes import MemberNode, member_node
 from api.auth.permissions import CATALOG, MEMBER_VIEWERS, require_staff, sees_full_phone
 from api.graphql.enums import AcquisitionChannelEnum
@@ -20,25 +27,9 @@ from domain.org.models import Staff, StaffRole
 from loyalty.audience import segments as segment_service
 from loyalty.audience import tags as tag_service
 from loyalty.audience.filters import AudienceFilter, TagMatch
-from loyalty.audience.models import Lifecycle, Segment, Tag, ValueLevel
+from loyalty.audience.models import Segment, Tag
 
 SEGMENT_EDITORS = CATALOG  # HQ_OPERATOR and HQ_ADMIN
-TagMatchEnum = strawberry.enum(TagMatch, name="TagMatch")
-LifecycleEnum = strawberry.enum(Lifecycle, name="Lifecycle")
-ValueLevelEnum = strawberry.enum(ValueLevel, name="ValueLevel")
-
-
-@strawberry.type
-class TagNode:
-    id: strawberry.ID
-    name: str
-    created_at: datetime
-
-
-def tag_node(tag: Tag) -> TagNode:
-    return TagNode(
-        id=strawberry.ID(to_global_id("Tag", tag.id)), name=tag.name, created_at=tag.created_at
-    )
 
 
 @strawberry.input(description="Every condition is optional; the given ones must all hold.")

@@ -10,12 +10,8 @@ from strawberry.types import Info
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from api.admin.audience import (
-    AudienceFilterInput,
-    LifecycleEnum,
-    TagMatchEnum,
-    audience_filter,
-)
+from api.admin.audience import AudienceFilterInput, audience_filter
+from api.admin.audience_nodes import LifecycleEnum, TagMatchEnum
 from api.admin.nodes import MemberNode, member_node
 from api.auth.permissions import MEMBER_VIEWERS, require_staff, sees_full_phone, store_scope
 from api.graphql.errors import InvalidFilter

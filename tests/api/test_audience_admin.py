@@ -14,6 +14,7 @@ from loyalty.audience.segments import segment_member_ids
 from loyalty.models import MemberLoyalty, Tier
 from tests.support.api import make_store
 from tests.support.audience import NOW, member_with_orders, new_member
+from tests.support.sql import count_statements
 
 ADD = """
 mutation($m: ID!, $t: ID!) {
@@ -412,3 +413,37 @@ async def test_a_bad_member_filter_is_a_clear_user_error(api, given, code, field
         "userError": {"code": code, "field": field},
     }
     assert body["data"] is None
+
+
+async def test_a_members_page_shows_system_and_manual_tags_in_constant_statements(api):
+    guide_store = await make_store()
+    guide = await api.staff(StaffRole.GUIDE, guide_store)
+    tag = await make_tag("敏感肌")
+    for n in range(12):
+        member = await served(
+            await buyer(200, 10) if n % 2 else await new_member(), guide_store, guide.staff.id
+        )
+        await _tagged(member, tag)
+    query = """
+    query($n: Int) {
+      members(first: $n) {
+        edges { node { audience {
+          lifecycle value kocCandidate paidOrders spendFen tags { name }
+        } } }
+      }
+    }
+    """
+
+    counts = []
+    for size in (2, 12):
+        with count_statements() as log:
+            data = await guide.client.data(query, {"n": size})
+        counts.append(log.count)
+    audiences = [e["node"]["audience"] for e in data["members"]["edges"]]
+
+    # staff token check, revocation check, the page, the stats rows, the tags
+    assert counts == [5, 5]
+    assert {a["lifecycle"] for a in audiences} == {"NEW", "REPEAT"}
+    assert sorted(a["paidOrders"] for a in audiences) == [0] * 6 + [2] * 6
+    assert all(a["tags"] == [{"name": "敏感肌"}] for a in audiences)
+    assert {(a["value"], a["kocCandidate"]) for a in audiences} == {("LOW", False), ("MID", False)}
