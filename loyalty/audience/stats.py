@@ -1,12 +1,15 @@
 """Keeping each member's order stats and system tags current (SPEC 9.4).
 
-Order events refresh one member inside the order's transaction: three statements, whatever the
-member's history (the stats are recomputed from the member's orders, so a refund or a retried
-event can never make them drift). The refresh job walks all members in keyset batches with the
-same rules, as of `--now`: ages move with time even when no order happens. Every write is an
-idempotent upsert in member-id order, so two jobs at once write the same rows the same way.
-A job batch racing a payment of the same member may write that member's stats one event behind;
-the member's next order event or the next run corrects it.
+Order events refresh one member inside the order's transaction, in a constant number of
+statements whatever the member's history: the stats are recomputed from the member's orders, so
+a refund or a retried event can never make them drift. The refresh job walks all members in
+keyset batches with the same rules, as of `--now`: ages move with time even when no order
+happens.
+
+Every refresh first locks the members' stats rows (creating them when missing) and only then
+reads their orders: two payments of one member, or a payment and a job batch, take turns, and
+the later one reads what the earlier one committed. Rows are locked in member-id order, so two
+jobs at once never deadlock and write the same values.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from datetime import datetime, timedelta
 from tortoise.functions import Sum
 
 from domain import clock
+from domain.db import transaction
 from domain.members.audience_sources import audience_sources
 from domain.members.models import Member, MemberStatus
 from domain.orders.lifecycle import PAID_STATES
@@ -71,30 +75,47 @@ def _row(member_id: int, orders: list[PaidOrder], now: datetime, **extra: object
     )
 
 
-async def refresh_member(member_id: int) -> None:
-    """Recompute one member's stats and order-based tags now (caller's transaction)."""
-    now = clock.now()
-    orders = await _paid_orders([member_id])
+async def _lock_rows(member_ids: list[int], now: datetime) -> None:
+    """The members' stats rows exist and are held until the transaction ends (PostgreSQL;
+    SQLite has one writer at a time anyway)."""
     await MemberAudience.bulk_create(
-        [_row(member_id, orders[member_id], now)],
-        on_conflict=["member_id"],
-        update_fields=STATS_FIELDS,
+        [MemberAudience(member_id=m, refreshed_at=now) for m in member_ids],
+        ignore_conflicts=True,
     )
+    # Model rows, not values_list: Tortoise drops FOR UPDATE from values queries.
+    await MemberAudience.filter(member_id__in=member_ids).order_by("member_id").select_for_update()
+
+
+async def refresh_member(member_id: int) -> None:
+    """Recompute one member's stats and order-based tags now, in four statements (joins the
+    caller's transaction)."""
+    now = clock.now()
+    async with transaction():
+        await _lock_rows([member_id], now)
+        orders = await _paid_orders([member_id])
+        await MemberAudience.bulk_create(
+            [_row(member_id, orders[member_id], now)],
+            on_conflict=["member_id"],
+            update_fields=STATS_FIELDS,
+        )
 
 
 async def refresh_batch(member_ids: Sequence[int], now: datetime) -> None:
-    """Every system tag of these members as of `now`: a constant number of statements."""
-    orders = await _paid_orders(member_ids)
-    activity = await audience_sources().sharing_activity(
-        member_ids, now - timedelta(days=KOC_WINDOW_DAYS)
-    )
-    rows = [
-        _row(m, orders[m], now, koc_candidate=is_koc_candidate(activity.get(m)))
-        for m in sorted(member_ids)
-    ]
-    await MemberAudience.bulk_create(
-        rows, on_conflict=["member_id"], update_fields=[*STATS_FIELDS, "koc_candidate"]
-    )
+    """Every system tag of these members as of `now`: a constant number of statements, in one
+    transaction."""
+    ids = sorted(member_ids)
+    async with transaction():
+        await _lock_rows(ids, now)
+        orders = await _paid_orders(ids)
+        activity = await audience_sources().sharing_activity(
+            ids, now - timedelta(days=KOC_WINDOW_DAYS)
+        )
+        rows = [
+            _row(m, orders[m], now, koc_candidate=is_koc_candidate(activity.get(m))) for m in ids
+        ]
+        await MemberAudience.bulk_create(
+            rows, on_conflict=["member_id"], update_fields=[*STATS_FIELDS, "koc_candidate"]
+        )
 
 
 async def refresh_all(now: datetime) -> int:

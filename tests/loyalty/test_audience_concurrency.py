@@ -1,11 +1,15 @@
-"""The refresh job run twice at once from two OS processes on PostgreSQL (SPEC 15): both finish,
-and every member has exactly one stats row with the tags a single run gives."""
+"""Audience stats under real concurrency on PostgreSQL, from several OS processes: the refresh
+job run twice at once (SPEC 15) gives every member exactly one row with the tags a single run
+gives, and payments of one member at once all count."""
 
 from collections import Counter
 
+from domain.catalog.models import Sku
 from loyalty.audience.models import Lifecycle, MemberAudience
 from tests.support.audience import NOW, member_with_orders, new_member
-from tests.support.racing import require_postgres, run_workers
+from tests.support.catalog import make_category, make_product
+from tests.support.orders import PAY, delivery, place_ok
+from tests.support.racing import race, require_postgres, run_workers
 
 SHAPES = (
     ((), Lifecycle.NEW),
@@ -32,3 +36,23 @@ async def test_two_refresh_jobs_at_once_agree(api, backend, postgres_database_ur
     assert results == [60, 60]
     assert dict(rows) == expected
     assert Counter(member for member, _ in rows) == Counter(expected.keys())
+
+
+async def test_payments_of_one_member_at_once_all_count(api, backend, postgres_database_url):
+    require_postgres(backend)
+    category = await make_category()
+    member = await api.member()
+    notifications = []
+    for _ in range(6):
+        # one product each: payments lock no common product row that would serialise them
+        product = await make_product(category, (5000,), stock=10)
+        sku = await Sku.get(product_id=product.id)
+        order = await place_ok(member.client, delivery((sku, 1)))
+        started = (await member.client.data(PAY, {"id": order["id"]}))["payOrder"]
+        notifications.append({"path": f"/payments/sandbox/{started['outTradeNo']}/succeed"})
+
+    answers = await race(postgres_database_url, [notifications[0::2], notifications[1::2]])
+
+    assert {a["status"] for a in answers} <= {200, 204}
+    row = await MemberAudience.get(member_id=member.member_id)
+    assert (row.paid_orders, row.spend_fen, row.lifecycle) == (6, 30000, Lifecycle.REPEAT)

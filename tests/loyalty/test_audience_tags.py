@@ -221,8 +221,8 @@ async def test_an_order_event_costs_the_same_statements_whatever_the_history(api
             await refresh_member(member_id)
         counts.append(log.count)
 
-    # the member's orders, the upsert
-    assert counts == [2, 2]
+    # create-if-missing and lock the stats row, the member's orders, the upsert
+    assert counts == [4, 4]
 
 
 async def test_a_merge_moves_tags_and_stats_to_the_survivor(api):
