@@ -85,6 +85,11 @@ from domain.payments.service import (
     start_payment,
 )
 from domain.settings.service import update_settings
+from loyalty.audience.filters import AudienceFilter
+from loyalty.audience.models import Lifecycle, ValueLevel
+from loyalty.audience.segments import create_segment
+from loyalty.audience.stats import refresh_all
+from loyalty.audience.tags import Reach, add_member_tag, create_tag
 from loyalty.coupons.templates import TemplateInput, create_template
 from loyalty.models import CouponKind
 from loyalty.points import Adjustment
@@ -520,7 +525,9 @@ async def _load(rng: random.Random, now: datetime, app_id: str, password_hash: s
         with clock.frozen_at(now):
             members = await _load_members(rng, app_id, stores, _guides_by_store(stores, staff))
             await _gift_points(members)
-            return await _load_activity(rng, now, stores, staff, members)
+            summary = await _load_activity(rng, now, stores, staff, members)
+            await _load_audience(members, now)
+            return summary
 
 
 async def _load_coupons() -> None:
@@ -565,6 +572,20 @@ async def _gift_points(members: list[DemoMember]) -> None:
     """Every tenth member got points at an opening event (orders earn the rest)."""
     for member in members[::10]:
         await adjust_points(Adjustment(member.id, 500, "开业活动赠送积分", "demo"))
+
+
+async def _load_audience(members: list[DemoMember], now: datetime) -> None:
+    """Manual tags on a few customers, three saved segments, and the system tags refreshed once
+    (as the nightly `refresh-tags` job would) so lifecycle and value show at once."""
+    tags = [await create_tag(name, "demo") for name in ("孕期", "敏感肌", "油皮")]
+    for index, member in enumerate(members[:30]):
+        await add_member_tag(Reach(), member.id, tags[index % len(tags)].id, "demo")
+    await create_segment("复购客户", AudienceFilter(lifecycles=(Lifecycle.REPEAT,)), "demo")
+    await create_segment(
+        "沉睡 90–180 天", AudienceFilter(last_order_min_days=90, last_order_max_days=180), "demo"
+    )
+    await create_segment("高价值", AudienceFilter(values=(ValueLevel.HIGH,)), "demo")
+    await refresh_all(now)
 
 
 @contextmanager

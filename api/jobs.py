@@ -11,6 +11,7 @@ from distribution.commission import settlement
 from domain import clock
 from domain.orders import lifecycle
 from loyalty import points, tiers
+from loyalty.audience import stats as audience_stats
 from loyalty.coupons import usage as coupons
 
 Job = Callable[[datetime], Awaitable[int]]
@@ -22,6 +23,7 @@ JOBS: dict[str, tuple[Job, str]] = {
     "expire-points": (points.expire_due, "write off points in lots past their expiry"),
     "expire-coupons": (coupons.expire_due, "expire unused coupons past their validity"),
     "review-tiers": (tiers.review_tiers, "re-tier members on the last tier.review_months"),
+    "refresh-tags": (audience_stats.refresh_all, "recompute lifecycle, value and KOC tags"),
 }
 
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from distribution import links, merging
 from distribution.attribution import DistributionAttributor
+from distribution.audience import DistributionAudienceSources
 from distribution.commission import accrual as commission_accrual
 from distribution.commission import refunds as commission_refunds
 from distribution.enrollment import enroll_on_threshold
 from domain import events
+from domain.members.audience_sources import use_audience_sources
 from domain.orders.attribution import use_attributor
 from domain.orders.pricing import pipeline
 from loyalty import merging as loyalty_merging
 from loyalty import points, rewards
+from loyalty.audience import handlers as audience
 from loyalty.coupons import grants, usage
 from loyalty.pricing import CouponStep, PointsStep, TierStep
 
@@ -41,8 +44,12 @@ def install_plugins() -> None:
         (events.ItemRefunded, rewards.on_item_refunded),
         (events.MemberJoined, grants.on_member_joined),
         (events.ReferralBound, grants.on_referral_bound),
+        (events.OrderPaid, audience.on_order_paid),
+        (events.ItemRefunded, audience.on_item_refunded),
+        (events.MemberMerged, audience.on_member_merged),
     ]
     use_attributor(DistributionAttributor())
+    use_audience_sources(DistributionAudienceSources())
     pipeline.plug("tier", TierStep())
     pipeline.plug("coupon", CouponStep())
     pipeline.plug("points", PointsStep())

@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "domain.payments.models",
     "distribution.models",
     "loyalty.models",
+    "loyalty.audience.models",
 ]
 
 

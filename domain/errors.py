@@ -58,6 +58,9 @@ class ErrorCode(StrEnum):
     COUPON_LIMIT_REACHED = "COUPON_LIMIT_REACHED"
     INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
     POINTS_OVER_LIMIT = "POINTS_OVER_LIMIT"
+    INVALID_RANGE = "INVALID_RANGE"
+    UNKNOWN_TAG = "UNKNOWN_TAG"
+    UNKNOWN_TIER = "UNKNOWN_TIER"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -157,6 +160,9 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "密码至少 10 位",
         "The password must have at least 10 characters.",
     ),
+    ErrorCode.INVALID_RANGE: ("最小值不能大于最大值", "The minimum is greater than the maximum."),
+    ErrorCode.UNKNOWN_TAG: ("标签不存在", "No such tag."),
+    ErrorCode.UNKNOWN_TIER: ("会员等级不存在", "No such tier."),
 }
 
 

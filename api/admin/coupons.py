@@ -15,6 +15,7 @@ from api.graphql.loyalty import CouponTemplateNode, template_node
 from api.graphql.relay import NEWEST_FIRST, Connection, paginate
 from api.graphql.scalars import Long
 from domain.errors import DomainError, ErrorCode
+from loyalty.audience.segments import segment_member_ids
 from loyalty.coupons import grants, templates
 from loyalty.models import CouponKind, CouponScope, CouponTemplate
 
@@ -115,18 +116,30 @@ class IssueCouponsPayload:
 
 
 async def issue_coupons(
-    info: Info, template_id: strawberry.ID, member_ids: list[strawberry.ID]
+    info: Info,
+    template_id: strawberry.ID,
+    member_ids: list[strawberry.ID] | None = None,
+    segment_id: strawberry.ID | None = None,
 ) -> IssueCouponsPayload:
+    """To the listed members (at most 100) or to every member of a segment, not both."""
     await require_staff(info, CATALOG)
     try:
-        if not 1 <= len(member_ids) <= MAX_MEMBERS:
-            raise DomainError(ErrorCode.OUT_OF_RANGE, "memberIds", f"1..{MAX_MEMBERS}")
-        members = [
-            from_global_id(value, "Member", f"memberIds.{i}") for i, value in enumerate(member_ids)
-        ]
-        result = await grants.issue_coupons(
-            from_global_id(template_id, "CouponTemplate", "templateId"), members
-        )
+        template = from_global_id(template_id, "CouponTemplate", "templateId")
+        if (member_ids is None) == (segment_id is None):
+            raise DomainError(ErrorCode.INVALID, "segmentId", "give memberIds or segmentId")
+        if segment_id is not None:
+            segment = from_global_id(segment_id, "Segment", "segmentId")
+            batches = segment_member_ids(segment, grants.ISSUE_CHUNK)
+            result = await grants.issue_in_batches(template, batches)
+        else:
+            assert member_ids is not None
+            if not 1 <= len(member_ids) <= MAX_MEMBERS:
+                raise DomainError(ErrorCode.OUT_OF_RANGE, "memberIds", f"1..{MAX_MEMBERS}")
+            members = [
+                from_global_id(value, "Member", f"memberIds.{i}")
+                for i, value in enumerate(member_ids)
+            ]
+            result = await grants.issue_coupons(template, members)
     except DomainError as error:
         return IssueCouponsPayload(errors=user_errors(error))
     return IssueCouponsPayload(issued=result.issued, skipped=result.skipped, errors=[])

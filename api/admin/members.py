@@ -7,24 +7,48 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.types import Info
+from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
+from api.admin.audience import AudienceFilterInput, audience_filter
+from api.admin.audience_nodes import LifecycleEnum, TagMatchEnum
 from api.admin.nodes import MemberNode, member_node
 from api.auth.permissions import MEMBER_VIEWERS, require_staff, sees_full_phone, store_scope
-from api.graphql.errors import InvalidArgument
-from api.graphql.ids import from_global_id
+from api.graphql.errors import InvalidFilter
+from api.graphql.ids import from_global_id, optional_global_id
 from api.graphql.relay import NEWEST_FIRST, Connection, paginate
 from distribution.service_relationships import members_served
 from domain.errors import DomainError
 from domain.members.models import Member
 from domain.members.queries import MemberSearch, searched_members
 from domain.org.models import Staff, StaffRole
+from loyalty.audience.filters import TagMatch
+from loyalty.audience.segments import search_condition
 
 
 @strawberry.input
 class MemberFilterInput:
     keyword: str | None = None
     phone: str | None = None
+    tag_ids: list[strawberry.ID] | None = None
+    tag_match: TagMatchEnum = TagMatch.ANY  # type: ignore[valid-type]
+    tier_codes: list[str] | None = None
+    lifecycles: list[LifecycleEnum] | None = None  # type: ignore[valid-type]
+    segment_id: strawberry.ID | None = None
+
+
+async def _audience_condition(search: MemberFilterInput) -> Q:
+    audience = audience_filter(
+        AudienceFilterInput(
+            tag_ids=search.tag_ids,
+            tag_match=search.tag_match,
+            tier_codes=search.tier_codes,
+            lifecycles=search.lifecycles,
+        ),
+        "filter",
+    )
+    segment_id = optional_global_id(search.segment_id, "Segment", "filter.segmentId")
+    return await search_condition(audience, segment_id, "filter")
 
 
 def _visible(staff: Staff, search: MemberSearch) -> QuerySet[Member]:
@@ -47,8 +71,9 @@ async def members(
     search = filter or MemberFilterInput()
     try:
         queryset = _visible(staff, MemberSearch(search.keyword, search.phone))
+        queryset = queryset.filter(await _audience_condition(search))
     except DomainError as error:
-        raise InvalidArgument(error.message) from None
+        raise InvalidFilter(error) from None
     full = sees_full_phone(staff)
     return await paginate(queryset, NEWEST_FIRST, first, after, lambda m: member_node(m, full))
 

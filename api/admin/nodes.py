@@ -7,6 +7,7 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
+from api.admin.audience_nodes import MemberAudienceNode, audience_loader
 from api.graphql.enums import (
     AcquisitionChannelEnum,
     GenderEnum,
@@ -87,6 +88,11 @@ class MemberNode:
     source_campaign: str | None
     created_at: datetime
     source_store_pk: strawberry.Private[int | None]
+    pk: strawberry.Private[int]
+
+    @strawberry.field(description="Lifecycle, value, KOC candidacy and manual tags.")
+    async def audience(self, info: Info) -> MemberAudienceNode:
+        return await audience_loader(info).load(self.pk)
 
     @strawberry.field(description="The store of first touch.")
     async def source_store(self, info: Info) -> StoreNode | None:
@@ -109,4 +115,5 @@ def member_node(member: Member, full_phone: bool) -> MemberNode:
         source_store_pk=member.source_store_id,
         source_campaign=member.source_campaign,
         created_at=member.created_at,
+        pk=member.id,
     )

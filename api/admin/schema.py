@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from api.admin import audience as audience_api
 from api.admin import catalog as catalog_api
 from api.admin import commission as commission_api
 from api.admin import coupons as coupon_api
@@ -67,6 +68,11 @@ class Query:
     coupon_templates: Connection[CouponTemplateNode] = strawberry.field(
         resolver=coupon_api.coupon_templates
     )
+    tags: Connection[audience_api.TagNode] = strawberry.field(resolver=audience_api.tags)
+    segments: Connection[audience_api.SegmentNode] = strawberry.field(
+        resolver=audience_api.segments
+    )
+    segment: audience_api.SegmentNode | None = strawberry.field(resolver=audience_api.segment)
 
 
 @strawberry.type
@@ -82,6 +88,19 @@ class Mutation:
         resolver=session_api.change_password
     )
     create_store: org_api.StorePayload = strawberry.mutation(resolver=org_api.create_store)
+    create_tag: audience_api.TagPayload = strawberry.mutation(resolver=audience_api.create_tag)
+    add_member_tag: audience_api.MemberTagPayload = strawberry.mutation(
+        resolver=audience_api.add_member_tag
+    )
+    remove_member_tag: audience_api.MemberTagPayload = strawberry.mutation(
+        resolver=audience_api.remove_member_tag
+    )
+    create_segment: audience_api.SegmentPayload = strawberry.mutation(
+        resolver=audience_api.create_segment
+    )
+    update_segment: audience_api.SegmentPayload = strawberry.mutation(
+        resolver=audience_api.update_segment
+    )
     create_staff: org_api.StaffPayload = strawberry.mutation(resolver=org_api.create_staff)
     mark_staff_left: org_api.StaffPayload = strawberry.mutation(resolver=org_api.mark_staff_left)
     create_category: catalog_api.CategoryPayload = strawberry.mutation(

@@ -49,3 +49,18 @@ class InvalidArgument(ClientError):
     """Input that the schema accepted but the API limits refuse (e.g. `first` over 100)."""
 
     code = "BAD_USER_INPUT"
+
+
+class InvalidFilter(InvalidArgument):
+    """A query's filter refused by a business rule: the UserError (code, field, message) rides
+    in `extensions.userError`, since a query has no payload to carry it."""
+
+    def __init__(self, error: DomainError):
+        GraphQLError.__init__(
+            self,
+            error.message,
+            extensions={
+                "code": self.code,
+                "userError": {"code": error.code.value, "field": error.field},
+            },
+        )

@@ -8,7 +8,7 @@ racing for the same seq cannot both be inserted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
@@ -95,14 +95,24 @@ class IssueResult:
 
 
 async def issue_coupons(template_id: int, member_ids: Iterable[int]) -> IssueResult:
-    """HQ hands one coupon to each member (any iterable: a list or a segment's members), in
-    chunks of 100, one transaction per chunk. Members who reached the per-member limit or
-    are not active are skipped; issuing stops when the stock runs out."""
+    """HQ hands one coupon to each of the given members (see `issue_in_batches`)."""
+    return await issue_in_batches(template_id, _batches(member_ids))
+
+
+async def _batches(member_ids: Iterable[int]) -> AsyncIterator[list[int]]:
+    for chunk in _chunks(dict.fromkeys(member_ids), ISSUE_CHUNK):
+        yield chunk
+
+
+async def issue_in_batches(template_id: int, batches: AsyncIterable[list[int]]) -> IssueResult:
+    """HQ hands one coupon to each member of each batch (a list's chunks, or a segment walked
+    ISSUE_CHUNK members at a time), one transaction per batch. Members who reached the
+    per-member limit or are not active are skipped; issuing stops when the stock runs out."""
     template = await CouponTemplate.get_or_none(id=template_id)
     if template is None:
         raise DomainError(ErrorCode.NOT_FOUND, "templateId")
     issued = skipped = 0
-    for chunk in _chunks(dict.fromkeys(member_ids), ISSUE_CHUNK):
+    async for chunk in batches:
         active = set(
             await Member.filter(id__in=chunk, status=MemberStatus.ACTIVE).values_list(
                 "id", flat=True

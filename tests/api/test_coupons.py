@@ -12,7 +12,9 @@ from domain import clock
 from domain.org.models import StaffRole
 from domain.settings.service import update_settings
 from loyalty.models import Coupon, CouponSource, CouponTemplate
+from tests.api.test_audience_admin import CREATE_SEGMENT
 from tests.api.test_binding_rules import VISIT, make_distributor
+from tests.support.audience import member_with_orders, new_member
 from tests.support.loyalty import (
     CLAIM,
     CREATE_TEMPLATE,
@@ -182,6 +184,57 @@ async def test_issuing_skips_members_at_their_limit_and_stops_at_the_stock(api):
     holders = await Coupon.filter(template_id=pk).values_list("member_id", flat=True)
     assert sorted(holders) == sorted(m.member_id for m in members)
     assert (await CouponTemplate.get(id=pk)).stock_left == 0
+
+
+ISSUE_TO_SEGMENT = """
+mutation($template: ID!, $segment: ID, $members: [ID!]) {
+  issueCoupons(templateId: $template, segmentId: $segment, memberIds: $members) {
+    issued skipped errors { code field }
+  }
+}
+"""
+
+
+async def test_issuing_to_a_segment_reaches_its_members_only(api):
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    template_id = await template(operator, amount_off(500, 0, public=False))
+    repeat = [await member_with_orders(20, 10, now=clock.now()) for _ in range(3)]
+    newcomer = await new_member()
+    made = await operator.client.data(
+        CREATE_SEGMENT, {"n": "复购", "f": {"lifecycles": ["REPEAT"]}}
+    )
+    segment_id = made["createSegment"]["segment"]["id"]
+
+    result = await operator.client.data(
+        ISSUE_TO_SEGMENT, {"template": template_id, "segment": segment_id}
+    )
+
+    assert result["issueCoupons"] == {"issued": 3, "skipped": 0, "errors": []}
+    holders = await Coupon.all().values_list("member_id", flat=True)
+    assert sorted(holders) == sorted(repeat)
+    assert newcomer not in holders
+
+
+async def test_issuing_needs_members_or_a_segment_but_not_both(api):
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    template_id = await template(operator, amount_off(500, 0, public=False))
+    member = await api.member()
+    segment = to_global_id("Segment", 1)
+
+    neither = await operator.client.data(ISSUE_TO_SEGMENT, {"template": template_id})
+    both = await operator.client.data(
+        ISSUE_TO_SEGMENT,
+        {"template": template_id, "segment": segment, "members": [member.global_id]},
+    )
+    unknown = await operator.client.data(
+        ISSUE_TO_SEGMENT, {"template": template_id, "segment": segment}
+    )
+
+    invalid = [{"code": "INVALID", "field": "segmentId"}]
+    assert neither["issueCoupons"]["errors"] == invalid
+    assert both["issueCoupons"]["errors"] == invalid
+    assert unknown["issueCoupons"]["errors"] == [{"code": "NOT_FOUND", "field": "segmentId"}]
+    assert await Coupon.all().count() == 0
 
 
 async def test_issuing_refuses_more_than_100_members(api):

@@ -24,6 +24,7 @@ from domain.catalog.models import Category, Product, ProductStatus, Sku
 from domain.members.models import Member, MemberIdentity
 from domain.orders.models import Order, OrderStatus, Refund, RefundStatus
 from domain.org.models import Staff, StaffRole, Store, StoreKind
+from loyalty.audience.models import MemberAudience, MemberTag, Segment, Tag
 from loyalty.models import (
     Coupon,
     CouponSource,
@@ -51,6 +52,10 @@ async def _counts() -> dict[str, int]:
         "points_lots_ADJUST": await PointsLot.filter(source=LotSource.ADJUST).count(),
         "points_lots_EARN": await PointsLot.filter(source=LotSource.EARN).count(),
         "members_with_growth": await MemberLoyalty.filter(growth__gt=0).count(),
+        "tags": await Tag.all().count(),
+        "member_tags": await MemberTag.all().count(),
+        "segments": await Segment.all().count(),
+        "audience_rows": await MemberAudience.all().count(),
         "members": await Member.all().count(),
         "identities": await MemberIdentity.all().count(),
         "phones": await Member.filter(phone__not_isnull=True).count(),
@@ -114,6 +119,10 @@ EXPECTED = {
     "points_lots_ADJUST": 20,
     "points_lots_EARN": 169,
     "members_with_growth": 76,
+    "tags": 3,
+    "member_tags": 30,
+    "segments": 3,
+    "audience_rows": 200,
     "members": 200,
     "identities": 200,
     "phones": 100,

@@ -9,6 +9,7 @@ from domain.catalog.models import Category, Product
 from domain.orders.models import Order
 from domain.org.models import StaffRole, Store
 from domain.settings.models import Setting
+from loyalty.audience.models import MemberTag, Segment, Tag
 
 R = StaffRole
 ALL = set(R)
@@ -39,6 +40,9 @@ QUERIES = {
         '{ customerRelationships(memberId: "TWVtYmVyOjE=") { totalCount } }',
         {R.HQ_ADMIN, R.HQ_OPERATOR, R.STORE_MANAGER},
     ),
+    "tags": ("{ tags { totalCount } }", ALL - {R.HQ_FINANCE}),
+    "segments": ("{ segments { totalCount } }", HQ_CATALOG),
+    "segment": ('{ segment(id: "U2VnbWVudDox") { id } }', HQ_CATALOG),
 }
 
 MUTATIONS = {
@@ -96,6 +100,34 @@ MUTATIONS = {
         "input: {lines: [], fulfilment: PICKUP}) { errors { code } } }",
         {R.GUIDE},
         lambda: Order.all().count(),
+    ),
+    "createTag": (
+        'mutation { createTag(name: "孕期") { errors { code } } }',
+        HQ_CATALOG,
+        lambda: Tag.all().count(),
+    ),
+    "addMemberTag": (
+        'mutation { addMemberTag(memberId: "TWVtYmVyOjE=", tagId: "VGFnOjE=") '
+        "{ errors { code } } }",
+        ALL - {R.HQ_FINANCE},
+        lambda: MemberTag.all().count(),
+    ),
+    "removeMemberTag": (
+        'mutation { removeMemberTag(memberId: "TWVtYmVyOjE=", tagId: "VGFnOjE=") '
+        "{ errors { code } } }",
+        ALL - {R.HQ_FINANCE},
+        lambda: MemberTag.all().count(),
+    ),
+    "createSegment": (
+        'mutation { createSegment(name: "复购", filter: {lifecycles: [REPEAT]}) '
+        "{ errors { code } } }",
+        HQ_CATALOG,
+        lambda: Segment.all().count(),
+    ),
+    "updateSegment": (
+        'mutation { updateSegment(id: "U2VnbWVudDox", name: "x") { errors { code } } }',
+        HQ_CATALOG,
+        None,
     ),
     "updateSettings": (
         'mutation { updateSettings(changes: [{key: "order.shipping_fen", value: "500"}]) '

@@ -1,0 +1,258 @@
+"""Tags and segments for staff (SPEC 9.4, 13): HQ defines tags and segments (HQ_OPERATOR,
+HQ_ADMIN); staff tag the members they may see; a segment shows its count and members."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from api.admin.audience_nodes import (
+    LifecycleEnum,
+    TagMatchEnum,
+    TagNode,
+    ValueLevelEnum,
+    tag_node,
+)
+from api.admin.nodes import MemberNode, member_node
+from api.auth.permissions import CATALOG, MEMBER_VIEWERS, require_staff, sees_full_phone
+from api.graphql.enums import AcquisitionChannelEnum
+from api.graphql.errors import UserError, user_errors
+from api.graphql.ids import from_global_id, optional_global_id, to_global_id
+from api.graphql.relay import BY_ID, NEWEST_FIRST, Connection, paginate
+from api.graphql.scalars import Long
+from domain.errors import DomainError
+from domain.org.models import Staff, StaffRole
+from loyalty.audience import segments as segment_service
+from loyalty.audience import tags as tag_service
+from loyalty.audience.filters import AudienceFilter, TagMatch
+from loyalty.audience.models import Segment, Tag
+
+SEGMENT_EDITORS = CATALOG  # HQ_OPERATOR and HQ_ADMIN
+
+
+@strawberry.input(description="Every condition is optional; the given ones must all hold.")
+class AudienceFilterInput:
+    tag_ids: list[strawberry.ID] | None = None
+    tag_match: TagMatchEnum = TagMatch.ANY  # type: ignore[valid-type]
+    tier_codes: list[str] | None = None
+    lifecycles: list[LifecycleEnum] | None = None  # type: ignore[valid-type]
+    values: list[ValueLevelEnum] | None = None  # type: ignore[valid-type]
+    sources: list[AcquisitionChannelEnum] | None = None  # type: ignore[valid-type]
+    service_store_id: strawberry.ID | None = None
+    koc_candidate: bool | None = None
+    min_spend_fen: Long | None = None
+    max_spend_fen: Long | None = None
+    last_order_min_days: int | None = strawberry.field(
+        default=None, description="Last paid order at least this many days ago."
+    )
+    last_order_max_days: int | None = strawberry.field(
+        default=None, description="Last paid order at most this many days ago."
+    )
+
+
+def audience_filter(given: AudienceFilterInput, prefix: str) -> AudienceFilter:
+    """The domain filter; a malformed id is INVALID_ID at `prefix.field`."""
+    return AudienceFilter(
+        tag_ids=tuple(from_global_id(t, "Tag", f"{prefix}.tagIds") for t in given.tag_ids or ()),
+        tag_match=given.tag_match,
+        tier_codes=tuple(given.tier_codes or ()),
+        lifecycles=tuple(given.lifecycles or ()),
+        values=tuple(given.values or ()),
+        sources=tuple(given.sources or ()),
+        service_store_id=optional_global_id(
+            given.service_store_id, "Store", f"{prefix}.serviceStoreId"
+        ),
+        koc_candidate=given.koc_candidate,
+        min_spend_fen=given.min_spend_fen,
+        max_spend_fen=given.max_spend_fen,
+        last_order_min_days=given.last_order_min_days,
+        last_order_max_days=given.last_order_max_days,
+    )
+
+
+@strawberry.type
+class AudienceFilterView:
+    tag_ids: list[strawberry.ID]
+    tag_match: TagMatchEnum  # type: ignore[valid-type]
+    tier_codes: list[str]
+    lifecycles: list[LifecycleEnum]  # type: ignore[valid-type]
+    values: list[ValueLevelEnum]  # type: ignore[valid-type]
+    sources: list[AcquisitionChannelEnum]  # type: ignore[valid-type]
+    service_store_id: strawberry.ID | None
+    koc_candidate: bool | None
+    min_spend_fen: Long | None
+    max_spend_fen: Long | None
+    last_order_min_days: int | None
+    last_order_max_days: int | None
+
+
+def _filter_view(audience: AudienceFilter) -> AudienceFilterView:
+    store = audience.service_store_id
+    return AudienceFilterView(
+        tag_ids=[strawberry.ID(to_global_id("Tag", t)) for t in audience.tag_ids],
+        tag_match=audience.tag_match,
+        tier_codes=list(audience.tier_codes),
+        lifecycles=list(audience.lifecycles),
+        values=list(audience.values),
+        sources=list(audience.sources),
+        service_store_id=strawberry.ID(to_global_id("Store", store)) if store else None,
+        koc_candidate=audience.koc_candidate,
+        min_spend_fen=audience.min_spend_fen,
+        max_spend_fen=audience.max_spend_fen,
+        last_order_min_days=audience.last_order_min_days,
+        last_order_max_days=audience.last_order_max_days,
+    )
+
+
+@strawberry.type
+class SegmentNode:
+    id: strawberry.ID
+    name: str
+    filter: AudienceFilterView
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    segment: strawberry.Private[Segment]
+    full_phone: strawberry.Private[bool]
+
+    @strawberry.field(description="Active members matching now (one COUNT).")
+    async def count(self) -> int:
+        return await (await segment_service.segment_members(self.segment)).count()
+
+    @strawberry.field(description="Members matching now, newest first.")
+    async def members(
+        self, first: int | None = 20, after: str | None = None
+    ) -> Connection[MemberNode]:
+        queryset = await segment_service.segment_members(self.segment)
+        full = self.full_phone
+        return await paginate(queryset, NEWEST_FIRST, first, after, lambda m: member_node(m, full))
+
+
+def segment_node(segment: Segment, staff: Staff) -> SegmentNode:
+    return SegmentNode(
+        id=strawberry.ID(to_global_id("Segment", segment.id)),
+        name=segment.name,
+        filter=_filter_view(segment_service.filter_of(segment)),
+        created_by=segment.created_by,
+        created_at=segment.created_at,
+        updated_at=segment.updated_at,
+        segment=segment,
+        full_phone=sees_full_phone(staff),
+    )
+
+
+@strawberry.type
+class TagPayload:
+    tag: TagNode | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class MemberTagPayload:
+    member_id: strawberry.ID | None = None
+    tag: TagNode | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class SegmentPayload:
+    segment: SegmentNode | None = None
+    errors: list[UserError]
+
+
+def _reach(staff: Staff) -> tag_service.Reach:
+    if staff.role == StaffRole.GUIDE:
+        return tag_service.Reach(guide_id=staff.id)
+    if staff.role == StaffRole.STORE_MANAGER:
+        return tag_service.Reach(store_id=staff.store_id)
+    return tag_service.Reach()
+
+
+async def tags(info: Info, first: int | None = 20, after: str | None = None) -> Connection[TagNode]:
+    await require_staff(info, MEMBER_VIEWERS)
+    return await paginate(Tag.all(), BY_ID, first, after, tag_node)
+
+
+async def create_tag(info: Info, name: str) -> TagPayload:
+    staff = await require_staff(info, SEGMENT_EDITORS)
+    try:
+        tag = await tag_service.create_tag(name, staff.username)
+    except DomainError as error:
+        return TagPayload(errors=user_errors(error))
+    return TagPayload(tag=tag_node(tag), errors=[])
+
+
+async def _change_member_tag(
+    info: Info, member_id: strawberry.ID, tag_id: strawberry.ID, add: bool
+) -> MemberTagPayload:
+    staff = await require_staff(info, MEMBER_VIEWERS)
+    try:
+        member_pk = from_global_id(member_id, "Member", "memberId")
+        tag_pk = from_global_id(tag_id, "Tag", "tagId")
+        if add:
+            tag = await tag_service.add_member_tag(_reach(staff), member_pk, tag_pk, staff.username)
+        else:
+            tag = await tag_service.remove_member_tag(_reach(staff), member_pk, tag_pk)
+    except DomainError as error:
+        return MemberTagPayload(errors=user_errors(error))
+    return MemberTagPayload(member_id=member_id, tag=tag_node(tag), errors=[])
+
+
+async def add_member_tag(
+    info: Info, member_id: strawberry.ID, tag_id: strawberry.ID
+) -> MemberTagPayload:
+    return await _change_member_tag(info, member_id, tag_id, add=True)
+
+
+async def remove_member_tag(
+    info: Info, member_id: strawberry.ID, tag_id: strawberry.ID
+) -> MemberTagPayload:
+    return await _change_member_tag(info, member_id, tag_id, add=False)
+
+
+async def segments(
+    info: Info, first: int | None = 20, after: str | None = None
+) -> Connection[SegmentNode]:
+    staff = await require_staff(info, SEGMENT_EDITORS)
+    return await paginate(Segment.all(), BY_ID, first, after, lambda s: segment_node(s, staff))
+
+
+async def segment(info: Info, id: strawberry.ID) -> SegmentNode | None:
+    staff = await require_staff(info, SEGMENT_EDITORS)
+    try:
+        found = await Segment.get_or_none(id=from_global_id(id, "Segment"))
+    except DomainError:
+        return None
+    return segment_node(found, staff) if found else None
+
+
+async def create_segment(info: Info, name: str, filter: AudienceFilterInput) -> SegmentPayload:
+    staff = await require_staff(info, SEGMENT_EDITORS)
+    try:
+        made = await segment_service.create_segment(
+            name, audience_filter(filter, "filter"), staff.username
+        )
+    except DomainError as error:
+        return SegmentPayload(errors=user_errors(error))
+    return SegmentPayload(segment=segment_node(made, staff), errors=[])
+
+
+async def update_segment(
+    info: Info,
+    id: strawberry.ID,
+    name: str | None = None,
+    filter: AudienceFilterInput | None = None,
+) -> SegmentPayload:
+    """Omitted arguments keep their value; a given filter replaces the whole filter."""
+    staff = await require_staff(info, SEGMENT_EDITORS)
+    try:
+        changed = await segment_service.update_segment(
+            from_global_id(id, "Segment"),
+            name,
+            audience_filter(filter, "filter") if filter is not None else None,
+        )
+    except DomainError as error:
+        return SegmentPayload(errors=user_errors(error))
+    return SegmentPayload(segment=segment_node(changed, staff), errors=[])

@@ -1,0 +1,64 @@
+"""GraphQL types of the audience shared by the member view and the tag and segment API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from api.graphql.ids import to_global_id
+from api.graphql.scalars import Long
+from loyalty.audience.filters import TagMatch
+from loyalty.audience.models import Lifecycle, Tag, ValueLevel
+from loyalty.audience.queries import MemberAudienceView, audiences_of
+
+TagMatchEnum = strawberry.enum(TagMatch, name="TagMatch")
+LifecycleEnum = strawberry.enum(Lifecycle, name="Lifecycle")
+ValueLevelEnum = strawberry.enum(ValueLevel, name="ValueLevel")
+
+
+@strawberry.type(name="Tag")
+class TagNode:
+    id: strawberry.ID
+    name: str
+    created_at: datetime
+
+
+def tag_node(tag: Tag) -> TagNode:
+    return TagNode(
+        id=strawberry.ID(to_global_id("Tag", tag.id)), name=tag.name, created_at=tag.created_at
+    )
+
+
+@strawberry.type(name="MemberAudience", description="System tags as last refreshed, manual tags.")
+class MemberAudienceNode:
+    lifecycle: LifecycleEnum  # type: ignore[valid-type]
+    value: ValueLevelEnum  # type: ignore[valid-type]
+    koc_candidate: bool
+    paid_orders: int
+    spend_fen: Long = strawberry.field(description="Net of refunds, all time.")
+    last_paid_at: datetime | None
+    tags: list[TagNode] = strawberry.field(description="A member has a handful (bounded list).")
+
+
+def _audience_node(view: MemberAudienceView) -> MemberAudienceNode:
+    stats = view.stats
+    return MemberAudienceNode(
+        lifecycle=view.lifecycle,
+        value=view.value,
+        koc_candidate=view.koc_candidate,
+        paid_orders=stats.paid_orders if stats else 0,
+        spend_fen=Long(stats.spend_fen if stats else 0),
+        last_paid_at=stats.last_paid_at if stats else None,
+        tags=[tag_node(tag) for tag in view.tags],
+    )
+
+
+async def _load(member_ids: list[int]) -> list[MemberAudienceNode]:
+    return [_audience_node(view) for view in await audiences_of(member_ids)]
+
+
+def audience_loader(info: Info) -> DataLoader[int, MemberAudienceNode]:
+    return info.context.loader("member_audience", lambda: DataLoader(load_fn=_load))
