@@ -16,7 +16,7 @@ async def _member_of(order_id: int) -> int:
 
 
 async def on_order_paid(event: events.OrderPaid) -> None:
-    await refresh_member(await _member_of(event.order_id))
+    await refresh_member(event.order.member_id)
 
 
 async def on_item_refunded(event: events.ItemRefunded) -> None:
