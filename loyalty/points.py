@@ -36,6 +36,18 @@ async def balance(member_id: int, now: datetime | None = None) -> int:
     return int(rows[0] or 0) if rows else 0
 
 
+async def balances_of(member_ids: Sequence[int], now: datetime) -> dict[int, int]:
+    """The balances of many members in one statement (0 for a member without points)."""
+    rows = (
+        await PointsLot.filter(member_id__in=list(member_ids), expires_at__gt=now)
+        .annotate(total=Sum("remaining"))
+        .group_by("member_id")
+        .values_list("member_id", "total")
+    )
+    found = {member_id: int(total or 0) for member_id, total in rows}
+    return {member_id: found.get(member_id, 0) for member_id in member_ids}
+
+
 async def record(
     member_id: int,
     kind: PointsKind,

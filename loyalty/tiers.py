@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
@@ -228,3 +229,15 @@ async def standing(member_id: int) -> Standing:
         tier_growth=row.tier_growth if row else 0,
         next_tier=higher[0] if higher else None,
     )
+
+
+async def tiers_and_growth_of(member_ids: Sequence[int]) -> dict[int, tuple[Tier, int]]:
+    """Tier and lifetime growth of many members (staff views of a page of members): two
+    statements whatever the page size; a member without a loyalty row is at the lowest tier."""
+    rows = await MemberLoyalty.filter(member_id__in=list(member_ids)).select_related("tier")
+    found = {row.member_id: (row.tier, row.growth) for row in rows}
+    if len(found) < len(set(member_ids)):
+        lowest = await lowest_tier()
+        for member_id in member_ids:
+            found.setdefault(member_id, (lowest, 0))
+    return found

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.admin.audience_nodes import MemberAudienceNode, audience_loader
+from api.admin.loyalty_nodes import MemberLoyaltyNode, member_loyalty_loader
 from api.graphql.enums import (
     AcquisitionChannelEnum,
     GenderEnum,
@@ -93,6 +94,10 @@ class MemberNode:
     @strawberry.field(description="Lifecycle, value, KOC candidacy and manual tags.")
     async def audience(self, info: Info) -> MemberAudienceNode:
         return await audience_loader(info).load(self.pk)
+
+    @strawberry.field(description="Tier, growth and points balance.")
+    async def loyalty(self, info: Info) -> MemberLoyaltyNode:
+        return await member_loyalty_loader(info).load(self.pk)
 
     @strawberry.field(description="The store of first touch.")
     async def source_store(self, info: Info) -> StoreNode | None:

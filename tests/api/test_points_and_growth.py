@@ -25,6 +25,7 @@ from tests.support.loyalty import (
     standing,
 )
 from tests.support.orders import delivery, order_pk, place_ok
+from tests.support.sql import count_statements
 
 TIERS = "{ tiers { edges { node { id code thresholdGrowth discountBp } } } }"
 UPDATE_TIER = """
@@ -245,3 +246,32 @@ async def test_only_hq_operators_and_admins_edit_tiers(api, role):
 
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (await Tier.get(code="V1")).name == "银卡"
+
+
+MEMBERS_LOYALTY = """
+query($n: Int) {
+  members(first: $n) { edges { node { id loyalty { tier { code } growth pointsBalance } } } }
+}
+"""
+
+
+async def test_staff_see_each_members_tier_growth_and_points_in_constant_statements(api):
+    admin = await api.staff(StaffRole.HQ_ADMIN)
+    silver = await api.member()
+    await set_growth(silver.member_id, 1200)
+    await give_points(admin, silver, 300)
+    newcomer = await api.member()
+    for _ in range(8):
+        await api.member()
+
+    counts = []
+    for size in (2, 10):
+        with count_statements() as log:
+            data = await admin.client.data(MEMBERS_LOYALTY, {"n": size})
+        counts.append(log.count)
+    shown = {e["node"]["id"]: e["node"]["loyalty"] for e in data["members"]["edges"]}
+
+    assert shown[silver.global_id] == {"tier": {"code": "V1"}, "growth": 1200, "pointsBalance": 300}
+    assert shown[newcomer.global_id] == {"tier": {"code": "V0"}, "growth": 0, "pointsBalance": 0}
+    # token check, the page, loyalty rows with tiers, the lowest tier, the balances
+    assert counts == [5, 5]
