@@ -51,6 +51,8 @@ class ErrorCode(StrEnum):
     NEGATIVE_BALANCE = "NEGATIVE_BALANCE"
     DAILY_WITHDRAWAL_LIMIT = "DAILY_WITHDRAWAL_LIMIT"
     PAYOUT_FAILED = "PAYOUT_FAILED"
+    INVALID_PERIOD = "INVALID_PERIOD"
+    INVALID_TARGET_MONTH = "INVALID_TARGET_MONTH"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -124,6 +126,14 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "The daily number of withdrawals is reached.",
     ),
     ErrorCode.PAYOUT_FAILED: ("打款失败", "The payout failed."),
+    ErrorCode.INVALID_PERIOD: (
+        "报表周期无效：开始日期不能晚于结束日期，且最长 366 天",
+        "The report period is invalid: from must not be after to, and at most 366 days.",
+    ),
+    ErrorCode.INVALID_TARGET_MONTH: (
+        "目标月份无效，格式为 YYYY-MM",
+        "The target month is invalid; use YYYY-MM.",
+    ),
     ErrorCode.WEAK_PASSWORD: (
         "密码至少 10 位",
         "The password must have at least 10 characters.",

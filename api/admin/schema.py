@@ -12,8 +12,10 @@ from api.admin import distributors as distributor_api
 from api.admin import members as member_api
 from api.admin import orders as order_api
 from api.admin import org as org_api
+from api.admin import reports as report_api
 from api.admin import session as session_api
 from api.admin import settings as settings_api
+from api.admin import targets as target_api
 from api.admin import withdrawals as withdrawal_api
 from api.admin.nodes import MemberNode, StaffNode, StoreNode
 from api.graphql.distributors import ApplicationNode, DistributorNode
@@ -60,6 +62,22 @@ class Query:
     distributor_applications: Connection[ApplicationNode] = strawberry.field(
         resolver=distributor_api.distributor_applications
     )
+    commission_report: report_api.CommissionReport = strawberry.field(
+        resolver=report_api.commission_report
+    )
+    promoter_ranking: report_api.PromoterRankingReport = strawberry.field(
+        resolver=report_api.promoter_ranking
+    )
+    store_performance: report_api.StorePerformanceReport = strawberry.field(
+        resolver=report_api.store_performance
+    )
+    guide_performance: report_api.GuidePerformanceReport = strawberry.field(
+        resolver=report_api.guide_performance
+    )
+    channel_cohorts: report_api.ChannelCohortReport = strawberry.field(
+        resolver=report_api.channel_cohorts
+    )
+    share_funnel: report_api.ShareFunnelReport = strawberry.field(resolver=report_api.share_funnel)
 
 
 @strawberry.type
@@ -136,6 +154,9 @@ class Mutation:
     )
     place_assisted_order: order_api.AdminOrderPayload = strawberry.mutation(
         resolver=distributor_api.place_assisted_order
+    )
+    set_store_targets: target_api.SetStoreTargetsPayload = strawberry.mutation(
+        resolver=target_api.set_store_targets
     )
 
 

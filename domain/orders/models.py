@@ -82,6 +82,9 @@ class Order(Model):
             Index(fields=("status", "pay_deadline"), name="order_status_deadline"),
             Index(fields=("status", "shipped_at"), name="order_status_shipped"),
             Index(fields=("service_store_id", "created_at"), name="order_store_created"),
+            # Reports: orders paid in a period, orders placed in a period.
+            Index(fields=("paid_at",), name="order_paid"),
+            Index(fields=("created_at",), name="order_created"),
         )
 
 
