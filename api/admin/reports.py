@@ -33,8 +33,10 @@ from domain.errors import DomainError
 from domain.org.models import StaffRole
 
 GranularityEnum = strawberry.enum(Granularity, name="ReportGranularity")
-CommissionDimensionEnum = strawberry.enum(commission.CommissionDimension)
-FunnelGroupingEnum = strawberry.enum(funnel.FunnelGrouping)
+CommissionDimensionEnum = strawberry.enum(
+    commission.CommissionDimension, name="CommissionDimension"
+)
+FunnelGroupingEnum = strawberry.enum(funnel.FunnelGrouping, name="ShareFunnelGrouping")
 
 
 @strawberry.input(description="Whole Asia/Shanghai days, both included, at most 366 days.")

@@ -14,7 +14,9 @@ from distribution.models import (
     LedgerEntry,
     LedgerKind,
     ReferralBinding,
+    ShareVisit,
 )
+from domain.members.models import Member
 from domain.orders.models import Order
 from domain.org.models import StaffRole
 from tests.support.reports import build_business
@@ -190,3 +192,116 @@ async def test_promoter_ranking_totals_equal_orders_and_entries(api, business):
         to_global_id("Distributor", business.k1.id),
     )
     assert fen(first["figures"])["paid"] == 39800
+
+
+async def test_store_performance_shows_the_factors_and_attainment(api, business):
+    # given HQ's March sales target for s1 is twice what s1 sold
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    s1_id = to_global_id("Store", business.s1.id)
+    target = {"storeId": s1_id, "month": "2026-03", "salesFen": 79600, "newMembers": 2}
+    set_ = (await operator.client.data(TARGETS, {"input": target}))["setStoreTargets"]
+    assert set_ == {"targets": {"month": "2026-03", "sales": {"fen": 79600}}, "errors": []}
+
+    # when HQ reads store performance for March
+    report = (await operator.client.data(STORES, {"period": PERIOD}))["storePerformance"]
+
+    # then s1: 1 relationship × 1.0 × 1.0 × 39800 = 39800, 50 % of target; s2 sold 19900
+    paid = await Order.filter(paid_at__not_isnull=True, service_store_id__not_isnull=True)
+    assert fen(report["totals"]) == {
+        "buyers": len({(o.service_store_id, o.member_id) for o in paid}),
+        "orders": len(paid),
+        "sales": sum(o.payable_fen for o in paid),
+    }
+    rows = {row["storeId"]: fen(row["figures"]) for row in report["rows"]}
+    new_members = await Member.filter(source_store_id=business.s1.id).count()
+    assert rows[s1_id] == {
+        "relationships": 1,
+        "buyers": 1,
+        "orders": 1,
+        "sales": 39800,
+        "conversion": 1.0,
+        "frequency": 1.0,
+        "averageOrderValue": 39800,
+        "distributionSales": 39800,
+        "newMembers": new_members,
+        "shareLinks": 1,
+        "shareVisits": 1,
+        "targetSales": 79600,
+        "salesAttainmentBp": 5000,
+        "newMembersAttainmentBp": new_members * 10000 // 2,
+    }
+    s2 = rows[to_global_id("Store", business.s2.id)]
+    assert (s2["relationships"], s2["conversion"], s2["orders"], s2["sales"]) == (0, None, 1, 19900)
+    assert s2["salesAttainmentBp"] is None
+
+
+async def test_guide_performance_counts_customers_sales_and_commission(api, business):
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    report = (await operator.client.data(GUIDES, {"period": PERIOD}))["guidePerformance"]
+
+    account = await CommissionAccount.get(
+        owner_type=AccountOwner.DISTRIBUTOR, owner_id=business.guide_distributor.id
+    )
+    commission = sum(e.amount_fen for e in await CommissionEntry.filter(account_id=account.id))
+    assert commission == 398
+    assert [fen(row["figures"]) for row in report["rows"]] == [
+        {
+            "customers": 1,
+            "newCustomers": 1,
+            "newBindings": 1,
+            "orders": 1,
+            "sales": 39800,
+            "commission": commission,
+        }
+    ]
+    assert report["rows"][0]["staffId"] == to_global_id("Staff", business.guide.staff.id)
+    assert fen(report["totals"]) == {"orders": 1, "sales": 39800, "commission": 398}
+
+
+async def test_channel_cohorts_value_members_by_join_month(api, business):
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    report = (await operator.client.data(COHORTS, {"period": PERIOD}))["channelCohorts"]
+
+    members = await Member.all()
+    paid = await Order.filter(paid_at__not_isnull=True)
+    assert fen(report["totals"]) == {
+        "members": len(members),
+        "buyers": len({o.member_id for o in paid}),
+        "paid30d": sum(o.payable_fen for o in paid),
+        "paid90d": sum(o.payable_fen for o in paid),
+        "paid180d": sum(o.payable_fen for o in paid),
+    }
+    assert [(r["joinMonth"], r["channel"], r["completeDays"]) for r in report["rows"]] == [
+        ("2026-03", "MINI_PROGRAM", 180)
+    ]
+    figures = fen(report["rows"][0]["figures"])
+    assert figures["valuePerMember30d"] == 59700 // len(members)
+
+
+@pytest.mark.parametrize("group_by", ["LINK", "DISTRIBUTOR"])
+async def test_share_funnel_counts_visits_bindings_orders_and_paid(api, business, group_by):
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    report = (await operator.client.data(FUNNEL, {"period": PERIOD, "groupBy": group_by}))[
+        "shareFunnel"
+    ]
+
+    visits = await ShareVisit.all()
+    linked = await Order.filter(share_link_id__not_isnull=True)
+    totals = fen(report["totals"])
+    assert totals["visits"] == len(visits) == 4
+    assert totals["bindings"] == sum(v.outcome in ("BOUND", "REBOUND") for v in visits) == 2
+    assert totals["orders"] == len(linked) == 2
+    assert totals["paid"] == sum(o.payable_fen for o in linked if o.paid_at) == 39800
+    # one visitor per link and per distributor here: k1 (k0's link), m twice on k1's link, m
+    # on the guide's link
+    assert totals["uniqueVisitors"] == 3
+    top = report["rows"][0]
+    assert fen(top["figures"]) == {
+        "visits": 2,
+        "uniqueVisitors": 1,
+        "bindings": 0,
+        "orders": 2,
+        "paid": 39800,
+    }
+    assert top["distributorId"] == to_global_id("Distributor", business.k1.id)
+    assert top["linkCode"] == (business.k1_link_code if group_by == "LINK" else None)
