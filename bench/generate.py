@@ -376,9 +376,11 @@ class Generator:
 
     async def _order(self, order: int) -> None:
         rng = self.rng
-        member = min(self.members, int(self.members * rng.random() ** 1.4) + 1)
-        joined = self.joined[member]
-        created = joined + (END - joined) * rng.random()
+        # steady sales over the year, bought by members who joined before, older ones more
+        created = BEGIN + timedelta(seconds=DAYS * 86400 * rng.random())
+        members_by_then = max(1, int(self.members * (created - BEGIN) / (END - BEGIN)))
+        member = min(members_by_then, int(members_by_then * rng.random() ** 1.4) + 1)
+        created = max(created, self.joined[member] + timedelta(minutes=5))
         age = END - created
         link = None
         level1 = None

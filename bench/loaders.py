@@ -108,6 +108,15 @@ class SqliteLoader(Loader):
         self.connection.execute("PRAGMA journal_mode=WAL")
         self.connection.execute("PRAGMA synchronous=OFF")
         self.connection.execute("PRAGMA cache_size=-262144")
+        # Secondary indexes are built once at the end: far faster than row by row.
+        self.indexes = [
+            (name, sql)
+            for name, sql in self.connection.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            )
+        ]
+        for name, _ in self.indexes:
+            self.connection.execute(f'DROP INDEX "{name}"')
         self.connection.execute("BEGIN")
 
     async def write(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
@@ -124,6 +133,8 @@ class SqliteLoader(Loader):
     async def finish(self) -> None:
         await super().finish()
         self.connection.execute("COMMIT")
+        for _, sql in self.indexes:
+            self.connection.execute(sql)
         self.connection.execute("ANALYZE")
         self.connection.execute("PRAGMA synchronous=NORMAL")
         self.connection.close()

@@ -313,9 +313,10 @@ class CommissionEntry(Model):
             Index(fields=("status", "settle_at"), name="commission_entry_due"),
             Index(fields=("account_id", "created_at"), name="commission_entry_account"),
             Index(fields=("order_id",), name="commission_entry_order"),
-            # Reports: commission accrued in a period per account, covering.
+            # Reports: commission accrued in a period per account (and still pending), covering.
             Index(
-                fields=("created_at", "account_id", "amount_fen"), name="commission_entry_created"
+                fields=("created_at", "account_id", "status", "amount_fen"),
+                name="commission_entry_created",
             ),
         )
 
@@ -354,8 +355,18 @@ class LedgerEntry(Model):
         indexes = (
             Index(fields=("account_id", "id"), name="ledger_account"),
             Index(fields=("kind", "created_at"), name="ledger_kind_created"),
-            # Reports: the commission report reads a period's ledger rows.
-            Index(fields=("created_at",), name="ledger_created"),
+            # Reports: the commission report sums a period's ledger rows per account, covering.
+            Index(
+                fields=(
+                    "created_at",
+                    "account_id",
+                    "kind",
+                    "pending_delta",
+                    "available_delta",
+                    "withdrawn_delta",
+                ),
+                name="ledger_created",
+            ),
         )
 
 

@@ -27,11 +27,11 @@ class Migration(migrations.Migration):
         ),
         ops.AddIndex(
             model_name='CommissionEntry',
-            index=Index(fields=['created_at', 'account_id', 'amount_fen'], name='commission_entry_created'),
+            index=Index(fields=['created_at', 'account_id', 'status', 'amount_fen'], name='commission_entry_created'),
         ),
         ops.AddIndex(
             model_name='LedgerEntry',
-            index=Index(fields=['created_at'], name='ledger_created'),
+            index=Index(fields=['created_at', 'account_id', 'kind', 'pending_delta', 'available_delta', 'withdrawn_delta'], name='ledger_created'),
         ),
         ops.AddIndex(
             model_name='Order',

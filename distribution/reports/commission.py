@@ -7,8 +7,9 @@ cancelled before settlement (CANCEL), settled (SETTLE), clawed back after settle
 row's accruals is still pending today. The dimension is the beneficiary's: a store account's
 store or a guide's store (KOCs and members have none), the distributor kind (STORE for store
 accounts), the account's distributor or store, or the entry's role (withdrawals and adjustments
-have no role). Cost: one pass over the period's ledger rows (index `ledger_created`) joined to
-accounts and distributors (small) and to entries by primary key.
+have no role). Cost: one pass over the period's ledger rows (covering index `ledger_created`)
+and pending entries (covering index `commission_entry_created`), grouped per bucket and
+account before anything is joined; the ROLE dimension also joins each ledger row's entry.
 """
 
 from __future__ import annotations
@@ -58,42 +59,66 @@ _DIMENSIONS = {
         " || CAST(a.owner_id AS TEXT)",
         "CASE WHEN a.owner_type = 'STORE' THEN s.name ELSE d.display_name END",
     ),
-    CommissionDimension.ROLE: ("e.role", "e.role"),
+    CommissionDimension.ROLE: ("r.role", "r.role"),
 }
 
 
 def commission_query(filters: CommissionFilters) -> ReportQuery:
+    """Two stages: the period's ledger rows (and still-pending entries) summed per bucket and
+    account over covering indexes, then the much smaller result joined to accounts,
+    distributors and stores and summed per bucket and dimension."""
     q = statement()
-    bucket = q.bucket("l.created_at", filters.granularity)
+    start, end = q.param(filters.period.start), q.param(filters.period.end)
+    by_role = filters.dimension is CommissionDimension.ROLE
+    ledger_bucket = q.bucket_start("l.created_at", filters.granularity)
+    entry_bucket = q.bucket_start("e.created_at", filters.granularity)
+    role = "e.role" if by_role else "CAST(NULL AS TEXT)"
+    moved = (
+        f"SELECT {ledger_bucket} AS b, l.account_id, {role} AS role,"
+        + ",".join(f" {total(_when(kind, amount))} AS {name}" for name, kind, amount in _MOVES)
+        + ", 0 AS pending_now_fen FROM ledger_entry l"
+        + (" LEFT JOIN commission_entry e ON e.id = l.entry_id" if by_role else "")
+        + f" WHERE l.created_at >= {start} AND l.created_at < {end}"
+        f" AND l.kind IN ({_KINDS})"
+        " GROUP BY 1, 2, 3"
+    )
+    pending = (
+        f"SELECT {entry_bucket} AS b, e.account_id, {role} AS role"
+        + "".join(f", 0 AS {name}" for name, _, _ in _MOVES)
+        + f", {total('e.amount_fen')} AS pending_now_fen FROM commission_entry e"
+        f" WHERE e.created_at >= {start} AND e.created_at < {end} AND e.status = 'PENDING'"
+        " GROUP BY 1, 2, 3"
+    )
     key, label = _DIMENSIONS[filters.dimension]
     store_filter = (
-        f" AND {_BENEFICIARY_STORE} = {q.param(filters.store_id)}"
+        f" WHERE {_BENEFICIARY_STORE} = {q.param(filters.store_id)}"
         if filters.store_id is not None
         else ""
     )
-    start, end = q.param(filters.period.start), q.param(filters.period.end)
     text = (
-        f"SELECT {bucket} AS bucket, {key} AS dimension_key, {label} AS dimension_label,"
-        f" {total(_when('ACCRUE', 'l.pending_delta'))} AS accrued_fen,"
-        f" {total(_when('CANCEL', '-l.pending_delta'))} AS cancelled_fen,"
-        f" {total(_when('SETTLE', 'l.available_delta'))} AS settled_fen,"
-        f" {total(_when('CLAWBACK', '-l.available_delta'))} AS clawed_back_fen,"
-        f" {total(_when('PAID', 'l.withdrawn_delta'))} AS withdrawn_fen,"
-        f" {total(_when('ADJUST', 'l.pending_delta + l.available_delta'))} AS adjusted_fen,"
-        " "
-        + total("CASE WHEN l.kind = 'ACCRUE' AND e.status = 'PENDING' THEN e.amount_fen ELSE 0 END")
-        + " AS pending_now_fen"
-        " FROM ledger_entry l"
-        " JOIN commission_account a ON a.id = l.account_id"
+        f"SELECT {q.bucket_text('r.b')} AS bucket, {key} AS dimension_key,"
+        f" {label} AS dimension_label,"
+        + ",".join(f" {total(f'r.{name}')} AS {name}" for name in AMOUNTS)
+        + f" FROM ({moved} UNION ALL {pending}) r"
+        " JOIN commission_account a ON a.id = r.account_id"
         " LEFT JOIN distributor d ON a.owner_type = 'DISTRIBUTOR' AND d.id = a.owner_id"
-        " LEFT JOIN commission_entry e ON e.id = l.entry_id"
         f" LEFT JOIN store s ON s.id = {_BENEFICIARY_STORE}"
-        f" WHERE l.created_at >= {start} AND l.created_at < {end}"
-        " AND l.kind IN ('ACCRUE', 'CANCEL', 'SETTLE', 'CLAWBACK', 'PAID', 'ADJUST')"
         f"{store_filter}"
-        " GROUP BY 1, 2, 3"
+        " GROUP BY r.b, 2, 3"
     )
     return ReportQuery(text, q.params, "bucket, dimension_key", AMOUNTS)
+
+
+# (column, ledger kind, amount): what each kind of ledger row moves, as a positive figure.
+_MOVES = (
+    ("accrued_fen", "ACCRUE", "l.pending_delta"),
+    ("cancelled_fen", "CANCEL", "-l.pending_delta"),
+    ("settled_fen", "SETTLE", "l.available_delta"),
+    ("clawed_back_fen", "CLAWBACK", "-l.available_delta"),
+    ("withdrawn_fen", "PAID", "l.withdrawn_delta"),
+    ("adjusted_fen", "ADJUST", "l.pending_delta + l.available_delta"),
+)
+_KINDS = ", ".join(f"'{kind}'" for _, kind, _ in _MOVES)
 
 
 def _when(kind: str, amount: str) -> str:

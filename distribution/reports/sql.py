@@ -40,7 +40,8 @@ class Statement:
         self.params: list[Any] = []
 
     def param(self, value: Any) -> str:
-        """A placeholder for `value`. SQLite gets datetimes as the text Tortoise stores."""
+        """A numbered placeholder for `value` (reusable in the text). SQLite gets datetimes as
+        the text Tortoise stores."""
         if isinstance(value, datetime) and not self.postgres:
             value = value.astimezone(UTC).isoformat(" ")
         self.params.append(value)
@@ -49,15 +50,22 @@ class Statement:
     def bucket(self, column: str, granularity: Granularity) -> str:
         """The first Shanghai day of the day, ISO week (Monday) or month of `column`, as
         'YYYY-MM-DD' text."""
+        return self.bucket_text(self.bucket_start(column, granularity))
+
+    def bucket_start(self, column: str, granularity: Granularity) -> str:
+        """The bucket of `column` as a cheap grouping key (a local timestamp on PostgreSQL,
+        already the text on SQLite); `bucket_text` turns it into 'YYYY-MM-DD' after grouping."""
         if self.postgres:
             unit = granularity.value.lower()
-            local = f"({column} AT TIME ZONE 'Asia/Shanghai')"
-            return f"to_char(date_trunc('{unit}', {local}), 'YYYY-MM-DD')"
+            return f"date_trunc('{unit}', {column} AT TIME ZONE 'Asia/Shanghai')"
         if granularity is Granularity.DAY:
             return f"date({column}, '+8 hours')"
         if granularity is Granularity.WEEK:
             return f"date({column}, '+8 hours', 'weekday 0', '-6 days')"
         return f"strftime('%Y-%m-01', {column}, '+8 hours')"
+
+    def bucket_text(self, start: str) -> str:
+        return f"to_char({start}, 'YYYY-MM-DD')" if self.postgres else start
 
     def within_days(self, later: str, earlier: str, days: int) -> str:
         """`later` falls less than `days` days after `earlier` (both timestamp columns)."""
