@@ -73,13 +73,25 @@ def commission_query(filters: CommissionFilters) -> ReportQuery:
     ledger_bucket = q.bucket_start("l.created_at", filters.granularity)
     entry_bucket = q.bucket_start("e.created_at", filters.granularity)
     role = "e.role" if by_role else "CAST(NULL AS TEXT)"
+    # A store's accounts (its own and its guides'), applied before grouping.
+    store_accounts = (
+        "SELECT a.id FROM commission_account a"
+        " LEFT JOIN distributor d ON a.owner_type = 'DISTRIBUTOR' AND d.id = a.owner_id"
+        f" WHERE {_BENEFICIARY_STORE} = {q.param(filters.store_id)}"
+        if filters.store_id is not None
+        else None
+    )
+
+    def in_store(column: str) -> str:
+        return f" AND {column} IN ({store_accounts})" if store_accounts else ""
+
     moved = (
         f"SELECT {ledger_bucket} AS b, l.account_id, {role} AS role,"
         + ",".join(f" {total(_when(kind, amount))} AS {name}" for name, kind, amount in _MOVES)
         + ", 0 AS pending_now_fen FROM ledger_entry l"
         + (" LEFT JOIN commission_entry e ON e.id = l.entry_id" if by_role else "")
         + f" WHERE l.created_at >= {start} AND l.created_at < {end}"
-        f" AND l.kind IN ({_KINDS})"
+        f" AND l.kind IN ({_KINDS}){in_store('l.account_id')}"
         " GROUP BY 1, 2, 3"
     )
     pending = (
@@ -87,14 +99,9 @@ def commission_query(filters: CommissionFilters) -> ReportQuery:
         + "".join(f", 0 AS {name}" for name, _, _ in _MOVES)
         + f", {total('e.amount_fen')} AS pending_now_fen FROM commission_entry e"
         f" WHERE e.created_at >= {start} AND e.created_at < {end} AND e.status = 'PENDING'"
-        " GROUP BY 1, 2, 3"
+        f"{in_store('e.account_id')} GROUP BY 1, 2, 3"
     )
     key, label = _DIMENSIONS[filters.dimension]
-    store_filter = (
-        f" WHERE {_BENEFICIARY_STORE} = {q.param(filters.store_id)}"
-        if filters.store_id is not None
-        else ""
-    )
     text = (
         f"SELECT {q.bucket_text('r.b')} AS bucket, {key} AS dimension_key,"
         f" {label} AS dimension_label,"
@@ -103,7 +110,6 @@ def commission_query(filters: CommissionFilters) -> ReportQuery:
         " JOIN commission_account a ON a.id = r.account_id"
         " LEFT JOIN distributor d ON a.owner_type = 'DISTRIBUTOR' AND d.id = a.owner_id"
         f" LEFT JOIN store s ON s.id = {_BENEFICIARY_STORE}"
-        f"{store_filter}"
         " GROUP BY r.b, 2, 3"
     )
     return ReportQuery(text, q.params, "bucket, dimension_key", AMOUNTS)
