@@ -35,11 +35,11 @@ class Migration(migrations.Migration):
         ),
         ops.AddIndex(
             model_name='Order',
-            index=Index(fields=['paid_at'], name='order_paid'),
+            index=Index(fields=['paid_at', 'service_store_id', 'service_guide_id', 'level1_distributor_id', 'member_id', 'payable_fen'], name='order_paid'),
         ),
         ops.AddIndex(
             model_name='Order',
-            index=Index(fields=['created_at'], name='order_created'),
+            index=Index(fields=['created_at', 'share_link_id', 'paid_at', 'payable_fen'], name='order_created'),
         ),
         ops.AddIndex(
             model_name='ReferralBinding',
