@@ -13,7 +13,8 @@ Periods: the last month of the data (2026-10) and its whole year (365 days, the 
 report accepts). Each report runs once to warm the caches, then `--runs` times; the median is
 printed. Store-scoped figures use store 1 (what a store manager runs).
 
-Run: `.venv/bin/python bench/reports.py --database-url URL [--runs 3] [--no-export]`.
+Run: `.venv/bin/python bench/reports.py --database-url URL [--runs 3] [--no-export]
+[--no-reports]`.
 """
 
 from __future__ import annotations
@@ -173,8 +174,10 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-export", action="store_true")
+    parser.add_argument("--no-reports", action="store_true")
     args = parser.parse_args()
-    asyncio.run(time_reports(args.database_url, args.runs))
+    if not args.no_reports:
+        asyncio.run(time_reports(args.database_url, args.runs))
     if not args.no_export:
         asyncio.run(measure_export(args.database_url))
 

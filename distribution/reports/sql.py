@@ -67,6 +67,11 @@ class Statement:
     def bucket_text(self, start: str) -> str:
         return f"to_char({start}, 'YYYY-MM-DD')" if self.postgres else start
 
+    def unindexed(self, column: str) -> str:
+        """`column` in a condition that SQLite must not answer from an index (unary plus), so
+        that a keyset scan walks the primary key instead of sorting a range every batch."""
+        return column if self.postgres else f"+{column}"
+
     def within_days(self, later: str, earlier: str, days: int) -> str:
         """`later` falls less than `days` days after `earlier` (both timestamp columns)."""
         if self.postgres:
