@@ -5,7 +5,7 @@ a clear message and no rows."""
 import pytest
 
 from api.graphql.ids import to_global_id
-from domain.org.models import StaffRole
+from domain.org.models import StaffRole, StoreTarget
 from tests.support.reports import build_business
 
 PERIOD = {"from": "2026-03-01", "to": "2026-03-31"}
@@ -148,3 +148,38 @@ async def test_report_pages_are_bounded_and_cost_counted(api, db):
     body = await operator.client.gql(STORES, {"period": PERIOD})
     # 100 rows × their fields, like a 100-node connection page
     assert 1000 < body["extensions"]["cost"] < 20_000
+
+
+TARGETS = """
+mutation($input: StoreTargetsInput!) {
+  setStoreTargets(input: $input) { targets { month } errors { code field } }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"month": "2026-13"}, ("INVALID_TARGET_MONTH", "month")),
+        ({"salesFen": -1}, ("OUT_OF_RANGE", "salesFen")),
+        ({"storeId": to_global_id("Store", 999_999)}, ("NOT_FOUND", "storeId")),
+    ],
+)
+async def test_bad_store_targets_are_refused_and_nothing_is_stored(api, db, change, error):
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    store = (await api.staff(StaffRole.STORE_MANAGER)).staff.store_id
+    target = {"storeId": to_global_id("Store", store), "month": "2026-03", "salesFen": 100}
+    payload = (await operator.client.data(TARGETS, {"input": target | change}))["setStoreTargets"]
+    assert payload == {
+        "targets": None,
+        "errors": [dict(zip(("code", "field"), error, strict=True))],
+    }
+    assert await StoreTarget.all().count() == 0
+
+
+async def test_only_hq_operators_set_store_targets(api, db):
+    manager = await api.staff(StaffRole.STORE_MANAGER)
+    target = {"storeId": to_global_id("Store", manager.staff.store_id), "month": "2026-03"}
+    body = await manager.client.gql(TARGETS, {"input": target})
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await StoreTarget.all().count() == 0
