@@ -21,7 +21,7 @@ from api.logs import configure as configure_logging
 from api.payments.setup import Payments, build_payments
 from api.payouts.setup import install_payouts
 from api.plugins import install_plugins
-from api.rest import health, qr
+from api.rest import exports, health, qr
 from api.rest import payments as payment_routes
 from api.shop.schema import schema as shop_schema
 from domain.db import tortoise_config
@@ -92,6 +92,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
             Route("/readyz", health.readyz),
             Route("/metrics", health.metrics),
             Route(qr.QR_PATH, qr.share_qr),
+            Route(exports.EXPORT_PATH, exports.export_csv),
             *payment_routes.routes(payments),
         ],
         lifespan=lifespan,

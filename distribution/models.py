@@ -130,6 +130,11 @@ class ShareVisit(Model):
         indexes = (
             Index(fields=("link_id", "member_id"), name="share_visit_link_member"),
             Index(fields=("member_id", "visited_at"), name="share_visit_member"),
+            # Reports (share funnel, store shares): a period's visits, covering.
+            Index(
+                fields=("visited_at", "link_id", "member_id", "outcome"),
+                name="share_visit_visited",
+            ),
         )
 
 
@@ -164,6 +169,8 @@ class ReferralBinding(Model):
         indexes = (
             Index(fields=("member_id", "ended_at"), name="referral_member_current"),
             Index(fields=("referrer_id", "valid_from"), name="referral_referrer"),
+            # Reports: bindings made in a period, covering.
+            Index(fields=("valid_from", "referrer_id", "member_id"), name="referral_started"),
         )
 
 
@@ -306,6 +313,11 @@ class CommissionEntry(Model):
             Index(fields=("status", "settle_at"), name="commission_entry_due"),
             Index(fields=("account_id", "created_at"), name="commission_entry_account"),
             Index(fields=("order_id",), name="commission_entry_order"),
+            # Reports: commission accrued in a period per account (and still pending), covering.
+            Index(
+                fields=("created_at", "account_id", "status", "amount_fen"),
+                name="commission_entry_created",
+            ),
         )
 
 
@@ -343,6 +355,18 @@ class LedgerEntry(Model):
         indexes = (
             Index(fields=("account_id", "id"), name="ledger_account"),
             Index(fields=("kind", "created_at"), name="ledger_kind_created"),
+            # Reports: the commission report sums a period's ledger rows per account, covering.
+            Index(
+                fields=(
+                    "created_at",
+                    "account_id",
+                    "kind",
+                    "pending_delta",
+                    "available_delta",
+                    "withdrawn_delta",
+                ),
+                name="ledger_created",
+            ),
         )
 
 

@@ -61,6 +61,8 @@ class ErrorCode(StrEnum):
     INVALID_RANGE = "INVALID_RANGE"
     UNKNOWN_TAG = "UNKNOWN_TAG"
     UNKNOWN_TIER = "UNKNOWN_TIER"
+    INVALID_PERIOD = "INVALID_PERIOD"
+    INVALID_TARGET_MONTH = "INVALID_TARGET_MONTH"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -155,6 +157,14 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.POINTS_OVER_LIMIT: (
         "超过本单积分抵扣上限",
         "More points than this order may use.",
+    ),
+    ErrorCode.INVALID_PERIOD: (
+        "报表周期无效：开始日期不能晚于结束日期，且最长 366 天",
+        "The report period is invalid: from must not be after to, and at most 366 days.",
+    ),
+    ErrorCode.INVALID_TARGET_MONTH: (
+        "目标月份无效，格式为 YYYY-MM",
+        "The target month is invalid; use YYYY-MM.",
     ),
     ErrorCode.WEAK_PASSWORD: (
         "密码至少 10 位",

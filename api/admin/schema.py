@@ -15,8 +15,10 @@ from api.admin import loyalty as loyalty_api
 from api.admin import members as member_api
 from api.admin import orders as order_api
 from api.admin import org as org_api
+from api.admin import reports as report_api
 from api.admin import session as session_api
 from api.admin import settings as settings_api
+from api.admin import targets as target_api
 from api.admin import withdrawals as withdrawal_api
 from api.admin.nodes import MemberNode, StaffNode, StoreNode
 from api.graphql.distributors import ApplicationNode, DistributorNode
@@ -73,6 +75,22 @@ class Query:
         resolver=audience_api.segments
     )
     segment: audience_api.SegmentNode | None = strawberry.field(resolver=audience_api.segment)
+    commission_report: report_api.CommissionReport = strawberry.field(
+        resolver=report_api.commission_report
+    )
+    promoter_ranking: report_api.PromoterRankingReport = strawberry.field(
+        resolver=report_api.promoter_ranking
+    )
+    store_performance: report_api.StorePerformanceReport = strawberry.field(
+        resolver=report_api.store_performance
+    )
+    guide_performance: report_api.GuidePerformanceReport = strawberry.field(
+        resolver=report_api.guide_performance
+    )
+    channel_cohorts: report_api.ChannelCohortReport = strawberry.field(
+        resolver=report_api.channel_cohorts
+    )
+    share_funnel: report_api.ShareFunnelReport = strawberry.field(resolver=report_api.share_funnel)
 
 
 @strawberry.type
@@ -177,6 +195,9 @@ class Mutation:
     )
     issue_coupons: coupon_api.IssueCouponsPayload = strawberry.mutation(
         resolver=coupon_api.issue_coupons
+    )
+    set_store_targets: target_api.SetStoreTargetsPayload = strawberry.mutation(
+        resolver=target_api.set_store_targets
     )
 
 

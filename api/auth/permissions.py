@@ -45,3 +45,22 @@ def sees_full_phone(staff: Staff) -> bool:
 def store_scope(staff: Staff) -> int | None:
     """The one store a store role is confined to; None for HQ roles (every store)."""
     return None if staff.role in HQ_ROLES else staff.store_id
+
+
+REPORT_VIEWERS = frozenset({StaffRole.HQ_ADMIN, StaffRole.HQ_OPERATOR, StaffRole.STORE_MANAGER})
+COMMISSION_REPORT_VIEWERS = REPORT_VIEWERS | {StaffRole.HQ_FINANCE}
+TARGET_SETTERS = CATALOG
+
+
+class OutOfScope(Exception):
+    """A store role asked about another store: the answer is empty, as if it did not exist."""
+
+
+def report_store(staff: Staff, requested: int | None) -> int | None:
+    """The store a report is confined to: HQ's optional choice, or a store role's own store."""
+    own = store_scope(staff)
+    if own is None:
+        return requested
+    if requested is not None and requested != own:
+        raise OutOfScope()
+    return own

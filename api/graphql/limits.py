@@ -65,6 +65,11 @@ DEFAULT_PAGE = 20
 # Plain lists in this API are short by design (a product's SKUs, a SKU's spec values, a
 # category's children); anything that grows with the data is a connection with `first`.
 SHORT_LIST = 5
+# A report (a type named `...Report`) holds at most `first` rows, 100 when omitted; like a
+# connection, its cost is its page times its sub-selection, and its row list is not counted
+# again. Reports aggregate in SQL, so their cost in the database is bounded by the period
+# filter (at most 366 days), not by the page.
+REPORT_PAGE = 100
 
 _INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
 
@@ -174,12 +179,14 @@ def _page_size(node: FieldNode, parent: GraphQLNamedType | None, field: GraphQLF
             return max(page, 0)
     if field is None or parent is None or is_introspection_type(parent):
         return 1
-    # The lists of a connection (edges, nodes) hold its page, already counted by the connection.
-    if parent.name.endswith("Connection"):
+    # The lists of a connection (edges, nodes) or a report hold its page, already counted.
+    if parent.name.endswith(("Connection", "Report")):
         return 1
     returned = get_nullable_type(field.type)
     if is_object_type(returned) and returned.name.endswith("Connection"):
         return DEFAULT_PAGE
+    if is_object_type(returned) and returned.name.endswith("Report"):
+        return REPORT_PAGE
     if is_list_type(returned):
         return SHORT_LIST
     return 1

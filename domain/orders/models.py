@@ -82,6 +82,23 @@ class Order(Model):
             Index(fields=("status", "pay_deadline"), name="order_status_deadline"),
             Index(fields=("status", "shipped_at"), name="order_status_shipped"),
             Index(fields=("service_store_id", "created_at"), name="order_store_created"),
+            # Reports, covering: orders paid in a period by store, guide and level 1 (sales,
+            # rankings), and orders placed in a period through share links (the funnel).
+            Index(
+                fields=(
+                    "paid_at",
+                    "service_store_id",
+                    "service_guide_id",
+                    "level1_distributor_id",
+                    "member_id",
+                    "payable_fen",
+                ),
+                name="order_paid",
+            ),
+            Index(
+                fields=("created_at", "share_link_id", "paid_at", "payable_fen"),
+                name="order_created",
+            ),
         )
 
 

@@ -61,3 +61,21 @@ class Staff(Model):
 
     class Meta:
         table = "staff"
+
+
+class StoreTarget(Model):
+    """HQ's monthly targets for one store (month 'YYYY-MM' in Asia/Shanghai), the yardstick of
+    the store performance report. Setting them again for a month replaces them."""
+
+    id = fields.BigIntField(primary_key=True)
+    store = fields.ForeignKeyField("models.Store", related_name="targets")
+    month = fields.CharField(max_length=7)
+    new_members = fields.IntField(default=0)
+    sales_fen = fields.BigIntField(default=0)
+    distribution_sales_fen = fields.BigIntField(default=0)
+    updated_by = fields.CharField(max_length=64)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "store_target"
+        unique_together = (("store", "month"),)

@@ -1,0 +1,381 @@
+"""HQ and store reports (SPEC 12). Readers: HQ_ADMIN, HQ_OPERATOR and STORE_MANAGER (own store
+only; asking for another store answers an empty report), plus HQ_FINANCE for the commission
+report and the promoter ranking. Rows are plain lists bounded by `first` (at most 100, in order,
+with `rowCount` and totals over every row); the CSV export has them all. Filters that make no
+sense come back in `errors` with an empty report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.admin import report_figures as figures
+from api.auth.permissions import (
+    COMMISSION_REPORT_VIEWERS,
+    REPORT_VIEWERS,
+    OutOfScope,
+    report_store,
+    require_staff,
+)
+from api.graphql.enums import DistributorKindEnum
+from api.graphql.errors import InvalidArgument, UserError, user_errors
+from api.graphql.ids import optional_global_id, to_global_id
+from distribution.models import DistributorKind
+from distribution.reports import cohorts, commission, funnel, guides, promoters, stores
+from distribution.reports.periods import Period, period
+from distribution.reports.run import MAX_ROWS, Page, ReportQuery, page
+from distribution.reports.sql import Granularity
+from domain.errors import DomainError
+from domain.org.models import StaffRole
+
+GranularityEnum = strawberry.enum(Granularity, name="ReportGranularity")
+CommissionDimensionEnum = strawberry.enum(
+    commission.CommissionDimension, name="CommissionDimension"
+)
+FunnelGroupingEnum = strawberry.enum(funnel.FunnelGrouping, name="ShareFunnelGrouping")
+
+
+@strawberry.input(description="Whole Asia/Shanghai days, both included, at most 366 days.")
+class ReportPeriodInput:
+    from_: date = strawberry.field(name="from")
+    to: date
+
+    def parse(self) -> Period:
+        return period(self.from_, self.to)
+
+
+@strawberry.type
+class CommissionReportRow:
+    bucket: date = strawberry.field(description="First day of the day, week or month.")
+    key: str | None = strawberry.field(
+        description="Store or Distributor ID, distributor kind or role; null when none."
+    )
+    label: str | None
+    figures: figures.CommissionFigures
+
+
+@strawberry.type
+class CommissionReport:
+    rows: list[CommissionReportRow]
+    totals: figures.CommissionFigures
+    row_count: int
+    errors: list[UserError]
+
+
+@strawberry.type
+class PromoterRankingRow:
+    rank: int
+    distributor_id: strawberry.ID
+    kind: DistributorKindEnum  # type: ignore[valid-type]
+    display_name: str
+    figures: figures.PromoterFigures
+
+
+@strawberry.type
+class PromoterRankingReport:
+    rows: list[PromoterRankingRow]
+    totals: figures.PromoterFigures
+    row_count: int
+    errors: list[UserError]
+
+
+@strawberry.type
+class StorePerformanceRow:
+    store_id: strawberry.ID
+    store_code: str
+    store_name: str
+    figures: figures.StoreFigures
+
+
+@strawberry.type
+class StorePerformanceReport:
+    rows: list[StorePerformanceRow]
+    totals: figures.StoreFigures
+    row_count: int
+    errors: list[UserError]
+
+
+@strawberry.type
+class GuidePerformanceRow:
+    staff_id: strawberry.ID
+    display_name: str
+    store_id: strawberry.ID | None
+    figures: figures.GuideFigures
+
+
+@strawberry.type
+class GuidePerformanceReport:
+    rows: list[GuidePerformanceRow]
+    totals: figures.GuideFigures
+    row_count: int
+    errors: list[UserError]
+
+
+@strawberry.type
+class ChannelCohortRow:
+    join_month: str = strawberry.field(description="YYYY-MM, Asia/Shanghai.")
+    channel: str
+    complete_days: int = strawberry.field(
+        description="Days every member of the cohort has had so far (up to 180)."
+    )
+    figures: figures.CohortFigures
+
+
+@strawberry.type
+class ChannelCohortReport:
+    rows: list[ChannelCohortRow]
+    totals: figures.CohortFigures
+    row_count: int
+    errors: list[UserError]
+
+
+@strawberry.type
+class ShareFunnelRow:
+    link_id: strawberry.ID | None
+    link_code: str | None
+    channel: str | None
+    distributor_id: strawberry.ID
+    display_name: str
+    figures: figures.FunnelFigures
+
+
+@strawberry.type
+class ShareFunnelReport:
+    rows: list[ShareFunnelRow]
+    totals: figures.FunnelFigures
+    row_count: int
+    errors: list[UserError]
+
+
+async def _run(
+    info: Info,
+    viewers: frozenset[StaffRole],
+    store: strawberry.ID | None,
+    first: int,
+    build: Callable[[int | None], ReportQuery],
+) -> tuple[Page, list[UserError]]:
+    """Authorise, confine to the viewer's store, validate, and run one page of the report."""
+    staff = await require_staff(info, viewers)
+    if not 1 <= first <= MAX_ROWS:
+        raise InvalidArgument(f"`first` must be between 1 and {MAX_ROWS}. / 最多 {MAX_ROWS} 行")
+    empty = Page([], {}, 0)
+    try:
+        store_id = report_store(staff, optional_global_id(store, "Store", "storeId"))
+        return await page(build(store_id), first), []
+    except OutOfScope:
+        return empty, []
+    except DomainError as error:
+        return empty, user_errors(error)
+
+
+def _totals(result: Page, columns: tuple[str, ...]) -> dict[str, Any]:
+    return {column: result.totals.get(column, 0) for column in columns}
+
+
+def _global(type_name: str, pk: int | None) -> strawberry.ID | None:
+    return strawberry.ID(to_global_id(type_name, pk)) if pk is not None else None
+
+
+def _commission_key(dimension: commission.CommissionDimension, key: str | None) -> str | None:
+    if key is None:
+        return None
+    if dimension is commission.CommissionDimension.STORE:
+        return to_global_id("Store", int(key))
+    if dimension is commission.CommissionDimension.DISTRIBUTOR:
+        type_name, _, pk = key.partition(":")
+        return to_global_id(type_name, int(pk))
+    return key
+
+
+async def commission_report(
+    info: Info,
+    period: ReportPeriodInput,
+    group_by: GranularityEnum = Granularity.DAY,  # type: ignore[valid-type]
+    dimension: CommissionDimensionEnum = commission.CommissionDimension.STORE,  # type: ignore[valid-type]
+    store_id: strawberry.ID | None = None,
+    first: int = MAX_ROWS,
+) -> CommissionReport:
+    dimension = commission.CommissionDimension(dimension)
+    result, errors = await _run(
+        info,
+        COMMISSION_REPORT_VIEWERS,
+        store_id,
+        first,
+        lambda store: commission.commission_query(
+            commission.CommissionFilters(period.parse(), Granularity(group_by), dimension, store)
+        ),
+    )
+    return CommissionReport(
+        rows=[
+            CommissionReportRow(
+                bucket=date.fromisoformat(row["bucket"]),
+                key=_commission_key(dimension, row["dimension_key"]),
+                label=row["dimension_label"],
+                figures=figures.commission_figures(row),
+            )
+            for row in result.rows
+        ],
+        totals=figures.commission_figures(_totals(result, commission.AMOUNTS)),
+        row_count=result.row_count,
+        errors=errors,
+    )
+
+
+async def promoter_ranking(
+    info: Info,
+    period: ReportPeriodInput,
+    kind: DistributorKindEnum | None = None,  # type: ignore[valid-type]
+    store_id: strawberry.ID | None = None,
+    first: int = MAX_ROWS,
+) -> PromoterRankingReport:
+    result, errors = await _run(
+        info,
+        COMMISSION_REPORT_VIEWERS,
+        store_id,
+        first,
+        lambda store: promoters.promoter_query(
+            promoters.PromoterFilters(
+                period.parse(), store, DistributorKind(kind) if kind else None
+            )
+        ),
+    )
+    return PromoterRankingReport(
+        rows=[
+            PromoterRankingRow(
+                rank=rank,
+                distributor_id=strawberry.ID(to_global_id("Distributor", row["distributor_id"])),
+                kind=DistributorKind(row["kind"]),
+                display_name=row["display_name"],
+                figures=figures.promoter_figures(row),
+            )
+            for rank, row in enumerate(result.rows, start=1)
+        ],
+        totals=figures.promoter_figures(_totals(result, promoters.AMOUNTS)),
+        row_count=result.row_count,
+        errors=errors,
+    )
+
+
+async def store_performance(
+    info: Info,
+    period: ReportPeriodInput,
+    store_id: strawberry.ID | None = None,
+    first: int = MAX_ROWS,
+) -> StorePerformanceReport:
+    result, errors = await _run(
+        info,
+        REPORT_VIEWERS,
+        store_id,
+        first,
+        lambda store: stores.store_query(stores.StoreFilters(period.parse(), store)),
+    )
+    return StorePerformanceReport(
+        rows=[
+            StorePerformanceRow(
+                store_id=strawberry.ID(to_global_id("Store", row["store_id"])),
+                store_code=row["store_code"],
+                store_name=row["store_name"],
+                figures=figures.store_figures(row),
+            )
+            for row in result.rows
+        ],
+        totals=figures.store_figures(_totals(result, stores.AMOUNTS)),
+        row_count=result.row_count,
+        errors=errors,
+    )
+
+
+async def guide_performance(
+    info: Info,
+    period: ReportPeriodInput,
+    store_id: strawberry.ID | None = None,
+    first: int = MAX_ROWS,
+) -> GuidePerformanceReport:
+    result, errors = await _run(
+        info,
+        REPORT_VIEWERS,
+        store_id,
+        first,
+        lambda store: guides.guide_query(guides.GuideFilters(period.parse(), store)),
+    )
+    return GuidePerformanceReport(
+        rows=[
+            GuidePerformanceRow(
+                staff_id=strawberry.ID(to_global_id("Staff", row["staff_id"])),
+                display_name=row["display_name"],
+                store_id=_global("Store", row["store_id"]),
+                figures=figures.guide_figures(row),
+            )
+            for row in result.rows
+        ],
+        totals=figures.guide_figures(_totals(result, guides.AMOUNTS)),
+        row_count=result.row_count,
+        errors=errors,
+    )
+
+
+async def channel_cohorts(
+    info: Info,
+    period: ReportPeriodInput,
+    store_id: strawberry.ID | None = None,
+    first: int = MAX_ROWS,
+) -> ChannelCohortReport:
+    result, errors = await _run(
+        info,
+        REPORT_VIEWERS,
+        store_id,
+        first,
+        lambda store: cohorts.cohort_query(cohorts.CohortFilters(period.parse(), store)),
+    )
+    return ChannelCohortReport(
+        rows=[
+            ChannelCohortRow(
+                join_month=row["join_month"][:7],
+                channel=row["channel"],
+                complete_days=cohorts.complete_days(row["join_month"]),
+                figures=figures.cohort_figures(row),
+            )
+            for row in result.rows
+        ],
+        totals=figures.cohort_figures(_totals(result, cohorts.AMOUNTS)),
+        row_count=result.row_count,
+        errors=errors,
+    )
+
+
+async def share_funnel(
+    info: Info,
+    period: ReportPeriodInput,
+    group_by: FunnelGroupingEnum = funnel.FunnelGrouping.LINK,  # type: ignore[valid-type]
+    distributor_id: strawberry.ID | None = None,
+    store_id: strawberry.ID | None = None,
+    first: int = MAX_ROWS,
+) -> ShareFunnelReport:
+    def build(store: int | None) -> ReportQuery:
+        distributor = optional_global_id(distributor_id, "Distributor", "distributorId")
+        filters = funnel.FunnelFilters(
+            period.parse(), funnel.FunnelGrouping(group_by), store, distributor
+        )
+        return funnel.funnel_query(filters)
+
+    result, errors = await _run(info, REPORT_VIEWERS, store_id, first, build)
+    return ShareFunnelReport(
+        rows=[
+            ShareFunnelRow(
+                link_id=_global("ShareLink", row["link_id"]),
+                link_code=row["link_code"],
+                channel=row["channel"],
+                distributor_id=strawberry.ID(to_global_id("Distributor", row["distributor_id"])),
+                display_name=row["display_name"],
+                figures=figures.funnel_figures(row),
+            )
+            for row in result.rows
+        ],
+        totals=figures.funnel_figures(_totals(result, funnel.AMOUNTS)),
+        row_count=result.row_count,
+        errors=errors,
+    )

@@ -1,0 +1,131 @@
+"""Commission report (SPEC 12): money moved through the commission ledger in a period, per
+business day, week or month and per dimension.
+
+Every figure comes from ledger rows, so the report's totals are the ledger's: accrued (ACCRUE),
+cancelled before settlement (CANCEL), settled (SETTLE), clawed back after settlement
+(CLAWBACK), withdrawn (PAID) and manual adjustments (ADJUST). `pending_now` is what of the
+row's accruals is still pending today. The dimension is the beneficiary's: a store account's
+store or a guide's store (KOCs and members have none), the distributor kind (STORE for store
+accounts), the account's distributor or store, or the entry's role (withdrawals and adjustments
+have no role). Cost: one pass over the period's ledger rows (covering index `ledger_created`)
+and pending entries (covering index `commission_entry_created`), grouped per bucket and
+account before anything is joined; the ROLE dimension also joins each ledger row's entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from distribution.reports.periods import Period
+from distribution.reports.run import ReportQuery, total
+from distribution.reports.sql import Granularity, statement
+
+
+class CommissionDimension(StrEnum):
+    STORE = "STORE"
+    DISTRIBUTOR_KIND = "DISTRIBUTOR_KIND"
+    DISTRIBUTOR = "DISTRIBUTOR"
+    ROLE = "ROLE"
+
+
+@dataclass(frozen=True)
+class CommissionFilters:
+    period: Period
+    granularity: Granularity = Granularity.DAY
+    dimension: CommissionDimension = CommissionDimension.STORE
+    store_id: int | None = None
+
+
+AMOUNTS = (
+    "accrued_fen",
+    "cancelled_fen",
+    "settled_fen",
+    "clawed_back_fen",
+    "withdrawn_fen",
+    "adjusted_fen",
+    "pending_now_fen",
+)
+COLUMNS = ("bucket", "dimension_key", "dimension_label", *AMOUNTS)
+
+_BENEFICIARY_STORE = "CASE WHEN a.owner_type = 'STORE' THEN a.owner_id ELSE d.store_id END"
+_KIND = "CASE WHEN a.owner_type = 'STORE' THEN 'STORE' ELSE d.kind END"
+# (key, label) per dimension; a DISTRIBUTOR key is 'Store:<id>' or 'Distributor:<id>'.
+_DIMENSIONS = {
+    CommissionDimension.STORE: (f"CAST({_BENEFICIARY_STORE} AS TEXT)", "s.name"),
+    CommissionDimension.DISTRIBUTOR_KIND: (_KIND, _KIND),
+    CommissionDimension.DISTRIBUTOR: (
+        "CASE WHEN a.owner_type = 'STORE' THEN 'Store:' ELSE 'Distributor:' END"
+        " || CAST(a.owner_id AS TEXT)",
+        "CASE WHEN a.owner_type = 'STORE' THEN s.name ELSE d.display_name END",
+    ),
+    CommissionDimension.ROLE: ("r.role", "r.role"),
+}
+
+
+def commission_query(filters: CommissionFilters) -> ReportQuery:
+    """Two stages: the period's ledger rows (and still-pending entries) summed per bucket and
+    account over covering indexes, then the much smaller result joined to accounts,
+    distributors and stores and summed per bucket and dimension."""
+    q = statement()
+    start, end = q.param(filters.period.start), q.param(filters.period.end)
+    by_role = filters.dimension is CommissionDimension.ROLE
+    ledger_bucket = q.bucket_start("l.created_at", filters.granularity)
+    entry_bucket = q.bucket_start("e.created_at", filters.granularity)
+    role = "e.role" if by_role else "CAST(NULL AS TEXT)"
+    # A store's accounts (its own and its guides'), applied before grouping.
+    store_accounts = (
+        "SELECT a.id FROM commission_account a"
+        " LEFT JOIN distributor d ON a.owner_type = 'DISTRIBUTOR' AND d.id = a.owner_id"
+        f" WHERE {_BENEFICIARY_STORE} = {q.param(filters.store_id)}"
+        if filters.store_id is not None
+        else None
+    )
+
+    def in_store(column: str) -> str:
+        return f" AND {column} IN ({store_accounts})" if store_accounts else ""
+
+    moved = (
+        f"SELECT {ledger_bucket} AS b, l.account_id, {role} AS role,"
+        + ",".join(f" {total(_when(kind, amount))} AS {name}" for name, kind, amount in _MOVES)
+        + ", 0 AS pending_now_fen FROM ledger_entry l"
+        + (" LEFT JOIN commission_entry e ON e.id = l.entry_id" if by_role else "")
+        + f" WHERE l.created_at >= {start} AND l.created_at < {end}"
+        f" AND l.kind IN ({_KINDS}){in_store('l.account_id')}"
+        " GROUP BY 1, 2, 3"
+    )
+    pending = (
+        f"SELECT {entry_bucket} AS b, e.account_id, {role} AS role"
+        + "".join(f", 0 AS {name}" for name, _, _ in _MOVES)
+        + f", {total('e.amount_fen')} AS pending_now_fen FROM commission_entry e"
+        f" WHERE e.created_at >= {start} AND e.created_at < {end} AND e.status = 'PENDING'"
+        f"{in_store('e.account_id')} GROUP BY 1, 2, 3"
+    )
+    key, label = _DIMENSIONS[filters.dimension]
+    text = (
+        f"SELECT {q.bucket_text('r.b')} AS bucket, {key} AS dimension_key,"
+        f" {label} AS dimension_label,"
+        + ",".join(f" {total(f'r.{name}')} AS {name}" for name in AMOUNTS)
+        + f" FROM ({moved} UNION ALL {pending}) r"
+        " JOIN commission_account a ON a.id = r.account_id"
+        " LEFT JOIN distributor d ON a.owner_type = 'DISTRIBUTOR' AND d.id = a.owner_id"
+        f" LEFT JOIN store s ON s.id = {_BENEFICIARY_STORE}"
+        " GROUP BY r.b, 2, 3"
+    )
+    return ReportQuery(text, q.params, "bucket, dimension_key", AMOUNTS)
+
+
+# (column, ledger kind, amount): what each kind of ledger row moves, as a positive figure.
+_MOVES = (
+    ("accrued_fen", "ACCRUE", "l.pending_delta"),
+    ("cancelled_fen", "CANCEL", "-l.pending_delta"),
+    ("settled_fen", "SETTLE", "l.available_delta"),
+    ("clawed_back_fen", "CLAWBACK", "-l.available_delta"),
+    ("withdrawn_fen", "PAID", "l.withdrawn_delta"),
+    ("adjusted_fen", "ADJUST", "l.pending_delta + l.available_delta"),
+)
+_KINDS = ", ".join(f"'{kind}'" for _, kind, _ in _MOVES)
+
+
+def _when(kind: str, amount: str) -> str:
+    return f"CASE WHEN l.kind = '{kind}' THEN {amount} ELSE 0 END"

@@ -1,0 +1,307 @@
+"""HQ reports (SPEC 12) on a business built through the real API: every total equals sums
+computed independently from ledger, entry, order and visit rows; amounts and counts are exact."""
+
+from collections import defaultdict
+
+import pytest
+
+from api.graphql.ids import to_global_id
+from distribution.models import (
+    AccountOwner,
+    CommissionAccount,
+    CommissionEntry,
+    EntryStatus,
+    LedgerEntry,
+    LedgerKind,
+    ReferralBinding,
+    ShareVisit,
+)
+from domain.members.models import Member
+from domain.orders.models import Order
+from domain.org.models import StaffRole
+from tests.support.reports import build_business
+
+PERIOD = {"from": "2026-03-01", "to": "2026-03-31"}
+MONEY = "{ fen }"
+COMMISSION = f"""
+query(
+  $period: ReportPeriodInput!, $dimension: CommissionDimension!, $groupBy: ReportGranularity!
+) {{
+  commissionReport(period: $period, dimension: $dimension, groupBy: $groupBy) {{
+    rows {{ bucket key label figures {{ accrued {MONEY} cancelled {MONEY} settled {MONEY}
+      clawedBack {MONEY} withdrawn {MONEY} adjusted {MONEY} pendingNow {MONEY} }} }}
+    totals {{ accrued {MONEY} cancelled {MONEY} settled {MONEY} clawedBack {MONEY}
+      withdrawn {MONEY} adjusted {MONEY} pendingNow {MONEY} }}
+    rowCount errors {{ code field message }}
+  }}
+}}
+"""
+PROMOTERS = f"""
+query($period: ReportPeriodInput!) {{
+  promoterRanking(period: $period) {{
+    rows {{ rank distributorId kind figures {{ referredMembers orders paid {MONEY}
+      commission {MONEY} withdrawn {MONEY} pending {MONEY} }} }}
+    totals {{ referredMembers orders paid {MONEY} commission {MONEY} withdrawn {MONEY}
+      pending {MONEY} }}
+    rowCount errors {{ code }}
+  }}
+}}
+"""
+STORES = f"""
+query($period: ReportPeriodInput!, $storeId: ID) {{
+  storePerformance(period: $period, storeId: $storeId) {{
+    rows {{ storeId storeName figures {{ relationships buyers orders sales {MONEY} conversion
+      frequency averageOrderValue {MONEY} distributionSales {MONEY} newMembers shareLinks
+      shareVisits targetSales {MONEY} salesAttainmentBp newMembersAttainmentBp }} }}
+    totals {{ buyers orders sales {MONEY} }}
+    rowCount errors {{ code field }}
+  }}
+}}
+"""
+GUIDES = f"""
+query($period: ReportPeriodInput!, $storeId: ID) {{
+  guidePerformance(period: $period, storeId: $storeId) {{
+    rows {{ staffId storeId figures {{ customers newCustomers newBindings orders sales {MONEY}
+      commission {MONEY} }} }}
+    totals {{ orders sales {MONEY} commission {MONEY} }}
+    rowCount errors {{ code }}
+  }}
+}}
+"""
+COHORTS = f"""
+query($period: ReportPeriodInput!) {{
+  channelCohorts(period: $period) {{
+    rows {{ joinMonth channel completeDays figures {{ members buyers paid30d {MONEY}
+      paid180d {MONEY} valuePerMember30d {MONEY} }} }}
+    totals {{ members buyers paid30d {MONEY} paid90d {MONEY} paid180d {MONEY} }}
+    rowCount errors {{ code }}
+  }}
+}}
+"""
+FUNNEL = f"""
+query($period: ReportPeriodInput!, $groupBy: ShareFunnelGrouping!) {{
+  shareFunnel(period: $period, groupBy: $groupBy) {{
+    rows {{ linkCode distributorId
+      figures {{ visits uniqueVisitors bindings orders paid {MONEY} }} }}
+    totals {{ visits uniqueVisitors bindings orders paid {MONEY} }}
+    rowCount errors {{ code }}
+  }}
+}}
+"""
+TARGETS = """
+mutation($input: StoreTargetsInput!) {
+  setStoreTargets(input: $input) { targets { month sales { fen } } errors { code field } }
+}
+"""
+
+
+def fen(figures: dict) -> dict:
+    return {k: v["fen"] if isinstance(v, dict) else v for k, v in figures.items()}
+
+
+async def ledger_sums() -> dict[str, int]:
+    """The commission report's figures computed straight from ledger and entry rows."""
+    sums: dict[LedgerKind, int] = defaultdict(int)
+    for row in await LedgerEntry.all():
+        sums[row.kind] += row.pending_delta + row.available_delta + row.withdrawn_delta
+    pending = sum(e.amount_fen for e in await CommissionEntry.filter(status=EntryStatus.PENDING))
+    return {
+        "accrued": sums[LedgerKind.ACCRUE],
+        "cancelled": -sums[LedgerKind.CANCEL],
+        # SETTLE moves pending to available and PAID withdrawing to withdrawn: count one side.
+        "settled": sum(r.available_delta for r in await LedgerEntry.filter(kind="SETTLE")),
+        "clawedBack": -sums[LedgerKind.CLAWBACK],
+        "withdrawn": sum(r.withdrawn_delta for r in await LedgerEntry.filter(kind="PAID")),
+        "adjusted": sums[LedgerKind.ADJUST],
+        "pendingNow": pending,
+    }
+
+
+@pytest.fixture
+async def business(api):
+    return await build_business(api)
+
+
+@pytest.mark.parametrize("dimension", ["STORE", "DISTRIBUTOR_KIND", "DISTRIBUTOR", "ROLE"])
+@pytest.mark.parametrize("group_by", ["DAY", "MONTH"])
+async def test_commission_report_totals_equal_the_ledger(api, business, dimension, group_by):
+    # given the business; when finance asks for March
+    finance = await api.staff(StaffRole.HQ_FINANCE)
+    report = (
+        await finance.client.data(
+            COMMISSION, {"period": PERIOD, "dimension": dimension, "groupBy": group_by}
+        )
+    )["commissionReport"]
+
+    # then totals are the ledger's, and the rows add up to them
+    expected = await ledger_sums()
+    assert report["errors"] == []
+    assert fen(report["totals"]) == expected
+    assert expected["accrued"] > 0 and expected["cancelled"] > 0 and expected["clawedBack"] > 0
+    assert expected["settled"] > 0 and expected["withdrawn"] == 1000 and expected["adjusted"] == 500
+    for name in expected:
+        assert sum(fen(row["figures"])[name] for row in report["rows"]) == expected[name]
+    assert report["rowCount"] == len(report["rows"])
+
+
+async def test_commission_report_rows_per_distributor_are_their_ledger(api, business):
+    finance = await api.staff(StaffRole.HQ_FINANCE)
+    report = (
+        await finance.client.data(
+            COMMISSION, {"period": PERIOD, "dimension": "DISTRIBUTOR", "groupBy": "MONTH"}
+        )
+    )["commissionReport"]
+
+    by_key = {row["key"]: fen(row["figures"]) for row in report["rows"]}
+    for distributor in (business.k0, business.k1, business.guide_distributor):
+        account = await CommissionAccount.get(
+            owner_type=AccountOwner.DISTRIBUTOR, owner_id=distributor.id
+        )
+        rows = await LedgerEntry.filter(account_id=account.id)
+        figures = by_key[to_global_id("Distributor", distributor.id)]
+        assert figures["accrued"] == sum(r.pending_delta for r in rows if r.kind == "ACCRUE")
+        assert figures["settled"] == sum(r.available_delta for r in rows if r.kind == "SETTLE")
+        assert figures["withdrawn"] == account.withdrawn_fen
+        # accrued − cancelled − settled + pending adjustments = pending balance
+        assert figures["accrued"] - figures["cancelled"] - figures["settled"] == account.pending_fen
+        assert (
+            figures["settled"] - figures["clawedBack"] + figures["adjusted"] - figures["withdrawn"]
+            == account.available_fen + account.withdrawing_fen
+        )
+    assert {row["bucket"] for row in report["rows"]} == {"2026-03-01"}
+
+
+async def test_promoter_ranking_totals_equal_orders_and_entries(api, business):
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    report = (await operator.client.data(PROMOTERS, {"period": PERIOD}))["promoterRanking"]
+
+    paid = await Order.filter(paid_at__not_isnull=True, level1_distributor_id__not_isnull=True)
+    accounts = await CommissionAccount.filter(owner_type=AccountOwner.DISTRIBUTOR)
+    entries = await CommissionEntry.filter(account_id__in=[a.id for a in accounts])
+    assert fen(report["totals"]) == {
+        "referredMembers": len({(b.referrer_id, b.member_id) for b in await ReferralBinding.all()}),
+        "orders": len(paid),
+        "paid": sum(o.payable_fen for o in paid),
+        "commission": sum(e.amount_fen for e in entries),
+        "withdrawn": sum(a.withdrawn_fen for a in accounts),
+        "pending": sum(a.pending_fen for a in accounts),
+    }
+    first = report["rows"][0]
+    assert (first["rank"], first["distributorId"]) == (
+        1,
+        to_global_id("Distributor", business.k1.id),
+    )
+    assert fen(first["figures"])["paid"] == 39800
+
+
+async def test_store_performance_shows_the_factors_and_attainment(api, business):
+    # given HQ's March sales target for s1 is twice what s1 sold
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    s1_id = to_global_id("Store", business.s1.id)
+    target = {"storeId": s1_id, "month": "2026-03", "salesFen": 79600, "newMembers": 2}
+    set_ = (await operator.client.data(TARGETS, {"input": target}))["setStoreTargets"]
+    assert set_ == {"targets": {"month": "2026-03", "sales": {"fen": 79600}}, "errors": []}
+
+    # when HQ reads store performance for March
+    report = (await operator.client.data(STORES, {"period": PERIOD}))["storePerformance"]
+
+    # then s1: 1 relationship × 1.0 × 1.0 × 39800 = 39800, 50 % of target; s2 sold 19900
+    paid = await Order.filter(paid_at__not_isnull=True, service_store_id__not_isnull=True)
+    assert fen(report["totals"]) == {
+        "buyers": len({(o.service_store_id, o.member_id) for o in paid}),
+        "orders": len(paid),
+        "sales": sum(o.payable_fen for o in paid),
+    }
+    rows = {row["storeId"]: fen(row["figures"]) for row in report["rows"]}
+    new_members = await Member.filter(source_store_id=business.s1.id).count()
+    assert rows[s1_id] == {
+        "relationships": 1,
+        "buyers": 1,
+        "orders": 1,
+        "sales": 39800,
+        "conversion": 1.0,
+        "frequency": 1.0,
+        "averageOrderValue": 39800,
+        "distributionSales": 39800,
+        "newMembers": new_members,
+        "shareLinks": 1,
+        "shareVisits": 1,
+        "targetSales": 79600,
+        "salesAttainmentBp": 5000,
+        "newMembersAttainmentBp": new_members * 10000 // 2,
+    }
+    s2 = rows[to_global_id("Store", business.s2.id)]
+    assert (s2["relationships"], s2["conversion"], s2["orders"], s2["sales"]) == (0, None, 1, 19900)
+    assert s2["salesAttainmentBp"] is None
+
+
+async def test_guide_performance_counts_customers_sales_and_commission(api, business):
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    report = (await operator.client.data(GUIDES, {"period": PERIOD}))["guidePerformance"]
+
+    account = await CommissionAccount.get(
+        owner_type=AccountOwner.DISTRIBUTOR, owner_id=business.guide_distributor.id
+    )
+    commission = sum(e.amount_fen for e in await CommissionEntry.filter(account_id=account.id))
+    assert commission == 398
+    assert [fen(row["figures"]) for row in report["rows"]] == [
+        {
+            "customers": 1,
+            "newCustomers": 1,
+            "newBindings": 1,
+            "orders": 1,
+            "sales": 39800,
+            "commission": commission,
+        }
+    ]
+    assert report["rows"][0]["staffId"] == to_global_id("Staff", business.guide.staff.id)
+    assert fen(report["totals"]) == {"orders": 1, "sales": 39800, "commission": 398}
+
+
+async def test_channel_cohorts_value_members_by_join_month(api, business):
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    report = (await operator.client.data(COHORTS, {"period": PERIOD}))["channelCohorts"]
+
+    members = await Member.all()
+    paid = await Order.filter(paid_at__not_isnull=True)
+    assert fen(report["totals"]) == {
+        "members": len(members),
+        "buyers": len({o.member_id for o in paid}),
+        "paid30d": sum(o.payable_fen for o in paid),
+        "paid90d": sum(o.payable_fen for o in paid),
+        "paid180d": sum(o.payable_fen for o in paid),
+    }
+    assert [(r["joinMonth"], r["channel"], r["completeDays"]) for r in report["rows"]] == [
+        ("2026-03", "MINI_PROGRAM", 180)
+    ]
+    figures = fen(report["rows"][0]["figures"])
+    assert figures["valuePerMember30d"] == 59700 // len(members)
+
+
+@pytest.mark.parametrize("group_by", ["LINK", "DISTRIBUTOR"])
+async def test_share_funnel_counts_visits_bindings_orders_and_paid(api, business, group_by):
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    report = (await operator.client.data(FUNNEL, {"period": PERIOD, "groupBy": group_by}))[
+        "shareFunnel"
+    ]
+
+    visits = await ShareVisit.all()
+    linked = await Order.filter(share_link_id__not_isnull=True)
+    totals = fen(report["totals"])
+    assert totals["visits"] == len(visits) == 4
+    assert totals["bindings"] == sum(v.outcome in ("BOUND", "REBOUND") for v in visits) == 2
+    assert totals["orders"] == len(linked) == 2
+    assert totals["paid"] == sum(o.payable_fen for o in linked if o.paid_at) == 39800
+    # one visitor per link and per distributor here: k1 (k0's link), m twice on k1's link, m
+    # on the guide's link
+    assert totals["uniqueVisitors"] == 3
+    top = report["rows"][0]
+    assert fen(top["figures"]) == {
+        "visits": 2,
+        "uniqueVisitors": 1,
+        "bindings": 0,
+        "orders": 2,
+        "paid": 39800,
+    }
+    assert top["distributorId"] == to_global_id("Distributor", business.k1.id)
+    assert top["linkCode"] == (business.k1_link_code if group_by == "LINK" else None)
