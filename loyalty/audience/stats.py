@@ -76,28 +76,28 @@ def _row(member_id: int, orders: list[PaidOrder], now: datetime, **extra: object
 
 
 async def _lock_rows(member_ids: list[int], now: datetime) -> None:
-    """The members' stats rows exist and are held until the transaction ends (PostgreSQL;
-    SQLite has one writer at a time anyway)."""
+    """The members' stats rows exist and are held until the transaction ends, in one
+    statement: an upsert locks the row it inserts or updates (PostgreSQL, in the order given:
+    callers pass ids sorted, so two refreshes never wait for each other crosswise; SQLite has
+    one writer at a time anyway)."""
     await MemberAudience.bulk_create(
         [MemberAudience(member_id=m, refreshed_at=now) for m in member_ids],
-        ignore_conflicts=True,
+        on_conflict=["member_id"],
+        update_fields=["refreshed_at"],
     )
-    # Model rows, not values_list: Tortoise drops FOR UPDATE from values queries.
-    await MemberAudience.filter(member_id__in=member_ids).order_by("member_id").select_for_update()
 
 
 async def refresh_member(member_id: int) -> None:
-    """Recompute one member's stats and order-based tags now, in four statements (joins the
-    caller's transaction)."""
+    """Recompute one member's stats and order-based tags now, in three statements. Runs in
+    the caller's transaction (an order event's or a merge's), which holds the row lock."""
     now = clock.now()
-    async with transaction():
-        await _lock_rows([member_id], now)
-        orders = await _paid_orders([member_id])
-        await MemberAudience.bulk_create(
-            [_row(member_id, orders[member_id], now)],
-            on_conflict=["member_id"],
-            update_fields=STATS_FIELDS,
-        )
+    await _lock_rows([member_id], now)
+    orders = await _paid_orders([member_id])
+    await MemberAudience.bulk_create(
+        [_row(member_id, orders[member_id], now)],
+        on_conflict=["member_id"],
+        update_fields=STATS_FIELDS,
+    )
 
 
 async def refresh_batch(member_ids: Sequence[int], now: datetime) -> None:
