@@ -7,9 +7,11 @@ cancelled before settlement (CANCEL), settled (SETTLE), clawed back after settle
 row's accruals is still pending today. The dimension is the beneficiary's: a store account's
 store or a guide's store (KOCs and members have none), the distributor kind (STORE for store
 accounts), the account's distributor or store, or the entry's role (withdrawals and adjustments
-have no role). Cost: one pass over the period's ledger rows (covering index `ledger_created`)
-and pending entries (covering index `commission_entry_created`), grouped per bucket and
-account before anything is joined; the ROLE dimension also joins each ledger row's entry.
+have no role). Cost: one pass over the period's `commission_day` rollup rows (one per day,
+account and role that moved: covering index `commission_day_covering`) and still-pending entries
+(covering index `commission_entry_pending`: only the last few weeks' entries are pending),
+grouped per bucket and account before anything is joined. The rollup is kept with every ledger
+write (reports/rollups.py), so its sums are the ledger's.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from distribution.reports.periods import Period
+from distribution.reports.rollups import FIGURES
 from distribution.reports.run import ReportQuery, total
 from distribution.reports.sql import Granularity, statement
 
@@ -37,18 +40,11 @@ class CommissionFilters:
     store_id: int | None = None
 
 
-AMOUNTS = (
-    "accrued_fen",
-    "cancelled_fen",
-    "settled_fen",
-    "clawed_back_fen",
-    "withdrawn_fen",
-    "adjusted_fen",
-    "pending_now_fen",
-)
+AMOUNTS = (*FIGURES, "pending_now_fen")
 COLUMNS = ("bucket", "dimension_key", "dimension_label", *AMOUNTS)
 
 _BENEFICIARY_STORE = "CASE WHEN a.owner_type = 'STORE' THEN a.owner_id ELSE d.store_id END"
+_ROLLUP_ROLE = "NULLIF(c.role, '')"  # '' in the rollup's key: no entry, no role
 _KIND = "CASE WHEN a.owner_type = 'STORE' THEN 'STORE' ELSE d.kind END"
 # (key, label) per dimension; a DISTRIBUTOR key is 'Store:<id>' or 'Distributor:<id>'.
 _DIMENSIONS = {
@@ -64,15 +60,13 @@ _DIMENSIONS = {
 
 
 def commission_query(filters: CommissionFilters) -> ReportQuery:
-    """Two stages: the period's ledger rows (and still-pending entries) summed per bucket and
+    """Two stages: the period's rollup rows (and still-pending entries) summed per bucket and
     account over covering indexes, then the much smaller result joined to accounts,
     distributors and stores and summed per bucket and dimension."""
     q = statement()
     start, end = q.param(filters.period.start), q.param(filters.period.end)
+    first_day, last_day = q.param(filters.period.first_day), q.param(filters.period.last_day)
     by_role = filters.dimension is CommissionDimension.ROLE
-    ledger_bucket = q.bucket_start("l.created_at", filters.granularity)
-    entry_bucket = q.bucket_start("e.created_at", filters.granularity)
-    role = "e.role" if by_role else "CAST(NULL AS TEXT)"
     # A store's accounts (its own and its guides'), applied before grouping.
     store_accounts = (
         "SELECT a.id FROM commission_account a"
@@ -85,20 +79,21 @@ def commission_query(filters: CommissionFilters) -> ReportQuery:
     def in_store(column: str) -> str:
         return f" AND {column} IN ({store_accounts})" if store_accounts else ""
 
+    no_role = "CAST(NULL AS TEXT)"
     moved = (
-        f"SELECT {ledger_bucket} AS b, l.account_id, {role} AS role,"
-        + ",".join(f" {total(_when(kind, amount))} AS {name}" for name, kind, amount in _MOVES)
-        + ", 0 AS pending_now_fen FROM ledger_entry l"
-        + (" LEFT JOIN commission_entry e ON e.id = l.entry_id" if by_role else "")
-        + f" WHERE l.created_at >= {start} AND l.created_at < {end}"
-        f" AND l.kind IN ({_KINDS}){in_store('l.account_id')}"
+        f"SELECT {q.day_bucket('c.day', filters.granularity)} AS b, c.account_id,"
+        f" {_ROLLUP_ROLE if by_role else no_role} AS role,"
+        + ",".join(f" {total(f'c.{name}')} AS {name}" for name in FIGURES)
+        + ", 0 AS pending_now_fen FROM commission_day c"
+        f" WHERE c.day >= {first_day} AND c.day <= {last_day}{in_store('c.account_id')}"
         " GROUP BY 1, 2, 3"
     )
     pending = (
-        f"SELECT {entry_bucket} AS b, e.account_id, {role} AS role"
-        + "".join(f", 0 AS {name}" for name, _, _ in _MOVES)
+        f"SELECT {q.bucket_start('e.created_at', filters.granularity)} AS b, e.account_id,"
+        f" {'e.role' if by_role else no_role} AS role"
+        + "".join(f", 0 AS {name}" for name in FIGURES)
         + f", {total('e.amount_fen')} AS pending_now_fen FROM commission_entry e"
-        f" WHERE e.created_at >= {start} AND e.created_at < {end} AND e.status = 'PENDING'"
+        f" WHERE e.status = 'PENDING' AND e.created_at >= {start} AND e.created_at < {end}"
         f"{in_store('e.account_id')} GROUP BY 1, 2, 3"
     )
     key, label = _DIMENSIONS[filters.dimension]
@@ -113,19 +108,3 @@ def commission_query(filters: CommissionFilters) -> ReportQuery:
         " GROUP BY r.b, 2, 3"
     )
     return ReportQuery(text, q.params, "bucket, dimension_key", AMOUNTS)
-
-
-# (column, ledger kind, amount): what each kind of ledger row moves, as a positive figure.
-_MOVES = (
-    ("accrued_fen", "ACCRUE", "l.pending_delta"),
-    ("cancelled_fen", "CANCEL", "-l.pending_delta"),
-    ("settled_fen", "SETTLE", "l.available_delta"),
-    ("clawed_back_fen", "CLAWBACK", "-l.available_delta"),
-    ("withdrawn_fen", "PAID", "l.withdrawn_delta"),
-    ("adjusted_fen", "ADJUST", "l.pending_delta + l.available_delta"),
-)
-_KINDS = ", ".join(f"'{kind}'" for _, kind, _ in _MOVES)
-
-
-def _when(kind: str, amount: str) -> str:
-    return f"CASE WHEN l.kind = '{kind}' THEN {amount} ELSE 0 END"

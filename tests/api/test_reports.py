@@ -9,6 +9,7 @@ from api.graphql.ids import to_global_id
 from distribution.models import (
     AccountOwner,
     CommissionAccount,
+    CommissionDay,
     CommissionEntry,
     EntryStatus,
     LedgerEntry,
@@ -16,6 +17,8 @@ from distribution.models import (
     ReferralBinding,
     ShareVisit,
 )
+from distribution.reports.rollups import FIGURES, rebuild_commission_days
+from domain.clock import to_shanghai
 from domain.members.models import Member
 from domain.orders.models import Order
 from domain.org.models import StaffRole
@@ -169,6 +172,48 @@ async def test_commission_report_rows_per_distributor_are_their_ledger(api, busi
             == account.available_fen + account.withdrawing_fen
         )
     assert {row["bucket"] for row in report["rows"]} == {"2026-03-01"}
+
+
+async def commission_days() -> dict[tuple, tuple[int, ...]]:
+    """The rollup's non-zero rows, keyed by (day, account, role)."""
+    return {
+        (row.day, row.account_id, row.role): figures
+        for row in await CommissionDay.all()
+        if any(figures := tuple(getattr(row, column) for column in FIGURES))
+    }
+
+
+async def test_commission_day_rollup_equals_a_group_by_over_the_ledger(api, business):
+    # given the business: accruals, settlements, refunds before (CANCEL) and after (CLAWBACK)
+    # settlement, a paid withdrawal and an adjustment, each kept in the rollup as it happened
+    roles = {e.id: e.role.value for e in await CommissionEntry.all()}
+    expected: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(FIGURES))
+    moved = {
+        LedgerKind.ACCRUE: ("accrued_fen", lambda r: r.pending_delta),
+        LedgerKind.CANCEL: ("cancelled_fen", lambda r: -r.pending_delta),
+        LedgerKind.SETTLE: ("settled_fen", lambda r: r.available_delta),
+        LedgerKind.CLAWBACK: ("clawed_back_fen", lambda r: -r.available_delta),
+        LedgerKind.PAID: ("withdrawn_fen", lambda r: r.withdrawn_delta),
+        LedgerKind.ADJUST: ("adjusted_fen", lambda r: r.pending_delta + r.available_delta),
+    }
+    for row in await LedgerEntry.all():
+        if row.kind not in moved:
+            continue  # HOLD and RELEASE are not reported
+        column, amount = moved[row.kind]
+        key = (to_shanghai(row.created_at).date(), row.account_id, roles.get(row.entry_id, ""))
+        expected[key][FIGURES.index(column)] += amount(row)
+    expected_rows = {key: tuple(v) for key, v in expected.items() if any(v)}
+    assert {LedgerKind(k) for k in await LedgerEntry.all().values_list("kind", flat=True)} >= set(
+        moved
+    )
+
+    # then the rollup kept by every move is exactly the ledger grouped per day, account, role
+    assert await commission_days() == expected_rows
+
+    # and rebuilding it from the ledger (migration backfill, `siyu rebuild-report-rollups`)
+    # gives the same rows
+    await rebuild_commission_days()
+    assert await commission_days() == expected_rows
 
 
 async def test_promoter_ranking_totals_equal_orders_and_entries(api, business):
