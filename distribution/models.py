@@ -416,6 +416,22 @@ class CommissionDay(Model):
         )
 
 
+class MemberCohortValue(Model):
+    """What a member paid within 30, 90 and 180 days of joining (orders' payable when paid,
+    before later refunds), for the channel cohorts report. Added to on each payment within 180
+    days of joining, recomputed from the survivor's orders on a One-ID merge. Only members who
+    paid have a row: join month, channel and status stay on `member`, which the report reads
+    anyway to count members with no purchase."""
+
+    member_id = fields.BigIntField(primary_key=True)
+    paid_30d_fen = fields.BigIntField(default=0)
+    paid_90d_fen = fields.BigIntField(default=0)
+    paid_180d_fen = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "member_cohort_value"
+
+
 class WithdrawalMethod(StrEnum):
     WECHAT_BALANCE = "WECHAT_BALANCE"
     BANK = "BANK"

@@ -2,6 +2,7 @@
 computed independently from ledger, entry, order and visit rows; amounts and counts are exact."""
 
 from collections import defaultdict
+from datetime import timedelta
 
 import pytest
 
@@ -14,14 +15,25 @@ from distribution.models import (
     EntryStatus,
     LedgerEntry,
     LedgerKind,
+    MemberCohortValue,
     ReferralBinding,
     ShareVisit,
 )
-from distribution.reports.rollups import FIGURES, rebuild_commission_days
+from distribution.reports.rollups import (
+    FIGURES,
+    HORIZONS,
+    rebuild_cohort_values,
+    rebuild_commission_days,
+)
+from domain import clock
+from domain.catalog.models import Sku
 from domain.clock import to_shanghai
 from domain.members.models import Member
 from domain.orders.models import Order
 from domain.org.models import StaffRole
+from tests.api.test_one_id import BIND
+from tests.support.catalog import make_category, make_product
+from tests.support.orders import delivery, pay, place_ok
 from tests.support.reports import build_business
 
 PERIOD = {"from": "2026-03-01", "to": "2026-03-31"}
@@ -321,6 +333,65 @@ async def test_channel_cohorts_value_members_by_join_month(api, business):
     ]
     figures = fen(report["rows"][0]["figures"])
     assert figures["valuePerMember30d"] == 59700 // len(members)
+
+
+async def cohort_values() -> dict[int, tuple[int, ...]]:
+    return {
+        row.member_id: (row.paid_30d_fen, row.paid_90d_fen, row.paid_180d_fen)
+        for row in await MemberCohortValue.all()
+        if row.paid_180d_fen
+    }
+
+
+async def cohort_values_from_orders() -> dict[int, tuple[int, ...]]:
+    """What each member paid within 30, 90 and 180 days of joining, from the order rows."""
+    joined = {m.id: m.created_at for m in await Member.all()}
+    values: dict[int, list[int]] = defaultdict(lambda: [0] * len(HORIZONS))
+    for order in await Order.filter(paid_at__not_isnull=True):
+        for index, days in enumerate(HORIZONS):
+            if order.paid_at < joined[order.member_id] + timedelta(days=days):
+                values[order.member_id][index] += order.payable_fen
+    return {member: tuple(v) for member, v in values.items() if v[-1]}
+
+
+async def test_cohort_values_kept_on_payment_equal_sums_over_paid_orders(api, business):
+    expected = await cohort_values_from_orders()
+    assert expected
+
+    assert await cohort_values() == expected
+    await rebuild_cohort_values()  # the migration's backfill gives the same rows
+    assert await cohort_values() == expected
+
+
+async def test_a_merge_moves_the_absorbed_members_orders_into_the_survivors_value(api):
+    # given an older member who paid on joining and a newer one who paid 100 days later
+    product = await make_product(await make_category(), (1000,), stock=10)
+    sku = await Sku.get(product_id=product.id)
+    start = clock.now()
+    with clock.frozen_at(start):
+        older = await api.member()
+        await older.client.data(BIND, {"code": "dev-phone:13300008888"})
+        await pay(api, older.client, await place_ok(older.client, delivery((sku, 1))))
+    with clock.frozen_at(start + timedelta(days=100)):
+        newer = await api.member()
+        await pay(api, newer.client, await place_ok(newer.client, delivery((sku, 2))))
+        assert set(await cohort_values()) == {older.member_id, newer.member_id}
+
+        # when the newer one binds the older one's phone (One-ID: the older one survives)
+        body = await newer.client.data(BIND, {"code": "dev-phone:13300008888"})
+    assert body["bindPhone"]["merged"] is True
+
+    # then the survivor's value counts both orders from its own joining day, and the absorbed
+    # member has no value left
+    values = await cohort_values()
+    assert values == await cohort_values_from_orders()
+    assert set(values) == {older.member_id}
+    first, second = await Order.filter(member_id=older.member_id).order_by("id")
+    assert values[older.member_id] == (
+        first.payable_fen,
+        first.payable_fen,
+        first.payable_fen + second.payable_fen,
+    )
 
 
 @pytest.mark.parametrize("group_by", ["LINK", "DISTRIBUTOR"])
