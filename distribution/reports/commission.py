@@ -46,23 +46,53 @@ COLUMNS = ("bucket", "dimension_key", "dimension_label", *AMOUNTS)
 _BENEFICIARY_STORE = "CASE WHEN a.owner_type = 'STORE' THEN a.owner_id ELSE d.store_id END"
 _ROLLUP_ROLE = "NULLIF(c.role, '')"  # '' in the rollup's key: no entry, no role
 _KIND = "CASE WHEN a.owner_type = 'STORE' THEN 'STORE' ELSE d.kind END"
-# (key, label) per dimension; a DISTRIBUTOR key is 'Store:<id>' or 'Distributor:<id>'.
-_DIMENSIONS = {
-    CommissionDimension.STORE: (f"CAST({_BENEFICIARY_STORE} AS TEXT)", "s.name"),
-    CommissionDimension.DISTRIBUTOR_KIND: (_KIND, _KIND),
-    CommissionDimension.DISTRIBUTOR: (
+_ACCOUNT_OWNER = (
+    " JOIN commission_account a ON a.id = {account}"
+    " LEFT JOIN distributor d ON a.owner_type = 'DISTRIBUTOR' AND d.id = a.owner_id"
+)
+
+
+@dataclass(frozen=True)
+class _Grouping:
+    """How rows are grouped for a dimension: by `group` (a cheap value: a number or a short
+    code, so hundreds of thousands of rows are grouped without comparing names), with the
+    account's owner joined first when `group` needs it. `key` and `label` are then computed
+    from the much smaller grouped rows `t`, joined to what `joins` adds."""
+
+    group: str
+    needs_owner: bool
+    key: str
+    label: str
+    joins: str = ""
+
+
+# A DISTRIBUTOR key is 'Store:<id>' or 'Distributor:<id>'.
+_GROUPINGS = {
+    CommissionDimension.STORE: _Grouping(
+        _BENEFICIARY_STORE,
+        True,
+        "CAST(t.g AS TEXT)",
+        "s.name",
+        " LEFT JOIN store s ON s.id = t.g",
+    ),
+    CommissionDimension.DISTRIBUTOR_KIND: _Grouping(_KIND, True, "t.g", "t.g"),
+    CommissionDimension.DISTRIBUTOR: _Grouping(
+        "r.account_id",
+        False,
         "CASE WHEN a.owner_type = 'STORE' THEN 'Store:' ELSE 'Distributor:' END"
         " || CAST(a.owner_id AS TEXT)",
         "CASE WHEN a.owner_type = 'STORE' THEN s.name ELSE d.display_name END",
+        _ACCOUNT_OWNER.format(account="t.g")
+        + " LEFT JOIN store s ON a.owner_type = 'STORE' AND s.id = a.owner_id",
     ),
-    CommissionDimension.ROLE: ("r.role", "r.role"),
+    CommissionDimension.ROLE: _Grouping("r.role", False, "t.g", "t.g"),
 }
 
 
 def commission_query(filters: CommissionFilters) -> ReportQuery:
-    """Two stages: the period's rollup rows (and still-pending entries) summed per bucket and
-    account over covering indexes, then the much smaller result joined to accounts,
-    distributors and stores and summed per bucket and dimension."""
+    """The period's rollup rows (and still-pending entries, summed per bucket and account)
+    summed per bucket and dimension value, then named: the names are joined to the grouped
+    rows only."""
     q = statement()
     start, end = q.param(filters.period.start), q.param(filters.period.end)
     first_day, last_day = q.param(filters.period.first_day), q.param(filters.period.last_day)
@@ -80,13 +110,18 @@ def commission_query(filters: CommissionFilters) -> ReportQuery:
         return f" AND {column} IN ({store_accounts})" if store_accounts else ""
 
     no_role = "CAST(NULL AS TEXT)"
+    role = _ROLLUP_ROLE if by_role else no_role
+    period_rows = (
+        f" FROM commission_day c WHERE c.day >= {first_day} AND c.day <= {last_day}"
+        f"{in_store('c.account_id')}"
+    )
+    # Rollup rows go straight to the joins: grouping them per bucket and account first costs
+    # more than it saves (hundreds of thousands of rows sorted, a few fewer joined).
     moved = (
         f"SELECT {q.day_bucket('c.day', filters.granularity)} AS b, c.account_id,"
-        f" {_ROLLUP_ROLE if by_role else no_role} AS role,"
-        + ",".join(f" {total(f'c.{name}')} AS {name}" for name in FIGURES)
-        + ", 0 AS pending_now_fen FROM commission_day c"
-        f" WHERE c.day >= {first_day} AND c.day <= {last_day}{in_store('c.account_id')}"
-        " GROUP BY 1, 2, 3"
+        f" {role} AS role,"
+        + ",".join(f" c.{name}" for name in FIGURES)
+        + f", 0 AS pending_now_fen{period_rows}"
     )
     pending = (
         f"SELECT {q.bucket_start('e.created_at', filters.granularity)} AS b, e.account_id,"
@@ -96,15 +131,18 @@ def commission_query(filters: CommissionFilters) -> ReportQuery:
         f" WHERE e.status = 'PENDING' AND e.created_at >= {start} AND e.created_at < {end}"
         f"{in_store('e.account_id')} GROUP BY 1, 2, 3"
     )
-    key, label = _DIMENSIONS[filters.dimension]
-    text = (
-        f"SELECT {q.bucket_text('r.b')} AS bucket, {key} AS dimension_key,"
-        f" {label} AS dimension_label,"
+    grouping = _GROUPINGS[filters.dimension]
+    grouped = (
+        f"SELECT r.b, {grouping.group} AS g,"
         + ",".join(f" {total(f'r.{name}')} AS {name}" for name in AMOUNTS)
         + f" FROM ({moved} UNION ALL {pending}) r"
-        " JOIN commission_account a ON a.id = r.account_id"
-        " LEFT JOIN distributor d ON a.owner_type = 'DISTRIBUTOR' AND d.id = a.owner_id"
-        f" LEFT JOIN store s ON s.id = {_BENEFICIARY_STORE}"
-        " GROUP BY r.b, 2, 3"
+        + (_ACCOUNT_OWNER.format(account="r.account_id") if grouping.needs_owner else "")
+        + " GROUP BY 1, 2"
+    )
+    text = (
+        f"SELECT {q.bucket_text('t.b')} AS bucket, {grouping.key} AS dimension_key,"
+        f" {grouping.label} AS dimension_label,"
+        + ",".join(f" t.{name}" for name in AMOUNTS)
+        + f" FROM ({grouped}) t{grouping.joins}"
     )
     return ReportQuery(text, q.params, "bucket, dimension_key", AMOUNTS)
