@@ -361,18 +361,6 @@ class LedgerEntry(Model):
         indexes = (
             Index(fields=("account_id", "id"), name="ledger_account"),
             Index(fields=("kind", "created_at"), name="ledger_kind_created"),
-            # Reports: the commission report sums a period's ledger rows per account, covering.
-            Index(
-                fields=(
-                    "created_at",
-                    "account_id",
-                    "kind",
-                    "pending_delta",
-                    "available_delta",
-                    "withdrawn_delta",
-                ),
-                name="ledger_created",
-            ),
         )
 
 

@@ -41,5 +41,10 @@ class Migration(migrations.Migration):
             model_name='CommissionEntry',
             index=Index(fields=['status', 'created_at', 'account_id', 'role', 'amount_fen'], name='commission_entry_pending'),
         ),
+        ops.RemoveIndex(
+            model_name='LedgerEntry',
+            name='ledger_created',
+            fields=None,
+        ),
         ops.RunPython(backfill_commission_days, empty_commission_days),
     ]

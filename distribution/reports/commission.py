@@ -10,8 +10,9 @@ accounts), the account's distributor or store, or the entry's role (withdrawals 
 have no role). Cost: one pass over the period's `commission_day` rollup rows (one per day,
 account and role that moved: covering index `commission_day_covering`) and still-pending entries
 (covering index `commission_entry_pending`: only the last few weeks' entries are pending),
-grouped per bucket and account before anything is joined. The rollup is kept with every ledger
-write (reports/rollups.py), so its sums are the ledger's.
+grouped per bucket and dimension value (numbers and codes) and named afterwards. The rollup is
+kept with every ledger write (reports/rollups.py), so its sums are the ledger's: the report no
+longer reads the ledger, whose period index is gone (one index less per ledger write).
 """
 
 from __future__ import annotations
