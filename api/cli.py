@@ -1,4 +1,5 @@
-"""The `siyu` command: serve, migrate, makemigrations, schema, jobs, check-ledger, demo."""
+"""The `siyu` command: serve, migrate, makemigrations, schema, jobs, check-ledger,
+rebuild-report-rollups, demo."""
 
 from __future__ import annotations
 
@@ -139,6 +140,21 @@ async def check_ledger(config: AppConfig) -> int:
     return await _with_database(config, run)
 
 
+async def rebuild_report_rollups(config: AppConfig) -> int:
+    """Recompute the report rollups from the rows they summarise, in one transaction (a repair
+    tool: the migrations backfill them and every write keeps them). Idempotent."""
+    from distribution.reports.rollups import rebuild_report_rollups as rebuild
+    from domain.db import transaction
+
+    async def run() -> int:
+        async with transaction():
+            await rebuild()
+        print("report rollups rebuilt from the ledger and the paid orders")
+        return 0
+
+    return await _with_database(config, run)
+
+
 def export_schema() -> int:
     """Write the printed SDL of both schemas; a test fails when the committed files drift."""
     from api.schema import write_schemas
@@ -182,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     jobs_parser.add_argument("names", nargs="*", help="default: all, in the order listed")
     jobs_parser.add_argument("--now", help="act as of this ISO time (with timezone)")
     commands.add_parser("check-ledger", help="verify every account's balances against its ledger")
+    commands.add_parser(
+        "rebuild-report-rollups", help="recompute the report rollups from ledger and orders"
+    )
     demo_parser = commands.add_parser("demo", help="load demo data")
     demo_parser.add_argument("--if-empty", action="store_true", help="only into an empty database")
     args = parser.parse_args(argv)
@@ -200,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(jobs(config, args.names, args.now))
     if args.command == "check-ledger":
         return asyncio.run(check_ledger(config))
+    if args.command == "rebuild-report-rollups":
+        return asyncio.run(rebuild_report_rollups(config))
     if args.command == "schema":
         return export_schema()
     if args.command == "serve":

@@ -10,6 +10,7 @@ from distribution.audience import DistributionAudienceSources
 from distribution.commission import accrual as commission_accrual
 from distribution.commission import refunds as commission_refunds
 from distribution.enrollment import enroll_on_threshold
+from distribution.reports import rollups as report_rollups
 from domain import events
 from domain.members.audience_sources import use_audience_sources
 from domain.orders.attribution import use_attributor
@@ -32,8 +33,10 @@ def install_plugins() -> None:
     subscriptions: list[tuple[type, object]] = [
         (events.MemberMerged, merging.on_member_merged),
         (events.MemberMerged, loyalty_merging.on_member_merged),
+        (events.MemberMerged, report_rollups.on_member_merged),
         (events.OrderPaid, links.on_order_paid),
         (events.OrderPaid, commission_accrual.on_order_paid),
+        (events.OrderPaid, report_rollups.on_order_paid),
         (events.OrderCompleted, commission_accrual.on_order_completed),
         (events.ItemRefunded, commission_refunds.on_item_refunded),
         (events.OrderPaid, enroll_on_threshold),

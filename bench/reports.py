@@ -13,17 +13,23 @@ Periods: the last month of the data (2026-10) and its whole year (365 days, the 
 report accepts). Each report runs once to warm the caches, then `--runs` times; the median is
 printed. Store-scoped figures use store 1 (what a store manager runs).
 
-Measured (2 shared cores, 1 000 000 orders, 200 000 members, 1.24 M entries, 2.47 M ledger
-rows; whole-brand scope, median seconds, month / year): PostgreSQL 15 — commission by
-store/day 0.60 / 4.7, by distributor/month 0.46 / 3.2, by role/week 0.93 / 6.0, promoter
-ranking 0.06 / 0.40, store performance 0.07 / 0.45, guide performance 0.08 / 0.40, channel
-cohorts 0.30 / 3.1, share funnel 0.09 / 0.65. SQLite — commission 0.99 / 10.4, 0.95 / 9.2,
-1.34 / 12.3, promoters 0.27 / 2.4, stores 0.21 / 0.84, guides 0.37 / 2.5, cohorts 0.07 / 4.1,
-funnel 0.13 / 0.63. A store's scope: under 0.6 s everywhere. The 1.24 M-row entries export:
-server RSS +6.5 MiB (PostgreSQL, 31 s) and +6.3 MiB (SQLite, 25 s). Over a whole year the
-commission report reads every ledger row of the year and the cohorts join every order of the
-year's members: both grow with the period (a daily per-account rollup table would make them
-flat).
+Measured before the rollups (2 shared cores, 1 000 000 orders, 200 000 members, 1.24 M entries,
+2.47 M ledger rows; whole-brand scope, median seconds, month / year): PostgreSQL 15 —
+commission by store/day 0.60 / 4.7, by distributor/month 0.46 / 3.2, by role/week 0.93 / 6.0,
+channel cohorts 0.30 / 3.1; SQLite — commission 0.99 / 10.4, 0.95 / 9.2, 1.34 / 12.3, cohorts
+0.07 / 4.1. The entries export: server RSS +6.5 MiB (PostgreSQL, 31 s) and +6.3 MiB (SQLite,
+25 s) for 1.24 M rows.
+
+Measured with the rollups (same data: 613 k `commission_day` rows, 156 k `member_cohort_value`
+rows): PostgreSQL 15 — commission by store/day 0.16 / 0.89, by distributor/month 0.10 / 0.78,
+by role/week 0.08 / 0.35, promoter ranking 0.06 / 0.40, store performance 0.08 / 0.45, guide
+performance 0.06 / 0.41, channel cohorts 0.04 / 0.45, share funnel by link 0.11 / 0.57, by
+distributor 0.08 / 0.44. SQLite — commission 0.22 / 1.22, 0.21 / 1.14, 0.21 / 1.03, promoters
+0.28 / 2.25, stores 0.20 / 0.79, guides 0.37 / 2.45, cohorts 0.03 / 0.38, funnel 0.13 / 0.65 and
+0.10 / 0.60. A store's scope: under 0.16 s everywhere but promoters and guides (their
+whole-brand figures). The commission report now reads one rollup row per day, account and role
+that moved (a quarter of the ledger rows), grouped straight to bucket and dimension, and the
+cohorts one value row per member who paid: both stay well inside the targets over a year.
 
 Run: `.venv/bin/python bench/reports.py --database-url URL [--runs 3] [--no-export]
 [--no-reports]`.

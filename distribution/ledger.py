@@ -1,6 +1,9 @@
 """The one way money moves between an account's buckets: an append-only ledger row and a
 guarded update of the cached balances, in the caller's transaction.
 
+Every reported move also adds to its day's `commission_day` rollup (reports/rollups.py) in the
+same transaction, so the commission report never has to read the ledger itself.
+
 Buckets: pending (accrued, not yet settled), available (withdrawable, may go negative after a
 clawback), withdrawing (held by a withdrawal request), withdrawn (paid out). Balances always
 equal the sums of the ledger deltas; `check_ledger` proves it for every account.
@@ -8,13 +11,14 @@ equal the sums of the ledger deltas; `check_ledger` proves it for every account.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.functions import Sum
 
 from distribution.models import AccountOwner, CommissionAccount, LedgerEntry, LedgerKind
+from distribution.reports.rollups import add_to_commission_day
 from domain import clock
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
@@ -61,7 +65,8 @@ async def move(
 ) -> LedgerEntry:
     """Apply `deltas` to the balances and record them. With `require_available`, the update
     only happens while available >= that amount (withdrawal holds): no number of concurrent
-    requests can overdraw. Must run inside the caller's transaction."""
+    requests can overdraw. Must run inside the caller's transaction. One more statement (the
+    rollup upsert) for every kind the commission report shows, none for HOLD and RELEASE."""
     query = CommissionAccount.filter(id=account_id)
     if require_available is not None:
         query = query.filter(available_fen__gte=require_available)
@@ -73,7 +78,8 @@ async def move(
     )
     if not updated:
         raise DomainError(ErrorCode.INSUFFICIENT_BALANCE, "amountFen")
-    return await LedgerEntry.create(
+    now = clock.now()
+    row = await LedgerEntry.create(
         account_id=account_id,
         kind=kind,
         pending_delta=deltas.pending,
@@ -85,8 +91,12 @@ async def move(
         order_id=refs.order_id,
         actor=actor,
         reason=reason[:200],
-        created_at=clock.now(),
+        created_at=now,
     )
+    await add_to_commission_day(
+        clock.to_shanghai(now).date(), account_id, kind, asdict(deltas), refs.entry_id
+    )
+    return row
 
 
 @dataclass(frozen=True)

@@ -318,6 +318,12 @@ class CommissionEntry(Model):
                 fields=("created_at", "account_id", "status", "amount_fen"),
                 name="commission_entry_created",
             ),
+            # Commission report's `pending_now`: only the still-pending entries of a period
+            # (a few weeks' worth), not every entry of the period, covering.
+            Index(
+                fields=("status", "created_at", "account_id", "role", "amount_fen"),
+                name="commission_entry_pending",
+            ),
         )
 
 
@@ -355,19 +361,63 @@ class LedgerEntry(Model):
         indexes = (
             Index(fields=("account_id", "id"), name="ledger_account"),
             Index(fields=("kind", "created_at"), name="ledger_kind_created"),
-            # Reports: the commission report sums a period's ledger rows per account, covering.
+        )
+
+
+class CommissionDay(Model):
+    """What the ledger moved per Asia/Shanghai business day, account and entry role, in the
+    commission report's terms: the report reads these instead of every ledger row of a year.
+    `ledger.move` adds to the row with one upsert in the transaction of each ledger write, so
+    the sums always equal a GROUP BY over the ledger (`role` is '' for rows without an entry:
+    withdrawals and adjustments). HOLD and RELEASE rows are not reported and not rolled up."""
+
+    id = fields.BigIntField(primary_key=True)
+    day = fields.DateField()
+    account_id = fields.BigIntField()
+    role = fields.CharField(max_length=16, default="")
+    accrued_fen = fields.BigIntField(default=0)
+    cancelled_fen = fields.BigIntField(default=0)
+    settled_fen = fields.BigIntField(default=0)
+    clawed_back_fen = fields.BigIntField(default=0)
+    withdrawn_fen = fields.BigIntField(default=0)
+    adjusted_fen = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "commission_day"
+        unique_together = (("day", "account_id", "role"),)
+        indexes = (
+            # A period's rows with every figure, so the report never visits the table.
             Index(
                 fields=(
-                    "created_at",
+                    "day",
                     "account_id",
-                    "kind",
-                    "pending_delta",
-                    "available_delta",
-                    "withdrawn_delta",
+                    "role",
+                    "accrued_fen",
+                    "cancelled_fen",
+                    "settled_fen",
+                    "clawed_back_fen",
+                    "withdrawn_fen",
+                    "adjusted_fen",
                 ),
-                name="ledger_created",
+                name="commission_day_covering",
             ),
         )
+
+
+class MemberCohortValue(Model):
+    """What a member paid within 30, 90 and 180 days of joining (orders' payable when paid,
+    before later refunds), for the channel cohorts report. Added to on each payment within 180
+    days of joining, recomputed from the survivor's orders on a One-ID merge. Only members who
+    paid have a row: join month, channel and status stay on `member`, which the report reads
+    anyway to count members with no purchase."""
+
+    member_id = fields.BigIntField(primary_key=True)
+    paid_30d_fen = fields.BigIntField(default=0)
+    paid_90d_fen = fields.BigIntField(default=0)
+    paid_180d_fen = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "member_cohort_value"
 
 
 class WithdrawalMethod(StrEnum):

@@ -4,9 +4,10 @@ cumulatively within 30, 90 and 180 days of joining. Value per member is that sum
 cohort's members, in whole fen. A cohort younger than N days has not had N days yet: the API
 says so per row.
 
-Merged-away members are left out (their orders moved to the survivor). Cost: the period's new
-members (index on `member.created_at`) each joined to their paid orders (index
-`order_member_created`), grouped twice.
+Merged-away members are left out (their orders moved to the survivor, whose value counts them).
+Cost: the period's new members (index on `member.created_at`) each joined to their one
+`member_cohort_value` row (primary key), kept on every payment (reports/rollups.py), grouped
+once: no order is read.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from distribution.reports.periods import Period
+from distribution.reports.rollups import HORIZONS
 from distribution.reports.run import ReportQuery, total
 from distribution.reports.sql import Granularity, statement
 from domain import clock
 from domain.clock import SHANGHAI
-
-HORIZONS = (30, 90, 180)
 
 
 @dataclass(frozen=True)
@@ -41,26 +41,14 @@ def cohort_query(filters: CohortFilters) -> ReportQuery:
         if filters.store_id is not None
         else ""
     )
-    within = {days: q.within_days("o.paid_at", "m.created_at", days) for days in HORIZONS}
-    per_member = (
-        f"SELECT m.id, {q.bucket('m.created_at', Granularity.MONTH)} AS join_month,"
-        " m.source_channel AS channel,"
-        + ",".join(
-            f" {total(f'CASE WHEN {within[days]} THEN o.payable_fen ELSE 0 END')} AS v{days}"
-            for days in HORIZONS
-        )
-        + ' FROM member m LEFT JOIN "order" o ON o.member_id = m.id AND o.paid_at IS NOT NULL'
-        f" AND {within[180]}"
-        f" WHERE m.created_at >= {start} AND m.created_at < {end} AND m.status = 'ACTIVE'"
-        f"{store_filter}"
-        " GROUP BY m.id, m.created_at, m.source_channel"
-    )
     text = (
-        "SELECT p.join_month, p.channel, COUNT(*) AS members,"
-        f" {total('CASE WHEN p.v180 > 0 THEN 1 ELSE 0 END')} AS buyers,"
-        f" {total('p.v30')} AS paid_30d_fen, {total('p.v90')} AS paid_90d_fen,"
-        f" {total('p.v180')} AS paid_180d_fen"
-        f" FROM ({per_member}) p GROUP BY p.join_month, p.channel"
+        f"SELECT {q.bucket('m.created_at', Granularity.MONTH)} AS join_month,"
+        " m.source_channel AS channel, COUNT(*) AS members,"
+        f" {total('CASE WHEN v.paid_180d_fen > 0 THEN 1 ELSE 0 END')} AS buyers,"
+        + ",".join(f" {total(f'v.paid_{days}d_fen')} AS paid_{days}d_fen" for days in HORIZONS)
+        + " FROM member m LEFT JOIN member_cohort_value v ON v.member_id = m.id"
+        f" WHERE m.created_at >= {start} AND m.created_at < {end} AND m.status = 'ACTIVE'"
+        f"{store_filter} GROUP BY 1, 2"
     )
     return ReportQuery(text, q.params, "join_month, channel", AMOUNTS)
 

@@ -7,9 +7,12 @@ cancelled before settlement (CANCEL), settled (SETTLE), clawed back after settle
 row's accruals is still pending today. The dimension is the beneficiary's: a store account's
 store or a guide's store (KOCs and members have none), the distributor kind (STORE for store
 accounts), the account's distributor or store, or the entry's role (withdrawals and adjustments
-have no role). Cost: one pass over the period's ledger rows (covering index `ledger_created`)
-and pending entries (covering index `commission_entry_created`), grouped per bucket and
-account before anything is joined; the ROLE dimension also joins each ledger row's entry.
+have no role). Cost: one pass over the period's `commission_day` rollup rows (one per day,
+account and role that moved: covering index `commission_day_covering`) and still-pending entries
+(covering index `commission_entry_pending`: only the last few weeks' entries are pending),
+grouped per bucket and dimension value (numbers and codes) and named afterwards. The rollup is
+kept with every ledger write (reports/rollups.py), so its sums are the ledger's: the report no
+longer reads the ledger, whose period index is gone (one index less per ledger write).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from distribution.reports.periods import Period
+from distribution.reports.rollups import FIGURES
 from distribution.reports.run import ReportQuery, total
 from distribution.reports.sql import Granularity, statement
 
@@ -37,42 +41,63 @@ class CommissionFilters:
     store_id: int | None = None
 
 
-AMOUNTS = (
-    "accrued_fen",
-    "cancelled_fen",
-    "settled_fen",
-    "clawed_back_fen",
-    "withdrawn_fen",
-    "adjusted_fen",
-    "pending_now_fen",
-)
+AMOUNTS = (*FIGURES, "pending_now_fen")
 COLUMNS = ("bucket", "dimension_key", "dimension_label", *AMOUNTS)
 
 _BENEFICIARY_STORE = "CASE WHEN a.owner_type = 'STORE' THEN a.owner_id ELSE d.store_id END"
+_ROLLUP_ROLE = "NULLIF(c.role, '')"  # '' in the rollup's key: no entry, no role
 _KIND = "CASE WHEN a.owner_type = 'STORE' THEN 'STORE' ELSE d.kind END"
-# (key, label) per dimension; a DISTRIBUTOR key is 'Store:<id>' or 'Distributor:<id>'.
-_DIMENSIONS = {
-    CommissionDimension.STORE: (f"CAST({_BENEFICIARY_STORE} AS TEXT)", "s.name"),
-    CommissionDimension.DISTRIBUTOR_KIND: (_KIND, _KIND),
-    CommissionDimension.DISTRIBUTOR: (
+_ACCOUNT_OWNER = (
+    " JOIN commission_account a ON a.id = {account}"
+    " LEFT JOIN distributor d ON a.owner_type = 'DISTRIBUTOR' AND d.id = a.owner_id"
+)
+
+
+@dataclass(frozen=True)
+class _Grouping:
+    """How rows are grouped for a dimension: by `group` (a cheap value: a number or a short
+    code, so hundreds of thousands of rows are grouped without comparing names), with the
+    account's owner joined first when `group` needs it. `key` and `label` are then computed
+    from the much smaller grouped rows `t`, joined to what `joins` adds."""
+
+    group: str
+    needs_owner: bool
+    key: str
+    label: str
+    joins: str = ""
+
+
+# A DISTRIBUTOR key is 'Store:<id>' or 'Distributor:<id>'.
+_GROUPINGS = {
+    CommissionDimension.STORE: _Grouping(
+        _BENEFICIARY_STORE,
+        True,
+        "CAST(t.g AS TEXT)",
+        "s.name",
+        " LEFT JOIN store s ON s.id = t.g",
+    ),
+    CommissionDimension.DISTRIBUTOR_KIND: _Grouping(_KIND, True, "t.g", "t.g"),
+    CommissionDimension.DISTRIBUTOR: _Grouping(
+        "r.account_id",
+        False,
         "CASE WHEN a.owner_type = 'STORE' THEN 'Store:' ELSE 'Distributor:' END"
         " || CAST(a.owner_id AS TEXT)",
         "CASE WHEN a.owner_type = 'STORE' THEN s.name ELSE d.display_name END",
+        _ACCOUNT_OWNER.format(account="t.g")
+        + " LEFT JOIN store s ON a.owner_type = 'STORE' AND s.id = a.owner_id",
     ),
-    CommissionDimension.ROLE: ("r.role", "r.role"),
+    CommissionDimension.ROLE: _Grouping("r.role", False, "t.g", "t.g"),
 }
 
 
 def commission_query(filters: CommissionFilters) -> ReportQuery:
-    """Two stages: the period's ledger rows (and still-pending entries) summed per bucket and
-    account over covering indexes, then the much smaller result joined to accounts,
-    distributors and stores and summed per bucket and dimension."""
+    """The period's rollup rows (and still-pending entries, summed per bucket and account)
+    summed per bucket and dimension value, then named: the names are joined to the grouped
+    rows only."""
     q = statement()
     start, end = q.param(filters.period.start), q.param(filters.period.end)
+    first_day, last_day = q.param(filters.period.first_day), q.param(filters.period.last_day)
     by_role = filters.dimension is CommissionDimension.ROLE
-    ledger_bucket = q.bucket_start("l.created_at", filters.granularity)
-    entry_bucket = q.bucket_start("e.created_at", filters.granularity)
-    role = "e.role" if by_role else "CAST(NULL AS TEXT)"
     # A store's accounts (its own and its guides'), applied before grouping.
     store_accounts = (
         "SELECT a.id FROM commission_account a"
@@ -85,47 +110,40 @@ def commission_query(filters: CommissionFilters) -> ReportQuery:
     def in_store(column: str) -> str:
         return f" AND {column} IN ({store_accounts})" if store_accounts else ""
 
+    no_role = "CAST(NULL AS TEXT)"
+    role = _ROLLUP_ROLE if by_role else no_role
+    period_rows = (
+        f" FROM commission_day c WHERE c.day >= {first_day} AND c.day <= {last_day}"
+        f"{in_store('c.account_id')}"
+    )
+    # Rollup rows go straight to the joins: grouping them per bucket and account first costs
+    # more than it saves (hundreds of thousands of rows sorted, a few fewer joined).
     moved = (
-        f"SELECT {ledger_bucket} AS b, l.account_id, {role} AS role,"
-        + ",".join(f" {total(_when(kind, amount))} AS {name}" for name, kind, amount in _MOVES)
-        + ", 0 AS pending_now_fen FROM ledger_entry l"
-        + (" LEFT JOIN commission_entry e ON e.id = l.entry_id" if by_role else "")
-        + f" WHERE l.created_at >= {start} AND l.created_at < {end}"
-        f" AND l.kind IN ({_KINDS}){in_store('l.account_id')}"
-        " GROUP BY 1, 2, 3"
+        f"SELECT {q.day_bucket('c.day', filters.granularity)} AS b, c.account_id,"
+        f" {role} AS role,"
+        + ",".join(f" c.{name}" for name in FIGURES)
+        + f", 0 AS pending_now_fen{period_rows}"
     )
     pending = (
-        f"SELECT {entry_bucket} AS b, e.account_id, {role} AS role"
-        + "".join(f", 0 AS {name}" for name, _, _ in _MOVES)
+        f"SELECT {q.bucket_start('e.created_at', filters.granularity)} AS b, e.account_id,"
+        f" {'e.role' if by_role else no_role} AS role"
+        + "".join(f", 0 AS {name}" for name in FIGURES)
         + f", {total('e.amount_fen')} AS pending_now_fen FROM commission_entry e"
-        f" WHERE e.created_at >= {start} AND e.created_at < {end} AND e.status = 'PENDING'"
+        f" WHERE e.status = 'PENDING' AND e.created_at >= {start} AND e.created_at < {end}"
         f"{in_store('e.account_id')} GROUP BY 1, 2, 3"
     )
-    key, label = _DIMENSIONS[filters.dimension]
-    text = (
-        f"SELECT {q.bucket_text('r.b')} AS bucket, {key} AS dimension_key,"
-        f" {label} AS dimension_label,"
+    grouping = _GROUPINGS[filters.dimension]
+    grouped = (
+        f"SELECT r.b, {grouping.group} AS g,"
         + ",".join(f" {total(f'r.{name}')} AS {name}" for name in AMOUNTS)
         + f" FROM ({moved} UNION ALL {pending}) r"
-        " JOIN commission_account a ON a.id = r.account_id"
-        " LEFT JOIN distributor d ON a.owner_type = 'DISTRIBUTOR' AND d.id = a.owner_id"
-        f" LEFT JOIN store s ON s.id = {_BENEFICIARY_STORE}"
-        " GROUP BY r.b, 2, 3"
+        + (_ACCOUNT_OWNER.format(account="r.account_id") if grouping.needs_owner else "")
+        + " GROUP BY 1, 2"
+    )
+    text = (
+        f"SELECT {q.bucket_text('t.b')} AS bucket, {grouping.key} AS dimension_key,"
+        f" {grouping.label} AS dimension_label,"
+        + ",".join(f" t.{name}" for name in AMOUNTS)
+        + f" FROM ({grouped}) t{grouping.joins}"
     )
     return ReportQuery(text, q.params, "bucket, dimension_key", AMOUNTS)
-
-
-# (column, ledger kind, amount): what each kind of ledger row moves, as a positive figure.
-_MOVES = (
-    ("accrued_fen", "ACCRUE", "l.pending_delta"),
-    ("cancelled_fen", "CANCEL", "-l.pending_delta"),
-    ("settled_fen", "SETTLE", "l.available_delta"),
-    ("clawed_back_fen", "CLAWBACK", "-l.available_delta"),
-    ("withdrawn_fen", "PAID", "l.withdrawn_delta"),
-    ("adjusted_fen", "ADJUST", "l.pending_delta + l.available_delta"),
-)
-_KINDS = ", ".join(f"'{kind}'" for _, kind, _ in _MOVES)
-
-
-def _when(kind: str, amount: str) -> str:
-    return f"CASE WHEN l.kind = '{kind}' THEN {amount} ELSE 0 END"

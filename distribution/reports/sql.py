@@ -8,7 +8,7 @@ SQLite a fixed +8 hours shift is exact; PostgreSQL converts with the zone name.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -40,10 +40,12 @@ class Statement:
         self.params: list[Any] = []
 
     def param(self, value: Any) -> str:
-        """A numbered placeholder for `value` (reusable in the text). SQLite gets datetimes as
-        the text Tortoise stores."""
+        """A numbered placeholder for `value` (reusable in the text). SQLite gets datetimes and
+        dates as the text Tortoise stores."""
         if isinstance(value, datetime) and not self.postgres:
             value = value.astimezone(UTC).isoformat(" ")
+        elif isinstance(value, date) and not self.postgres:
+            value = value.isoformat()
         self.params.append(value)
         return f"{'$' if self.postgres else '?'}{len(self.params)}"
 
@@ -63,6 +65,23 @@ class Statement:
         if granularity is Granularity.WEEK:
             return f"date({column}, '+8 hours', 'weekday 0', '-6 days')"
         return f"strftime('%Y-%m-01', {column}, '+8 hours')"
+
+    def business_day(self, column: str) -> str:
+        """The Shanghai day of timestamp `column`, as a DATE (PostgreSQL) or 'YYYY-MM-DD'."""
+        if self.postgres:
+            return f"CAST({column} AT TIME ZONE 'Asia/Shanghai' AS DATE)"
+        return f"date({column}, '+8 hours')"
+
+    def day_bucket(self, column: str, granularity: Granularity) -> str:
+        """`bucket_start` for a column that already holds a business day (rollup tables)."""
+        if self.postgres:
+            unit = granularity.value.lower()
+            return f"date_trunc('{unit}', CAST({column} AS TIMESTAMP))"
+        if granularity is Granularity.DAY:
+            return column
+        if granularity is Granularity.WEEK:
+            return f"date({column}, 'weekday 0', '-6 days')"
+        return f"strftime('%Y-%m-01', {column})"
 
     def bucket_text(self, start: str) -> str:
         return f"to_char({start}, 'YYYY-MM-DD')" if self.postgres else start

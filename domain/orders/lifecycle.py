@@ -73,6 +73,8 @@ async def mark_paid(order: Order) -> bool:
         order_id, (OrderStatus.PENDING_PAYMENT,), OrderStatus.PAID, paid_at=moment, pickup_code=code
     ):
         return False
+    # OrderPaid promises the order as paid: handlers read its payment time from the event.
+    order.status, order.paid_at, order.pickup_code = OrderStatus.PAID, moment, code
     items = tuple(await OrderItem.filter(order_id=order_id).order_by("line"))
     quantities: Counter[int] = Counter()
     for item in items:

@@ -2,6 +2,7 @@
 computed independently from ledger, entry, order and visit rows; amounts and counts are exact."""
 
 from collections import defaultdict
+from datetime import timedelta
 
 import pytest
 
@@ -13,12 +14,23 @@ from distribution.models import (
     EntryStatus,
     LedgerEntry,
     LedgerKind,
-    ReferralBinding,
+    MemberCohortValue,
     ShareVisit,
 )
+from distribution.reports.rollups import (
+    HORIZONS,
+    rebuild_cohort_values,
+    rebuild_commission_days,
+)
+from domain import clock
+from domain.catalog.models import Sku
 from domain.members.models import Member
 from domain.orders.models import Order
 from domain.org.models import StaffRole
+from tests.api.test_one_id import BIND
+from tests.support.catalog import make_category, make_product
+from tests.support.commission import commission_days, commission_days_from_ledger
+from tests.support.orders import delivery, pay, place_ok
 from tests.support.reports import build_business
 
 PERIOD = {"from": "2026-03-01", "to": "2026-03-31"}
@@ -171,111 +183,79 @@ async def test_commission_report_rows_per_distributor_are_their_ledger(api, busi
     assert {row["bucket"] for row in report["rows"]} == {"2026-03-01"}
 
 
-async def test_promoter_ranking_totals_equal_orders_and_entries(api, business):
-    operator = await api.staff(StaffRole.HQ_OPERATOR)
-    report = (await operator.client.data(PROMOTERS, {"period": PERIOD}))["promoterRanking"]
+async def test_commission_day_rollup_equals_a_group_by_over_the_ledger(api, business):
+    # given the business: accruals, settlements, refunds before (CANCEL) and after (CLAWBACK)
+    # settlement, a paid withdrawal and an adjustment, each kept in the rollup as it happened
+    kinds = set(await LedgerEntry.all().values_list("kind", flat=True))
+    assert kinds >= {"ACCRUE", "CANCEL", "SETTLE", "CLAWBACK", "PAID", "ADJUST"}
+    expected = await commission_days_from_ledger()
 
-    paid = await Order.filter(paid_at__not_isnull=True, level1_distributor_id__not_isnull=True)
-    accounts = await CommissionAccount.filter(owner_type=AccountOwner.DISTRIBUTOR)
-    entries = await CommissionEntry.filter(account_id__in=[a.id for a in accounts])
-    assert fen(report["totals"]) == {
-        "referredMembers": len({(b.referrer_id, b.member_id) for b in await ReferralBinding.all()}),
-        "orders": len(paid),
-        "paid": sum(o.payable_fen for o in paid),
-        "commission": sum(e.amount_fen for e in entries),
-        "withdrawn": sum(a.withdrawn_fen for a in accounts),
-        "pending": sum(a.pending_fen for a in accounts),
+    # then the rollup kept by every move is exactly the ledger grouped per day, account, role
+    assert await commission_days() == expected
+
+    # and rebuilding it from the ledger (migration backfill, `siyu rebuild-report-rollups`)
+    # gives the same rows
+    await rebuild_commission_days()
+    assert await commission_days() == expected
+
+
+async def cohort_values() -> dict[int, tuple[int, ...]]:
+    return {
+        row.member_id: (row.paid_30d_fen, row.paid_90d_fen, row.paid_180d_fen)
+        for row in await MemberCohortValue.all()
+        if row.paid_180d_fen
     }
-    first = report["rows"][0]
-    assert (first["rank"], first["distributorId"]) == (
-        1,
-        to_global_id("Distributor", business.k1.id),
+
+
+async def cohort_values_from_orders() -> dict[int, tuple[int, ...]]:
+    """What each member paid within 30, 90 and 180 days of joining, from the order rows."""
+    joined = {m.id: m.created_at for m in await Member.all()}
+    values: dict[int, list[int]] = defaultdict(lambda: [0] * len(HORIZONS))
+    for order in await Order.filter(paid_at__not_isnull=True):
+        for index, days in enumerate(HORIZONS):
+            if order.paid_at < joined[order.member_id] + timedelta(days=days):
+                values[order.member_id][index] += order.payable_fen
+    return {member: tuple(v) for member, v in values.items() if v[-1]}
+
+
+async def test_cohort_values_kept_on_payment_equal_sums_over_paid_orders(api, business):
+    expected = await cohort_values_from_orders()
+    assert expected
+
+    assert await cohort_values() == expected
+    await rebuild_cohort_values()  # the migration's backfill gives the same rows
+    assert await cohort_values() == expected
+
+
+async def test_a_merge_moves_the_absorbed_members_orders_into_the_survivors_value(api):
+    # given an older member who paid on joining and a newer one who paid 100 days later
+    product = await make_product(await make_category(), (1000,), stock=10)
+    sku = await Sku.get(product_id=product.id)
+    start = clock.now()
+    with clock.frozen_at(start):
+        older = await api.member()
+        await older.client.data(BIND, {"code": "dev-phone:13300008888"})
+        await pay(api, older.client, await place_ok(older.client, delivery((sku, 1))))
+    with clock.frozen_at(start + timedelta(days=100)):
+        newer = await api.member()
+        await pay(api, newer.client, await place_ok(newer.client, delivery((sku, 2))))
+        assert set(await cohort_values()) == {older.member_id, newer.member_id}
+
+        # when the newer one binds the older one's phone (One-ID: the older one survives)
+        body = await newer.client.data(BIND, {"code": "dev-phone:13300008888"})
+    assert body["bindPhone"]["merged"] is True
+
+    # then the survivor's value counts both orders from its own joining day, and the absorbed
+    # member has no value left
+    values = await cohort_values()
+    assert values == await cohort_values_from_orders()
+    assert set(values) == {older.member_id}
+    first, second = await Order.filter(member_id=older.member_id).order_by("id")
+    assert values[older.member_id] == (
+        first.payable_fen,
+        first.payable_fen,
+        first.payable_fen + second.payable_fen,
     )
-    assert fen(first["figures"])["paid"] == 39800
-
-
-async def test_store_performance_shows_the_factors_and_attainment(api, business):
-    # given HQ's March sales target for s1 is twice what s1 sold
-    operator = await api.staff(StaffRole.HQ_OPERATOR)
-    s1_id = to_global_id("Store", business.s1.id)
-    target = {"storeId": s1_id, "month": "2026-03", "salesFen": 79600, "newMembers": 2}
-    set_ = (await operator.client.data(TARGETS, {"input": target}))["setStoreTargets"]
-    assert set_ == {"targets": {"month": "2026-03", "sales": {"fen": 79600}}, "errors": []}
-
-    # when HQ reads store performance for March
-    report = (await operator.client.data(STORES, {"period": PERIOD}))["storePerformance"]
-
-    # then s1: 1 relationship × 1.0 × 1.0 × 39800 = 39800, 50 % of target; s2 sold 19900
-    paid = await Order.filter(paid_at__not_isnull=True, service_store_id__not_isnull=True)
-    assert fen(report["totals"]) == {
-        "buyers": len({(o.service_store_id, o.member_id) for o in paid}),
-        "orders": len(paid),
-        "sales": sum(o.payable_fen for o in paid),
-    }
-    rows = {row["storeId"]: fen(row["figures"]) for row in report["rows"]}
-    new_members = await Member.filter(source_store_id=business.s1.id).count()
-    assert rows[s1_id] == {
-        "relationships": 1,
-        "buyers": 1,
-        "orders": 1,
-        "sales": 39800,
-        "conversion": 1.0,
-        "frequency": 1.0,
-        "averageOrderValue": 39800,
-        "distributionSales": 39800,
-        "newMembers": new_members,
-        "shareLinks": 1,
-        "shareVisits": 1,
-        "targetSales": 79600,
-        "salesAttainmentBp": 5000,
-        "newMembersAttainmentBp": new_members * 10000 // 2,
-    }
-    s2 = rows[to_global_id("Store", business.s2.id)]
-    assert (s2["relationships"], s2["conversion"], s2["orders"], s2["sales"]) == (0, None, 1, 19900)
-    assert s2["salesAttainmentBp"] is None
-
-
-async def test_guide_performance_counts_customers_sales_and_commission(api, business):
-    operator = await api.staff(StaffRole.HQ_OPERATOR)
-    report = (await operator.client.data(GUIDES, {"period": PERIOD}))["guidePerformance"]
-
-    account = await CommissionAccount.get(
-        owner_type=AccountOwner.DISTRIBUTOR, owner_id=business.guide_distributor.id
-    )
-    commission = sum(e.amount_fen for e in await CommissionEntry.filter(account_id=account.id))
-    assert commission == 398
-    assert [fen(row["figures"]) for row in report["rows"]] == [
-        {
-            "customers": 1,
-            "newCustomers": 1,
-            "newBindings": 1,
-            "orders": 1,
-            "sales": 39800,
-            "commission": commission,
-        }
-    ]
-    assert report["rows"][0]["staffId"] == to_global_id("Staff", business.guide.staff.id)
-    assert fen(report["totals"]) == {"orders": 1, "sales": 39800, "commission": 398}
-
-
-async def test_channel_cohorts_value_members_by_join_month(api, business):
-    operator = await api.staff(StaffRole.HQ_OPERATOR)
-    report = (await operator.client.data(COHORTS, {"period": PERIOD}))["channelCohorts"]
-
-    members = await Member.all()
-    paid = await Order.filter(paid_at__not_isnull=True)
-    assert fen(report["totals"]) == {
-        "members": len(members),
-        "buyers": len({o.member_id for o in paid}),
-        "paid30d": sum(o.payable_fen for o in paid),
-        "paid90d": sum(o.payable_fen for o in paid),
-        "paid180d": sum(o.payable_fen for o in paid),
-    }
-    assert [(r["joinMonth"], r["channel"], r["completeDays"]) for r in report["rows"]] == [
-        ("2026-03", "MINI_PROGRAM", 180)
-    ]
-    figures = fen(report["rows"][0]["figures"])
-    assert figures["valuePerMember30d"] == 59700 // len(members)
 
 
 @pytest.mark.parametrize("group_by", ["LINK", "DISTRIBUTOR"])

@@ -1,21 +1,27 @@
 """Commission test helpers: distributors, guides, attributed paid orders, refunds through the
-real mutations, balances and the ledger check."""
+real mutations, balances, the ledger check and the commission rollup's check against it."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from distribution.ledger import check_ledger
 from distribution.models import (
     AccountOwner,
     CommissionAccount,
+    CommissionDay,
     CommissionEntry,
     Distributor,
     DistributorKind,
     DistributorStatus,
+    LedgerEntry,
+    LedgerKind,
 )
+from distribution.reports.rollups import FIGURES
 from domain import clock
 from domain.catalog.models import Category, Product, Sku
+from domain.clock import to_shanghai
 from domain.orders.models import Order
 from domain.org.models import Staff, StaffRole, Store
 from tests.support.catalog import make_category, make_product
@@ -142,3 +148,42 @@ async def entries_of(order: dict[str, Any]) -> list[tuple[str, int, int, str]]:
 
 async def assert_ledger_sound() -> None:
     assert await check_ledger() == []
+
+
+# What each reported ledger kind adds to which rollup figure, written out independently of
+# distribution/reports/rollups.py so the check does not repeat the code it checks.
+_ROLLED_UP = {
+    LedgerKind.ACCRUE: ("accrued_fen", lambda r: r.pending_delta),
+    LedgerKind.CANCEL: ("cancelled_fen", lambda r: -r.pending_delta),
+    LedgerKind.SETTLE: ("settled_fen", lambda r: r.available_delta),
+    LedgerKind.CLAWBACK: ("clawed_back_fen", lambda r: -r.available_delta),
+    LedgerKind.PAID: ("withdrawn_fen", lambda r: r.withdrawn_delta),
+    LedgerKind.ADJUST: ("adjusted_fen", lambda r: r.pending_delta + r.available_delta),
+}
+
+
+async def commission_days() -> dict[tuple, tuple[int, ...]]:
+    """The commission rollup's non-zero rows, keyed by (day, account, role)."""
+    return {
+        (row.day, row.account_id, row.role): figures
+        for row in await CommissionDay.all()
+        if any(figures := tuple(getattr(row, column) for column in FIGURES))
+    }
+
+
+async def commission_days_from_ledger() -> dict[tuple, tuple[int, ...]]:
+    """The same rows grouped in Python from every ledger row: Shanghai day of the row, account,
+    role of its entry ('' without one). HOLD and RELEASE rows are not reported."""
+    roles = {e.id: e.role.value for e in await CommissionEntry.all()}
+    sums: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(FIGURES))
+    for row in await LedgerEntry.all():
+        if row.kind not in _ROLLED_UP:
+            continue
+        column, amount = _ROLLED_UP[row.kind]
+        key = (to_shanghai(row.created_at).date(), row.account_id, roles.get(row.entry_id, ""))
+        sums[key][FIGURES.index(column)] += amount(row)
+    return {key: tuple(v) for key, v in sums.items() if any(v)}
+
+
+async def assert_rollup_equals_ledger() -> None:
+    assert await commission_days() == await commission_days_from_ledger()
