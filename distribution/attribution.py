@@ -15,22 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import Subquery
-from tortoise.queryset import QuerySet
-
 from distribution.models import (
     Distributor,
     DistributorStatus,
     ShareLink,
     ShareTarget,
-    ShareTouch,
 )
-from distribution.referrals import bindings_in_force
-from distribution.service_relationships import relationships_in_force
-from domain import clock
-from domain.members.models import Member
+from domain import clock, sql
 from domain.orders.attribution import Attribution, AttributionRequest
 from domain.orders.models import Fulfilment, OrderChannel
+from domain.sql import Sql
 
 
 @dataclass(frozen=True)
@@ -43,25 +37,26 @@ class _Buyer:
     served_guide_id: int | None
 
 
-def _first(query: QuerySet, column: str) -> Subquery:
-    return Subquery(query.limit(1).values(column))
+_BUYER = Sql(
+    """SELECT
+    (SELECT t.link_id FROM share_touch t
+      WHERE t.member_id = m.id AND t.touched_at >= :since LIMIT 1) AS touched_link_id,
+    (SELECT b.referrer_id FROM referral_binding b
+      WHERE b.member_id = m.id AND b.ended_at IS NULL AND b.valid_from <= :now
+      AND (b.expires_at IS NULL OR b.expires_at > :now) LIMIT 1) AS bound_referrer_id,
+    r.store_id AS served_store_id, r.guide_id AS served_guide_id
+    FROM member m
+    LEFT JOIN service_relationship r ON r.member_id = m.id AND r.valid_to IS NULL
+    WHERE m.id = :member_id LIMIT 1"""
+)
 
 
 async def _buyer(member_id: int, now: datetime, window_hours: int) -> _Buyer:
-    recent_touch = ShareTouch.filter(
-        member_id=member_id, touched_at__gte=now - timedelta(hours=window_hours)
-    )
-    relationship = relationships_in_force(member_id)
-    row = (
-        await Member.filter(id=member_id)
-        .annotate(
-            touched_link_id=_first(recent_touch, "link_id"),
-            bound_referrer_id=_first(bindings_in_force(member_id, now), "referrer_id"),
-            served_store_id=_first(relationship, "store_id"),
-            served_guide_id=_first(relationship, "guide_id"),
-        )
-        .first()
-        .values("touched_link_id", "bound_referrer_id", "served_store_id", "served_guide_id")
+    """One hand-written statement (it runs on every order): the touch within the window, the
+    binding in force (`referrals.bindings_in_force`) and the service relationship in force
+    (`service_relationships.relationships_in_force`)."""
+    row = await sql.fetch_one(
+        _BUYER, member_id=member_id, now=now, since=now - timedelta(hours=window_hours)
     )
     return _Buyer(**row) if row else _Buyer(None, None, None, None)
 

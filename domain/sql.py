@@ -16,6 +16,7 @@ Statements run on the connection of the current transaction, if any, like the OR
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -47,18 +48,26 @@ def _plain(value: Any) -> Any:
 
 
 class Sql:
-    """One statement. `:name` marks a parameter; a name used twice is bound once."""
+    """One statement. `:name` marks a parameter; a name used twice is bound once. `{alias}`
+    stands for every column of the model given as `alias=Model`, prefixed `alias.`, so the
+    row can be read back with `as_model`."""
 
-    __slots__ = ("text", "_rendered")
+    __slots__ = ("_models", "_rendered", "text")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, **models: type[Model]) -> None:
         self.text = " ".join(text.split())
+        self._models = models
         self._rendered: dict[bool, tuple[str, tuple[str, ...]]] = {}
 
     def render(self, postgres: bool) -> tuple[str, tuple[str, ...]]:
-        """The dialect's text and the parameter names in placeholder order (cached)."""
+        """The dialect's text and the parameter names in placeholder order, built on first use
+        (models know their columns only once Tortoise is initialised) and then cached."""
         rendered = self._rendered.get(postgres)
         if rendered is None:
+            text = self.text
+            if self._models:
+                models = self._models.items()
+                text = text.format_map({alias: columns(model, alias) for alias, model in models})
             names: list[str] = []
 
             def placeholder(match: re.Match[str]) -> str:
@@ -67,7 +76,7 @@ class Sql:
                     names.append(name)
                 return f"{'$' if postgres else '?'}{names.index(name) + 1}"
 
-            rendered = _PARAMETER.sub(placeholder, self.text), tuple(names)
+            rendered = _PARAMETER.sub(placeholder, text), tuple(names)
             self._rendered[postgres] = rendered
         return rendered
 
@@ -98,21 +107,80 @@ async def execute(sql: Sql, **params: Any) -> int:
     return count
 
 
+def placeholders(name: str, count: int) -> str:
+    """`:name_0, :name_1, ...` for an IN list of `count` values (bound with `numbered`)."""
+    return ", ".join(f":{name}_{index}" for index in range(count))
+
+
+def numbered(name: str, values: Sequence[Any]) -> dict[str, Any]:
+    return {f"{name}_{index}": value for index, value in enumerate(values)}
+
+
 def is_postgres() -> bool:
     return _postgres(_connection())
 
 
-def as_model(model: type[M], row: dict[str, Any]) -> M:
-    """A model instance from a row holding all of its columns, converted as Tortoise reads
-    them (SQLite's text datetimes and JSON, integer booleans)."""
+def as_model(model: type[M], row: dict[str, Any], alias: str | None = None) -> M:
+    """A model instance from a row holding all of its columns (as `{alias}` selects them),
+    converted as Tortoise reads them (SQLite's text datetimes and JSON, integer booleans)."""
+    if alias is not None:
+        row = {name: row[f"{alias}.{name}"] for name in model._meta.db_fields}
     return model._init_from_db(**row)
 
 
-def columns(model: type[Model], prefix: str = "") -> str:
-    """Every column of `model`, for a SELECT that `as_model` reads back."""
-    return ", ".join(f'{prefix}"{name}"' for name in sorted(model._meta.db_fields))
+def columns(model: type[Model], alias: str) -> str:
+    """Every column of `model` as `alias."col" AS "alias.col"`, for `as_model(..., alias)`."""
+    return ", ".join(
+        f'{alias}."{name}" AS "{alias}.{name}"' for name in sorted(model._meta.db_fields)
+    )
 
 
-def db_value(model: type[Model], field: str, value: Any) -> Any:
-    """`value` as Tortoise would write it to `field` (JSON as text, for example)."""
-    return model._meta.fields_map[field].to_db_value(value, None)
+_INSERTS: dict[tuple[type[Model], int], tuple[Sql, tuple[str, ...]]] = {}
+
+
+def _insert_statement(model: type[Model], rows: int) -> tuple[Sql, tuple[str, ...]]:
+    """INSERT of `rows` rows of every column but a generated key (cached per model and size)."""
+    statement = _INSERTS.get((model, rows))
+    if statement is None:
+        meta = model._meta
+        fields = tuple(
+            name
+            for name, column in meta.fields_db_projection.items()
+            if not (name == meta.pk_attr and meta.pk.generated)
+        )
+        names = ", ".join(f'"{meta.fields_db_projection[name]}"' for name in fields)
+        values = ", ".join(
+            "(" + ", ".join(f":{name}_{row}" for name in fields) + ")" for row in range(rows)
+        )
+        returning = f' RETURNING "{meta.db_pk_column}"' if meta.pk.generated else ""
+        text = f'INSERT INTO "{meta.db_table}" ({names}) VALUES {values}{returning}'
+        statement = _INSERTS[(model, rows)] = (Sql(text), fields)
+    return statement
+
+
+def _insert_params(instances: Sequence[Model], fields: tuple[str, ...]) -> dict[str, Any]:
+    fields_map = instances[0]._meta.fields_map
+    return {
+        f"{name}_{row}": fields_map[name].to_db_value(getattr(instance, name), instance)
+        for row, instance in enumerate(instances)
+        for name in fields
+    }
+
+
+async def insert(instance: Model) -> None:
+    """Write a new model instance in one statement and give it its generated key: what
+    `Model.create` does, without building the statement each time."""
+    statement, fields = _insert_statement(type(instance), 1)
+    rows = await fetch(statement, **_insert_params([instance], fields))
+    meta = instance._meta
+    if meta.pk.generated:
+        instance.pk = rows[0][meta.db_pk_column]
+    instance._saved_in_db = True
+
+
+async def insert_many(instances: Sequence[Model]) -> None:
+    """Write new instances of one model in one statement. Their generated keys are not read
+    back (as with Tortoise's `bulk_create`)."""
+    if instances:
+        statement, fields = _insert_statement(type(instances[0]), len(instances))
+        await fetch(statement, **_insert_params(instances, fields))

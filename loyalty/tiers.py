@@ -9,14 +9,15 @@ from datetime import datetime
 from itertools import pairwise
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q, Subquery
+from tortoise.expressions import F
 from tortoise.functions import Sum
 
-from domain import clock
+from domain import clock, sql
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.money import BP_SCALE
 from domain.settings.service import get_setting
+from domain.sql import Sql, as_model
 from loyalty.models import GrowthRecord, MemberLoyalty, Tier
 
 DEFAULT_TIERS = (
@@ -57,13 +58,21 @@ async def lowest_tier() -> Tier:
     return await Tier.all().order_by("threshold_growth").first()  # type: ignore[return-value]
 
 
+_TIER_OF = Sql(
+    """SELECT {t} FROM tier t
+    WHERE t.id IN (SELECT l.tier_id FROM member_loyalty l WHERE l.member_id = :member_id)
+    OR t.threshold_growth = 0
+    ORDER BY t.threshold_growth DESC LIMIT 1""",
+    t=Tier,
+)
+
+
 async def tier_of(member_id: int) -> Tier:
-    """The member's tier, or the lowest (threshold 0) without a loyalty row. One statement:
-    every checkout prices with it. A held tier never sits below the lowest, so the highest of
-    the two is the answer."""
-    held = Subquery(MemberLoyalty.filter(member_id=member_id).values("tier_id"))
-    candidates = Tier.filter(Q(id__in=held) | Q(threshold_growth=0))
-    return await candidates.order_by("-threshold_growth").first() or await lowest_tier()
+    """The member's tier, or the lowest (threshold 0) without a loyalty row. One hand-written
+    statement: every checkout prices with it. A held tier never sits below the lowest, so the
+    highest of the two is the answer."""
+    row = await sql.fetch_one(_TIER_OF, member_id=member_id)
+    return as_model(Tier, row, "t") if row else await lowest_tier()
 
 
 def tier_for(tiers: list[Tier], growth: int) -> Tier:

@@ -3,7 +3,7 @@
 Anonymous requests cost no SQL. A token is checked for signature, audience, expiry, its
 subject's current token version and logout revocation; any failure means "not authenticated".
 The version and the revocation are read in one statement (a subquery): this runs on every
-authenticated request.
+authenticated request, so the member's is hand-written SQL (`domain.sql`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.auth.tokens import ADMIN, SHOP, AccessClaims, InvalidToken, TokenService
-from domain.access.service import revocation_of
-from domain.members.models import Member, MemberStatus
+from domain.access.service import member_token_state, revocation_of
 from domain.org.models import Staff, StaffStatus
 
 
@@ -47,17 +46,8 @@ async def resolve_viewer(token: str | None, audience: str, tokens: TokenService)
     except InvalidToken:
         return ANONYMOUS
     if audience == SHOP:
-        member = (
-            await Member.filter(id=claims.subject_id, status=MemberStatus.ACTIVE)
-            .annotate(revoked=revocation_of(claims.jti))
-            .first()
-            .values("token_version", "revoked")
-        )
-        if (
-            member is None
-            or member["token_version"] != claims.version
-            or member["revoked"] is not None
-        ):
+        state = await member_token_state(claims.subject_id, claims.jti)
+        if state is None or state != (claims.version, False):
             return ANONYMOUS
         return Viewer(claims=claims, member_id=claims.subject_id)
     assert audience == ADMIN

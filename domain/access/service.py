@@ -12,10 +12,12 @@ from datetime import timedelta
 
 from tortoise.expressions import Subquery
 
-from domain import clock
+from domain import clock, sql
 from domain.access.models import LoginFailure, RefreshToken, RevokedAccessToken
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
+from domain.members.models import MemberStatus
+from domain.sql import Sql
 
 REFRESH_TTL = timedelta(days=30)
 THROTTLE_WINDOW = timedelta(minutes=15)
@@ -84,6 +86,23 @@ async def logout(refresh_token: str | None, access_jti: str, access_expires_at, 
         await RevokedAccessToken.get_or_create(
             jti=access_jti, defaults={"expires_at": access_expires_at}
         )
+
+
+_MEMBER_TOKEN_STATE = Sql(
+    """SELECT m.token_version,
+    EXISTS (SELECT 1 FROM revoked_access_token r WHERE r.jti = :jti) AS revoked
+    FROM member m WHERE m.id = :member_id AND m.status = :active"""
+)
+
+
+async def member_token_state(member_id: int, jti: str) -> tuple[int, bool] | None:
+    """An active member's token version and whether token `jti` was revoked, in one
+    hand-written statement (it runs on every authenticated shop request); None when the member
+    is missing or not active."""
+    row = await sql.fetch_one(
+        _MEMBER_TOKEN_STATE, member_id=member_id, jti=jti, active=MemberStatus.ACTIVE
+    )
+    return None if row is None else (row["token_version"], bool(row["revoked"]))
 
 
 def revocation_of(jti: str) -> Subquery:

@@ -8,6 +8,7 @@ with a different request is refused.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
@@ -16,8 +17,8 @@ from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
 
-from domain import clock, events
-from domain.catalog.models import ProductStatus, Sku
+from domain import clock, events, sql
+from domain.catalog.models import Product, ProductStatus, Sku
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.members.phones import normalise_phone
@@ -26,6 +27,7 @@ from domain.orders.models import Fulfilment, Order, OrderItem
 from domain.orders.pricing import Quote, QuoteLine, pipeline
 from domain.org.models import Store, StoreStatus
 from domain.settings.service import load_settings
+from domain.sql import Sql
 from domain.validation import bounded_text
 
 MAX_LINES = 50
@@ -110,6 +112,38 @@ async def _validated(request: CheckoutRequest) -> tuple[dict[str, str] | None, i
     return None, request.pickup_store_id
 
 
+@functools.cache
+def _skus_statement(count: int) -> Sql:
+    return Sql(  # only placeholders are formatted in
+        f"""SELECT {{s}}, {{p}} FROM sku s JOIN product p ON p.id = s.product_id
+        WHERE s.id IN ({sql.placeholders("sku", count)})""",  # noqa: S608
+        s=Sku,
+        p=Product,
+    )
+
+
+async def _skus_with_products(sku_ids: list[int]) -> dict[int, Sku]:
+    """The SKUs by id, each with its product: one hand-written statement per checkout."""
+    rows = await sql.fetch(_skus_statement(len(sku_ids)), **sql.numbered("sku", sku_ids))
+    skus = {}
+    for row in rows:
+        sku = sql.as_model(Sku, row, "s")
+        sku.product = sql.as_model(Product, row, "p")
+        skus[sku.id] = sku
+    return skus
+
+
+_BY_IDEMPOTENCY_KEY = Sql(
+    'SELECT {o} FROM "order" o WHERE o.member_id = :member_id AND o.idempotency_key = :key',
+    o=Order,
+)
+
+
+async def _order_by_key(member_id: int, key: str) -> Order | None:
+    row = await sql.fetch_one(_BY_IDEMPOTENCY_KEY, member_id=member_id, key=key)
+    return sql.as_model(Order, row, "o") if row else None
+
+
 async def quote(member_id: int, request: CheckoutRequest) -> Quote:
     """Validate and price a cart without side effects (checkoutPreview; placeOrder's first step)."""
     priced, _, _ = await _priced(member_id, request)
@@ -121,8 +155,7 @@ async def _priced(
 ) -> tuple[Quote, dict[str, str] | None, int | None]:
     """The quote with the cleaned address and pickup store, validated once."""
     address, pickup_store_id = await _validated(request)
-    wanted = [line.sku_id for line in request.lines]
-    skus = {s.id: s for s in await Sku.filter(id__in=wanted).select_related("product")}
+    skus = await _skus_with_products([line.sku_id for line in request.lines])
     lines = []
     for index, line in enumerate(request.lines):
         sku = skus.get(line.sku_id)
@@ -153,7 +186,7 @@ async def place_order(
 ) -> Placement:
     key = bounded_text(idempotency_key, "idempotencyKey", 64)
     fingerprint = request.fingerprint()
-    existing = await Order.get_or_none(member_id=member_id, idempotency_key=key)
+    existing = await _order_by_key(member_id, key)
     if existing is not None:
         return _replayed(existing, fingerprint)
     priced, address, pickup_store_id = await _priced(member_id, request)
@@ -164,7 +197,7 @@ async def place_order(
             )
     except IntegrityError:
         # The same key was used concurrently: the other request made the order.
-        existing = await Order.get_or_none(member_id=member_id, idempotency_key=key)
+        existing = await _order_by_key(member_id, key)
         if existing is None:
             raise
         return _replayed(existing, fingerprint)
@@ -208,7 +241,7 @@ async def _write(
     )
     moment = clock.now()
     timeout = priced.settings["order.payment_timeout_minutes"]
-    order = await Order.create(
+    order = Order(
         number=_order_number(),
         member_id=member_id,
         fulfilment=request.fulfilment,
@@ -235,25 +268,28 @@ async def _write(
         created_at=moment,
         pay_deadline=moment + timedelta(minutes=timeout),
     )
-    await OrderItem.bulk_create(
-        OrderItem(
-            order=order,
-            line=line.line,
-            sku_id=line.sku.id,
-            product_id=line.product.id,
-            category_id=line.product.category_id,
-            title=line.product.title,
-            specs=line.sku.specs,
-            commission_enabled=line.product.commission_enabled,
-            unit_price_fen=line.sku.price_fen,
-            quantity=line.quantity,
-            amount_fen=line.amount_fen,
-            tier_discount_fen=line.tier_discount_fen,
-            coupon_discount_fen=line.coupon_discount_fen,
-            points_discount_fen=line.points_discount_fen,
-            paid_fen=line.paid_fen,
-        )
-        for line in priced.lines
+    await sql.insert(order)
+    await sql.insert_many(
+        [
+            OrderItem(
+                order=order,
+                line=line.line,
+                sku_id=line.sku.id,
+                product_id=line.product.id,
+                category_id=line.product.category_id,
+                title=line.product.title,
+                specs=line.sku.specs,
+                commission_enabled=line.product.commission_enabled,
+                unit_price_fen=line.sku.price_fen,
+                quantity=line.quantity,
+                amount_fen=line.amount_fen,
+                tier_discount_fen=line.tier_discount_fen,
+                coupon_discount_fen=line.coupon_discount_fen,
+                points_discount_fen=line.points_discount_fen,
+                paid_fen=line.paid_fen,
+            )
+            for line in priced.lines
+        ]
     )
     await pipeline.commit(priced, order)
     await events.publish(events.OrderPlaced(order.id))
