@@ -18,8 +18,12 @@ from starlette.routing import Route
 
 from api.payments.setup import Payments
 from api.payments.wechat_v3 import VerificationFailed
-from domain.payments.models import Payment
-from domain.payments.service import NotificationRefused, confirm_payment, record_refused
+from domain.payments.service import (
+    NotificationRefused,
+    confirm_payment,
+    payment_amount,
+    record_refused,
+)
 
 log = logging.getLogger("siyu.payments.notify")
 
@@ -113,10 +117,9 @@ async def sandbox_succeed(request: Request) -> Response:
     sandbox = payments.sandbox
     assert sandbox is not None  # the route exists only with the sandbox
     out_trade_no = request.path_params["out_trade_no"]
-    payment = await Payment.get_or_none(out_trade_no=out_trade_no, provider=sandbox.name)
-    if payment is None:
+    amount_fen = await payment_amount(sandbox.name, out_trade_no)
+    if amount_fen is None:
         return _fail(404, "no such sandbox payment")
-    amount_fen = payment.amount_fen
     body = await _read_limited(request, MAX_SANDBOX_REQUEST_BYTES)
     if body is None:
         return _fail(413, "body too large")

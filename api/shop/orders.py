@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.types import Info
-from tortoise.expressions import Subquery
 
 from api.auth.permissions import require_member
 from api.graphql.enums import FulfilmentEnum, OrderStatusEnum
@@ -14,10 +13,10 @@ from api.graphql.orders import OrderNode, RefundNode, order_fields, refund_node
 from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page
 from api.graphql.scalars import Long, Money
 from domain.errors import DomainError, ErrorCode
-from domain.members.queries import wechat_openid_of
 from domain.orders import checkout, lifecycle, refunds
 from domain.orders.models import Order, OrderStatus
 from domain.orders.pricing import Quote
+from domain.orders.queries import order_to_pay
 from domain.payments.service import start_payment
 
 MAX_LINES = 50
@@ -166,9 +165,9 @@ def member_order_node(order: Order) -> OrderNode:
     return OrderNode(**order_fields(order, phone))
 
 
-async def _own_order(member_id: int, order_id: strawberry.ID, **annotations: Subquery) -> Order:
+async def _own_order(member_id: int, order_id: strawberry.ID) -> Order:
     pk = from_global_id(order_id, "Order", "orderId")
-    order = await Order.filter(id=pk, member_id=member_id).annotate(**annotations).first()
+    order = await Order.filter(id=pk, member_id=member_id).first()
     if order is None:
         raise DomainError(ErrorCode.NOT_FOUND, "orderId")
     return order
@@ -216,8 +215,11 @@ async def pay_order(info: Info, order_id: strawberry.ID) -> PayOrderPayload:
     member_id = await require_member(info)
     provider = info.context.services.config.payment_provider
     try:
-        order = await _own_order(member_id, order_id, payer_openid=wechat_openid_of(member_id))
-        started = await start_payment(order, provider, order.payer_openid)
+        to_pay = await order_to_pay(member_id, from_global_id(order_id, "Order", "orderId"))
+        if to_pay is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "orderId")
+        order, payer_openid = to_pay
+        started = await start_payment(order, provider, payer_openid)
     except DomainError as error:
         return PayOrderPayload(errors=user_errors(error))
     return PayOrderPayload(

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 from domain.errors import DomainError, ErrorCode
-from domain.members.models import Member, MemberIdentity, MemberStatus
+from domain.members.models import Member, MemberStatus
 from domain.members.phones import normalise_phone
 
 
@@ -29,14 +28,3 @@ def searched_members(search: MemberSearch) -> QuerySet[Member]:
     if search.phone:
         query = query.filter(phone=normalise_phone(search.phone, "filter.phone"))
     return query
-
-
-def wechat_openid_of(member_id: int) -> Subquery:
-    """The member's first WeChat openid (the payer of a JSAPI payment), as a subquery to
-    annotate another row with: paying reads the order and the payer in one statement."""
-    return Subquery(
-        MemberIdentity.filter(member_id=member_id, provider="WECHAT")
-        .order_by("id")
-        .limit(1)
-        .values("openid")
-    )

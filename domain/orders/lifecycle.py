@@ -11,15 +11,13 @@ import secrets
 from collections import Counter
 from datetime import datetime, timedelta
 
-from tortoise.expressions import F
-
-from domain import clock, events
-from domain.catalog.models import Product
+from domain import clock, events, sql
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.orders import stock
 from domain.orders.models import Fulfilment, Order, OrderItem, OrderStatus
 from domain.settings.service import get_setting
+from domain.sql import Sql
 
 PAID_STATES = (
     OrderStatus.PAID,
@@ -62,6 +60,17 @@ async def cancel(order: Order, reason: str) -> Order:
     return order
 
 
+# Hand-written (domain.sql): every paid order runs these.
+_PAY = Sql(
+    """UPDATE "order" SET status = :paid, paid_at = :now, pickup_code = :code
+    WHERE id = :id AND status = :pending"""
+)
+_ITEMS = Sql(
+    "SELECT {i} FROM order_item i WHERE i.order_id = :order_id ORDER BY i.line", i=OrderItem
+)
+_COUNT_SALES = Sql("UPDATE product SET sales_count = sales_count + :quantity WHERE id = :id")
+
+
 async def mark_paid(order: Order) -> bool:
     """PENDING_PAYMENT → PAID. False when the order was not awaiting payment. Caller's
     transaction. `order` may have been read before the transaction: only its id, fulfilment,
@@ -69,19 +78,26 @@ async def mark_paid(order: Order) -> bool:
     order_id = order.id
     moment = clock.now()
     code = f"{secrets.randbelow(10**6):06d}" if order.fulfilment == Fulfilment.PICKUP else None
-    if not await _move(
-        order_id, (OrderStatus.PENDING_PAYMENT,), OrderStatus.PAID, paid_at=moment, pickup_code=code
-    ):
+    paid = await sql.execute(
+        _PAY,
+        id=order_id,
+        pending=OrderStatus.PENDING_PAYMENT,
+        paid=OrderStatus.PAID,
+        now=moment,
+        code=code,
+    )
+    if not paid:
         return False
     # OrderPaid promises the order as paid: handlers read its payment time from the event.
     order.status, order.paid_at, order.pickup_code = OrderStatus.PAID, moment, code
-    items = tuple(await OrderItem.filter(order_id=order_id).order_by("line"))
+    rows = await sql.fetch(_ITEMS, order_id=order_id)
+    items = tuple(sql.as_model(OrderItem, row, "i") for row in rows)
     quantities: Counter[int] = Counter()
     for item in items:
         quantities[item.product_id] += item.quantity
     # Product rows in id order, like stock: concurrent payments must not deadlock.
     for product_id, quantity in sorted(quantities.items()):
-        await Product.filter(id=product_id).update(sales_count=F("sales_count") + quantity)
+        await sql.execute(_COUNT_SALES, id=product_id, quantity=quantity)
     await events.publish(events.OrderPaid(order_id, order, items))
     return True
 

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
+from domain import sql
 from domain.orders.models import Order, Refund
+from domain.sql import Sql
 
 
 @dataclass(frozen=True)
@@ -38,3 +40,18 @@ def visible_orders(scope: OrderScope) -> QuerySet[Order]:
 def visible_refunds(scope: OrderScope) -> QuerySet[Refund]:
     condition = scope.condition("order__")
     return Refund.all() if condition is None else Refund.filter(condition)
+
+
+_TO_PAY = Sql(
+    """SELECT {o}, (SELECT i.openid FROM member_identity i
+      WHERE i.member_id = o.member_id AND i.provider = 'WECHAT' ORDER BY i.id LIMIT 1) AS openid
+    FROM "order" o WHERE o.id = :id AND o.member_id = :member_id""",
+    o=Order,
+)
+
+
+async def order_to_pay(member_id: int, order_id: int) -> tuple[Order, str | None] | None:
+    """The member's order with the payer's first WeChat openid (a JSAPI payment needs it), in
+    one hand-written statement (`domain.sql`): every payment starts here."""
+    row = await sql.fetch_one(_TO_PAY, id=order_id, member_id=member_id)
+    return None if row is None else (sql.as_model(Order, row, "o"), row["openid"])

@@ -9,13 +9,14 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from domain import clock
+from domain import clock, sql
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.orders import lifecycle
 from domain.orders.models import Order, OrderStatus
 from domain.payments.models import Payment, PaymentNotification, PaymentStatus
 from domain.payments.provider import PaymentProvider, PrepayRequest, ProviderError
+from domain.sql import Sql
 
 log = logging.getLogger("siyu.payments")
 
@@ -43,6 +44,27 @@ def new_out_trade_no() -> str:
     return "P" + secrets.token_hex(12)
 
 
+# Hand-written (domain.sql): every paid order runs these.
+_OPEN_ATTEMPT = Sql(
+    """SELECT {p} FROM payment p
+    WHERE p.order_id = :order_id AND p.provider = :provider AND p.status = :pending LIMIT 1""",
+    p=Payment,
+)
+_WITH_ORDER = Sql(
+    """SELECT {p}, {o} FROM payment p JOIN "order" o ON o.id = p.order_id
+    WHERE p.out_trade_no = :out_trade_no AND p.provider = :provider""",
+    p=Payment,
+    o=Order,
+)
+_AMOUNT = Sql(
+    "SELECT amount_fen FROM payment WHERE out_trade_no = :out_trade_no AND provider = :provider"
+)
+_SUCCEED = Sql(
+    """UPDATE payment SET status = :succeeded, transaction_id = :transaction_id, paid_at = :now
+    WHERE id = :id AND status = :pending"""
+)
+
+
 async def start_payment(
     order: Order, provider_name: str, payer_openid: str | None
 ) -> StartedPayment:
@@ -52,17 +74,20 @@ async def start_payment(
         raise DomainError(ErrorCode.INVALID_STATE, "orderId")
     if order.pay_deadline <= clock.now():
         raise DomainError(ErrorCode.ORDER_EXPIRED, "orderId")
-    payment = await Payment.filter(
-        order_id=order.id, provider=provider.name, status=PaymentStatus.PENDING
-    ).first()
-    if payment is None:
-        payment = await Payment.create(
-            order=order,
+    row = await sql.fetch_one(
+        _OPEN_ATTEMPT, order_id=order.id, provider=provider.name, pending=PaymentStatus.PENDING
+    )
+    if row is not None:
+        payment = sql.as_model(Payment, row, "p")
+    else:
+        payment = Payment(
+            order_id=order.id,
             provider=provider.name,
             out_trade_no=new_out_trade_no(),
             amount_fen=order.payable_fen,
             created_at=clock.now(),
         )
+        await sql.insert(payment)
     try:
         params = await provider.prepay(
             PrepayRequest(
@@ -81,6 +106,12 @@ async def start_payment(
     return StartedPayment(payment, params)
 
 
+async def payment_amount(provider_name: str, out_trade_no: str) -> int | None:
+    """What a payment attempt asks for, or None when the provider has no such attempt."""
+    row = await sql.fetch_one(_AMOUNT, out_trade_no=out_trade_no, provider=provider_name)
+    return None if row is None else row["amount_fen"]
+
+
 class NotificationRefused(Exception):
     """The notification must not pay anything; the provider gets a failure answer."""
 
@@ -94,24 +125,28 @@ async def confirm_payment(
     awaiting payment (cancelled at its deadline) is recorded as PAID_AFTER_CANCEL for finance to
     refund: the provider is told "received" so it stops retrying.
     """
-    payment = await Payment.get_or_none(
-        out_trade_no=out_trade_no, provider=provider_name
-    ).select_related("order")
-    if payment is None:
+    row = await sql.fetch_one(_WITH_ORDER, out_trade_no=out_trade_no, provider=provider_name)
+    if row is None:
         await _record(provider_name, out_trade_no, "UNKNOWN_PAYMENT")
         raise NotificationRefused("unknown out_trade_no")
+    payment, order = sql.as_model(Payment, row, "p"), sql.as_model(Order, row, "o")
     if amount_fen != payment.amount_fen:
         await _record(provider_name, out_trade_no, "AMOUNT_MISMATCH", f"{amount_fen}")
         log.error("payment amount mismatch", extra={"out_trade_no": out_trade_no})
         raise NotificationRefused("amount mismatch")
     async with transaction():
-        won = await Payment.filter(id=payment.id, status=PaymentStatus.PENDING).update(
-            status=PaymentStatus.SUCCEEDED, transaction_id=transaction_id[:64], paid_at=clock.now()
+        won = await sql.execute(
+            _SUCCEED,
+            id=payment.id,
+            pending=PaymentStatus.PENDING,
+            succeeded=PaymentStatus.SUCCEEDED,
+            transaction_id=transaction_id[:64],
+            now=clock.now(),
         )
         if not won:
             await _record(provider_name, out_trade_no, "REPEAT")
             return
-        if await lifecycle.mark_paid(payment.order):
+        if await lifecycle.mark_paid(order):
             await _record(provider_name, out_trade_no, "PAID")
         else:
             await _record(provider_name, out_trade_no, "PAID_AFTER_CANCEL")
@@ -126,10 +161,12 @@ async def record_refused(provider_name: str, detail: str) -> None:
 
 
 async def _record(provider: str, out_trade_no: str | None, outcome: str, detail: str = "") -> None:
-    await PaymentNotification.create(
-        provider=provider,
-        out_trade_no=out_trade_no,
-        outcome=outcome,
-        detail=detail[:200],
-        received_at=clock.now(),
+    await sql.insert(
+        PaymentNotification(
+            provider=provider,
+            out_trade_no=out_trade_no,
+            outcome=outcome,
+            detail=detail[:200],
+            received_at=clock.now(),
+        )
     )
