@@ -13,7 +13,17 @@ PostgreSQL. This script measures both and checks the books every run:
    with an asyncpg pool of `--pool` connections, set with `?maxsize=` in DATABASE_URL since
    Tortoise's default is 5), 16 clients looping the same iteration for `--seconds`; paid orders
    per second from the database, errors, latencies, CPU per paid order; then a contended round:
-   one SKU with stock 50, every client buying it until refused.
+   one SKU with stock 50, every client buying it until refused. This part logs in its own
+   `--load-members` (400) members, and client i buys as members i, i+16, i+32, ... in turn, one
+   per iteration: with ~20 members each would pile up ~100 orders in a run, which no shop sees,
+   and a payment's refresh of the member's stats reads the member's paid orders, so a handful of
+   members would make that read, and the measured cost of an order, grow through the run.
+
+The checkouts of both parts go through KeepAliveClient (bench/common.py), one persistent
+connection per simulated client, not httpx: the load generator runs on the same 2 cores as the
+servers, and with httpx it took ~5 ms of CPU per paid order, CPU the servers did not get (~1 ms
+with KeepAliveClient). httpx still waits for readiness, logs members in and, over ASGI, drives
+the in-process checkout whose SQL statements are counted; none of that is measured.
 
 Each part ends with a ledger check, read with plain SQL: for every SKU, initial minus final stock
 equals the quantities of its order items and no stock is negative; the orders, paid orders and
@@ -32,7 +42,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib.util
 import io
 import json
 import multiprocessing
@@ -45,27 +54,16 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project importable from a checkout
     sys.path.insert(0, str(ROOT))
 
-
-def _fail_fast_without_sniffio() -> None:
-    """httpcore runs `import sniffio` on every request; when sniffio is not installed each failed
-    import searches sys.path again, which was ~30% of this load generator's CPU (py-spy) on a
-    2-core machine it shares with the servers. A None entry in sys.modules makes that import
-    fail at once, with the same outcome (asyncio). Only this process is affected, not the app."""
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
-_fail_fast_without_sniffio()
 
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
@@ -75,9 +73,12 @@ from api.cli import migrate  # noqa: E402
 from api.config import AppConfig  # noqa: E402
 from api.graphql.ids import to_global_id  # noqa: E402
 from bench.common import (  # noqa: E402
+    HOST,
     JWT_SECRET,
     BenchFailure,
+    KeepAliveClient,
     MachineTicks,
+    NoAnswer,
     Server,
     command_ticks,
     counting_statements,
@@ -188,26 +189,44 @@ class StepFailed(Exception):
         self.broken = broken
 
 
+class Poster(Protocol):
+    """Where a checkout's requests go: KeepAliveClient to a real server (one per simulated
+    client), HttpxPoster to the app in this process when counting its statements."""
+
+    async def post(self, path: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, bytes]:
+        """The status and body of the answer; NoAnswer when there is none."""
+        ...
+
+
+@dataclass(frozen=True)
+class HttpxPoster:
+    """A Poster over an httpx client with a base URL (the in-process app through ASGI), where
+    the statements are measured, not the client's CPU."""
+
+    client: httpx.AsyncClient
+
+    async def post(self, path: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, bytes]:
+        try:
+            response = await self.client.post(path, content=body, headers=headers)
+        except httpx.HTTPError as failure:
+            raise NoAnswer(type(failure).__name__) from None
+        return response.status_code, response.content
+
+
 async def _post(
-    client: httpx.AsyncClient,
-    url: str,
-    step: str,
-    body: bytes = b"",
-    shopper: Shopper | None = None,
-) -> httpx.Response:
+    poster: Poster, path: str, step: str, body: bytes = b"", shopper: Shopper | None = None
+) -> tuple[int, bytes]:
     try:
-        return await client.post(url, content=body, headers=shopper.headers if shopper else None)
-    except httpx.HTTPError as failure:
-        raise StepFailed(f"{step}: {type(failure).__name__}", broken=True) from None
+        return await poster.post(path, body, shopper.headers if shopper else {})
+    except NoAnswer as failure:
+        raise StepFailed(f"{step}: {failure}", broken=True) from None
 
 
-async def _mutation(
-    client: httpx.AsyncClient, url: str, shopper: Shopper, name: str, body: bytes
-) -> dict[str, Any]:
-    response = await _post(client, url, name, body, shopper)
-    if response.status_code != 200:
-        raise StepFailed(f"{name}: HTTP {response.status_code}")
-    answer = response.json()
+async def _mutation(poster: Poster, shopper: Shopper, name: str, body: bytes) -> dict[str, Any]:
+    status, content = await _post(poster, "/graphql", name, body, shopper)
+    if status != 200:
+        raise StepFailed(f"{name}: HTTP {status}")
+    answer = json.loads(content)
     if answer.get("errors"):
         raise StepFailed(f"{name}: {answer['errors'][0].get('message', '?')[:80]}")
     payload: dict[str, Any] = answer["data"][name]
@@ -217,13 +236,11 @@ async def _mutation(
     return payload
 
 
-async def checkout_once(
-    client: httpx.AsyncClient, base_url: str, shopper: Shopper, lines: list[Line], key: str
-) -> Iteration:
+async def checkout_once(poster: Poster, shopper: Shopper, lines: list[Line], key: str) -> Iteration:
     """What the mini-program does for one purchase, paid through the sandbox provider."""
     result = Iteration()
     try:
-        await _checkout(client, base_url, shopper, lines, key, result)
+        await _checkout(poster, shopper, lines, key, result)
     except StepFailed as failure:
         if failure.error == f"placeOrder: {INSUFFICIENT_STOCK}":
             result.refused = INSUFFICIENT_STOCK
@@ -233,15 +250,9 @@ async def checkout_once(
 
 
 async def _checkout(
-    client: httpx.AsyncClient,
-    base_url: str,
-    shopper: Shopper,
-    lines: list[Line],
-    key: str,
-    result: Iteration,
+    poster: Poster, shopper: Shopper, lines: list[Line], key: str, result: Iteration
 ) -> None:
     """The three steps, each timed into `result` when it succeeds."""
-    url = f"{base_url}/graphql"
     checkout = {
         "lines": [{"skuId": sku, "quantity": quantity} for sku, quantity in lines],
         "fulfilment": "DELIVERY",
@@ -249,7 +260,7 @@ async def _checkout(
     }
     body = json.dumps({"query": PLACE, "variables": {"input": checkout, "key": key}}).encode()
     started = time.perf_counter()
-    placed = await _mutation(client, url, shopper, "placeOrder", body)
+    placed = await _mutation(poster, shopper, "placeOrder", body)
     result.place_s = time.perf_counter() - started
     if not placed["created"]:
         raise StepFailed("placeOrder: the key replayed an earlier order")
@@ -258,15 +269,13 @@ async def _checkout(
 
     body = json.dumps({"query": PAY, "variables": {"id": placed["order"]["id"]}}).encode()
     started = time.perf_counter()
-    payment = await _mutation(client, url, shopper, "payOrder", body)
+    payment = await _mutation(poster, shopper, "payOrder", body)
     result.pay_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    response = await _post(
-        client, f"{base_url}/payments/sandbox/{payment['outTradeNo']}/succeed", "notify"
-    )
-    if response.status_code not in (200, 204):
-        raise StepFailed(f"notify: HTTP {response.status_code}")
+    status, _ = await _post(poster, f"/payments/sandbox/{payment['outTradeNo']}/succeed", "notify")
+    if status not in (200, 204):
+        raise StepFailed(f"notify: HTTP {status}")
     result.notify_s = time.perf_counter() - started
 
 
@@ -335,13 +344,20 @@ async def add_scarce_sku(stock: int) -> int:
     return (await Sku.get(product_id=product.id)).id
 
 
-async def log_in(client: httpx.AsyncClient, base_url: str, members: int) -> list[Shopper]:
-    shoppers = []
-    for number in range(members):
-        token, member_id = await login(client, base_url, f"dev:bench-{number}")
+async def log_in(
+    client: httpx.AsyncClient, base_url: str, members: int, at_once: int = 1
+) -> list[Shopper]:
+    """Members bench-0, bench-1, ... in that order, `at_once` logins in flight (400 members one
+    by one would take a minute of the run)."""
+    gate = asyncio.Semaphore(at_once)
+
+    async def one(number: int) -> Shopper:
+        async with gate:
+            token, member_id = await login(client, base_url, f"dev:bench-{number}")
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        shoppers.append(Shopper(member_id, headers))
-    return shoppers
+        return Shopper(member_id, headers)
+
+    return list(await asyncio.gather(*(one(number) for number in range(members))))
 
 
 def random_lines(rng: random.Random, skus: list[str]) -> list[Line]:
@@ -540,7 +556,7 @@ async def count_statements(
         for attempt in range(2):
             transport.counting = attempt == 1
             key = f"count-{attempt}-{secrets.token_hex(4)}"
-            iteration = await checkout_once(client, "http://bench", shopper, [(sku, 1)], key)
+            iteration = await checkout_once(HttpxPoster(client), shopper, [(sku, 1)], key)
             books.add(iteration)
             if not iteration.paid:
                 raise BenchFailure(f"in-process checkout failed: {iteration.error}")
@@ -561,20 +577,17 @@ async def sequential(options: Options, workdir: Path) -> SequentialResult:
         async with new_client(1) as client:
             await server.wait_ready(client)
             shoppers = await log_in(client, server.base_url, options.members)
+        async with KeepAliveClient(HOST, server.port) as poster:
             for n in range(options.warmup):
                 shopper, lines = shoppers[n % len(shoppers)], random_lines(rng, skus)
-                books.add(
-                    await checkout_once(client, server.base_url, shopper, lines, f"w{tag}-{n}")
-                )
+                books.add(await checkout_once(poster, shopper, lines, f"w{tag}-{n}"))
             cpu_before = CpuSample.take(server)
             deadline = time.perf_counter() + SEQUENTIAL_DEADLINE_S
             for n in range(options.iterations):
                 if time.perf_counter() > deadline:
                     break
                 shopper, lines = shoppers[n % len(shoppers)], random_lines(rng, skus)
-                measured.add(
-                    await checkout_once(client, server.base_url, shopper, lines, f"{tag}-{n}")
-                )
+                measured.add(await checkout_once(poster, shopper, lines, f"{tag}-{n}"))
             cpu_after = CpuSample.take(server)
     finally:
         server.stop()
@@ -623,6 +636,7 @@ class ThroughputResult:
     """The concurrent load (paid orders counted in the database) and the contended round."""
 
     clients: int
+    members: int
     workers: int
     pool: int
     skus: int
@@ -642,8 +656,7 @@ class ThroughputResult:
 
 
 async def hammer(
-    client: httpx.AsyncClient,
-    base_url: str,
+    server: Server,
     shoppers: list[Shopper],
     clients: int,
     seconds: float,
@@ -651,24 +664,28 @@ async def hammer(
     seed: int,
     until_refused: bool = False,
 ) -> tuple[Tally, float]:
-    """`clients` members checking out back to back for `seconds` (each finishes its current
-    iteration); with `until_refused` each stops at its first refusal. Returns the wall time."""
+    """`clients` clients checking out back to back for `seconds` (each finishes its current
+    iteration), each on its own connection and as its own members in turn (client i as members
+    i, i + clients, ...); with `until_refused` each stops at its first refusal. Returns the
+    wall time."""
     tally = Tally()
     tag = secrets.token_hex(4)
     deadline = time.perf_counter() + seconds
 
     async def one_client(number: int) -> None:
-        rng, shopper = random.Random(seed + number), shoppers[number % len(shoppers)]
+        rng, members = random.Random(seed + number), shoppers[number::clients]
         n = 0
-        while time.perf_counter() < deadline:
-            key = f"{tag}-{number}-{n}"
-            iteration = await checkout_once(client, base_url, shopper, buy(rng), key)
-            tally.add(iteration)
-            n += 1
-            if iteration.broken:
-                return  # the server is dead or stuck: counted, and this client stops
-            if until_refused and (iteration.refused or iteration.error):
-                return
+        async with KeepAliveClient(HOST, server.port) as poster:
+            while time.perf_counter() < deadline:
+                key = f"{tag}-{number}-{n}"
+                shopper = members[n % len(members)]
+                iteration = await checkout_once(poster, shopper, buy(rng), key)
+                tally.add(iteration)
+                n += 1
+                if iteration.broken:
+                    return  # the server is dead or stuck: counted, and this client stops
+                if until_refused and (iteration.refused or iteration.error):
+                    return
 
     started = time.perf_counter()
     await asyncio.gather(*(one_client(number) for number in range(clients)))
@@ -704,30 +721,27 @@ async def _throughput(options: Options, database_url: str, workdir: Path) -> Thr
         server.start()
         async with new_client(options.clients) as client:
             await server.wait_ready(client)
-            shoppers = await log_in(client, server.base_url, options.members)
-            warm, _ = await hammer(
-                client, server.base_url, shoppers, options.clients, options.warmup_s, basket, 0
+            shoppers = await log_in(
+                client, server.base_url, options.load_members, at_once=options.clients
             )
-            database = database_url.rpartition("/")[2]
-            before, cpu_before = await paid_orders(), CpuSample.take(server, database)
-            load, wall = await hammer(
-                client, server.base_url, shoppers, options.clients, options.seconds, basket, 1000
-            )
-            cpu_after, after = CpuSample.take(server, database), await paid_orders()
+        warm, _ = await hammer(server, shoppers, options.clients, options.warmup_s, basket, 0)
+        database = database_url.rpartition("/")[2]
+        before, cpu_before = await paid_orders(), CpuSample.take(server, database)
+        load, wall = await hammer(server, shoppers, options.clients, options.seconds, basket, 1000)
+        cpu_after, after = CpuSample.take(server, database), await paid_orders()
 
-            scarce_id = await add_scarce_sku(CONTENDED_STOCK)
-            initial[scarce_id] = CONTENDED_STOCK
-            scarce = to_global_id("Sku", scarce_id)
-            contended, contended_s = await hammer(
-                client,
-                server.base_url,
-                shoppers,
-                options.clients,
-                CONTENDED_DEADLINE_S,
-                lambda _: [(scarce, 1)],
-                2000,
-                until_refused=True,
-            )
+        scarce_id = await add_scarce_sku(CONTENDED_STOCK)
+        initial[scarce_id] = CONTENDED_STOCK
+        scarce = to_global_id("Sku", scarce_id)
+        contended, contended_s = await hammer(
+            server,
+            shoppers,
+            options.clients,
+            CONTENDED_DEADLINE_S,
+            lambda _: [(scarce, 1)],
+            2000,
+            until_refused=True,
+        )
     finally:
         server.stop()
 
@@ -753,6 +767,7 @@ async def _throughput(options: Options, database_url: str, workdir: Path) -> Thr
         )
     return ThroughputResult(
         clients=options.clients,
+        members=len(shoppers),
         workers=options.workers,
         pool=options.pool,
         skus=len(initial) - 1,
@@ -786,6 +801,7 @@ class Options:
     iterations: int
     warmup: int
     members: int
+    load_members: int
     products: int
     clients: int
     seconds: float
@@ -810,7 +826,13 @@ def parse_options(argv: list[str] | None) -> Options:
     )
     parser.add_argument("--iterations", type=int, default=300, help="sequential, on SQLite")
     parser.add_argument("--warmup", type=int, default=10, help="untimed iterations first")
-    parser.add_argument("--members", type=int, default=20, help="members logged in")
+    parser.add_argument("--members", type=int, default=20, help="members, sequential on SQLite")
+    parser.add_argument(
+        "--load-members",
+        type=int,
+        default=400,
+        help="members on PostgreSQL, each client buying as its own share of them in turn",
+    )
     parser.add_argument("--products", type=int, default=50, help="products of 1-3 SKUs")
     parser.add_argument("--clients", type=int, default=16, help="concurrent, on PostgreSQL")
     parser.add_argument("--seconds", type=float, default=15.0, help="length of the load")
@@ -823,6 +845,8 @@ def parse_options(argv: list[str] | None) -> Options:
     options = Options(**vars(parser.parse_args(argv)))
     if not options.sqlite and not options.postgres:
         parser.error("nothing to run: --no-sqlite without --postgres")
+    if options.load_members < options.clients:
+        parser.error("--load-members below --clients: some clients would have no member")
     return options
 
 
@@ -899,7 +923,8 @@ def print_cpu(cpu: CpuUse, per: str) -> None:
 def print_throughput(result: ThroughputResult) -> None:
     print(
         f"\ncheckout, concurrent | PostgreSQL, {result.workers} workers x pool {result.pool} | "
-        f"{result.skus} SKUs | {result.clients} clients x {result.seconds:.1f} s"
+        f"{result.skus} SKUs, {result.members} members | {result.clients} clients x "
+        f"{result.seconds:.1f} s"
     )
     print(
         f"paid orders: {result.paid_orders} = {result.paid_per_s:.1f}/s "
