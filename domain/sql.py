@@ -116,10 +116,6 @@ def numbered(name: str, values: Sequence[Any]) -> dict[str, Any]:
     return {f"{name}_{index}": value for index, value in enumerate(values)}
 
 
-def is_postgres() -> bool:
-    return _postgres(_connection())
-
-
 def as_model(model: type[M], row: dict[str, Any], alias: str | None = None) -> M:
     """A model instance from a row holding all of its columns (as `{alias}` selects them),
     converted as Tortoise reads them (SQLite's text datetimes and JSON, integer booleans)."""
@@ -184,3 +180,8 @@ async def insert_many(instances: Sequence[Model]) -> None:
     if instances:
         statement, fields = _insert_statement(type(instances[0]), len(instances))
         await fetch(statement, **_insert_params(instances, fields))
+
+
+def python_value(model: type[Model], field: str, value: Any) -> Any:
+    """A column read without its model, converted as Tortoise would (SQLite's text datetimes)."""
+    return model._meta.fields_map[field].to_python_value(value)

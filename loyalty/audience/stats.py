@@ -14,19 +14,20 @@ jobs at once never deadlock and write the same values.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from tortoise.functions import Sum
-
-from domain import clock
+from domain import clock, sql
 from domain.db import transaction
 from domain.members.audience_sources import audience_sources
 from domain.members.models import Member, MemberStatus
 from domain.orders.lifecycle import PAID_STATES
 from domain.orders.models import Order
-from loyalty.audience.models import MemberAudience
+from domain.sql import Sql
+from loyalty.audience.models import Lifecycle, MemberAudience, ValueLevel
 from loyalty.audience.rules import KOC_WINDOW_DAYS, PaidOrder, is_koc_candidate, stats_of
 
 BATCH = 500
@@ -42,20 +43,32 @@ STATS_FIELDS = [
 ]
 
 
+@functools.cache
+def _paid_orders_statement(members: int) -> Sql:
+    return Sql(  # only placeholders are formatted in
+        f"""SELECT o.member_id, o.paid_at,
+        COALESCE(SUM(i.paid_fen), 0) AS paid, COALESCE(SUM(i.refunded_fen), 0) AS refunded
+        FROM "order" o LEFT JOIN order_item i ON i.order_id = o.id
+        WHERE o.member_id IN ({sql.placeholders("member", members)})
+        AND o.status IN ({sql.placeholders("status", len(PAID_STATES))})
+        GROUP BY o.id, o.member_id, o.paid_at"""  # noqa: S608
+    )
+
+
 async def _paid_orders(member_ids: Sequence[int]) -> dict[int, list[PaidOrder]]:
     """The orders that count, one statement: paid (a CLOSED order was wholly refunded) and not
     wholly refunded yet (the order closes after the refund's event)."""
-    rows = (
-        await Order.filter(member_id__in=list(member_ids), status__in=list(PAID_STATES))
-        .annotate(paid=Sum("items__paid_fen"), refunded=Sum("items__refunded_fen"))
-        .group_by("id", "member_id", "paid_at")
-        .values_list("member_id", "paid_at", "paid", "refunded")
+    rows = await sql.fetch(
+        _paid_orders_statement(len(member_ids)),
+        **sql.numbered("member", member_ids),
+        **sql.numbered("status", PAID_STATES),
     )
     orders: dict[int, list[PaidOrder]] = defaultdict(list)
-    for member_id, paid_at, paid, refunded in rows:
-        paid, refunded = int(paid or 0), int(refunded or 0)
+    for row in rows:
+        paid, refunded = int(row["paid"]), int(row["refunded"])
+        paid_at = sql.python_value(Order, "paid_at", row["paid_at"])
         if paid_at is not None and (paid == 0 or refunded < paid):
-            orders[member_id].append(PaidOrder(paid_at, paid - refunded))
+            orders[row["member_id"]].append(PaidOrder(paid_at, paid - refunded))
     return orders
 
 
@@ -75,29 +88,50 @@ def _row(member_id: int, orders: list[PaidOrder], now: datetime, **extra: object
     )
 
 
+@functools.cache
+def _lock_statement(members: int) -> Sql:
+    rows = ", ".join(
+        f"(:member_{n}, 0, NULL, 0, 0, 0, :new, :low, :no, :now)" for n in range(members)
+    )
+    return Sql(  # only placeholders are formatted in
+        f"""INSERT INTO member_audience (member_id, paid_orders, last_paid_at, spend_fen,
+        orders_365, spend_365_fen, lifecycle, value, koc_candidate, refreshed_at)
+        VALUES {rows}
+        ON CONFLICT (member_id) DO UPDATE SET refreshed_at = excluded.refreshed_at"""  # noqa: S608
+    )
+
+
 async def _lock_rows(member_ids: list[int], now: datetime) -> None:
     """The members' stats rows exist and are held until the transaction ends, in one
     statement: an upsert locks the row it inserts or updates (PostgreSQL, in the order given:
     callers pass ids sorted, so two refreshes never wait for each other crosswise; SQLite has
-    one writer at a time anyway)."""
-    await MemberAudience.bulk_create(
-        [MemberAudience(member_id=m, refreshed_at=now) for m in member_ids],
-        on_conflict=["member_id"],
-        update_fields=["refreshed_at"],
+    one writer at a time anyway). A new row is a member with no order: NEW and LOW."""
+    await sql.execute(
+        _lock_statement(len(member_ids)),
+        **sql.numbered("member", member_ids),
+        new=Lifecycle.NEW,
+        low=ValueLevel.LOW,
+        no=False,
+        now=now,
     )
+
+
+_WRITE_STATS = Sql(
+    """UPDATE member_audience SET paid_orders = :paid_orders, last_paid_at = :last_paid_at,
+    spend_fen = :spend_fen, orders_365 = :orders_365, spend_365_fen = :spend_365_fen,
+    lifecycle = :lifecycle, value = :value, refreshed_at = :now WHERE member_id = :member_id"""
+)
 
 
 async def refresh_member(member_id: int) -> None:
-    """Recompute one member's stats and order-based tags now, in three statements. Runs in
-    the caller's transaction (an order event's or a merge's), which holds the row lock."""
+    """Recompute one member's stats and order-based tags now, in three hand-written statements
+    (every payment runs them). Runs in the caller's transaction (an order event's or a
+    merge's), which holds the row lock."""
     now = clock.now()
     await _lock_rows([member_id], now)
     orders = await _paid_orders([member_id])
-    await MemberAudience.bulk_create(
-        [_row(member_id, orders[member_id], now)],
-        on_conflict=["member_id"],
-        update_fields=STATS_FIELDS,
-    )
+    stats = stats_of(orders[member_id], now)
+    await sql.execute(_WRITE_STATS, member_id=member_id, now=now, **asdict(stats))
 
 
 async def refresh_batch(member_ids: Sequence[int], now: datetime) -> None:
