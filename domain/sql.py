@@ -50,7 +50,8 @@ def _plain(value: Any) -> Any:
 class Sql:
     """One statement. `:name` marks a parameter; a name used twice is bound once. `{alias}`
     stands for every column of the model given as `alias=Model`, prefixed `alias.`, so the
-    row can be read back with `as_model`."""
+    row can be read back with `as_model`. Runs of whitespace become one space (the text is
+    logged with every run)."""
 
     __slots__ = ("_models", "_rendered", "text")
 
@@ -141,7 +142,7 @@ def _insert_statement(model: type[Model], rows: int) -> tuple[Sql, tuple[str, ..
         meta = model._meta
         fields = tuple(
             name
-            for name, column in meta.fields_db_projection.items()
+            for name in meta.fields_db_projection
             if not (name == meta.pk_attr and meta.pk.generated)
         )
         names = ", ".join(f'"{meta.fields_db_projection[name]}"' for name in fields)
