@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -37,14 +37,16 @@ def _postgres(db: BaseDBAsyncClient) -> bool:
     return db.capabilities.dialect == "postgres"
 
 
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
+def bound_value(value: Any, postgres: bool) -> Any:
+    """`value` as a statement parameter: enums as their values; on SQLite, datetimes (in UTC)
+    and dates as the ISO text Tortoise stores."""
+    if isinstance(value, Enum):
+        return value.value
+    if not postgres and isinstance(value, datetime):
         return value.astimezone(UTC).isoformat(" ")
-    return _plain(value)
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
+    if not postgres and isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 class Sql:
@@ -84,8 +86,7 @@ class Sql:
     def bind(self, db: BaseDBAsyncClient, params: dict[str, Any]) -> tuple[str, list[Any]]:
         postgres = _postgres(db)
         text, names = self.render(postgres)
-        convert = _plain if postgres else _sqlite_value
-        return text, [convert(params[name]) for name in names]
+        return text, [bound_value(params[name], postgres) for name in names]
 
 
 async def fetch(sql: Sql, **params: Any) -> list[dict[str, Any]]:

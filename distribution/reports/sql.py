@@ -8,12 +8,13 @@ SQLite a fixed +8 hours shift is exact; PostgreSQL converts with the zone name.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+
+from domain.sql import bound_value
 
 STREAM_BATCH = 2000
 
@@ -40,13 +41,9 @@ class Statement:
         self.params: list[Any] = []
 
     def param(self, value: Any) -> str:
-        """A numbered placeholder for `value` (reusable in the text). SQLite gets datetimes and
-        dates as the text Tortoise stores."""
-        if isinstance(value, datetime) and not self.postgres:
-            value = value.astimezone(UTC).isoformat(" ")
-        elif isinstance(value, date) and not self.postgres:
-            value = value.isoformat()
-        self.params.append(value)
+        """A numbered placeholder for `value` (reusable in the text), bound as
+        `domain.sql.bound_value` binds it."""
+        self.params.append(bound_value(value, self.postgres))
         return f"{'$' if self.postgres else '?'}{len(self.params)}"
 
     def bucket(self, column: str, granularity: Granularity) -> str:

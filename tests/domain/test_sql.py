@@ -126,7 +126,11 @@ async def test_execute_counts_the_rows_a_guarded_update_touched(db) -> None:
 
 
 async def test_a_missing_parameter_is_refused_before_anything_runs(db) -> None:
-    take = Sql("UPDATE sku SET stock = 0 WHERE code = :code")
+    product = await _product()
+    await Sku.create(product=product, code="KEEP", price_fen=1, stock=2, created_at=MOMENT)
+    empty = Sql("UPDATE sku SET stock = 0 WHERE stock > :floor OR code = :code")
 
     with pytest.raises(KeyError, match="code"):
-        await sql.execute(take)
+        await sql.execute(empty, floor=0)
+
+    assert await Sku.get(code="KEEP").values_list("stock", flat=True) == 2
