@@ -7,11 +7,14 @@ import json
 import logging
 import secrets
 import sys
+import time
 from datetime import UTC, datetime
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# `color_message` is uvicorn's copy of the message with ANSI colours: never in JSON logs.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
+access_log = logging.getLogger("siyu.access")
 
 
 class JsonFormatter(logging.Formatter):
@@ -21,7 +24,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": request_id.get(),
+            "request_id": getattr(record, "request_id", None) or request_id.get(),
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and key not in entry:
@@ -41,7 +44,13 @@ def configure(level: str = "INFO") -> None:
 
 
 class RequestIdMiddleware:
-    """Takes a sane `X-Request-Id` from the caller or makes one; echoes it in the response."""
+    """Takes a sane `X-Request-Id` from the caller or makes one; echoes it in the response, and
+    writes one access line per request when it ends.
+
+    The access line holds the request id, method, path (never the query string: a GET carries
+    GraphQL variables there), status, duration and the GraphQL operation label the endpoint put
+    in `scope["state"]["operation"]`; never variables, tokens or personal data.
+    """
 
     def __init__(self, app):
         self.app = app
@@ -50,18 +59,34 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         sane = incoming.isascii() and incoming.replace("-", "").isalnum() and len(incoming) <= 64
         rid = incoming if sane else secrets.token_hex(8)
         token = request_id.set(rid)
-        scope.setdefault("state", {})["request_id"] = rid
+        state = scope.setdefault("state", {})
+        state["request_id"] = rid
+        status = 500
 
         async def send_with_id(message):
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            access_log.info(
+                "request",
+                extra={
+                    "request_id": rid,
+                    "method": scope["method"],
+                    "path": scope["path"][:200],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "operation": state.get("operation"),
+                },
+            )
             request_id.reset(token)

@@ -312,6 +312,7 @@ class GraphQLEndpoint:
             payload["errors"] = [self._public(e, request) for e in result.errors]
         payload["extensions"] = {"cost": cost}
         label = self._label(operation)
+        request.scope.setdefault("state", {})["operation"] = label
         metrics.observe(self.name, label, time.perf_counter() - started, bool(result.errors))
         return _respond(payload, media_type)
 
