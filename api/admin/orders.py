@@ -56,6 +56,9 @@ class OrderView:
 def admin_order_node(order: Order, view: OrderView) -> AdminOrderNode:
     phone = order.address["phone"] if order.address else None
     fields = order_fields(order, phone if view.full_phone else mask_phone(phone))
+    if not view.address:
+        fields["address"] = None
+    fields["pickup_code"] = None
     return AdminOrderNode(
         **fields,
         member_id=strawberry.ID(to_global_id("Member", order.member_id)),
