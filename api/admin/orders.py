@@ -12,7 +12,7 @@ from api.auth.permissions import granted
 from api.graphql.enums import OrderChannelEnum, OrderStatusEnum, RefundStatusEnum
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, to_global_id
-from api.graphql.orders import OrderNode, RefundNode, order_fields, refund_node
+from api.graphql.orders import DeliveryAddress, OrderNode, RefundNode, order_fields, refund_node
 from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page, paginate
 from domain.access.capabilities import Capability, Grant
 from domain.errors import DomainError, ErrorCode
@@ -24,6 +24,13 @@ from domain.orders.queries import OrderScope, visible_orders, visible_refunds
 
 @strawberry.type(name="Order")
 class AdminOrderNode(OrderNode):
+    address: DeliveryAddress | None = strawberry.field(
+        description="Null for HQ_FINANCE (amounts and numbers only); the phone is masked but "
+        "for HQ_ADMIN."
+    )
+    pickup_code: str | None = strawberry.field(
+        description="Always null here: only the member sees the code (SPEC 13)."
+    )
     member_id: strawberry.ID
     channel: OrderChannelEnum  # type: ignore[valid-type]
     service_store_id: strawberry.ID | None

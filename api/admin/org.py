@@ -14,7 +14,7 @@ from api.graphql.ids import from_global_id, optional_global_id
 from api.graphql.relay import BY_ID, Connection, paginate
 from domain.errors import DomainError, ErrorCode
 from domain.org import service as org
-from domain.org.models import Staff, StaffRole, Store
+from domain.org.models import Staff, Store
 
 
 @strawberry.input
@@ -104,7 +104,5 @@ async def mark_staff_left(info: Info, id: strawberry.ID) -> StaffPayload:
     staff_id = from_global_id(id, "Staff")
     if staff_id == grant.staff.id:
         raise DomainError(ErrorCode.INVALID_STATE, "id", "not yourself")
-    staff = await org.mark_left(
-        staff_id, grant.store_id, StaffRole.GUIDE if grant.guides_only else None
-    )
+    staff = await org.mark_left(staff_id, grant.store_id, grant.role_in_reach)
     return StaffPayload(staff=staff_node(staff), errors=[])

@@ -160,9 +160,10 @@ class Grant:
         return self.staff.id if self.scope == ScopeKind.OWN_CUSTOMERS else None
 
     @property
-    def guides_only(self) -> bool:
-        """Whether only the store's guides are in reach (a store manager managing staff)."""
-        return self.scope == ScopeKind.OWN_STORE_GUIDES
+    def role_in_reach(self) -> StaffRole | None:
+        """The one staff role this grant reaches (a store manager: their store's guides);
+        None when it reaches every role."""
+        return StaffRole.GUIDE if self.scope == ScopeKind.OWN_STORE_GUIDES else None
 
     def allows(self, capability: Capability) -> bool:
         return allows(self.staff, capability)
