@@ -1,4 +1,4 @@
-""""Binding in force" is one rule (SPEC 5.2): not ended, started, not expired. The ORM condition
+""" "Binding in force" is one rule (SPEC 5.2): not ended, started, not expired. The ORM condition
 and its SQL twin (the checkout's attribution statement) agree, and the distribution center's
 team counts only bindings in force (it used to count one that had not started yet)."""
 
