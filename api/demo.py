@@ -64,6 +64,7 @@ from domain.catalog.service import ProductInput, SkuInput, create_category, crea
 from domain.db import transaction
 from domain.errors import DomainError
 from domain.members.models import AcquisitionChannel, Gender
+from domain.members.queries import MemberScope
 from domain.members.service import (
     FirstTouch,
     Identity,
@@ -89,7 +90,7 @@ from loyalty.audience.filters import AudienceFilter
 from loyalty.audience.models import Lifecycle, ValueLevel
 from loyalty.audience.segments import create_segment
 from loyalty.audience.stats import refresh_all
-from loyalty.audience.tags import Reach, add_member_tag, create_tag
+from loyalty.audience.tags import add_member_tag, create_tag
 from loyalty.coupons.templates import TemplateInput, create_template
 from loyalty.models import CouponKind
 from loyalty.points import Adjustment
@@ -579,7 +580,7 @@ async def _load_audience(members: list[DemoMember], now: datetime) -> None:
     (as the nightly `refresh-tags` job would) so lifecycle and value show at once."""
     tags = [await create_tag(name, "demo") for name in ("孕期", "敏感肌", "油皮")]
     for index, member in enumerate(members[:30]):
-        await add_member_tag(Reach(), member.id, tags[index % len(tags)].id, "demo")
+        await add_member_tag(MemberScope(), member.id, tags[index % len(tags)].id, "demo")
     await create_segment("复购客户", AudienceFilter(lifecycles=(Lifecycle.REPEAT,)), "demo")
     await create_segment(
         "沉睡 90–180 天", AudienceFilter(last_order_min_days=90, last_order_max_days=180), "demo"

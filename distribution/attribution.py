@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from distribution import referrals
 from distribution.models import (
     Distributor,
     DistributorStatus,
@@ -38,22 +39,21 @@ class _Buyer:
 
 
 _BUYER = Sql(
-    """SELECT
+    f"""SELECT
     (SELECT t.link_id FROM share_touch t
       WHERE t.member_id = m.id AND t.touched_at >= :since LIMIT 1) AS touched_link_id,
     (SELECT b.referrer_id FROM referral_binding b
-      WHERE b.member_id = m.id AND b.ended_at IS NULL AND b.valid_from <= :now
-      AND (b.expires_at IS NULL OR b.expires_at > :now) LIMIT 1) AS bound_referrer_id,
+      WHERE b.member_id = m.id AND {referrals.in_force_sql("b")} LIMIT 1) AS bound_referrer_id,
     r.store_id AS served_store_id, r.guide_id AS served_guide_id
     FROM member m
     LEFT JOIN service_relationship r ON r.member_id = m.id AND r.valid_to IS NULL
-    WHERE m.id = :member_id LIMIT 1"""
+    WHERE m.id = :member_id LIMIT 1"""  # noqa: S608 (a constant condition, no input)
 )
 
 
 async def _buyer(member_id: int, now: datetime, window_hours: int) -> _Buyer:
     """One hand-written statement (it runs on every order): the touch within the window, the
-    binding in force (`referrals.bindings_in_force`) and the service relationship in force
+    binding in force (`referrals.in_force_sql`) and the service relationship in force
     (`service_relationships.relationships_in_force`)."""
     row = await sql.fetch_one(
         _BUYER, member_id=member_id, now=now, since=now - timedelta(hours=window_hours)

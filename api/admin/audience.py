@@ -16,20 +16,18 @@ from api.admin.audience_nodes import (
     tag_node,
 )
 from api.admin.nodes import MemberNode, member_node
-from api.auth.permissions import CATALOG, MEMBER_VIEWERS, require_staff, sees_full_phone
+from api.auth.permissions import granted
 from api.graphql.enums import AcquisitionChannelEnum
-from api.graphql.errors import UserError, user_errors
+from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.relay import BY_ID, NEWEST_FIRST, Connection, paginate
 from api.graphql.scalars import Long
-from domain.errors import DomainError
-from domain.org.models import Staff, StaffRole
+from domain.access.capabilities import Capability, Grant
+from domain.members.queries import MemberScope
 from loyalty.audience import segments as segment_service
 from loyalty.audience import tags as tag_service
 from loyalty.audience.filters import AudienceFilter, TagMatch
 from loyalty.audience.models import Segment, Tag
-
-SEGMENT_EDITORS = CATALOG  # HQ_OPERATOR and HQ_ADMIN
 
 
 @strawberry.input(description="Every condition is optional; the given ones must all hold.")
@@ -130,7 +128,7 @@ class SegmentNode:
         return await paginate(queryset, NEWEST_FIRST, first, after, lambda m: member_node(m, full))
 
 
-def segment_node(segment: Segment, staff: Staff) -> SegmentNode:
+def segment_node(segment: Segment, grant: Grant) -> SegmentNode:
     return SegmentNode(
         id=strawberry.ID(to_global_id("Segment", segment.id)),
         name=segment.name,
@@ -139,7 +137,7 @@ def segment_node(segment: Segment, staff: Staff) -> SegmentNode:
         created_at=segment.created_at,
         updated_at=segment.updated_at,
         segment=segment,
-        full_phone=sees_full_phone(staff),
+        full_phone=grant.allows(Capability.PERSONAL_DATA_UNMASKED),
     )
 
 
@@ -162,41 +160,27 @@ class SegmentPayload:
     errors: list[UserError]
 
 
-def _reach(staff: Staff) -> tag_service.Reach:
-    if staff.role == StaffRole.GUIDE:
-        return tag_service.Reach(guide_id=staff.id)
-    if staff.role == StaffRole.STORE_MANAGER:
-        return tag_service.Reach(store_id=staff.store_id)
-    return tag_service.Reach()
-
-
 async def tags(info: Info, first: int | None = 20, after: str | None = None) -> Connection[TagNode]:
-    await require_staff(info, MEMBER_VIEWERS)
     return await paginate(Tag.all(), BY_ID, first, after, tag_node)
 
 
 async def create_tag(info: Info, name: str) -> TagPayload:
-    staff = await require_staff(info, SEGMENT_EDITORS)
-    try:
-        tag = await tag_service.create_tag(name, staff.username)
-    except DomainError as error:
-        return TagPayload(errors=user_errors(error))
+    staff = (await granted(info)).staff
+    tag = await tag_service.create_tag(name, staff.username)
     return TagPayload(tag=tag_node(tag), errors=[])
 
 
 async def _change_member_tag(
     info: Info, member_id: strawberry.ID, tag_id: strawberry.ID, add: bool
 ) -> MemberTagPayload:
-    staff = await require_staff(info, MEMBER_VIEWERS)
-    try:
-        member_pk = from_global_id(member_id, "Member", "memberId")
-        tag_pk = from_global_id(tag_id, "Tag", "tagId")
-        if add:
-            tag = await tag_service.add_member_tag(_reach(staff), member_pk, tag_pk, staff.username)
-        else:
-            tag = await tag_service.remove_member_tag(_reach(staff), member_pk, tag_pk)
-    except DomainError as error:
-        return MemberTagPayload(errors=user_errors(error))
+    grant = await granted(info)
+    reach = MemberScope.of(grant)
+    member_pk = from_global_id(member_id, "Member", "memberId")
+    tag_pk = from_global_id(tag_id, "Tag", "tagId")
+    if add:
+        tag = await tag_service.add_member_tag(reach, member_pk, tag_pk, grant.staff.username)
+    else:
+        tag = await tag_service.remove_member_tag(reach, member_pk, tag_pk)
     return MemberTagPayload(member_id=member_id, tag=tag_node(tag), errors=[])
 
 
@@ -215,28 +199,23 @@ async def remove_member_tag(
 async def segments(
     info: Info, first: int | None = 20, after: str | None = None
 ) -> Connection[SegmentNode]:
-    staff = await require_staff(info, SEGMENT_EDITORS)
-    return await paginate(Segment.all(), BY_ID, first, after, lambda s: segment_node(s, staff))
+    grant = await granted(info)
+    return await paginate(Segment.all(), BY_ID, first, after, lambda s: segment_node(s, grant))
 
 
 async def segment(info: Info, id: strawberry.ID) -> SegmentNode | None:
-    staff = await require_staff(info, SEGMENT_EDITORS)
-    try:
-        found = await Segment.get_or_none(id=from_global_id(id, "Segment"))
-    except DomainError:
-        return None
-    return segment_node(found, staff) if found else None
+    """Null for an unknown or malformed id alike."""
+    grant = await granted(info)
+    found = await Segment.get_or_none(id=from_global_id(id, "Segment"))
+    return segment_node(found, grant) if found else None
 
 
 async def create_segment(info: Info, name: str, filter: AudienceFilterInput) -> SegmentPayload:
-    staff = await require_staff(info, SEGMENT_EDITORS)
-    try:
-        made = await segment_service.create_segment(
-            name, audience_filter(filter, "filter"), staff.username
-        )
-    except DomainError as error:
-        return SegmentPayload(errors=user_errors(error))
-    return SegmentPayload(segment=segment_node(made, staff), errors=[])
+    grant = await granted(info)
+    made = await segment_service.create_segment(
+        name, audience_filter(filter, "filter"), grant.staff.username
+    )
+    return SegmentPayload(segment=segment_node(made, grant), errors=[])
 
 
 async def update_segment(
@@ -246,13 +225,10 @@ async def update_segment(
     filter: AudienceFilterInput | None = None,
 ) -> SegmentPayload:
     """Omitted arguments keep their value; a given filter replaces the whole filter."""
-    staff = await require_staff(info, SEGMENT_EDITORS)
-    try:
-        changed = await segment_service.update_segment(
-            from_global_id(id, "Segment"),
-            name,
-            audience_filter(filter, "filter") if filter is not None else None,
-        )
-    except DomainError as error:
-        return SegmentPayload(errors=user_errors(error))
-    return SegmentPayload(segment=segment_node(changed, staff), errors=[])
+    grant = await granted(info)
+    changed = await segment_service.update_segment(
+        from_global_id(id, "Segment"),
+        name,
+        audience_filter(filter, "filter") if filter is not None else None,
+    )
+    return SegmentPayload(segment=segment_node(changed, grant), errors=[])

@@ -7,9 +7,8 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from api.auth.permissions import ALL_STAFF, CATALOG, require_staff
 from api.graphql.enums import ProductStatusEnum
-from api.graphql.errors import UserError, user_errors
+from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page
 from api.graphql.scalars import Long
@@ -158,7 +157,6 @@ async def products(
     first: int | None = 20,
     after: str | None = None,
 ) -> Connection[AdminProductNode]:
-    await require_staff(info, CATALOG)
     queryset = Product.all() if status is None else Product.filter(status=status)
     rows, has_next = await fetch_page(queryset, NEWEST_FIRST, first, after)
     skus = await skus_by_product(r.id for r in rows)
@@ -167,70 +165,45 @@ async def products(
 
 
 async def categories(info: Info) -> list[CategoryNode]:
-    await require_staff(info, ALL_STAFF)
     return await category_tree()
 
 
 async def create_category(
     info: Info, name: str, parent_id: strawberry.ID | None = None, sort_order: int = 0
 ) -> CategoryPayload:
-    await require_staff(info, CATALOG)
-    try:
-        parent = optional_global_id(parent_id, "Category", "parentId")
-        category = await catalog.create_category(name, parent, sort_order)
-    except DomainError as error:
-        return CategoryPayload(errors=user_errors(error))
+    parent = optional_global_id(parent_id, "Category", "parentId")
+    category = await catalog.create_category(name, parent, sort_order)
     return CategoryPayload(category=category_node(category), errors=[])
 
 
 async def update_category(
     info: Info, id: strawberry.ID, name: str | None = None, sort_order: int | None = None
 ) -> CategoryPayload:
-    await require_staff(info, CATALOG)
-    try:
-        category: Category = await catalog.update_category(
-            from_global_id(id, "Category"), name, sort_order
-        )
-    except DomainError as error:
-        return CategoryPayload(errors=user_errors(error))
+    category: Category = await catalog.update_category(
+        from_global_id(id, "Category"), name, sort_order
+    )
     return CategoryPayload(category=category_node(category), errors=[])
 
 
 async def create_product(info: Info, input: ProductInput, skus: list[SkuInput]) -> ProductPayload:
-    await require_staff(info, CATALOG)
-    try:
-        if len(skus) > MAX_SKUS:
-            raise DomainError(ErrorCode.OUT_OF_RANGE, "skus", f"max {MAX_SKUS}")
-        product = await catalog.create_product(input.to_domain(), [s.to_domain() for s in skus])
-    except DomainError as error:
-        return ProductPayload(errors=user_errors(error))
+    if len(skus) > MAX_SKUS:
+        raise DomainError(ErrorCode.OUT_OF_RANGE, "skus", f"max {MAX_SKUS}")
+    product = await catalog.create_product(input.to_domain(), [s.to_domain() for s in skus])
     return ProductPayload(product=await _with_skus(product), errors=[])
 
 
 async def update_product(info: Info, id: strawberry.ID, input: ProductInput) -> ProductPayload:
-    await require_staff(info, CATALOG)
-    try:
-        product = await catalog.update_product(from_global_id(id, "Product"), input.to_domain())
-    except DomainError as error:
-        return ProductPayload(errors=user_errors(error))
+    product = await catalog.update_product(from_global_id(id, "Product"), input.to_domain())
     return ProductPayload(product=await _with_skus(product), errors=[])
 
 
 async def create_sku(info: Info, product_id: strawberry.ID, input: SkuInput) -> SkuPayload:
-    await require_staff(info, CATALOG)
-    try:
-        sku = await catalog.create_sku(
-            from_global_id(product_id, "Product", "productId"), input.to_domain()
-        )
-    except DomainError as error:
-        return SkuPayload(errors=user_errors(error))
+    sku = await catalog.create_sku(
+        from_global_id(product_id, "Product", "productId"), input.to_domain()
+    )
     return SkuPayload(sku=admin_sku_node(sku), errors=[])
 
 
 async def update_sku(info: Info, id: strawberry.ID, input: SkuInput) -> SkuPayload:
-    await require_staff(info, CATALOG)
-    try:
-        sku = await catalog.update_sku(from_global_id(id, "Sku"), input.to_domain())
-    except DomainError as error:
-        return SkuPayload(errors=user_errors(error))
+    sku = await catalog.update_sku(from_global_id(id, "Sku"), input.to_domain())
     return SkuPayload(sku=admin_sku_node(sku), errors=[])

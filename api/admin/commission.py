@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from api.auth.permissions import require_staff
+from api.auth.permissions import granted
 from api.graphql.commission import (
     BalancesNode,
     BeneficiaryRoleEnum,
@@ -18,7 +18,7 @@ from api.graphql.commission import (
     entry_node,
 )
 from api.graphql.enums import DistributorKindEnum
-from api.graphql.errors import UserError, user_errors
+from api.graphql.errors import UserError, matching_id
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.relay import NEWEST_FIRST, Connection, paginate
 from api.graphql.scalars import Long, Money
@@ -33,12 +33,6 @@ from distribution.models import (
     RuleScope,
 )
 from domain.errors import DomainError, ErrorCode
-from domain.org.models import StaffRole
-
-R = StaffRole
-RULE_READERS = frozenset({R.HQ_ADMIN, R.HQ_OPERATOR, R.HQ_FINANCE})
-RULE_WRITERS = frozenset({R.HQ_ADMIN, R.HQ_OPERATOR})
-FINANCE = frozenset({R.HQ_ADMIN, R.HQ_FINANCE})
 
 RuleScopeEnum = strawberry.enum(RuleScope, name="CommissionRuleScope")
 SCOPE_TYPES = {RuleScope.CATEGORY: "Category", RuleScope.PRODUCT: "Product", RuleScope.SKU: "Sku"}
@@ -142,7 +136,6 @@ class AdjustCommissionPayload:
 
 async def commission_rules(info: Info) -> list[CommissionRuleNode]:
     """The rule set in force or scheduled (at most 100 rules: not paginated)."""
-    await require_staff(info, RULE_READERS)
     return [rule_node(r) for r in await current_rules()]
 
 
@@ -150,14 +143,11 @@ async def set_commission_rules(
     info: Info, rules: list[CommissionRuleInput]
 ) -> SetCommissionRulesPayload:
     """Replace the whole rule set; commission already accrued never changes."""
-    staff = await require_staff(info, RULE_WRITERS)
-    try:
-        if len(rules) > MAX_RULES:
-            raise DomainError(ErrorCode.OUT_OF_RANGE, "rules", f"at most {MAX_RULES}")
-        specs = [rule.to_spec(i) for i, rule in enumerate(rules)]
-        created = await replace_rules(specs, actor=f"staff:{staff.id}")
-    except DomainError as error:
-        return SetCommissionRulesPayload(errors=user_errors(error))
+    staff = (await granted(info)).staff
+    if len(rules) > MAX_RULES:
+        raise DomainError(ErrorCode.OUT_OF_RANGE, "rules", f"at most {MAX_RULES}")
+    specs = [rule.to_spec(i) for i, rule in enumerate(rules)]
+    created = await replace_rules(specs, actor=f"staff:{staff.id}")
     return SetCommissionRulesPayload(rules=[rule_node(r) for r in created], errors=[])
 
 
@@ -172,25 +162,23 @@ async def commission_entries(
 ) -> Connection[CommissionEntryNode]:
     """Entries newest first, by state, beneficiary (distributor or store) and order. An
     ID of the wrong type matches nothing."""
-    await require_staff(info, FINANCE)
-    try:
-        owner = None
-        if distributor_id is not None:
-            owner = (AccountOwner.DISTRIBUTOR, from_global_id(distributor_id, "Distributor"))
-        elif store_id is not None:
-            owner = (AccountOwner.STORE, from_global_id(store_id, "Store"))
-        order_pk = optional_global_id(order_id, "Order", "orderId")
-        account_id = None
-        if owner is not None:
-            account = await queries.account_of(*owner)
-            account_id = account.id if account else 0
-        queryset = queries.entries(
-            account_id=account_id,
-            order_id=order_pk,
-            status=EntryStatus(status) if status else None,
+    owner = None
+    if distributor_id is not None:
+        owner = (
+            AccountOwner.DISTRIBUTOR,
+            matching_id(lambda: from_global_id(distributor_id, "Distributor")),
         )
-    except DomainError:
-        queryset = queries.entries(account_id=0)
+    elif store_id is not None:
+        owner = (AccountOwner.STORE, matching_id(lambda: from_global_id(store_id, "Store")))
+    account_id = None
+    if owner is not None:
+        account = await queries.account_of(*owner)  # type: ignore[arg-type]
+        account_id = account.id if account else 0
+    queryset = queries.entries(
+        account_id=account_id,
+        order_id=matching_id(lambda: optional_global_id(order_id, "Order", "orderId")),
+        status=EntryStatus(status) if status else None,
+    )
     return await paginate(queryset, NEWEST_FIRST, first, after, entry_node)
 
 
@@ -202,21 +190,18 @@ async def adjust_commission(
     store_id: strawberry.ID | None = None,
 ) -> AdjustCommissionPayload:
     """Post a signed amount on a distributor's or store's available balance, with a reason."""
-    staff = await require_staff(info, FINANCE)
-    try:
-        if (distributor_id is None) == (store_id is None):
-            raise DomainError(
-                ErrorCode.INVALID, "distributorId", "exactly one of distributorId, storeId"
-            )
-        if distributor_id is not None:
-            owner = (
-                AccountOwner.DISTRIBUTOR,
-                from_global_id(distributor_id, "Distributor", "distributorId"),
-            )
-        else:
-            assert store_id is not None
-            owner = (AccountOwner.STORE, from_global_id(store_id, "Store", "storeId"))
-        account = await adjustments.adjust(*owner, amount_fen, reason, actor=f"staff:{staff.id}")
-    except DomainError as error:
-        return AdjustCommissionPayload(errors=user_errors(error))
+    staff = (await granted(info)).staff
+    if (distributor_id is None) == (store_id is None):
+        raise DomainError(
+            ErrorCode.INVALID, "distributorId", "exactly one of distributorId, storeId"
+        )
+    if distributor_id is not None:
+        owner = (
+            AccountOwner.DISTRIBUTOR,
+            from_global_id(distributor_id, "Distributor", "distributorId"),
+        )
+    else:
+        assert store_id is not None
+        owner = (AccountOwner.STORE, from_global_id(store_id, "Store", "storeId"))
+    account = await adjustments.adjust(*owner, amount_fen, reason, actor=f"staff:{staff.id}")
     return AdjustCommissionPayload(balances=balances_node(queries.balances_of(account)), errors=[])

@@ -7,9 +7,8 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from api.auth.permissions import CATALOG, require_staff
 from api.graphql.enums import CouponKindEnum, CouponScopeEnum
-from api.graphql.errors import UserError, user_errors
+from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id
 from api.graphql.loyalty import CouponTemplateNode, template_node
 from api.graphql.relay import NEWEST_FIRST, Connection, paginate
@@ -25,7 +24,6 @@ MAX_MEMBERS = 100
 async def coupon_templates(
     info: Info, first: int | None = 20, after: str | None = None
 ) -> Connection[CouponTemplateNode]:
-    await require_staff(info, CATALOG)
     return await paginate(CouponTemplate.all(), NEWEST_FIRST, first, after, template_node)
 
 
@@ -85,24 +83,16 @@ class CouponTemplatePayload:
 
 
 async def create_coupon_template(info: Info, input: CouponTemplateInput) -> CouponTemplatePayload:
-    await require_staff(info, CATALOG)
-    try:
-        template = await templates.create_template(input.to_domain())
-    except DomainError as error:
-        return CouponTemplatePayload(errors=user_errors(error))
+    template = await templates.create_template(input.to_domain())
     return CouponTemplatePayload(template=template_node(template), errors=[])
 
 
 async def update_coupon_template(
     info: Info, id: strawberry.ID, input: CouponTemplateInput
 ) -> CouponTemplatePayload:
-    await require_staff(info, CATALOG)
-    try:
-        template = await templates.update_template(
-            from_global_id(id, "CouponTemplate"), input.to_domain()
-        )
-    except DomainError as error:
-        return CouponTemplatePayload(errors=user_errors(error))
+    template = await templates.update_template(
+        from_global_id(id, "CouponTemplate"), input.to_domain()
+    )
     return CouponTemplatePayload(template=template_node(template), errors=[])
 
 
@@ -122,24 +112,19 @@ async def issue_coupons(
     segment_id: strawberry.ID | None = None,
 ) -> IssueCouponsPayload:
     """To the listed members (at most 100) or to every member of a segment, not both."""
-    await require_staff(info, CATALOG)
-    try:
-        template = from_global_id(template_id, "CouponTemplate", "templateId")
-        if (member_ids is None) == (segment_id is None):
-            raise DomainError(ErrorCode.INVALID, "segmentId", "give memberIds or segmentId")
-        if segment_id is not None:
-            segment = from_global_id(segment_id, "Segment", "segmentId")
-            batches = segment_member_ids(segment, grants.ISSUE_CHUNK)
-            result = await grants.issue_in_batches(template, batches)
-        else:
-            assert member_ids is not None
-            if not 1 <= len(member_ids) <= MAX_MEMBERS:
-                raise DomainError(ErrorCode.OUT_OF_RANGE, "memberIds", f"1..{MAX_MEMBERS}")
-            members = [
-                from_global_id(value, "Member", f"memberIds.{i}")
-                for i, value in enumerate(member_ids)
-            ]
-            result = await grants.issue_coupons(template, members)
-    except DomainError as error:
-        return IssueCouponsPayload(errors=user_errors(error))
+    template = from_global_id(template_id, "CouponTemplate", "templateId")
+    if (member_ids is None) == (segment_id is None):
+        raise DomainError(ErrorCode.INVALID, "segmentId", "give memberIds or segmentId")
+    if segment_id is not None:
+        segment = from_global_id(segment_id, "Segment", "segmentId")
+        batches = segment_member_ids(segment, grants.ISSUE_CHUNK)
+        result = await grants.issue_in_batches(template, batches)
+    else:
+        assert member_ids is not None
+        if not 1 <= len(member_ids) <= MAX_MEMBERS:
+            raise DomainError(ErrorCode.OUT_OF_RANGE, "memberIds", f"1..{MAX_MEMBERS}")
+        members = [
+            from_global_id(value, "Member", f"memberIds.{i}") for i, value in enumerate(member_ids)
+        ]
+        result = await grants.issue_coupons(template, members)
     return IssueCouponsPayload(issued=result.issued, skipped=result.skipped, errors=[])

@@ -10,8 +10,8 @@ from strawberry.types import Info
 from tortoise.expressions import Subquery
 
 from api.admin.nodes import MemberNode, member_node
-from api.auth.permissions import require_staff, sees_full_phone, store_scope
-from api.graphql.errors import UserError, user_errors
+from api.auth.permissions import granted
+from api.graphql.errors import UserError, matching_id
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.relay import NEWEST_FIRST, Connection, Ordering, SortField, paginate
 from api.shop.distribution_links import (
@@ -24,14 +24,9 @@ from distribution import links
 from distribution import service_relationships as relationships
 from distribution.distributors import for_guide
 from distribution.models import Distributor, ServiceReason, ServiceRelationship, ShareLink
+from domain.access.capabilities import Capability
 from domain.errors import DomainError, ErrorCode
-from domain.org.models import StaffRole
 
-R = StaffRole
-GUIDES = frozenset({R.GUIDE})
-SIGNERS = frozenset({R.GUIDE, R.STORE_MANAGER})
-TRANSFERRERS = frozenset({R.HQ_ADMIN, R.HQ_OPERATOR, R.STORE_MANAGER})
-HISTORY_VIEWERS = TRANSFERRERS
 LATEST_FIRST = Ordering((SortField("valid_from", True, True), SortField("id", True)))
 
 ServiceReasonEnum = strawberry.enum(ServiceReason, name="ServiceReason")
@@ -84,11 +79,8 @@ class TransferCustomersPayload:
 async def create_share_link(info: Info, input: CreateShareLinkInput) -> ShareLinkPayload:
     """A guide's own link: visits through it bind the referral and touch the service
     relationship (the guide and the guide's store)."""
-    staff = await require_staff(info, GUIDES)
-    try:
-        link = await links.create_link(await for_guide(staff), input.to_domain())
-    except DomainError as error:
-        return ShareLinkPayload(errors=user_errors(error))
+    grant = await granted(info)
+    link = await links.create_link(await for_guide(grant.staff), input.to_domain())
     return ShareLinkPayload(link=link_node(link), errors=[])
 
 
@@ -97,21 +89,18 @@ async def my_share_links(
 ) -> Connection[ShareLinkNode]:
     """The guide's own links with their funnels, newest first (read only: a guide without a
     distributor row simply has none)."""
-    staff = await require_staff(info, GUIDES)
-    own = Subquery(Distributor.filter(staff_id=staff.id).values("id"))
+    grant = await granted(info)
+    own = Subquery(Distributor.filter(staff_id=grant.staff.id).values("id"))
     return await paginate(
         ShareLink.filter(distributor_id__in=own), NEWEST_FIRST, first, after, link_node
     )
 
 
 async def sign_up_customer(info: Info, phone: str) -> SignUpCustomerPayload:
-    staff = await require_staff(info, SIGNERS)
-    try:
-        signed = await relationships.sign_up_customer(staff, phone)
-    except DomainError as error:
-        return SignUpCustomerPayload(errors=user_errors(error))
+    grant = await granted(info)
+    signed = await relationships.sign_up_customer(grant.staff, phone)
     return SignUpCustomerPayload(
-        member=member_node(signed.member, sees_full_phone(staff)),
+        member=member_node(signed.member, grant.allows(Capability.PERSONAL_DATA_UNMASKED)),
         created=signed.created,
         relationship=relationship_node(signed.touch.relationship),
         errors=[],
@@ -126,28 +115,23 @@ async def transfer_customers(
 ) -> TransferCustomersPayload:
     """To another guide of the same store, or with no `toGuideId` to the store itself; all the
     guide's customers, or only `memberIds`. A store manager transfers within their store."""
-    staff = await require_staff(info, TRANSFERRERS)
-    try:
-        if member_ids is not None and len(member_ids) > relationships.MAX_TRANSFER_IDS:
-            raise DomainError(
-                ErrorCode.OUT_OF_RANGE, "memberIds", f"max {relationships.MAX_TRANSFER_IDS}"
-            )
-        request = relationships.Transfer(
-            from_guide_id=from_global_id(from_guide_id, "Staff", "fromGuideId"),
-            to_guide_id=optional_global_id(to_guide_id, "Staff", "toGuideId"),
-            member_ids=(
-                tuple(
-                    from_global_id(m, "Member", f"memberIds.{i}") for i, m in enumerate(member_ids)
-                )
-                if member_ids is not None
-                else None
-            ),
+    grant = await granted(info)
+    if member_ids is not None and len(member_ids) > relationships.MAX_TRANSFER_IDS:
+        raise DomainError(
+            ErrorCode.OUT_OF_RANGE, "memberIds", f"max {relationships.MAX_TRANSFER_IDS}"
         )
-        moved = await relationships.transfer_customers(
-            request, store_scope(staff), f"staff:{staff.id}"
-        )
-    except DomainError as error:
-        return TransferCustomersPayload(errors=user_errors(error))
+    request = relationships.Transfer(
+        from_guide_id=from_global_id(from_guide_id, "Staff", "fromGuideId"),
+        to_guide_id=optional_global_id(to_guide_id, "Staff", "toGuideId"),
+        member_ids=(
+            tuple(from_global_id(m, "Member", f"memberIds.{i}") for i, m in enumerate(member_ids))
+            if member_ids is not None
+            else None
+        ),
+    )
+    moved = await relationships.transfer_customers(
+        request, grant.store_id, f"staff:{grant.staff.id}"
+    )
     return TransferCustomersPayload(moved=moved, errors=[])
 
 
@@ -156,13 +140,10 @@ async def customer_relationships(
 ) -> Connection[CustomerRelationshipNode]:
     """Newest first. A store manager sees the history of the members their store serves now;
     for anyone else's the list is empty, as for an unknown member."""
-    staff = await require_staff(info, HISTORY_VIEWERS)
-    try:
-        pk = from_global_id(member_id, "Member", "memberId")
-    except DomainError:
-        pk = 0
-    queryset = relationships.relationship_history(pk)
-    scope = store_scope(staff)
+    grant = await granted(info)
+    pk = matching_id(lambda: from_global_id(member_id, "Member", "memberId"))
+    queryset = relationships.relationship_history(pk or 0)
+    scope = grant.store_id
     if scope is not None:
         queryset = queryset.filter(member_id__in=relationships.members_served(store_id=scope))
     return await paginate(queryset, LATEST_FIRST, first, after, relationship_node)

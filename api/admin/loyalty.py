@@ -6,14 +6,14 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from api.auth.permissions import CATALOG, HQ_ROLES, require_staff
-from api.graphql.errors import UserError, user_errors
+from api.auth.permissions import granted
+from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id
 from api.graphql.loyalty import TierNode, tier_node
 from api.graphql.relay import Connection, Ordering, SortField, paginate
 from api.graphql.scalars import Long
 from domain.errors import DomainError, ErrorCode
-from domain.members.service import active_member
+from domain.members.models import Member, MemberStatus
 from loyalty import points
 from loyalty.models import Tier
 from loyalty.tiers import TierChange, update_tier
@@ -24,7 +24,6 @@ BY_THRESHOLD = Ordering((SortField("threshold_growth"), SortField("id")))
 async def tiers(
     info: Info, first: int | None = 20, after: str | None = None
 ) -> Connection[TierNode]:
-    await require_staff(info, CATALOG)
     return await paginate(Tier.all(), BY_THRESHOLD, first, after, tier_node)
 
 
@@ -48,20 +47,16 @@ class TierPayload:
 async def update_tier_mutation(
     info: Info, id: strawberry.ID, input: UpdateTierInput
 ) -> TierPayload:
-    await require_staff(info, CATALOG)
-    try:
-        tier = await update_tier(
-            from_global_id(id, "Tier"),
-            TierChange(
-                name=input.name,
-                threshold_growth=input.threshold_growth,
-                discount_bp=input.discount_bp,
-                points_multiplier_bp=input.points_multiplier_bp,
-                free_shipping=input.free_shipping,
-            ),
-        )
-    except DomainError as error:
-        return TierPayload(errors=user_errors(error))
+    tier = await update_tier(
+        from_global_id(id, "Tier"),
+        TierChange(
+            name=input.name,
+            threshold_growth=input.threshold_growth,
+            discount_bp=input.discount_bp,
+            points_multiplier_bp=input.points_multiplier_bp,
+            free_shipping=input.free_shipping,
+        ),
+    )
     return TierPayload(tier=tier_node(tier), errors=[])
 
 
@@ -77,16 +72,9 @@ async def adjust_points(
     amount: Long,  # type: ignore[valid-type]
     reason: str,
 ) -> AdjustPointsPayload:
-    staff = await require_staff(info, HQ_ROLES)
-    try:
-        pk = from_global_id(member_id, "Member", "memberId")
-        try:
-            await active_member(pk)
-        except DomainError:
-            raise DomainError(ErrorCode.NOT_FOUND, "memberId") from None
-        balance = await points.adjust(
-            points.Adjustment(pk, amount, reason, actor=f"staff:{staff.id}")
-        )
-    except DomainError as error:
-        return AdjustPointsPayload(errors=user_errors(error))
+    staff = (await granted(info)).staff
+    pk = from_global_id(member_id, "Member", "memberId")
+    if not await Member.exists(id=pk, status=MemberStatus.ACTIVE):
+        raise DomainError(ErrorCode.NOT_FOUND, "memberId")
+    balance = await points.adjust(points.Adjustment(pk, amount, reason, actor=f"staff:{staff.id}"))
     return AdjustPointsPayload(balance=balance, errors=[])

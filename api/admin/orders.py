@@ -3,31 +3,34 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import strawberry
 from strawberry.types import Info
 
-from api.auth.permissions import ALL_STAFF, require_staff, sees_full_phone, store_scope
+from api.auth.permissions import granted
 from api.graphql.enums import OrderChannelEnum, OrderStatusEnum, RefundStatusEnum
-from api.graphql.errors import UserError, user_errors
+from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, to_global_id
-from api.graphql.orders import OrderNode, RefundNode, order_fields, refund_node
+from api.graphql.orders import DeliveryAddress, OrderNode, RefundNode, order_fields, refund_node
 from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page, paginate
+from domain.access.capabilities import Capability, Grant
 from domain.errors import DomainError, ErrorCode
 from domain.members.phones import mask_phone
 from domain.orders import lifecycle, refunds
 from domain.orders.models import Order, OrderStatus, Refund, RefundStatus
 from domain.orders.queries import OrderScope, visible_orders, visible_refunds
-from domain.org.models import Staff, StaffRole
-
-R = StaffRole
-SHIPPERS = frozenset({R.HQ_ADMIN, R.HQ_OPERATOR, R.STORE_MANAGER})
-PICKUP_STAFF = frozenset({R.HQ_ADMIN, R.STORE_MANAGER, R.GUIDE})
-REFUND_REVIEWERS = frozenset({R.HQ_ADMIN, R.HQ_OPERATOR, R.HQ_FINANCE, R.STORE_MANAGER})
 
 
 @strawberry.type(name="Order")
 class AdminOrderNode(OrderNode):
+    address: DeliveryAddress | None = strawberry.field(
+        description="Null for HQ_FINANCE (amounts and numbers only); the phone is masked but "
+        "for HQ_ADMIN."
+    )
+    pickup_code: str | None = strawberry.field(
+        description="Always null here: only the member sees the code (SPEC 13)."
+    )
     member_id: strawberry.ID
     channel: OrderChannelEnum  # type: ignore[valid-type]
     service_store_id: strawberry.ID | None
@@ -40,10 +43,31 @@ def _gid(type_name: str, pk: int | None) -> strawberry.ID | None:
     return strawberry.ID(to_global_id(type_name, pk)) if pk else None
 
 
-def admin_order_node(order: Order, full_phone: bool) -> AdminOrderNode:
+@dataclass(frozen=True)
+class OrderView:
+    """What a staff member may see of an order's personal data (SPEC 13): the delivery address
+    (never for HQ_FINANCE: null, not masked), its phone unmasked (HQ_ADMIN only). The pickup
+    code is never shown on the admin API: only the member sees it."""
+
+    address: bool
+    full_phone: bool
+
+    @staticmethod
+    def of(grant: Grant) -> OrderView:
+        return OrderView(
+            address=grant.allows(Capability.DELIVERY_ADDRESS_READ),
+            full_phone=grant.allows(Capability.PERSONAL_DATA_UNMASKED),
+        )
+
+
+def admin_order_node(order: Order, view: OrderView) -> AdminOrderNode:
     phone = order.address["phone"] if order.address else None
+    fields = order_fields(order, phone if view.full_phone else mask_phone(phone))
+    if not view.address:
+        fields["address"] = None
+    fields["pickup_code"] = None
     return AdminOrderNode(
-        **order_fields(order, phone if full_phone else mask_phone(phone)),
+        **fields,
         member_id=strawberry.ID(to_global_id("Member", order.member_id)),
         channel=order.channel,
         service_store_id=_gid("Store", order.service_store_id),
@@ -53,19 +77,13 @@ def admin_order_node(order: Order, full_phone: bool) -> AdminOrderNode:
     )
 
 
-def scope_of(staff: Staff) -> OrderScope:
-    if staff.role == R.GUIDE:
-        return OrderScope(store_id=staff.store_id, guide_id=staff.id)
-    return OrderScope(store_id=store_scope(staff))
+def _node(order: Order, grant: Grant) -> AdminOrderNode:
+    return admin_order_node(order, OrderView.of(grant))
 
 
-def _node(order: Order, staff: Staff) -> AdminOrderNode:
-    return admin_order_node(order, sees_full_phone(staff))
-
-
-async def _visible_order(staff: Staff, order_id: strawberry.ID, field: str = "id") -> Order:
+async def _visible_order(grant: Grant, order_id: strawberry.ID, field: str = "id") -> Order:
     pk = from_global_id(order_id, "Order", field)
-    found = await visible_orders(scope_of(staff)).get_or_none(id=pk)
+    found = await visible_orders(OrderScope.of(grant)).get_or_none(id=pk)
     if found is None:
         raise DomainError(ErrorCode.NOT_FOUND, field)
     return found
@@ -89,59 +107,48 @@ async def orders(
     first: int | None = 20,
     after: str | None = None,
 ) -> Connection[AdminOrderNode]:
-    staff = await require_staff(info, ALL_STAFF)
-    queryset = visible_orders(scope_of(staff))
+    grant = await granted(info)
+    queryset = visible_orders(OrderScope.of(grant))
     if status is not None:
         queryset = queryset.filter(status=OrderStatus(status))
     rows, has_next = await fetch_page(queryset, NEWEST_FIRST, first, after)
-    full = sees_full_phone(staff)
-    nodes = [admin_order_node(r, full) for r in rows]
+    view = OrderView.of(grant)
+    nodes = [admin_order_node(r, view) for r in rows]
     return build_connection(rows, nodes, has_next, after, NEWEST_FIRST, queryset.count)
 
 
 async def order(info: Info, id: strawberry.ID) -> AdminOrderNode | None:
-    staff = await require_staff(info, ALL_STAFF)
-    try:
-        return _node(await _visible_order(staff, id), staff)
-    except DomainError:
-        return None
+    """Null for an unknown, malformed or out-of-scope id alike."""
+    grant = await granted(info)
+    return _node(await _visible_order(grant, id), grant)
 
 
 async def ship_order(
     info: Info, order_id: strawberry.ID, carrier: str, tracking_number: str
 ) -> AdminOrderPayload:
-    staff = await require_staff(info, SHIPPERS)
-    try:
-        carrier, tracking_number = carrier.strip(), tracking_number.strip()
-        if not carrier or len(carrier) > 32:
-            raise DomainError(ErrorCode.INVALID, "carrier")
-        if not tracking_number or len(tracking_number) > 64:
-            raise DomainError(ErrorCode.INVALID, "trackingNumber")
-        shipped = await lifecycle.ship(
-            await _visible_order(staff, order_id, "orderId"), carrier, tracking_number
-        )
-    except DomainError as error:
-        return AdminOrderPayload(errors=user_errors(error))
-    return AdminOrderPayload(order=_node(shipped, staff), errors=[])
+    grant = await granted(info)
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    if not carrier or len(carrier) > 32:
+        raise DomainError(ErrorCode.INVALID, "carrier")
+    if not tracking_number or len(tracking_number) > 64:
+        raise DomainError(ErrorCode.INVALID, "trackingNumber")
+    shipped = await lifecycle.ship(
+        await _visible_order(grant, order_id, "orderId"), carrier, tracking_number
+    )
+    return AdminOrderPayload(order=_node(shipped, grant), errors=[])
 
 
 async def mark_ready_for_pickup(info: Info, order_id: strawberry.ID) -> AdminOrderPayload:
-    staff = await require_staff(info, PICKUP_STAFF)
-    try:
-        ready = await lifecycle.ready_for_pickup(await _visible_order(staff, order_id, "orderId"))
-    except DomainError as error:
-        return AdminOrderPayload(errors=user_errors(error))
-    return AdminOrderPayload(order=_node(ready, staff), errors=[])
+    grant = await granted(info)
+    ready = await lifecycle.ready_for_pickup(await _visible_order(grant, order_id, "orderId"))
+    return AdminOrderPayload(order=_node(ready, grant), errors=[])
 
 
 async def verify_pickup(info: Info, code: str) -> AdminOrderPayload:
     """Store staff verify a code at their own store; HQ_ADMIN at any store."""
-    staff = await require_staff(info, PICKUP_STAFF)
-    try:
-        completed = await lifecycle.verify_pickup(store_scope(staff), code)
-    except DomainError as error:
-        return AdminOrderPayload(errors=user_errors(error))
-    return AdminOrderPayload(order=_node(completed, staff), errors=[])
+    grant = await granted(info)
+    completed = await lifecycle.verify_pickup(grant.store_id, code)
+    return AdminOrderPayload(order=_node(completed, grant), errors=[])
 
 
 async def refund_requests(
@@ -150,8 +157,8 @@ async def refund_requests(
     first: int | None = 20,
     after: str | None = None,
 ) -> Connection[RefundNode]:
-    staff = await require_staff(info, REFUND_REVIEWERS)
-    queryset = visible_refunds(scope_of(staff))
+    grant = await granted(info)
+    queryset = visible_refunds(OrderScope.of(grant))
     if status is not None:
         queryset = queryset.filter(status=RefundStatus(status))
     return await paginate(queryset, NEWEST_FIRST, first, after, refund_node)
@@ -160,16 +167,13 @@ async def refund_requests(
 async def review_refund(
     info: Info, id: strawberry.ID, approve: bool, note: str = ""
 ) -> ReviewRefundPayload:
-    staff = await require_staff(info, REFUND_REVIEWERS)
-    try:
-        pk = from_global_id(id, "Refund")
-        refund = await visible_refunds(scope_of(staff)).get_or_none(id=pk)
-        if refund is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "id")
-        actor = f"staff:{staff.id}"
-        reviewed: Refund = await (
-            refunds.approve(refund, actor, note) if approve else refunds.reject(refund, actor, note)
-        )
-    except DomainError as error:
-        return ReviewRefundPayload(errors=user_errors(error))
+    grant = await granted(info)
+    pk = from_global_id(id, "Refund")
+    refund = await visible_refunds(OrderScope.of(grant)).get_or_none(id=pk)
+    if refund is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "id")
+    actor = f"staff:{grant.staff.id}"
+    reviewed: Refund = await (
+        refunds.approve(refund, actor, note) if approve else refunds.reject(refund, actor, note)
+    )
     return ReviewRefundPayload(refund=refund_node(reviewed), errors=[])

@@ -14,23 +14,16 @@ import strawberry
 from strawberry.types import Info
 
 from api.admin import report_figures as figures
-from api.auth.permissions import (
-    COMMISSION_REPORT_VIEWERS,
-    REPORT_VIEWERS,
-    OutOfScope,
-    report_store,
-    require_staff,
-)
+from api.auth.permissions import granted
 from api.graphql.enums import DistributorKindEnum
-from api.graphql.errors import InvalidArgument, UserError, user_errors
+from api.graphql.errors import InvalidArgument, UserError
 from api.graphql.ids import optional_global_id, to_global_id
 from distribution.models import DistributorKind
 from distribution.reports import cohorts, commission, funnel, guides, promoters, stores
 from distribution.reports.periods import Period, period
 from distribution.reports.run import MAX_ROWS, Page, ReportQuery, page
 from distribution.reports.sql import Granularity
-from domain.errors import DomainError
-from domain.org.models import StaffRole
+from domain.access.capabilities import OutOfScope, confine_to_store
 
 GranularityEnum = strawberry.enum(Granularity, name="ReportGranularity")
 CommissionDimensionEnum = strawberry.enum(
@@ -60,9 +53,11 @@ class CommissionReportRow:
 
 @strawberry.type
 class CommissionReport:
-    rows: list[CommissionReportRow]
-    totals: figures.CommissionFigures
-    row_count: int
+    rows: list[CommissionReportRow] = strawberry.field(default_factory=list)
+    totals: figures.CommissionFigures = strawberry.field(
+        default_factory=lambda: figures.commission_figures(dict.fromkeys(commission.AMOUNTS, 0))
+    )
+    row_count: int = 0
     errors: list[UserError]
 
 
@@ -77,9 +72,11 @@ class PromoterRankingRow:
 
 @strawberry.type
 class PromoterRankingReport:
-    rows: list[PromoterRankingRow]
-    totals: figures.PromoterFigures
-    row_count: int
+    rows: list[PromoterRankingRow] = strawberry.field(default_factory=list)
+    totals: figures.PromoterFigures = strawberry.field(
+        default_factory=lambda: figures.promoter_figures(dict.fromkeys(promoters.AMOUNTS, 0))
+    )
+    row_count: int = 0
     errors: list[UserError]
 
 
@@ -93,9 +90,11 @@ class StorePerformanceRow:
 
 @strawberry.type
 class StorePerformanceReport:
-    rows: list[StorePerformanceRow]
-    totals: figures.StoreFigures
-    row_count: int
+    rows: list[StorePerformanceRow] = strawberry.field(default_factory=list)
+    totals: figures.StoreFigures = strawberry.field(
+        default_factory=lambda: figures.store_figures(dict.fromkeys(stores.AMOUNTS, 0))
+    )
+    row_count: int = 0
     errors: list[UserError]
 
 
@@ -109,9 +108,11 @@ class GuidePerformanceRow:
 
 @strawberry.type
 class GuidePerformanceReport:
-    rows: list[GuidePerformanceRow]
-    totals: figures.GuideFigures
-    row_count: int
+    rows: list[GuidePerformanceRow] = strawberry.field(default_factory=list)
+    totals: figures.GuideFigures = strawberry.field(
+        default_factory=lambda: figures.guide_figures(dict.fromkeys(guides.AMOUNTS, 0))
+    )
+    row_count: int = 0
     errors: list[UserError]
 
 
@@ -127,9 +128,11 @@ class ChannelCohortRow:
 
 @strawberry.type
 class ChannelCohortReport:
-    rows: list[ChannelCohortRow]
-    totals: figures.CohortFigures
-    row_count: int
+    rows: list[ChannelCohortRow] = strawberry.field(default_factory=list)
+    totals: figures.CohortFigures = strawberry.field(
+        default_factory=lambda: figures.cohort_figures(dict.fromkeys(cohorts.AMOUNTS, 0))
+    )
+    row_count: int = 0
     errors: list[UserError]
 
 
@@ -145,31 +148,30 @@ class ShareFunnelRow:
 
 @strawberry.type
 class ShareFunnelReport:
-    rows: list[ShareFunnelRow]
-    totals: figures.FunnelFigures
-    row_count: int
+    rows: list[ShareFunnelRow] = strawberry.field(default_factory=list)
+    totals: figures.FunnelFigures = strawberry.field(
+        default_factory=lambda: figures.funnel_figures(dict.fromkeys(funnel.AMOUNTS, 0))
+    )
+    row_count: int = 0
     errors: list[UserError]
 
 
 async def _run(
     info: Info,
-    viewers: frozenset[StaffRole],
     store: strawberry.ID | None,
     first: int,
     build: Callable[[int | None], ReportQuery],
-) -> tuple[Page, list[UserError]]:
-    """Authorise, confine to the viewer's store, validate, and run one page of the report."""
-    staff = await require_staff(info, viewers)
+) -> Page:
+    """Confine to the viewer's store, validate, and run one page of the report. A filter that
+    makes no sense raises its DomainError: the report answers it in `errors`, empty."""
+    grant = await granted(info)
     if not 1 <= first <= MAX_ROWS:
         raise InvalidArgument(f"`first` must be between 1 and {MAX_ROWS}. / 最多 {MAX_ROWS} 行")
-    empty = Page([], {}, 0)
     try:
-        store_id = report_store(staff, optional_global_id(store, "Store", "storeId"))
-        return await page(build(store_id), first), []
+        store_id = confine_to_store(grant, optional_global_id(store, "Store", "storeId"))
     except OutOfScope:
-        return empty, []
-    except DomainError as error:
-        return empty, user_errors(error)
+        return Page([], {}, 0)
+    return await page(build(store_id), first)
 
 
 def _totals(result: Page, columns: tuple[str, ...]) -> dict[str, Any]:
@@ -200,9 +202,8 @@ async def commission_report(
     first: int = MAX_ROWS,
 ) -> CommissionReport:
     dimension = commission.CommissionDimension(dimension)
-    result, errors = await _run(
+    result = await _run(
         info,
-        COMMISSION_REPORT_VIEWERS,
         store_id,
         first,
         lambda store: commission.commission_query(
@@ -221,7 +222,7 @@ async def commission_report(
         ],
         totals=figures.commission_figures(_totals(result, commission.AMOUNTS)),
         row_count=result.row_count,
-        errors=errors,
+        errors=[],
     )
 
 
@@ -232,9 +233,8 @@ async def promoter_ranking(
     store_id: strawberry.ID | None = None,
     first: int = MAX_ROWS,
 ) -> PromoterRankingReport:
-    result, errors = await _run(
+    result = await _run(
         info,
-        COMMISSION_REPORT_VIEWERS,
         store_id,
         first,
         lambda store: promoters.promoter_query(
@@ -256,7 +256,7 @@ async def promoter_ranking(
         ],
         totals=figures.promoter_figures(_totals(result, promoters.AMOUNTS)),
         row_count=result.row_count,
-        errors=errors,
+        errors=[],
     )
 
 
@@ -266,9 +266,8 @@ async def store_performance(
     store_id: strawberry.ID | None = None,
     first: int = MAX_ROWS,
 ) -> StorePerformanceReport:
-    result, errors = await _run(
+    result = await _run(
         info,
-        REPORT_VIEWERS,
         store_id,
         first,
         lambda store: stores.store_query(stores.StoreFilters(period.parse(), store)),
@@ -285,7 +284,7 @@ async def store_performance(
         ],
         totals=figures.store_figures(_totals(result, stores.AMOUNTS)),
         row_count=result.row_count,
-        errors=errors,
+        errors=[],
     )
 
 
@@ -295,9 +294,8 @@ async def guide_performance(
     store_id: strawberry.ID | None = None,
     first: int = MAX_ROWS,
 ) -> GuidePerformanceReport:
-    result, errors = await _run(
+    result = await _run(
         info,
-        REPORT_VIEWERS,
         store_id,
         first,
         lambda store: guides.guide_query(guides.GuideFilters(period.parse(), store)),
@@ -314,7 +312,7 @@ async def guide_performance(
         ],
         totals=figures.guide_figures(_totals(result, guides.AMOUNTS)),
         row_count=result.row_count,
-        errors=errors,
+        errors=[],
     )
 
 
@@ -324,9 +322,8 @@ async def channel_cohorts(
     store_id: strawberry.ID | None = None,
     first: int = MAX_ROWS,
 ) -> ChannelCohortReport:
-    result, errors = await _run(
+    result = await _run(
         info,
-        REPORT_VIEWERS,
         store_id,
         first,
         lambda store: cohorts.cohort_query(cohorts.CohortFilters(period.parse(), store)),
@@ -343,7 +340,7 @@ async def channel_cohorts(
         ],
         totals=figures.cohort_figures(_totals(result, cohorts.AMOUNTS)),
         row_count=result.row_count,
-        errors=errors,
+        errors=[],
     )
 
 
@@ -362,7 +359,7 @@ async def share_funnel(
         )
         return funnel.funnel_query(filters)
 
-    result, errors = await _run(info, REPORT_VIEWERS, store_id, first, build)
+    result = await _run(info, store_id, first, build)
     return ShareFunnelReport(
         rows=[
             ShareFunnelRow(
@@ -377,5 +374,5 @@ async def share_funnel(
         ],
         totals=figures.funnel_figures(_totals(result, funnel.AMOUNTS)),
         row_count=result.row_count,
-        errors=errors,
+        errors=[],
     )

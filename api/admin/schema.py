@@ -1,4 +1,5 @@
-"""The admin API at /admin/graphql: staff tokens, every root field authorised by role."""
+"""The admin API at /admin/graphql: staff tokens; every root field declares its capability here
+(the role matrix: `domain.access.capabilities`), or that it is public."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from api.admin import settings as settings_api
 from api.admin import targets as target_api
 from api.admin import withdrawals as withdrawal_api
 from api.admin.nodes import MemberNode, StaffNode, StoreNode
+from api.auth.permissions import public_mutation, staff_field, staff_mutation
 from api.graphql.distributors import ApplicationNode, DistributorNode
 from api.graphql.loyalty import CouponTemplateNode, TierNode
 from api.graphql.orders import RefundNode
@@ -28,176 +30,177 @@ from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
 from api.shop.catalog import CategoryNode
 from api.shop.distribution_links import ShareLinkNode, ShareLinkPayload
+from domain.access.capabilities import Capability as C
 
 
 @strawberry.type
 class Query:
-    viewer: StaffNode = strawberry.field(resolver=session_api.viewer)
-    members: Connection[MemberNode] = strawberry.field(resolver=member_api.members)
-    member: MemberNode | None = strawberry.field(resolver=member_api.member)
-    stores: Connection[StoreNode] = strawberry.field(resolver=org_api.stores)
-    staff_members: Connection[StaffNode] = strawberry.field(resolver=org_api.staff_members)
-    products: Connection[catalog_api.AdminProductNode] = strawberry.field(
-        resolver=catalog_api.products
+    viewer: StaffNode = staff_field(C.SESSION, session_api.viewer)
+    members: Connection[MemberNode] = staff_field(C.MEMBERS_READ, member_api.members)
+    member: MemberNode | None = staff_field(C.MEMBERS_READ, member_api.member)
+    stores: Connection[StoreNode] = staff_field(C.STORES_READ, org_api.stores)
+    staff_members: Connection[StaffNode] = staff_field(C.STAFF_READ, org_api.staff_members)
+    products: Connection[catalog_api.AdminProductNode] = staff_field(
+        C.CATALOG_WRITE, catalog_api.products
     )
-    categories: list[CategoryNode] = strawberry.field(resolver=catalog_api.categories)
-    orders: Connection[order_api.AdminOrderNode] = strawberry.field(resolver=order_api.orders)
-    order: order_api.AdminOrderNode | None = strawberry.field(resolver=order_api.order)
-    refund_requests: Connection[RefundNode] = strawberry.field(resolver=order_api.refund_requests)
-    settings: list[settings_api.SettingNode] = strawberry.field(resolver=settings_api.settings)
-    my_share_links: Connection[ShareLinkNode] = strawberry.field(
-        resolver=customer_api.my_share_links
+    categories: list[CategoryNode] = staff_field(C.CATEGORIES_READ, catalog_api.categories)
+    orders: Connection[order_api.AdminOrderNode] = staff_field(C.ORDERS_READ, order_api.orders)
+    order: order_api.AdminOrderNode | None = staff_field(C.ORDERS_READ, order_api.order)
+    refund_requests: Connection[RefundNode] = staff_field(
+        C.REFUND_REVIEW, order_api.refund_requests
     )
-    customer_relationships: Connection[customer_api.CustomerRelationshipNode] = strawberry.field(
-        resolver=customer_api.customer_relationships
+    settings: list[settings_api.SettingNode] = staff_field(C.SETTINGS_WRITE, settings_api.settings)
+    my_share_links: Connection[ShareLinkNode] = staff_field(
+        C.SHARE_LINKS_OWN, customer_api.my_share_links
     )
-    commission_rules: list[commission_api.CommissionRuleNode] = strawberry.field(
-        resolver=commission_api.commission_rules
+    customer_relationships: Connection[customer_api.CustomerRelationshipNode] = staff_field(
+        C.CUSTOMERS_TRANSFER, customer_api.customer_relationships
     )
-    commission_entries: Connection[commission_api.CommissionEntryNode] = strawberry.field(
-        resolver=commission_api.commission_entries
+    commission_rules: list[commission_api.CommissionRuleNode] = staff_field(
+        C.COMMISSION_RULES_READ, commission_api.commission_rules
     )
-    withdrawals: Connection[withdrawal_api.AdminWithdrawalNode] = strawberry.field(
-        resolver=withdrawal_api.withdrawals
+    commission_entries: Connection[commission_api.CommissionEntryNode] = staff_field(
+        C.COMMISSION_ENTRIES_READ, commission_api.commission_entries
     )
-    distributors: Connection[DistributorNode] = strawberry.field(
-        resolver=distributor_api.distributors
+    withdrawals: Connection[withdrawal_api.AdminWithdrawalNode] = staff_field(
+        C.WITHDRAWAL_REVIEW, withdrawal_api.withdrawals
     )
-    distributor_applications: Connection[ApplicationNode] = strawberry.field(
-        resolver=distributor_api.distributor_applications
+    distributors: Connection[DistributorNode] = staff_field(
+        C.DISTRIBUTORS_READ, distributor_api.distributors
     )
-    tiers: Connection[TierNode] = strawberry.field(resolver=loyalty_api.tiers)
-    coupon_templates: Connection[CouponTemplateNode] = strawberry.field(
-        resolver=coupon_api.coupon_templates
+    distributor_applications: Connection[ApplicationNode] = staff_field(
+        C.DISTRIBUTOR_REVIEW, distributor_api.distributor_applications
     )
-    tags: Connection[audience_api.TagNode] = strawberry.field(resolver=audience_api.tags)
-    segments: Connection[audience_api.SegmentNode] = strawberry.field(
-        resolver=audience_api.segments
+    tiers: Connection[TierNode] = staff_field(C.TIERS_WRITE, loyalty_api.tiers)
+    coupon_templates: Connection[CouponTemplateNode] = staff_field(
+        C.COUPONS_WRITE, coupon_api.coupon_templates
     )
-    segment: audience_api.SegmentNode | None = strawberry.field(resolver=audience_api.segment)
-    commission_report: report_api.CommissionReport = strawberry.field(
-        resolver=report_api.commission_report
+    tags: Connection[audience_api.TagNode] = staff_field(C.MEMBER_TAG, audience_api.tags)
+    segments: Connection[audience_api.SegmentNode] = staff_field(
+        C.AUDIENCE_WRITE, audience_api.segments
     )
-    promoter_ranking: report_api.PromoterRankingReport = strawberry.field(
-        resolver=report_api.promoter_ranking
+    segment: audience_api.SegmentNode | None = staff_field(C.AUDIENCE_WRITE, audience_api.segment)
+    commission_report: report_api.CommissionReport = staff_field(
+        C.REPORT_COMMISSION, report_api.commission_report
     )
-    store_performance: report_api.StorePerformanceReport = strawberry.field(
-        resolver=report_api.store_performance
+    promoter_ranking: report_api.PromoterRankingReport = staff_field(
+        C.REPORT_COMMISSION, report_api.promoter_ranking
     )
-    guide_performance: report_api.GuidePerformanceReport = strawberry.field(
-        resolver=report_api.guide_performance
+    store_performance: report_api.StorePerformanceReport = staff_field(
+        C.REPORTS_READ, report_api.store_performance
     )
-    channel_cohorts: report_api.ChannelCohortReport = strawberry.field(
-        resolver=report_api.channel_cohorts
+    guide_performance: report_api.GuidePerformanceReport = staff_field(
+        C.REPORTS_READ, report_api.guide_performance
     )
-    share_funnel: report_api.ShareFunnelReport = strawberry.field(resolver=report_api.share_funnel)
+    channel_cohorts: report_api.ChannelCohortReport = staff_field(
+        C.REPORTS_READ, report_api.channel_cohorts
+    )
+    share_funnel: report_api.ShareFunnelReport = staff_field(
+        C.REPORTS_READ, report_api.share_funnel
+    )
 
 
 @strawberry.type
 class Mutation:
-    staff_login: session_api.StaffLoginPayload = strawberry.mutation(
-        resolver=session_api.staff_login
+    staff_login: session_api.StaffLoginPayload = public_mutation(session_api.staff_login)
+    refresh_token: session_api.StaffRefreshPayload = public_mutation(session_api.refresh_token)
+    logout: session_api.StaffLogoutPayload = staff_mutation(C.SESSION, session_api.logout)
+    change_password: session_api.ChangePasswordPayload = staff_mutation(
+        C.SESSION, session_api.change_password
     )
-    refresh_token: session_api.StaffRefreshPayload = strawberry.mutation(
-        resolver=session_api.refresh_token
+    create_store: org_api.StorePayload = staff_mutation(C.STORE_CREATE, org_api.create_store)
+    create_tag: audience_api.TagPayload = staff_mutation(C.AUDIENCE_WRITE, audience_api.create_tag)
+    add_member_tag: audience_api.MemberTagPayload = staff_mutation(
+        C.MEMBER_TAG, audience_api.add_member_tag
     )
-    logout: session_api.StaffLogoutPayload = strawberry.mutation(resolver=session_api.logout)
-    change_password: session_api.ChangePasswordPayload = strawberry.mutation(
-        resolver=session_api.change_password
+    remove_member_tag: audience_api.MemberTagPayload = staff_mutation(
+        C.MEMBER_TAG, audience_api.remove_member_tag
     )
-    create_store: org_api.StorePayload = strawberry.mutation(resolver=org_api.create_store)
-    create_tag: audience_api.TagPayload = strawberry.mutation(resolver=audience_api.create_tag)
-    add_member_tag: audience_api.MemberTagPayload = strawberry.mutation(
-        resolver=audience_api.add_member_tag
+    create_segment: audience_api.SegmentPayload = staff_mutation(
+        C.AUDIENCE_WRITE, audience_api.create_segment
     )
-    remove_member_tag: audience_api.MemberTagPayload = strawberry.mutation(
-        resolver=audience_api.remove_member_tag
+    update_segment: audience_api.SegmentPayload = staff_mutation(
+        C.AUDIENCE_WRITE, audience_api.update_segment
     )
-    create_segment: audience_api.SegmentPayload = strawberry.mutation(
-        resolver=audience_api.create_segment
+    create_staff: org_api.StaffPayload = staff_mutation(C.STAFF_CREATE, org_api.create_staff)
+    mark_staff_left: org_api.StaffPayload = staff_mutation(C.STAFF_LEAVE, org_api.mark_staff_left)
+    create_category: catalog_api.CategoryPayload = staff_mutation(
+        C.CATALOG_WRITE, catalog_api.create_category
     )
-    update_segment: audience_api.SegmentPayload = strawberry.mutation(
-        resolver=audience_api.update_segment
+    update_category: catalog_api.CategoryPayload = staff_mutation(
+        C.CATALOG_WRITE, catalog_api.update_category
     )
-    create_staff: org_api.StaffPayload = strawberry.mutation(resolver=org_api.create_staff)
-    mark_staff_left: org_api.StaffPayload = strawberry.mutation(resolver=org_api.mark_staff_left)
-    create_category: catalog_api.CategoryPayload = strawberry.mutation(
-        resolver=catalog_api.create_category
+    create_product: catalog_api.ProductPayload = staff_mutation(
+        C.CATALOG_WRITE, catalog_api.create_product
     )
-    update_category: catalog_api.CategoryPayload = strawberry.mutation(
-        resolver=catalog_api.update_category
+    update_product: catalog_api.ProductPayload = staff_mutation(
+        C.CATALOG_WRITE, catalog_api.update_product
     )
-    create_product: catalog_api.ProductPayload = strawberry.mutation(
-        resolver=catalog_api.create_product
+    create_sku: catalog_api.SkuPayload = staff_mutation(C.CATALOG_WRITE, catalog_api.create_sku)
+    update_sku: catalog_api.SkuPayload = staff_mutation(C.CATALOG_WRITE, catalog_api.update_sku)
+    ship_order: order_api.AdminOrderPayload = staff_mutation(C.ORDER_SHIP, order_api.ship_order)
+    mark_ready_for_pickup: order_api.AdminOrderPayload = staff_mutation(
+        C.PICKUP_VERIFY, order_api.mark_ready_for_pickup
     )
-    update_product: catalog_api.ProductPayload = strawberry.mutation(
-        resolver=catalog_api.update_product
+    verify_pickup: order_api.AdminOrderPayload = staff_mutation(
+        C.PICKUP_VERIFY, order_api.verify_pickup
     )
-    create_sku: catalog_api.SkuPayload = strawberry.mutation(resolver=catalog_api.create_sku)
-    update_sku: catalog_api.SkuPayload = strawberry.mutation(resolver=catalog_api.update_sku)
-    ship_order: order_api.AdminOrderPayload = strawberry.mutation(resolver=order_api.ship_order)
-    mark_ready_for_pickup: order_api.AdminOrderPayload = strawberry.mutation(
-        resolver=order_api.mark_ready_for_pickup
+    review_refund: order_api.ReviewRefundPayload = staff_mutation(
+        C.REFUND_REVIEW, order_api.review_refund
     )
-    verify_pickup: order_api.AdminOrderPayload = strawberry.mutation(
-        resolver=order_api.verify_pickup
+    update_settings: settings_api.UpdateSettingsPayload = staff_mutation(
+        C.SETTINGS_WRITE, settings_api.update_settings_mutation
     )
-    review_refund: order_api.ReviewRefundPayload = strawberry.mutation(
-        resolver=order_api.review_refund
+    create_share_link: ShareLinkPayload = staff_mutation(
+        C.SHARE_LINKS_OWN, customer_api.create_share_link
     )
-    update_settings: settings_api.UpdateSettingsPayload = strawberry.mutation(
-        resolver=settings_api.update_settings_mutation
+    sign_up_customer: customer_api.SignUpCustomerPayload = staff_mutation(
+        C.CUSTOMER_SIGN_UP, customer_api.sign_up_customer
     )
-    create_share_link: ShareLinkPayload = strawberry.mutation(
-        resolver=customer_api.create_share_link
+    transfer_customers: customer_api.TransferCustomersPayload = staff_mutation(
+        C.CUSTOMERS_TRANSFER, customer_api.transfer_customers
     )
-    sign_up_customer: customer_api.SignUpCustomerPayload = strawberry.mutation(
-        resolver=customer_api.sign_up_customer
+    set_commission_rules: commission_api.SetCommissionRulesPayload = staff_mutation(
+        C.COMMISSION_RULES_WRITE, commission_api.set_commission_rules
     )
-    transfer_customers: customer_api.TransferCustomersPayload = strawberry.mutation(
-        resolver=customer_api.transfer_customers
+    adjust_commission: commission_api.AdjustCommissionPayload = staff_mutation(
+        C.COMMISSION_ADJUST, commission_api.adjust_commission
     )
-    set_commission_rules: commission_api.SetCommissionRulesPayload = strawberry.mutation(
-        resolver=commission_api.set_commission_rules
+    review_withdrawal: withdrawal_api.AdminWithdrawalPayload = staff_mutation(
+        C.WITHDRAWAL_REVIEW, withdrawal_api.review_withdrawal
     )
-    adjust_commission: commission_api.AdjustCommissionPayload = strawberry.mutation(
-        resolver=commission_api.adjust_commission
+    pay_withdrawal: withdrawal_api.AdminWithdrawalPayload = staff_mutation(
+        C.WITHDRAWAL_REVIEW, withdrawal_api.pay_withdrawal
     )
-    review_withdrawal: withdrawal_api.AdminWithdrawalPayload = strawberry.mutation(
-        resolver=withdrawal_api.review_withdrawal
+    release_withdrawal: withdrawal_api.AdminWithdrawalPayload = staff_mutation(
+        C.WITHDRAWAL_REVIEW, withdrawal_api.release_withdrawal
     )
-    pay_withdrawal: withdrawal_api.AdminWithdrawalPayload = strawberry.mutation(
-        resolver=withdrawal_api.pay_withdrawal
+    review_distributor_application: distributor_api.ReviewApplicationPayload = staff_mutation(
+        C.DISTRIBUTOR_REVIEW, distributor_api.review_distributor_application
     )
-    release_withdrawal: withdrawal_api.AdminWithdrawalPayload = strawberry.mutation(
-        resolver=withdrawal_api.release_withdrawal
+    set_distributor_status: distributor_api.DistributorPayload = staff_mutation(
+        C.DISTRIBUTOR_REVIEW, distributor_api.set_distributor_status
     )
-    review_distributor_application: distributor_api.ReviewApplicationPayload = strawberry.mutation(
-        resolver=distributor_api.review_distributor_application
+    place_assisted_order: order_api.AdminOrderPayload = staff_mutation(
+        C.ASSISTED_ORDER, distributor_api.place_assisted_order
     )
-    set_distributor_status: distributor_api.DistributorPayload = strawberry.mutation(
-        resolver=distributor_api.set_distributor_status
+    update_tier: loyalty_api.TierPayload = staff_mutation(
+        C.TIERS_WRITE, loyalty_api.update_tier_mutation
     )
-    place_assisted_order: order_api.AdminOrderPayload = strawberry.mutation(
-        resolver=distributor_api.place_assisted_order
+    adjust_points: loyalty_api.AdjustPointsPayload = staff_mutation(
+        C.POINTS_ADJUST, loyalty_api.adjust_points
     )
-    update_tier: loyalty_api.TierPayload = strawberry.mutation(
-        resolver=loyalty_api.update_tier_mutation
+    create_coupon_template: coupon_api.CouponTemplatePayload = staff_mutation(
+        C.COUPONS_WRITE, coupon_api.create_coupon_template
     )
-    adjust_points: loyalty_api.AdjustPointsPayload = strawberry.mutation(
-        resolver=loyalty_api.adjust_points
+    update_coupon_template: coupon_api.CouponTemplatePayload = staff_mutation(
+        C.COUPONS_WRITE, coupon_api.update_coupon_template
     )
-    create_coupon_template: coupon_api.CouponTemplatePayload = strawberry.mutation(
-        resolver=coupon_api.create_coupon_template
+    issue_coupons: coupon_api.IssueCouponsPayload = staff_mutation(
+        C.COUPONS_WRITE, coupon_api.issue_coupons
     )
-    update_coupon_template: coupon_api.CouponTemplatePayload = strawberry.mutation(
-        resolver=coupon_api.update_coupon_template
-    )
-    issue_coupons: coupon_api.IssueCouponsPayload = strawberry.mutation(
-        resolver=coupon_api.issue_coupons
-    )
-    set_store_targets: target_api.SetStoreTargetsPayload = strawberry.mutation(
-        resolver=target_api.set_store_targets
+    set_store_targets: target_api.SetStoreTargetsPayload = staff_mutation(
+        C.STORE_TARGETS_WRITE, target_api.set_store_targets
     )
 
 

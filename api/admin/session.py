@@ -8,9 +8,9 @@ from strawberry.types import Info
 from api.admin.nodes import StaffNode, staff_node
 from api.auth import sessions
 from api.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
-from api.auth.permissions import require_staff
+from api.auth.permissions import granted
 from api.auth.tokens import ADMIN
-from api.graphql.errors import UserError, user_errors
+from api.graphql.errors import UserError
 from api.graphql.session import Tokens
 from domain.access.service import revoke_all_refresh
 from domain.errors import DomainError, ErrorCode
@@ -32,41 +32,34 @@ class StaffRefreshPayload:
 
 @strawberry.type
 class StaffLogoutPayload:
-    ok: bool
+    ok: bool = False
     errors: list[UserError]
 
 
 @strawberry.type
 class ChangePasswordPayload:
-    ok: bool
+    ok: bool = False
     errors: list[UserError]
 
 
 async def viewer(info: Info) -> StaffNode:
-    return staff_node(await require_staff(info))
+    return staff_node((await granted(info)).staff)
 
 
 async def staff_login(info: Info, username: str, password: str) -> StaffLoginPayload:
     context = info.context
-    try:
-        staff, pair = await sessions.staff_login(
-            context.services.tokens, username, password, context.client_ip
-        )
-    except DomainError as error:
-        return StaffLoginPayload(errors=user_errors(error))
+    staff, pair = await sessions.staff_login(
+        context.services.tokens, username, password, context.client_ip
+    )
     return StaffLoginPayload(staff=staff_node(staff), tokens=Tokens.of(pair), errors=[])
 
 
 async def refresh_token(info: Info, refresh_token: str) -> StaffRefreshPayload:
-    try:
-        pair = await sessions.refresh(info.context.services.tokens, ADMIN, refresh_token)
-    except DomainError as error:
-        return StaffRefreshPayload(errors=user_errors(error))
+    pair = await sessions.refresh(info.context.services.tokens, ADMIN, refresh_token)
     return StaffRefreshPayload(tokens=Tokens.of(pair), errors=[])
 
 
 async def logout(info: Info, refresh_token: str | None = None) -> StaffLogoutPayload:
-    await require_staff(info)
     viewer_ = await info.context.viewer()
     await sessions.logout(viewer_.claims, refresh_token)
     return StaffLogoutPayload(ok=True, errors=[])
@@ -76,14 +69,11 @@ async def change_password(
     info: Info, old_password: str, new_password: str
 ) -> ChangePasswordPayload:
     """Kills every token of this staff member, this session's included: log in again."""
-    staff = await require_staff(info)
-    try:
-        if not verify_password(staff.password_hash, old_password):
-            raise DomainError(ErrorCode.INVALID_CREDENTIALS, "oldPassword")
-        if len(new_password) < MIN_PASSWORD_LENGTH or len(new_password) > 256:
-            raise DomainError(ErrorCode.WEAK_PASSWORD, "newPassword")
-        await change_password_hash(staff.id, hash_password(new_password))
-        await revoke_all_refresh(ADMIN, staff.id)
-    except DomainError as error:
-        return ChangePasswordPayload(ok=False, errors=user_errors(error))
+    staff = (await granted(info)).staff
+    if not verify_password(staff.password_hash, old_password):
+        raise DomainError(ErrorCode.INVALID_CREDENTIALS, "oldPassword")
+    if len(new_password) < MIN_PASSWORD_LENGTH or len(new_password) > 256:
+        raise DomainError(ErrorCode.WEAK_PASSWORD, "newPassword")
+    await change_password_hash(staff.id, hash_password(new_password))
+    await revoke_all_refresh(ADMIN, staff.id)
     return ChangePasswordPayload(ok=True, errors=[])

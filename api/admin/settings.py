@@ -7,8 +7,8 @@ import json
 import strawberry
 from strawberry.types import Info
 
-from api.auth.permissions import SETTINGS, require_staff
-from api.graphql.errors import UserError, user_errors
+from api.auth.permissions import granted
+from api.graphql.errors import UserError
 from domain.errors import DomainError, ErrorCode
 from domain.settings.definitions import DEFINITIONS
 from domain.settings.service import Settings, load_settings, update_settings
@@ -56,20 +56,14 @@ def _nodes(settings: Settings) -> list[SettingNode]:
 
 
 async def settings(info: Info) -> list[SettingNode]:
-    await require_staff(info, SETTINGS)
     return _nodes(await load_settings(fresh=True))
 
 
 async def update_settings_mutation(
     info: Info, changes: list[SettingChangeInput]
 ) -> UpdateSettingsPayload:
-    staff = await require_staff(info, SETTINGS)
-    try:
-        if not changes or len(changes) > MAX_CHANGES:
-            raise DomainError(ErrorCode.OUT_OF_RANGE, "changes", f"1..{MAX_CHANGES}")
-        updated = await update_settings(
-            [(c.key, c.value) for c in changes], actor=f"staff:{staff.id}"
-        )
-    except DomainError as error:
-        return UpdateSettingsPayload(errors=user_errors(error))
+    staff = (await granted(info)).staff
+    if not changes or len(changes) > MAX_CHANGES:
+        raise DomainError(ErrorCode.OUT_OF_RANGE, "changes", f"1..{MAX_CHANGES}")
+    updated = await update_settings([(c.key, c.value) for c in changes], actor=f"staff:{staff.id}")
     return UpdateSettingsPayload(settings=_nodes(updated), errors=[])

@@ -5,11 +5,10 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from api.auth.permissions import TARGET_SETTERS, require_staff
-from api.graphql.errors import UserError, user_errors
+from api.auth.permissions import granted
+from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, to_global_id
 from api.graphql.scalars import Long, Money
-from domain.errors import DomainError
 from domain.org import targets
 from domain.org.models import StoreTarget
 
@@ -49,15 +48,12 @@ def targets_node(target: StoreTarget) -> StoreTargetsNode:
 
 
 async def set_store_targets(info: Info, input: StoreTargetsInput) -> SetStoreTargetsPayload:
-    staff = await require_staff(info, TARGET_SETTERS)
-    try:
-        store_id = from_global_id(input.store_id, "Store", "storeId")
-        target = await targets.set_store_targets(
-            store_id,
-            input.month,
-            targets.Targets(input.new_members, input.sales_fen, input.distribution_sales_fen),
-            actor=f"staff:{staff.id}",
-        )
-    except DomainError as error:
-        return SetStoreTargetsPayload(errors=user_errors(error))
+    staff = (await granted(info)).staff
+    store_id = from_global_id(input.store_id, "Store", "storeId")
+    target = await targets.set_store_targets(
+        store_id,
+        input.month,
+        targets.Targets(input.new_members, input.sales_fen, input.distribution_sales_fen),
+        actor=f"staff:{staff.id}",
+    )
     return SetStoreTargetsPayload(targets=targets_node(target), errors=[])

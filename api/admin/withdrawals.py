@@ -12,8 +12,8 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from api.auth.permissions import require_staff
-from api.graphql.errors import UserError, user_errors
+from api.auth.permissions import granted
+from api.graphql.errors import UserError, matching_id, user_errors
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.relay import Connection, build_connection, fetch_page
 from api.shop.withdrawals import (
@@ -24,10 +24,8 @@ from api.shop.withdrawals import (
 )
 from distribution import withdrawals as service
 from distribution.models import AccountOwner, CommissionAccount, Withdrawal, WithdrawalStatus
+from domain.access.capabilities import Capability, Grant
 from domain.errors import DomainError, ErrorCode
-from domain.org.models import Staff, StaffRole
-
-FINANCE = frozenset({StaffRole.HQ_ADMIN, StaffRole.HQ_FINANCE})
 
 
 @strawberry.type(name="Payee")
@@ -47,9 +45,9 @@ class AdminWithdrawalNode(WithdrawalNode):
     reviewed_by: str | None
 
 
-def sees_full_payee(staff: Staff) -> bool:
+def sees_full_payee(grant: Grant) -> bool:
     """Bank details are personal data: only HQ_ADMIN sees them unmasked."""
-    return staff.role == StaffRole.HQ_ADMIN
+    return grant.allows(Capability.PERSONAL_DATA_UNMASKED)
 
 
 def admin_withdrawal_node(
@@ -70,9 +68,9 @@ def admin_withdrawal_node(
     )
 
 
-async def _node(withdrawal: Withdrawal, staff: Staff) -> AdminWithdrawalNode:
+async def _node(withdrawal: Withdrawal, grant: Grant) -> AdminWithdrawalNode:
     account = await CommissionAccount.get(id=withdrawal.account_id)
-    return admin_withdrawal_node(withdrawal, account, sees_full_payee(staff))
+    return admin_withdrawal_node(withdrawal, account, sees_full_payee(grant))
 
 
 @strawberry.type
@@ -88,16 +86,16 @@ async def withdrawals(
     first: int | None = 20,
     after: str | None = None,
 ) -> Connection[AdminWithdrawalNode]:
-    staff = await require_staff(info, FINANCE)
-    try:
-        distributor_pk = optional_global_id(distributor_id, "Distributor", "distributorId")
-    except DomainError:
-        distributor_pk = 0  # a malformed id matches nothing, like an unknown one
+    """A malformed `distributorId` matches nothing, like an unknown one."""
+    grant = await granted(info)
+    distributor_pk = matching_id(
+        lambda: optional_global_id(distributor_id, "Distributor", "distributorId")
+    )
     queryset = service.withdrawals_for_staff(
         WithdrawalStatus(status) if status is not None else None, distributor_pk
     )
     rows, has_next = await fetch_page(queryset, NEWEST_WITHDRAWALS_FIRST, first, after)
-    full = sees_full_payee(staff)
+    full = sees_full_payee(grant)
     nodes = [admin_withdrawal_node(r, r.account, full) for r in rows]
     return build_connection(rows, nodes, has_next, after, NEWEST_WITHDRAWALS_FIRST, queryset.count)
 
@@ -109,32 +107,23 @@ def _pk(id: strawberry.ID) -> int:
 async def review_withdrawal(
     info: Info, id: strawberry.ID, approve: bool, note: str = ""
 ) -> AdminWithdrawalPayload:
-    staff = await require_staff(info, FINANCE)
-    try:
-        reviewed = await service.review(_pk(id), approve, note, f"staff:{staff.id}")
-    except DomainError as error:
-        return AdminWithdrawalPayload(errors=user_errors(error))
-    return AdminWithdrawalPayload(withdrawal=await _node(reviewed, staff), errors=[])
+    grant = await granted(info)
+    reviewed = await service.review(_pk(id), approve, note, f"staff:{grant.staff.id}")
+    return AdminWithdrawalPayload(withdrawal=await _node(reviewed, grant), errors=[])
 
 
 async def pay_withdrawal(info: Info, id: strawberry.ID) -> AdminWithdrawalPayload:
     """PAID, or FAILED with `failureReason` and a PAYOUT_FAILED error: the one error reported
     together with a changed withdrawal (FAILED can be paid again or released)."""
-    staff = await require_staff(info, FINANCE)
-    try:
-        paid = await service.pay(_pk(id), f"staff:{staff.id}")
-    except DomainError as error:
-        return AdminWithdrawalPayload(errors=user_errors(error))
+    grant = await granted(info)
+    paid = await service.pay(_pk(id), f"staff:{grant.staff.id}")
     errors = []
     if paid.status == WithdrawalStatus.FAILED:
         errors = user_errors(DomainError(ErrorCode.PAYOUT_FAILED, "id"))
-    return AdminWithdrawalPayload(withdrawal=await _node(paid, staff), errors=errors)
+    return AdminWithdrawalPayload(withdrawal=await _node(paid, grant), errors=errors)
 
 
 async def release_withdrawal(info: Info, id: strawberry.ID) -> AdminWithdrawalPayload:
-    staff = await require_staff(info, FINANCE)
-    try:
-        released = await service.release(_pk(id), f"staff:{staff.id}")
-    except DomainError as error:
-        return AdminWithdrawalPayload(errors=user_errors(error))
-    return AdminWithdrawalPayload(withdrawal=await _node(released, staff), errors=[])
+    grant = await granted(info)
+    released = await service.release(_pk(id), f"staff:{grant.staff.id}")
+    return AdminWithdrawalPayload(withdrawal=await _node(released, grant), errors=[])

@@ -1,20 +1,19 @@
-"""The role matrix of SPEC 13 as helpers used at root fields. Out of scope looks like not found."""
+"""Who may call a root field. Member fields ask for the member (`require_member`); every admin
+root field declares its capability once, where the schema declares the field (`staff_field`,
+`staff_mutation`, `public_mutation`), against the table in `domain.access.capabilities`.
+Resolvers get the authorised staff and scope with `granted(info)`."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 
-from api.graphql.errors import Forbidden, Unauthenticated
-from domain.org.models import Staff, StaffRole
-
-HQ_ROLES = frozenset({StaffRole.HQ_ADMIN, StaffRole.HQ_FINANCE, StaffRole.HQ_OPERATOR})
-ALL_STAFF = frozenset(StaffRole)
-CATALOG = frozenset({StaffRole.HQ_ADMIN, StaffRole.HQ_OPERATOR})
-SETTINGS = CATALOG
-STAFF_ADMIN = frozenset({StaffRole.HQ_ADMIN})
-MEMBER_VIEWERS = frozenset(
-    {StaffRole.HQ_ADMIN, StaffRole.HQ_OPERATOR, StaffRole.STORE_MANAGER, StaffRole.GUIDE}
-)
+from api.graphql.errors import ErrorsAsData, Forbidden, Unauthenticated
+from domain.access.capabilities import Capability, Grant, grant_for
 
 
 async def require_member(info: Info) -> int:
@@ -28,39 +27,72 @@ async def optional_member(info: Info) -> int | None:
     return (await info.context.viewer()).member_id
 
 
-async def require_staff(info: Info, roles: frozenset[StaffRole] = ALL_STAFF) -> Staff:
-    viewer = await info.context.viewer()
-    if viewer.staff is None:
+class Requires(FieldExtension):
+    """The capability a root field declares: UNAUTHENTICATED without a staff token, FORBIDDEN
+    for a role the table does not give it; the resolver runs only when both pass."""
+
+    def __init__(self, capability: Capability):
+        self.capability = capability
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        await _authorise(info, self.capability)
+        return await next_(source, info, **kwargs)
+
+
+class Public(FieldExtension):
+    """Declares a root field open to anonymous callers (staff login, token refresh)."""
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        return await next_(source, info, **kwargs)
+
+
+async def _authorise(info: Info, capability: Capability) -> Grant:
+    staff = (await info.context.viewer()).staff
+    if staff is None:
         raise Unauthenticated()
-    if viewer.staff.role not in roles:
+    grant = grant_for(staff, capability)
+    if grant is None:
         raise Forbidden()
-    return viewer.staff
+    return grant
 
 
-def sees_full_phone(staff: Staff) -> bool:
-    """Phones are personal data: only HQ_ADMIN sees them unmasked."""
-    return staff.role == StaffRole.HQ_ADMIN
+def declared_capability(field: Any) -> Capability | None:
+    for extension in field.extensions:
+        if isinstance(extension, Requires):
+            return extension.capability
+    return None
 
 
-def store_scope(staff: Staff) -> int | None:
-    """The one store a store role is confined to; None for HQ roles (every store)."""
-    return None if staff.role in HQ_ROLES else staff.store_id
+async def granted(info: Info) -> Grant:
+    """The caller's grant for the capability the current root field declares. A field without
+    a declaration is refused (fail closed)."""
+    capability = declared_capability(info._field)
+    if capability is None:
+        raise Forbidden()
+    return await _authorise(info, capability)
 
 
-REPORT_VIEWERS = frozenset({StaffRole.HQ_ADMIN, StaffRole.HQ_OPERATOR, StaffRole.STORE_MANAGER})
-COMMISSION_REPORT_VIEWERS = REPORT_VIEWERS | {StaffRole.HQ_FINANCE}
-TARGET_SETTERS = CATALOG
+def staff_field(capability: Capability, resolver: Callable[..., Any]) -> Any:
+    """An admin query field; DomainErrors answer as `ErrorsAsData` says."""
+    return strawberry.field(resolver=resolver, extensions=[Requires(capability), ErrorsAsData()])
 
 
-class OutOfScope(Exception):
-    """A store role asked about another store: the answer is empty, as if it did not exist."""
+def staff_mutation(capability: Capability, resolver: Callable[..., Any]) -> Any:
+    return strawberry.mutation(resolver=resolver, extensions=[Requires(capability), ErrorsAsData()])
 
 
-def report_store(staff: Staff, requested: int | None) -> int | None:
-    """The store a report is confined to: HQ's optional choice, or a store role's own store."""
-    own = store_scope(staff)
-    if own is None:
-        return requested
-    if requested is not None and requested != own:
-        raise OutOfScope()
-    return own
+def public_mutation(resolver: Callable[..., Any]) -> Any:
+    return strawberry.mutation(resolver=resolver, extensions=[Public(), ErrorsAsData()])
+
+
+def shop_field(resolver: Callable[..., Any]) -> Any:
+    """A shop query field: members and visitors, each resolver asks for what it needs."""
+    return strawberry.field(resolver=resolver, extensions=[ErrorsAsData()])
+
+
+def shop_mutation(resolver: Callable[..., Any]) -> Any:
+    return strawberry.mutation(resolver=resolver, extensions=[ErrorsAsData()])

@@ -22,12 +22,6 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from api.auth.permissions import (
-    COMMISSION_REPORT_VIEWERS,
-    REPORT_VIEWERS,
-    OutOfScope,
-    report_store,
-)
 from api.auth.tokens import ADMIN
 from api.auth.viewer import bearer_token, resolve_viewer
 from api.graphql.ids import optional_global_id
@@ -36,9 +30,9 @@ from distribution.reports import cohorts, commission, entries, funnel, guides, p
 from distribution.reports.periods import Period, parse_day, period
 from distribution.reports.run import ReportQuery, every_row
 from distribution.reports.sql import Granularity
+from domain.access.capabilities import Capability, OutOfScope, confine_to_store, grant_for
 from domain.clock import to_shanghai
 from domain.errors import DomainError, ErrorCode
-from domain.org.models import StaffRole
 
 EXPORT_PATH = "/admin/exports/{report}.csv"
 ROWS_PER_CHUNK = 500
@@ -49,7 +43,7 @@ Rows = AsyncIterator[tuple]
 
 @dataclass(frozen=True)
 class Export:
-    viewers: frozenset[StaffRole]
+    capability: Capability
     columns: tuple[str, ...]
     rows: Callable[[QueryParams, int | None], Rows]
     """Validates the filters (raising DomainError before anything is sent) and returns rows."""
@@ -126,13 +120,13 @@ def _funnel(params: QueryParams, store: int | None) -> Rows:
 
 
 EXPORTS: dict[str, Export] = {
-    "commission": Export(COMMISSION_REPORT_VIEWERS, commission.COLUMNS, _commission),
-    "commission-entries": Export(COMMISSION_REPORT_VIEWERS, entries.COLUMNS, _entries),
-    "promoter-ranking": Export(COMMISSION_REPORT_VIEWERS, promoters.COLUMNS, _promoters),
-    "store-performance": Export(REPORT_VIEWERS, stores.COLUMNS, _stores),
-    "guide-performance": Export(REPORT_VIEWERS, guides.COLUMNS, _guides),
-    "channel-cohorts": Export(REPORT_VIEWERS, cohorts.COLUMNS, _cohorts),
-    "share-funnel": Export(REPORT_VIEWERS, funnel.COLUMNS, _funnel),
+    "commission": Export(Capability.REPORT_COMMISSION, commission.COLUMNS, _commission),
+    "commission-entries": Export(Capability.REPORT_COMMISSION, entries.COLUMNS, _entries),
+    "promoter-ranking": Export(Capability.REPORT_COMMISSION, promoters.COLUMNS, _promoters),
+    "store-performance": Export(Capability.REPORTS_READ, stores.COLUMNS, _stores),
+    "guide-performance": Export(Capability.REPORTS_READ, guides.COLUMNS, _guides),
+    "channel-cohorts": Export(Capability.REPORTS_READ, cohorts.COLUMNS, _cohorts),
+    "share-funnel": Export(Capability.REPORTS_READ, funnel.COLUMNS, _funnel),
 }
 
 
@@ -145,11 +139,12 @@ async def export_csv(request: Request) -> Response:
     viewer = await resolve_viewer(token, ADMIN, services.tokens)
     if viewer.staff is None:
         return _problem(401, "UNAUTHENTICATED", "Authentication required. / 请先登录")
-    if viewer.staff.role not in export.viewers:
+    grant = grant_for(viewer.staff, export.capability)
+    if grant is None:
         return _problem(403, "FORBIDDEN", "Not allowed for this role. / 无权限")
     try:
         requested = optional_global_id(request.query_params.get("storeId"), "Store", "storeId")
-        rows = export.rows(request.query_params, report_store(viewer.staff, requested))
+        rows = export.rows(request.query_params, confine_to_store(grant, requested))
     except OutOfScope:
         rows = _nothing()
     except DomainError as error:

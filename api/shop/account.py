@@ -11,11 +11,10 @@ from api.auth import sessions
 from api.auth.permissions import require_member
 from api.auth.tokens import SHOP
 from api.graphql.enums import AcquisitionChannelEnum, GenderEnum
-from api.graphql.errors import UserError, user_errors
+from api.graphql.errors import UserError
 from api.graphql.ids import optional_global_id, to_global_id
 from api.graphql.session import Tokens
 from api.shop.loyalty import LoyaltyStanding, standing
-from domain.errors import DomainError
 from domain.members.models import AcquisitionChannel, Member
 from domain.members.service import FirstTouch, ProfileChange, active_member, bind_phone
 from domain.members.service import update_profile as update_member_profile
@@ -79,7 +78,7 @@ class RefreshTokenPayload:
 
 @strawberry.type
 class LogoutPayload:
-    ok: bool
+    ok: bool = False
     errors: list[UserError]
 
 
@@ -113,29 +112,23 @@ class UpdateProfileInput:
 
 async def login(info: Info, code: str, first_touch: FirstTouchInput | None = None) -> LoginPayload:
     services = info.context.services
-    try:
-        touch = None
-        if first_touch is not None:
-            touch = FirstTouch(
-                channel=AcquisitionChannel(first_touch.channel),
-                store_id=optional_global_id(first_touch.store_id, "Store", "firstTouch.storeId"),
-                campaign=(first_touch.campaign or "")[:64] or None,
-            )
-        result, pair = await sessions.member_login(
-            services.tokens, services.login_provider, code, touch
+    touch = None
+    if first_touch is not None:
+        touch = FirstTouch(
+            channel=AcquisitionChannel(first_touch.channel),
+            store_id=optional_global_id(first_touch.store_id, "Store", "firstTouch.storeId"),
+            campaign=(first_touch.campaign or "")[:64] or None,
         )
-    except DomainError as error:
-        return LoginPayload(errors=user_errors(error))
+    result, pair = await sessions.member_login(
+        services.tokens, services.login_provider, code, touch
+    )
     return LoginPayload(
         member=me_node(result.member), tokens=Tokens.of(pair), created=result.created, errors=[]
     )
 
 
 async def refresh_token(info: Info, refresh_token: str) -> RefreshTokenPayload:
-    try:
-        pair = await sessions.refresh(info.context.services.tokens, SHOP, refresh_token)
-    except DomainError as error:
-        return RefreshTokenPayload(errors=user_errors(error))
+    pair = await sessions.refresh(info.context.services.tokens, SHOP, refresh_token)
     return RefreshTokenPayload(tokens=Tokens.of(pair), errors=[])
 
 
@@ -149,11 +142,8 @@ async def logout(info: Info, refresh_token: str | None = None) -> LogoutPayload:
 async def bind_phone_mutation(info: Info, code: str) -> BindPhonePayload:
     member_id = await require_member(info)
     services = info.context.services
-    try:
-        phone = await services.login_provider.phone_for(code)
-        binding = await bind_phone(member_id, phone, actor=f"member:{member_id}")
-    except DomainError as error:
-        return BindPhonePayload(errors=user_errors(error))
+    phone = await services.login_provider.phone_for(code)
+    binding = await bind_phone(member_id, phone, actor=f"member:{member_id}")
     survivor = binding.member
     tokens = None
     if survivor.id != member_id:
@@ -166,17 +156,14 @@ async def bind_phone_mutation(info: Info, code: str) -> BindPhonePayload:
 
 async def update_profile(info: Info, input: UpdateProfileInput) -> UpdateProfilePayload:
     member_id = await require_member(info)
-    try:
-        member = await update_member_profile(
-            member_id,
-            ProfileChange(
-                nickname=input.nickname,
-                avatar_url=input.avatar_url,
-                gender=input.gender,
-                birthday=input.birthday,
-                region=input.region,
-            ),
-        )
-    except DomainError as error:
-        return UpdateProfilePayload(errors=user_errors(error))
+    member = await update_member_profile(
+        member_id,
+        ProfileChange(
+            nickname=input.nickname,
+            avatar_url=input.avatar_url,
+            gender=input.gender,
+            birthday=input.birthday,
+            region=input.region,
+        ),
+    )
     return UpdateProfilePayload(member=me_node(member), errors=[])

@@ -13,7 +13,6 @@ import strawberry
 from strawberry.types import Info
 
 from api.auth.permissions import optional_member
-from api.graphql.errors import InvalidArgument
 from api.graphql.ids import from_global_id, to_global_id
 from api.graphql.relay import Connection, Ordering, SortField, build_connection, fetch_page
 from api.graphql.scalars import Long, Money
@@ -24,7 +23,6 @@ from domain.catalog.queries import (
     skus_by_product,
     storefront_products,
 )
-from domain.errors import DomainError
 from domain.money import share
 from loyalty.tiers import price_keep_bp
 
@@ -150,22 +148,20 @@ async def products(
     first: int | None = 20,
     after: str | None = None,
 ) -> Connection[ProductNode]:
+    """A filter that makes no sense is BAD_USER_INPUT with its UserError."""
     criteria = filter or ProductFilterInput()
-    try:
-        queryset = storefront_products(
-            ProductFilter(
-                category_id=(
-                    from_global_id(criteria.category_id, "Category", "filter.categoryId")
-                    if criteria.category_id
-                    else None
-                ),
-                keyword=criteria.keyword,
-                min_price_fen=criteria.min_price_fen,
-                max_price_fen=criteria.max_price_fen,
-            )
+    queryset = storefront_products(
+        ProductFilter(
+            category_id=(
+                from_global_id(criteria.category_id, "Category", "filter.categoryId")
+                if criteria.category_id
+                else None
+            ),
+            keyword=criteria.keyword,
+            min_price_fen=criteria.min_price_fen,
+            max_price_fen=criteria.max_price_fen,
         )
-    except DomainError as error:
-        raise InvalidArgument(error.message) from None
+    )
     ordering = ORDERINGS[sort]
     rows, has_next = await fetch_page(queryset, ordering, first, after)
     return build_connection(
@@ -174,11 +170,10 @@ async def products(
 
 
 async def product(info: Info, id: strawberry.ID) -> ProductNode | None:
-    try:
-        pk = from_global_id(id, "Product")
-    except DomainError:
-        return None
-    found = await Product.get_or_none(id=pk, status=ProductStatus.ON_SALE)
+    """Null for an unknown, malformed or unlisted id alike."""
+    found = await Product.get_or_none(
+        id=from_global_id(id, "Product"), status=ProductStatus.ON_SALE
+    )
     if found is None:
         return None
     return (await _nodes(info, [found]))[0]

@@ -13,10 +13,9 @@ from api.graphql.distributors import (
     distributor_node,
 )
 from api.graphql.enums import DistributorKindEnum
-from api.graphql.errors import UserError, user_errors
+from api.graphql.errors import UserError
 from distribution import enrollment
 from distribution.models import Distributor, DistributorKind
-from domain.errors import DomainError
 
 
 @strawberry.type
@@ -37,10 +36,7 @@ async def apply_for_distributor(
     note: str = "",
 ) -> ApplyForDistributorPayload:
     member_id = await require_member(info)
-    try:
-        result = await enrollment.apply(member_id, DistributorKind(kind), shop_name, note)
-    except DomainError as error:
-        return ApplyForDistributorPayload(errors=user_errors(error))
+    result = await enrollment.apply(member_id, DistributorKind(kind), shop_name, note)
     if isinstance(result, Distributor):
         return ApplyForDistributorPayload(distributor=distributor_node(result), errors=[])
     return ApplyForDistributorPayload(application=application_node(result), errors=[])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.types import Info
-from tortoise.expressions import Q
 
 from api.auth.permissions import require_member
 from api.graphql.commission import (
@@ -27,6 +26,7 @@ from api.graphql.distributors import (
 from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page, paginate
 from api.shop.distribution_links import ShareLinkNode, link_node
 from api.shop.withdrawals import WithdrawalNode, WithdrawalStatusEnum, member_withdrawals
+from distribution import referrals
 from distribution.commission.queries import account_of, balances_of, entries
 from distribution.models import (
     AccountOwner,
@@ -34,7 +34,6 @@ from distribution.models import (
     Distributor,
     DistributorApplication,
     EntryStatus,
-    ReferralBinding,
     ShareLink,
 )
 from domain import clock
@@ -73,11 +72,7 @@ class DistributionCenter:
         return Team(
             level1=await Distributor.filter(upline_id=self.distributor_pk).count(),
             level2=await Distributor.filter(upline__upline_id=self.distributor_pk).count(),
-            referred_members=await ReferralBinding.filter(
-                Q(expires_at__isnull=True) | Q(expires_at__gt=now),
-                referrer_id=self.distributor_pk,
-                ended_at__isnull=True,
-            ).count(),
+            referred_members=await referrals.referred_members(self.distributor_pk, now).count(),
         )
 
     @strawberry.field

@@ -13,7 +13,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.auth.permissions import require_member
-from api.graphql.errors import UserError, user_errors
+from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, to_global_id
 from api.graphql.scalars import Money
 from api.shop.stores import StoreNode, store_node
@@ -160,19 +160,13 @@ class StoreVisitPayload:
 async def create_share_link(info: Info, input: CreateShareLinkInput) -> ShareLinkPayload:
     """For member distributors (KOC, MEMBER, SHOP); guides use the admin API."""
     member_id = await require_member(info)
-    try:
-        link = await links.create_link(await for_member(member_id), input.to_domain())
-    except DomainError as error:
-        return ShareLinkPayload(errors=user_errors(error))
+    link = await links.create_link(await for_member(member_id), input.to_domain())
     return ShareLinkPayload(link=link_node(link), errors=[])
 
 
 async def record_share_visit(info: Info, code: str) -> ShareVisitPayload:
     member_id = await require_member(info)
-    try:
-        visit = await binding.record_share_visit(member_id, code)
-    except DomainError as error:
-        return ShareVisitPayload(errors=user_errors(error))
+    visit = await binding.record_share_visit(member_id, code)
     link = visit.link
     return ShareVisitPayload(
         outcome=visit.outcome,
@@ -189,10 +183,7 @@ async def record_share_visit(info: Info, code: str) -> ShareVisitPayload:
 
 async def record_store_visit(info: Info, store_id: strawberry.ID) -> StoreVisitPayload:
     member_id = await require_member(info)
-    try:
-        visit = await service_relationships.record_store_visit(
-            member_id, from_global_id(store_id, "Store", "storeId")
-        )
-    except DomainError as error:
-        return StoreVisitPayload(errors=user_errors(error))
+    visit = await service_relationships.record_store_visit(
+        member_id, from_global_id(store_id, "Store", "storeId")
+    )
     return StoreVisitPayload(store=store_node(visit.store), errors=[])

@@ -7,7 +7,7 @@ from strawberry.types import Info
 
 from api.auth.permissions import require_member
 from api.graphql.enums import CouponStatusEnum
-from api.graphql.errors import UserError, user_errors
+from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id
 from api.graphql.loyalty import (
     CouponNode,
@@ -22,7 +22,6 @@ from api.graphql.loyalty import (
 from api.graphql.relay import BY_ID, NEWEST_FIRST, Connection, paginate
 from api.graphql.scalars import Long
 from domain import clock
-from domain.errors import DomainError
 from loyalty import points, tiers
 from loyalty.coupons import grants
 from loyalty.models import Coupon, CouponStatus, CouponTemplate, PointsTransaction
@@ -100,10 +99,7 @@ class ClaimCouponPayload:
 
 async def claim_coupon(info: Info, template_id: strawberry.ID) -> ClaimCouponPayload:
     member_id = await require_member(info)
-    try:
-        pk = from_global_id(template_id, "CouponTemplate", "templateId")
-        coupon = await grants.claim(member_id, pk)
-    except DomainError as error:
-        return ClaimCouponPayload(errors=user_errors(error))
+    pk = from_global_id(template_id, "CouponTemplate", "templateId")
+    coupon = await grants.claim(member_id, pk)
     await coupon.fetch_related("template")
     return ClaimCouponPayload(coupon=coupon_node(coupon), errors=[])

@@ -7,7 +7,7 @@ from strawberry.types import Info
 
 from api.auth.permissions import require_member
 from api.graphql.enums import FulfilmentEnum, OrderStatusEnum
-from api.graphql.errors import UserError, user_errors
+from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.orders import OrderNode, RefundNode, order_fields, refund_node
 from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page
@@ -18,8 +18,6 @@ from domain.orders.models import Order, OrderStatus
 from domain.orders.pricing import Quote
 from domain.orders.queries import order_to_pay
 from domain.payments.service import start_payment
-
-MAX_LINES = 50
 
 
 @strawberry.input
@@ -47,8 +45,9 @@ class CheckoutInput:
     share_code: str | None = None
 
     def to_domain(self) -> checkout.CheckoutRequest:
-        if len(self.lines) > MAX_LINES:
-            raise DomainError(ErrorCode.OUT_OF_RANGE, "lines", f"max {MAX_LINES}")
+        if len(self.lines) > checkout.MAX_LINES:
+            # Before parsing a line's id: the domain's limit, checked early.
+            raise DomainError(ErrorCode.OUT_OF_RANGE, "lines", f"max {checkout.MAX_LINES}")
         address = self.address
         return checkout.CheckoutRequest(
             lines=tuple(
@@ -66,7 +65,7 @@ class CheckoutInput:
             pickup_store_id=optional_global_id(self.pickup_store_id, "Store", "pickupStoreId"),
             coupon_id=optional_global_id(self.coupon_id, "Coupon", "couponId"),
             points=self.points,
-            share_code=(self.share_code or "").strip()[:32] or None,
+            share_code=(self.share_code or "").strip() or None,
         )
 
 
@@ -175,19 +174,13 @@ async def _own_order(member_id: int, order_id: strawberry.ID) -> Order:
 
 async def checkout_preview(info: Info, input: CheckoutInput) -> CheckoutPreviewResult:
     member_id = await require_member(info)
-    try:
-        quote = await checkout.quote(member_id, input.to_domain())
-    except DomainError as error:
-        return CheckoutPreviewResult(errors=user_errors(error))
+    quote = await checkout.quote(member_id, input.to_domain())
     return CheckoutPreviewResult(preview=preview_of(quote), errors=[])
 
 
 async def place_order(info: Info, input: CheckoutInput, idempotency_key: str) -> PlaceOrderPayload:
     member_id = await require_member(info)
-    try:
-        placed = await checkout.place_order(member_id, input.to_domain(), idempotency_key)
-    except DomainError as error:
-        return PlaceOrderPayload(errors=user_errors(error))
+    placed = await checkout.place_order(member_id, input.to_domain(), idempotency_key)
     return PlaceOrderPayload(
         order=member_order_node(placed.order), created=placed.created, errors=[]
     )
@@ -195,33 +188,24 @@ async def place_order(info: Info, input: CheckoutInput, idempotency_key: str) ->
 
 async def cancel_order(info: Info, order_id: strawberry.ID) -> OrderPayload:
     member_id = await require_member(info)
-    try:
-        order = await lifecycle.cancel(await _own_order(member_id, order_id), "MEMBER")
-    except DomainError as error:
-        return OrderPayload(errors=user_errors(error))
+    order = await lifecycle.cancel(await _own_order(member_id, order_id), "MEMBER")
     return OrderPayload(order=member_order_node(order), errors=[])
 
 
 async def confirm_receipt(info: Info, order_id: strawberry.ID) -> OrderPayload:
     member_id = await require_member(info)
-    try:
-        order = await lifecycle.confirm_receipt(await _own_order(member_id, order_id))
-    except DomainError as error:
-        return OrderPayload(errors=user_errors(error))
+    order = await lifecycle.confirm_receipt(await _own_order(member_id, order_id))
     return OrderPayload(order=member_order_node(order), errors=[])
 
 
 async def pay_order(info: Info, order_id: strawberry.ID) -> PayOrderPayload:
     member_id = await require_member(info)
     provider = info.context.services.config.payment_provider
-    try:
-        to_pay = await order_to_pay(member_id, from_global_id(order_id, "Order", "orderId"))
-        if to_pay is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "orderId")
-        order, payer_openid = to_pay
-        started = await start_payment(order, provider, payer_openid)
-    except DomainError as error:
-        return PayOrderPayload(errors=user_errors(error))
+    to_pay = await order_to_pay(member_id, from_global_id(order_id, "Order", "orderId"))
+    if to_pay is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "orderId")
+    order, payer_openid = to_pay
+    started = await start_payment(order, provider, payer_openid)
     return PayOrderPayload(
         order=member_order_node(order),
         provider=started.payment.provider,
@@ -238,22 +222,16 @@ async def request_refund(
     reason: str,  # type: ignore[valid-type]
 ) -> RefundPayload:
     member_id = await require_member(info)
-    try:
-        refund = await refunds.request_refund(
-            member_id, from_global_id(item_id, "OrderItem", "itemId"), amount_fen, reason
-        )
-    except DomainError as error:
-        return RefundPayload(errors=user_errors(error))
+    refund = await refunds.request_refund(
+        member_id, from_global_id(item_id, "OrderItem", "itemId"), amount_fen, reason
+    )
     return RefundPayload(refund=refund_node(refund), errors=[])
 
 
 async def order(info: Info, id: strawberry.ID) -> OrderNode | None:
+    """Null for an unknown, malformed or another member's id alike."""
     member_id = await require_member(info)
-    try:
-        found = await _own_order(member_id, id)
-    except DomainError:
-        return None
-    return member_order_node(found)
+    return member_order_node(await _own_order(member_id, id))
 
 
 async def my_orders(

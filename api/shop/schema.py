@@ -1,10 +1,12 @@
-"""The shop API at /graphql: anonymous browsing and member tokens. No admin types here."""
+"""The shop API at /graphql: anonymous browsing and member tokens. No admin types here. Every
+root field answers DomainErrors through `ErrorsAsData` (payload errors, null, BAD_USER_INPUT)."""
 
 from __future__ import annotations
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from api.auth.permissions import shop_field, shop_mutation
 from api.graphql.loyalty import CouponNode, CouponTemplateNode
 from api.graphql.orders import OrderNode
 from api.graphql.relay import Connection
@@ -21,59 +23,41 @@ from api.shop import withdrawals as withdrawal_api
 
 @strawberry.type
 class Query:
-    me: account.MeNode = strawberry.field(resolver=account.me)
-    products: Connection[catalog.ProductNode] = strawberry.field(resolver=catalog.products)
-    product: catalog.ProductNode | None = strawberry.field(resolver=catalog.product)
-    categories: list[catalog.CategoryNode] = strawberry.field(resolver=catalog.category_tree)
-    stores: Connection[store_list.StoreNode] = strawberry.field(resolver=store_list.stores)
-    checkout_preview: order_api.CheckoutPreviewResult = strawberry.field(
-        resolver=order_api.checkout_preview
-    )
-    order: OrderNode | None = strawberry.field(resolver=order_api.order)
-    my_orders: Connection[OrderNode] = strawberry.field(resolver=order_api.my_orders)
-    my_points: loyalty_api.MyPoints = strawberry.field(resolver=loyalty_api.my_points)
-    my_coupons: Connection[CouponNode] = strawberry.field(resolver=loyalty_api.my_coupons)
-    claimable_coupons: Connection[CouponTemplateNode] = strawberry.field(
-        resolver=loyalty_api.claimable_coupons
-    )
-    distribution_center: center_api.DistributionCenter = strawberry.field(
-        resolver=center_api.distribution_center
-    )
+    me: account.MeNode = shop_field(account.me)
+    products: Connection[catalog.ProductNode] = shop_field(catalog.products)
+    product: catalog.ProductNode | None = shop_field(catalog.product)
+    categories: list[catalog.CategoryNode] = shop_field(catalog.category_tree)
+    stores: Connection[store_list.StoreNode] = shop_field(store_list.stores)
+    checkout_preview: order_api.CheckoutPreviewResult = shop_field(order_api.checkout_preview)
+    order: OrderNode | None = shop_field(order_api.order)
+    my_orders: Connection[OrderNode] = shop_field(order_api.my_orders)
+    my_points: loyalty_api.MyPoints = shop_field(loyalty_api.my_points)
+    my_coupons: Connection[CouponNode] = shop_field(loyalty_api.my_coupons)
+    claimable_coupons: Connection[CouponTemplateNode] = shop_field(loyalty_api.claimable_coupons)
+    distribution_center: center_api.DistributionCenter = shop_field(center_api.distribution_center)
 
 
 @strawberry.type
 class Mutation:
-    login: account.LoginPayload = strawberry.mutation(resolver=account.login)
-    refresh_token: account.RefreshTokenPayload = strawberry.mutation(resolver=account.refresh_token)
-    logout: account.LogoutPayload = strawberry.mutation(resolver=account.logout)
-    bind_phone: account.BindPhonePayload = strawberry.mutation(resolver=account.bind_phone_mutation)
-    update_profile: account.UpdateProfilePayload = strawberry.mutation(
-        resolver=account.update_profile
+    login: account.LoginPayload = shop_mutation(account.login)
+    refresh_token: account.RefreshTokenPayload = shop_mutation(account.refresh_token)
+    logout: account.LogoutPayload = shop_mutation(account.logout)
+    bind_phone: account.BindPhonePayload = shop_mutation(account.bind_phone_mutation)
+    update_profile: account.UpdateProfilePayload = shop_mutation(account.update_profile)
+    place_order: order_api.PlaceOrderPayload = shop_mutation(order_api.place_order)
+    cancel_order: order_api.OrderPayload = shop_mutation(order_api.cancel_order)
+    pay_order: order_api.PayOrderPayload = shop_mutation(order_api.pay_order)
+    confirm_receipt: order_api.OrderPayload = shop_mutation(order_api.confirm_receipt)
+    request_refund: order_api.RefundPayload = shop_mutation(order_api.request_refund)
+    create_share_link: link_api.ShareLinkPayload = shop_mutation(link_api.create_share_link)
+    record_share_visit: link_api.ShareVisitPayload = shop_mutation(link_api.record_share_visit)
+    record_store_visit: link_api.StoreVisitPayload = shop_mutation(link_api.record_store_visit)
+    claim_coupon: loyalty_api.ClaimCouponPayload = shop_mutation(loyalty_api.claim_coupon)
+    request_withdrawal: withdrawal_api.WithdrawalPayload = shop_mutation(
+        withdrawal_api.request_withdrawal
     )
-    place_order: order_api.PlaceOrderPayload = strawberry.mutation(resolver=order_api.place_order)
-    cancel_order: order_api.OrderPayload = strawberry.mutation(resolver=order_api.cancel_order)
-    pay_order: order_api.PayOrderPayload = strawberry.mutation(resolver=order_api.pay_order)
-    confirm_receipt: order_api.OrderPayload = strawberry.mutation(
-        resolver=order_api.confirm_receipt
-    )
-    request_refund: order_api.RefundPayload = strawberry.mutation(resolver=order_api.request_refund)
-    create_share_link: link_api.ShareLinkPayload = strawberry.mutation(
-        resolver=link_api.create_share_link
-    )
-    record_share_visit: link_api.ShareVisitPayload = strawberry.mutation(
-        resolver=link_api.record_share_visit
-    )
-    record_store_visit: link_api.StoreVisitPayload = strawberry.mutation(
-        resolver=link_api.record_store_visit
-    )
-    claim_coupon: loyalty_api.ClaimCouponPayload = strawberry.mutation(
-        resolver=loyalty_api.claim_coupon
-    )
-    request_withdrawal: withdrawal_api.WithdrawalPayload = strawberry.mutation(
-        resolver=withdrawal_api.request_withdrawal
-    )
-    apply_for_distributor: distribution_api.ApplyForDistributorPayload = strawberry.mutation(
-        resolver=distribution_api.apply_for_distributor
+    apply_for_distributor: distribution_api.ApplyForDistributorPayload = shop_mutation(
+        distribution_api.apply_for_distributor
     )
 
 

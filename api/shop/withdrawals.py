@@ -14,14 +14,13 @@ import strawberry
 from strawberry.types import Info
 
 from api.auth.permissions import require_member
-from api.graphql.errors import UserError, user_errors
+from api.graphql.errors import UserError
 from api.graphql.ids import to_global_id
 from api.graphql.relay import Connection, Ordering, SortField, paginate
 from api.graphql.scalars import Long, Money
 from distribution import withdrawals as service
 from distribution.models import Withdrawal, WithdrawalMethod, WithdrawalStatus
 from distribution.withdrawals import withdrawals_of_member
-from domain.errors import DomainError
 
 __all__ = [
     "NEWEST_WITHDRAWALS_FIRST",
@@ -111,13 +110,10 @@ class WithdrawalPayload:
 
 async def request_withdrawal(info: Info, input: RequestWithdrawalInput) -> WithdrawalPayload:
     member_id = await require_member(info)
-    try:
-        withdrawal = await service.request_withdrawal(
-            member_id,
-            input.amount_fen,
-            WithdrawalMethod(input.method),
-            service.PayeeInput(input.payee_name, input.bank_name, input.account_number),
-        )
-    except DomainError as error:
-        return WithdrawalPayload(errors=user_errors(error))
+    withdrawal = await service.request_withdrawal(
+        member_id,
+        input.amount_fen,
+        WithdrawalMethod(input.method),
+        service.PayeeInput(input.payee_name, input.bank_name, input.account_number),
+    )
     return WithdrawalPayload(withdrawal=withdrawal_node(withdrawal), errors=[])

@@ -1,5 +1,7 @@
-"""The admin member search. Who may see whom is the service relationship's business: the API
-narrows this query with `distribution.service_relationships.members_served`."""
+"""The admin member search and who may see whom (`MemberScope`). Seeing a member follows the
+service relationship in force (SPEC 5.1, 13), which `distribution` owns and answers through the
+audience sources (`domain.members.audience_sources`): a subquery, so a page stays one
+statement."""
 
 from __future__ import annotations
 
@@ -7,9 +9,36 @@ from dataclasses import dataclass
 
 from tortoise.queryset import QuerySet
 
+from domain.access.capabilities import Grant, ScopeKind
 from domain.errors import DomainError, ErrorCode
+from domain.members.audience_sources import audience_sources
 from domain.members.models import Member, MemberStatus
 from domain.members.phones import normalise_phone
+
+
+@dataclass(frozen=True)
+class MemberScope:
+    """The members a grant reaches: every member (ALL), those served by the store (OWN_STORE)
+    or by the guide (OWN_CUSTOMERS)."""
+
+    store_id: int | None = None
+    guide_id: int | None = None
+
+    @staticmethod
+    def of(grant: Grant) -> MemberScope:
+        if grant.scope == ScopeKind.OWN_CUSTOMERS:
+            return MemberScope(guide_id=grant.staff.id)
+        return MemberScope(store_id=grant.store_id)
+
+    @property
+    def everyone(self) -> bool:
+        return self.store_id is None and self.guide_id is None
+
+    def narrow(self, members: QuerySet[Member]) -> QuerySet[Member]:
+        if self.everyone:
+            return members
+        served = audience_sources().members_served(self.store_id, self.guide_id)
+        return members.filter(id__in=served)
 
 
 @dataclass(frozen=True)

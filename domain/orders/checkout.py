@@ -31,6 +31,7 @@ from domain.sql import Sql
 from domain.validation import bounded_text
 
 MAX_LINES = 50
+MAX_SHARE_CODE = 32
 MAX_QUANTITY = 99
 MAX_POINTS = 10**9
 
@@ -94,6 +95,9 @@ async def _validated(request: CheckoutRequest) -> tuple[dict[str, str] | None, i
         raise DomainError(ErrorCode.REQUIRED, "lines")
     if len(request.lines) > MAX_LINES:
         raise DomainError(ErrorCode.OUT_OF_RANGE, "lines", f"max {MAX_LINES}")
+    if request.share_code is not None and len(request.share_code) > MAX_SHARE_CODE:
+        # No link has such a code: say so rather than shorten it into someone else's.
+        raise DomainError(ErrorCode.INVALID_SHARE_CODE, "shareCode", f"max {MAX_SHARE_CODE}")
     seen: set[int] = set()
     for index, line in enumerate(request.lines):
         if not 1 <= line.quantity <= MAX_QUANTITY:

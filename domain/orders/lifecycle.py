@@ -1,8 +1,9 @@
 """Order state changes (SPEC 8.1) as compare-and-set updates on the current state.
 
-An illegal transition changes nothing and reports INVALID_STATE. Each change publishes its event
-inside the same transaction, and only the caller that won the compare-and-set publishes, so jobs
-running twice at once act once.
+An illegal transition changes nothing and reports INVALID_STATE with the state the order is in
+and the one the change needs ("order is PAID; receipt needs SHIPPED"). Each change publishes its
+event inside the same transaction, and only the caller that won the compare-and-set publishes, so
+jobs running twice at once act once.
 """
 
 from __future__ import annotations
@@ -36,6 +37,16 @@ async def _move(
     return bool(moved)
 
 
+async def _refusal(order_id: int, change: str, sources: tuple[OrderStatus, ...]) -> DomainError:
+    """INVALID_STATE for a compare-and-set that found the order elsewhere: read after the
+    failed update, so it names the state that made it fail."""
+    current = await Order.filter(id=order_id).first().values_list("status", flat=True)
+    needed = " or ".join(sources)
+    return DomainError(
+        ErrorCode.INVALID_STATE, "id", f"order is {current}; {change} needs {needed}"
+    )
+
+
 async def _items_by_sku(order_id: int) -> Counter[int]:
     quantities: Counter[int] = Counter()
     for item in await OrderItem.filter(order_id=order_id):
@@ -53,7 +64,7 @@ async def cancel(order: Order, reason: str) -> Order:
             cancelled_at=clock.now(),
             cancel_reason=reason,
         ):
-            raise DomainError(ErrorCode.INVALID_STATE, "id")
+            raise await _refusal(order.id, "cancelling", (OrderStatus.PENDING_PAYMENT,))
         await stock.give_back(dict(await _items_by_sku(order.id)))
         await events.publish(events.OrderCancelled(order.id, reason))
     await order.refresh_from_db()
@@ -114,7 +125,7 @@ async def ship(order: Order, carrier: str, tracking_number: str) -> Order:
             carrier=carrier,
             tracking_number=tracking_number,
         ):
-            raise DomainError(ErrorCode.INVALID_STATE, "id")
+            raise await _refusal(order.id, "shipping", (OrderStatus.PAID,))
         await events.publish(events.OrderShipped(order.id))
     await order.refresh_from_db()
     return order
@@ -124,7 +135,7 @@ async def ready_for_pickup(order: Order) -> Order:
     if order.fulfilment != Fulfilment.PICKUP:
         raise DomainError(ErrorCode.INVALID_STATE, "id", "delivery orders are shipped")
     if not await _move(order.id, (OrderStatus.PAID,), OrderStatus.READY_FOR_PICKUP):
-        raise DomainError(ErrorCode.INVALID_STATE, "id")
+        raise await _refusal(order.id, "ready for pickup", (OrderStatus.PAID,))
     await order.refresh_from_db()
     return order
 
@@ -140,7 +151,7 @@ async def complete(order: Order, sources: tuple[OrderStatus, ...]) -> bool:
 
 async def confirm_receipt(order: Order) -> Order:
     if not await complete(order, (OrderStatus.SHIPPED,)):
-        raise DomainError(ErrorCode.INVALID_STATE, "id")
+        raise await _refusal(order.id, "receipt", (OrderStatus.SHIPPED,))
     await order.refresh_from_db()
     return order
 
@@ -157,8 +168,10 @@ async def verify_pickup(store_id: int | None, code: str) -> Order:
     found = await query.order_by("-paid_at").first()
     if found is None or not code.strip().isdigit():
         raise DomainError(ErrorCode.INVALID_PICKUP_CODE, "code")
-    if not await complete(found, (OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP)):
-        raise DomainError(ErrorCode.INVALID_STATE, "code")
+    handed_over = (OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP)
+    if not await complete(found, handed_over):
+        refusal = await _refusal(found.id, "pickup", handed_over)
+        raise DomainError(refusal.code, "code", refusal.detail)
     await found.refresh_from_db()
     return found
 

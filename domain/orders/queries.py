@@ -1,5 +1,6 @@
 """Which orders a staff member may see: their store's (served or picked up there), a guide's own
-(served or assisted) and pickups at their store; HQ sees all."""
+(served or assisted) and pickups at their store; HQ sees all. The scope comes from the
+capability grant (`domain.access.capabilities`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from domain import sql
+from domain.access.capabilities import Grant
 from domain.orders.models import Order, Refund
 from domain.sql import Sql
 
@@ -17,6 +19,12 @@ from domain.sql import Sql
 class OrderScope:
     store_id: int | None = None
     guide_id: int | None = None
+
+    @staticmethod
+    def of(grant: Grant) -> OrderScope:
+        """ALL: every order; OWN_STORE: the store's; OWN_CUSTOMERS: the guide's own and the
+        pickups at the guide's store."""
+        return OrderScope(store_id=grant.store_id, guide_id=grant.guide_id)
 
     def condition(self, prefix: str = "") -> Q | None:
         if self.guide_id is not None:

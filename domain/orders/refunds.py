@@ -34,7 +34,9 @@ async def request_refund(member_id: int, item_id: int, amount_fen: int, reason: 
         raise DomainError(ErrorCode.NOT_FOUND, "itemId")
     order = await Order.get(id=item.order_id)
     if order.status not in PAID_STATES:
-        raise DomainError(ErrorCode.INVALID_STATE, "itemId")
+        raise DomainError(
+            ErrorCode.INVALID_STATE, "itemId", f"order is {order.status}; a refund needs it paid"
+        )
     if not 1 <= amount_fen <= item.paid_fen - item.refunded_fen:
         raise DomainError(ErrorCode.REFUND_EXCEEDS_PAID, "amountFen")
     async with transaction():
@@ -57,6 +59,14 @@ async def request_refund(member_id: int, item_id: int, amount_fen: int, reason: 
         )
 
 
+async def _refusal(refund_id: int, change: str) -> DomainError:
+    """INVALID_STATE naming the state another reviewer left the refund in."""
+    current = await Refund.filter(id=refund_id).first().values_list("status", flat=True)
+    return DomainError(
+        ErrorCode.INVALID_STATE, "id", f"refund is {current}; {change} needs REQUESTED"
+    )
+
+
 async def reject(refund: Refund, actor: str, note: str) -> Refund:
     note = bounded_text(note, "note", 200, required=False)
     async with transaction():
@@ -67,7 +77,7 @@ async def reject(refund: Refund, actor: str, note: str) -> Refund:
             reviewed_at=clock.now(),
         )
         if not moved:
-            raise DomainError(ErrorCode.INVALID_STATE, "id")
+            raise await _refusal(refund.id, "rejecting")
         await OrderItem.filter(id=refund.item_id).update(refund_open=False)
     await refund.refresh_from_db()
     return refund
@@ -76,7 +86,9 @@ async def reject(refund: Refund, actor: str, note: str) -> Refund:
 async def approve(refund: Refund, actor: str, note: str) -> Refund:
     note = bounded_text(note, "note", 200, required=False)
     if refund.status != RefundStatus.REQUESTED:
-        raise DomainError(ErrorCode.INVALID_STATE, "id")
+        raise DomainError(
+            ErrorCode.INVALID_STATE, "id", f"refund is {refund.status}; approving needs REQUESTED"
+        )
     payment = await Payment.get_or_none(order_id=refund.order_id, status=PaymentStatus.SUCCEEDED)
     if payment is None:
         raise DomainError(ErrorCode.INVALID_STATE, "id", "the order has no payment")
@@ -100,7 +112,7 @@ async def approve(refund: Refund, actor: str, note: str) -> Refund:
             reviewed_at=clock.now(),
         )
         if not moved:
-            raise DomainError(ErrorCode.INVALID_STATE, "id")
+            raise await _refusal(refund.id, "approving")
         await _apply(refund)
     await refund.refresh_from_db()
     return refund

@@ -85,13 +85,16 @@ async def change_password_hash(staff_id: int, password_hash: str) -> None:
     )
 
 
-async def mark_left(staff_id: int, store_id: int | None) -> Staff:
+async def mark_left(staff_id: int, store_id: int | None, role: StaffRole | None = None) -> Staff:
     """A staff member leaves: status LEFT and every token dead. Their customers are transferred
-    separately (离职继承); commission already earned stays theirs."""
+    separately (离职继承); commission already earned stays theirs. `store_id` and `role` confine
+    the caller's reach (a store manager: their store's guides); anyone beyond it is NOT_FOUND."""
     async with transaction():
         query = Staff.filter(id=staff_id, status=StaffStatus.ACTIVE)
         if store_id is not None:
             query = query.filter(store_id=store_id)
+        if role is not None:
+            query = query.filter(role=role)
         changed = await query.update(status=StaffStatus.LEFT, token_version=F("token_version") + 1)
         if not changed:
             raise DomainError(ErrorCode.NOT_FOUND, "id")

@@ -4,29 +4,15 @@ caller's reach is NOT_FOUND, exactly like a member who does not exist."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from tortoise.exceptions import IntegrityError
 
 from domain import clock
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
-from domain.members.audience_sources import audience_sources
 from domain.members.models import Member, MemberStatus
+from domain.members.queries import MemberScope
 from domain.validation import bounded_text
 from loyalty.audience.models import MemberTag, Tag
-
-
-@dataclass(frozen=True)
-class Reach:
-    """Whose members a staff member may tag: everyone (HQ), a store's or a guide's."""
-
-    store_id: int | None = None
-    guide_id: int | None = None
-
-    @property
-    def everyone(self) -> bool:
-        return self.store_id is None and self.guide_id is None
 
 
 async def create_tag(name: str, actor: str) -> Tag:
@@ -38,12 +24,9 @@ async def create_tag(name: str, actor: str) -> Tag:
         raise DomainError(ErrorCode.DUPLICATE, "name") from None
 
 
-async def _reachable(reach: Reach, member_id: int) -> None:
-    members = Member.filter(id=member_id, status=MemberStatus.ACTIVE)
-    if not reach.everyone:
-        members = members.filter(
-            id__in=audience_sources().members_served(reach.store_id, reach.guide_id)
-        )
+async def _reachable(reach: MemberScope, member_id: int) -> None:
+    """Staff tag the members they may see (`MemberScope`); anyone else is NOT_FOUND."""
+    members = reach.narrow(Member.filter(id=member_id, status=MemberStatus.ACTIVE))
     if not await members.exists():
         raise DomainError(ErrorCode.NOT_FOUND, "memberId")
 
@@ -55,7 +38,7 @@ async def _tag(tag_id: int) -> Tag:
     return tag
 
 
-async def add_member_tag(reach: Reach, member_id: int, tag_id: int, actor: str) -> Tag:
+async def add_member_tag(reach: MemberScope, member_id: int, tag_id: int, actor: str) -> Tag:
     """Idempotent: tagging twice (or twice at once) leaves one tag."""
     await _reachable(reach, member_id)
     tag = await _tag(tag_id)
@@ -69,7 +52,7 @@ async def add_member_tag(reach: Reach, member_id: int, tag_id: int, actor: str) 
     return tag
 
 
-async def remove_member_tag(reach: Reach, member_id: int, tag_id: int) -> Tag:
+async def remove_member_tag(reach: MemberScope, member_id: int, tag_id: int) -> Tag:
     """Idempotent: removing a tag the member does not have changes nothing."""
     await _reachable(reach, member_id)
     tag = await _tag(tag_id)

@@ -122,7 +122,7 @@ async def test_not_enough_stock_is_refused_and_nothing_is_taken(api):
 
     result = await place(member.client, delivery((plenty, 1), (scarce, 2)))
 
-    assert result["errors"] == [{"code": "INSUFFICIENT_STOCK", "field": "lines.1.quantity"}]
+    assert result["errors"] == [{"code": "INSUFFICIENT_STOCK", "field": "input.lines.1.quantity"}]
     assert (await Sku.get(id=plenty.id)).stock == 100
     assert (await Sku.get(id=scarce.id)).stock == 1
     assert await Order.all().count() == 0
@@ -134,21 +134,21 @@ async def test_refusals_change_nothing(api):
     draft_sku = await Sku.get(product_id=draft.id)
     member = await api.member()
     cases = [
-        (delivery((sku, 0)), {"code": "OUT_OF_RANGE", "field": "lines.0.quantity"}),
-        (delivery((sku, 100)), {"code": "OUT_OF_RANGE", "field": "lines.0.quantity"}),
-        (delivery((sku, 1), (sku, 1)), {"code": "DUPLICATE", "field": "lines.1.skuId"}),
-        (delivery((draft_sku, 1)), {"code": "NOT_ON_SALE", "field": "lines.0.skuId"}),
-        ({**delivery((sku, 1)), "address": None}, {"code": "REQUIRED", "field": "address"}),
+        (delivery((sku, 0)), {"code": "OUT_OF_RANGE", "field": "input.lines.0.quantity"}),
+        (delivery((sku, 100)), {"code": "OUT_OF_RANGE", "field": "input.lines.0.quantity"}),
+        (delivery((sku, 1), (sku, 1)), {"code": "DUPLICATE", "field": "input.lines.1.skuId"}),
+        (delivery((draft_sku, 1)), {"code": "NOT_ON_SALE", "field": "input.lines.0.skuId"}),
+        ({**delivery((sku, 1)), "address": None}, {"code": "REQUIRED", "field": "input.address"}),
         (
             {**delivery((sku, 1)), "address": {**delivery()["address"], "phone": "12"}},
-            {"code": "INVALID_PHONE", "field": "address.phone"},
+            {"code": "INVALID_PHONE", "field": "input.address.phone"},
         ),
-        (pickup(999999, (sku, 1)), {"code": "NOT_FOUND", "field": "pickupStoreId"}),
+        (pickup(999999, (sku, 1)), {"code": "NOT_FOUND", "field": "input.pickupStoreId"}),
         (
             {**delivery(), "lines": [{"skuId": to_global_id("Product", sku.id), "quantity": 1}]},
-            {"code": "INVALID_ID", "field": "lines.0.skuId"},
+            {"code": "INVALID_ID", "field": "input.lines.0.skuId"},
         ),
-        ({**delivery(), "lines": []}, {"code": "REQUIRED", "field": "lines"}),
+        ({**delivery(), "lines": []}, {"code": "REQUIRED", "field": "input.lines"}),
     ]
     for checkout, error in cases:
         result = await place(member.client, checkout)
@@ -165,7 +165,7 @@ async def test_more_than_50_lines_are_refused(api):
 
     result = await place(member.client, {**delivery(), "lines": lines})
 
-    assert result["errors"] == [{"code": "OUT_OF_RANGE", "field": "lines"}]
+    assert result["errors"] == [{"code": "OUT_OF_RANGE", "field": "input.lines"}]
 
 
 async def test_anonymous_cannot_place_orders(api):

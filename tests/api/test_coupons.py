@@ -118,11 +118,11 @@ async def test_a_fixed_window_gives_the_windows_validity_and_days_count_from_the
 @pytest.mark.parametrize(
     ("change", "error"),
     [
-        ({"amountFen": 0}, ("OUT_OF_RANGE", "amountFen")),
-        ({"validDays": None}, ("INVALID", "validDays")),
-        ({"perMemberLimit": 0}, ("OUT_OF_RANGE", "perMemberLimit")),
-        ({"scope": "PRODUCTS", "scopeIds": []}, ("OUT_OF_RANGE", "scopeIds")),
-        ({"kind": "PERCENT_OFF", "percentOffBp": 10000}, ("OUT_OF_RANGE", "percentOffBp")),
+        ({"amountFen": 0}, ("OUT_OF_RANGE", "input.amountFen")),
+        ({"validDays": None}, ("INVALID", "input.validDays")),
+        ({"perMemberLimit": 0}, ("OUT_OF_RANGE", "input.perMemberLimit")),
+        ({"scope": "PRODUCTS", "scopeIds": []}, ("OUT_OF_RANGE", "input.scopeIds")),
+        ({"kind": "PERCENT_OFF", "percentOffBp": 10000}, ("OUT_OF_RANGE", "input.percentOffBp")),
     ],
 )
 async def test_an_invalid_template_is_refused(api, change, error):
@@ -155,7 +155,7 @@ async def test_updating_stock_moves_what_is_left_and_never_below_what_was_grante
         "errors": [],
     }
     assert lowered["updateCouponTemplate"]["errors"] == [
-        {"code": "OUT_OF_RANGE", "field": "totalStock"}
+        {"code": "OUT_OF_RANGE", "field": "input.totalStock"}
     ]
     saved = await CouponTemplate.get(id=from_global_id(template_id, "CouponTemplate"))
     assert (saved.total_stock, saved.stock_left) == (8, 6)

@@ -46,8 +46,8 @@ async def test_a_coupon_below_its_threshold_is_refused_and_nothing_changes(api):
     before = await loyalty_snapshot(member.member_id)
     cart = delivery((cheap, 1), couponId=coupon)
 
-    assert await preview_errors(member, cart) == [("COUPON_THRESHOLD_NOT_MET", "couponId")]
-    assert await refused(member, cart) == [("COUPON_THRESHOLD_NOT_MET", "couponId")]
+    assert await preview_errors(member, cart) == [("COUPON_THRESHOLD_NOT_MET", "input.couponId")]
+    assert await refused(member, cart) == [("COUPON_THRESHOLD_NOT_MET", "input.couponId")]
     assert await loyalty_snapshot(member.member_id) == before
     assert await Order.all().count() == 0
     assert (await Sku.get(id=cheap.id)).stock == 100
@@ -62,7 +62,7 @@ async def test_threshold_counts_goods_after_tier_discount(api):
 
     cart = delivery((await sku(10000), 1), couponId=coupon)
 
-    assert await preview_errors(member, cart) == [("COUPON_THRESHOLD_NOT_MET", "couponId")]
+    assert await preview_errors(member, cart) == [("COUPON_THRESHOLD_NOT_MET", "input.couponId")]
 
 
 async def test_someone_elses_or_a_used_coupon_is_refused(api):
@@ -71,11 +71,13 @@ async def test_someone_elses_or_a_used_coupon_is_refused(api):
     coupon = await claimed(owner, await template(operator, amount_off(500, 0)))
     item = await sku(9900)
 
-    assert await refused(other, delivery((item, 1), couponId=coupon)) == [("NOT_FOUND", "couponId")]
+    assert await refused(other, delivery((item, 1), couponId=coupon)) == [
+        ("NOT_FOUND", "input.couponId")
+    ]
     await place_ok(owner.client, delivery((item, 1), couponId=coupon))
     before = await loyalty_snapshot(owner.member_id)
     assert await refused(owner, delivery((item, 1), couponId=coupon)) == [
-        ("COUPON_UNAVAILABLE", "couponId")
+        ("COUPON_UNAVAILABLE", "input.couponId")
     ]
     assert await loyalty_snapshot(owner.member_id) == before
     assert await Order.all().count() == 1
@@ -146,10 +148,10 @@ async def test_points_beyond_the_balance_or_the_cap_are_refused_and_nothing_chan
 
     # the cap is 50% of 5000 = 2500; the balance is 3000
     assert await refused(member, delivery((item, 1), points=2501)) == [
-        ("POINTS_OVER_LIMIT", "points")
+        ("POINTS_OVER_LIMIT", "input.points")
     ]
     assert await refused(member, delivery((item, 2), points=3001)) == [
-        ("INSUFFICIENT_POINTS", "points")
+        ("INSUFFICIENT_POINTS", "input.points")
     ]
     assert await loyalty_snapshot(member.member_id) == before
     assert await Order.all().count() == 0

@@ -85,7 +85,7 @@ async def test_delivery_is_shipped_then_received(api):
         "order": {"status": "SHIPPED", "carrier": "SF", "trackingNumber": "SF123"},
         "errors": [],
     }
-    assert again == {"order": None, "errors": [{"code": "INVALID_STATE", "field": "id"}]}
+    assert again == {"order": None, "errors": [{"code": "INVALID_STATE", "field": "orderId"}]}
     assert received == {"order": {"status": "COMPLETED"}, "errors": []}
     assert (await Product.get(id=sku.product_id)).sales_count == 2
 
@@ -99,7 +99,7 @@ async def test_unpaid_order_cannot_be_shipped_or_received(api):
     shipped = (await operator.client.data(SHIP, {"id": order["id"]}))["shipOrder"]
     received = (await member.client.data(CONFIRM, {"id": order["id"]}))["confirmReceipt"]
 
-    assert shipped["errors"] == [{"code": "INVALID_STATE", "field": "id"}]
+    assert shipped["errors"] == [{"code": "INVALID_STATE", "field": "orderId"}]
     assert received["errors"] == [{"code": "INVALID_STATE"}]
     assert (await Order.get(id=order_pk(order))).status == OrderStatus.PENDING_PAYMENT
 

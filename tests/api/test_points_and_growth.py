@@ -226,7 +226,7 @@ async def test_hq_edits_a_tier_and_members_are_retiered(api):
         "errors": [],
     }
     assert crossing["updateTier"]["errors"] == [
-        {"code": "OUT_OF_RANGE", "field": "thresholdGrowth"}
+        {"code": "OUT_OF_RANGE", "field": "input.thresholdGrowth"}
     ]
     assert (await Tier.get(code="V1")).threshold_growth == 500
     assert (

@@ -44,7 +44,7 @@ async def test_profile_refusal_changes_nothing(api):
 
     assert data["updateProfile"] == {
         "member": None,
-        "errors": [{"code": "INVALID", "field": "avatarUrl"}],
+        "errors": [{"code": "INVALID", "field": "input.avatarUrl"}],
     }
     assert (await Member.get(id=session.member_id)).nickname == ""
 

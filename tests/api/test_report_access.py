@@ -160,9 +160,9 @@ mutation($input: StoreTargetsInput!) {
 @pytest.mark.parametrize(
     ("change", "error"),
     [
-        ({"month": "2026-13"}, ("INVALID_TARGET_MONTH", "month")),
-        ({"salesFen": -1}, ("OUT_OF_RANGE", "salesFen")),
-        ({"storeId": to_global_id("Store", 999_999)}, ("NOT_FOUND", "storeId")),
+        ({"month": "2026-13"}, ("INVALID_TARGET_MONTH", "input.month")),
+        ({"salesFen": -1}, ("OUT_OF_RANGE", "input.salesFen")),
+        ({"storeId": to_global_id("Store", 999_999)}, ("NOT_FOUND", "input.storeId")),
     ],
 )
 async def test_bad_store_targets_are_refused_and_nothing_is_stored(api, db, change, error):

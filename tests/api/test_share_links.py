@@ -103,24 +103,24 @@ async def test_links_of_other_targets_open_their_pages(api):
 @pytest.mark.parametrize(
     ("input", "error"),
     [
-        ({"target": "PRODUCT"}, {"code": "REQUIRED", "field": "targetId"}),
+        ({"target": "PRODUCT"}, {"code": "REQUIRED", "field": "input.targetId"}),
         (
             {"target": "PRODUCT", "targetId": to_global_id("Product", 999)},
-            {"code": "NOT_FOUND", "field": "targetId"},
+            {"code": "NOT_FOUND", "field": "input.targetId"},
         ),
         (
             {"target": "PRODUCT", "targetId": to_global_id("Store", 1)},
-            {"code": "INVALID_ID", "field": "targetId"},
+            {"code": "INVALID_ID", "field": "input.targetId"},
         ),
         (
             {"target": "STORE", "targetId": to_global_id("Store", 999)},
-            {"code": "NOT_FOUND", "field": "targetId"},
+            {"code": "NOT_FOUND", "field": "input.targetId"},
         ),
         (
             {"target": "HOME", "targetId": to_global_id("Store", 1)},
-            {"code": "INVALID", "field": "targetId"},
+            {"code": "INVALID", "field": "input.targetId"},
         ),
-        ({"target": "CAMPAIGN", "campaign": "  "}, {"code": "REQUIRED", "field": "campaign"}),
+        ({"target": "CAMPAIGN", "campaign": "  "}, {"code": "REQUIRED", "field": "input.campaign"}),
     ],
 )
 async def test_bad_targets_are_refused_and_nothing_is_created(api, input, error):
@@ -140,7 +140,7 @@ async def test_a_product_not_on_sale_cannot_be_shared(api):
         koc.client, target="PRODUCT", targetId=to_global_id("Product", product.id)
     )
 
-    assert result["errors"] == [{"code": "NOT_ON_SALE", "field": "targetId"}]
+    assert result["errors"] == [{"code": "NOT_ON_SALE", "field": "input.targetId"}]
     assert await ShareLink.all().count() == 0
 
 

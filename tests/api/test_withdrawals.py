@@ -238,7 +238,7 @@ async def test_below_the_minimum_is_refused_and_changes_nothing(api):
     result = await request(member, 999)
 
     assert [(e["code"], e["field"]) for e in result["errors"]] == [
-        ("WITHDRAWAL_BELOW_MINIMUM", "amountFen")
+        ("WITHDRAWAL_BELOW_MINIMUM", "input.amountFen")
     ]
     assert "¥10.00" in result["errors"][0]["message"]
     assert await state(account) == before
@@ -264,7 +264,7 @@ async def test_more_than_available_is_refused_and_changes_nothing(api):
     result = await request(member, 1501)
 
     assert [(e["code"], e["field"]) for e in result["errors"]] == [
-        ("INSUFFICIENT_BALANCE", "amountFen")
+        ("INSUFFICIENT_BALANCE", "input.amountFen")
     ]
     assert await state(account) == before
 
@@ -290,7 +290,7 @@ async def test_a_negative_available_balance_blocks_withdrawals(api):
     result = await request(member, 1000)
 
     assert [(e["code"], e["field"]) for e in result["errors"]] == [
-        ("NEGATIVE_BALANCE", "amountFen")
+        ("NEGATIVE_BALANCE", "input.amountFen")
     ]
     assert await state(account) == before
     assert before["available"] == -1000
@@ -308,7 +308,7 @@ async def test_three_requests_a_shanghai_day_then_the_next_day_again(api):
         fourth = await request(member, 1000)
 
         assert [(e["code"], e["field"]) for e in fourth["errors"]] == [
-            ("DAILY_WITHDRAWAL_LIMIT", "amountFen")
+            ("DAILY_WITHDRAWAL_LIMIT", "input.amountFen")
         ]
         assert await state(account) == before
         assert before["day"] == ("2024-05-01", 3)
@@ -356,10 +356,18 @@ async def test_a_fee_that_leaves_nothing_to_pay_is_refused(api):
         (
             {"method": "BANK", "bankName": "招商银行", "accountNumber": CARD},
             "REQUIRED",
-            "payeeName",
+            "input.payeeName",
         ),
-        ({"method": "BANK", "payeeName": "张三", "accountNumber": CARD}, "REQUIRED", "bankName"),
-        ({"method": "BANK", "payeeName": "张三", "bankName": "招行"}, "REQUIRED", "accountNumber"),
+        (
+            {"method": "BANK", "payeeName": "张三", "accountNumber": CARD},
+            "REQUIRED",
+            "input.bankName",
+        ),
+        (
+            {"method": "BANK", "payeeName": "张三", "bankName": "招行"},
+            "REQUIRED",
+            "input.accountNumber",
+        ),
         (
             {
                 "method": "BANK",
@@ -368,18 +376,18 @@ async def test_a_fee_that_leaves_nothing_to_pay_is_refused(api):
                 "accountNumber": "62220x12345",
             },
             "INVALID",
-            "accountNumber",
+            "input.accountNumber",
         ),
         (
             {"method": "ALIPAY", "payeeName": "张三", "accountNumber": "not-an-account"},
             "INVALID",
-            "accountNumber",
+            "input.accountNumber",
         ),
-        ({"method": "ALIPAY", "accountNumber": "13812341234"}, "REQUIRED", "payeeName"),
+        ({"method": "ALIPAY", "accountNumber": "13812341234"}, "REQUIRED", "input.payeeName"),
         (
             {"method": "BANK", "payeeName": "张" * 65, "bankName": "招行", "accountNumber": CARD},
             "TOO_LONG",
-            "payeeName",
+            "input.payeeName",
         ),
     ],
 )
