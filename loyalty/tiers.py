@@ -59,6 +59,7 @@ async def lowest_tier() -> Tier:
 
 
 _TIER_OF = Sql(
+    "tiers.tier_of",
     """SELECT {t} FROM tier t
     WHERE t.id IN (SELECT l.tier_id FROM member_loyalty l WHERE l.member_id = :member_id)
     OR t.threshold_growth = 0
