@@ -366,6 +366,9 @@ class Insert(Sql):
         }
 
 
+_INSERT_SHAPES: tuple[tuple[int, bool], ...] = ((1, False), (1, True), (2, False))
+
+
 @family(
     "insert",
     lambda: [(model, rows, with_key) for model in _models() for rows, with_key in _INSERT_SHAPES],
@@ -382,9 +385,6 @@ def insert_statement(model: type[Model], rows: int, with_key: bool) -> Insert:
         with_key=with_key,
         tail=f'RETURNING "{meta.db_pk_column}"' if returning else "",
     )
-
-
-_INSERT_SHAPES = ((1, False), (1, True), (2, False))
 
 
 def _models() -> list[type[Model]]:

@@ -101,7 +101,8 @@ async def windowed_growth(member_id: int, since: datetime) -> int:
         .group_by("member_id")
         .values_list("total", flat=True)
     )
-    return max(0, int(rows[0] or 0)) if rows else 0
+    total: int | None = rows[0] if rows else None  # type: ignore[assignment]  # flat values
+    return max(0, int(total or 0))
 
 
 async def add_growth(member_id: int, delta: int) -> MemberLoyalty:

@@ -60,14 +60,15 @@ def _entries_text(d: Dialect, by_store: bool) -> str:
 
 
 # One batch of entries, with and without the store scope (both registered).
-_BATCH = {
-    by_store: Sql(
+def _entries_statement(by_store: bool) -> Sql:
+    return Sql(
         f"reports.entries[by_store={by_store}]",
-        lambda postgres, by_store=by_store: _entries_text(Dialect(postgres), by_store),
+        lambda postgres: _entries_text(Dialect(postgres), by_store),
         constants=CONSTANTS,
     )
-    for by_store in (False, True)
-}
+
+
+_BATCH = {by_store: _entries_statement(by_store) for by_store in (False, True)}
 _BEFORE_FIRST = Sql(
     "reports.entries.before_first",
     """SELECT COALESCE(MIN(id), 1) - 1 AS id FROM commission_entry

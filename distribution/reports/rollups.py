@@ -119,19 +119,29 @@ def _within(later: str, days: int) -> Callable[[bool], str]:
     return lambda postgres: Dialect(postgres).within_days(later, "m.created_at", days)
 
 
+def _payment_within(days: int) -> Callable[[bool], str]:
+    """The payment's amount when it falls within `days` days of joining, else 0."""
+    within = _within(":paid_at", days)
+    return lambda postgres: (
+        f"CASE WHEN {within(postgres)} THEN CAST(:payable_fen AS BIGINT) ELSE 0 END"
+    )
+
+
+def _paid_within(days: int) -> Callable[[bool], str]:
+    """What the member's orders paid within `days` days of joining."""
+    within = _within("o.paid_at", days)
+    return lambda postgres: (
+        f"COALESCE(SUM(CASE WHEN {within(postgres)} THEN o.payable_fen ELSE 0 END), 0)"
+    )
+
+
 _ADD_TO_COHORT_VALUE = sql.Insert(
     "rollups.cohort_value.add",
     MemberCohortValue,
     with_key=True,
     values={
         "member_id": "m.id",
-        **{
-            f"paid_{days}d_fen": lambda postgres, days=days: (
-                f"CASE WHEN {_within(':paid_at', days)(postgres)}"
-                " THEN CAST(:payable_fen AS BIGINT) ELSE 0 END"
-            )
-            for days in HORIZONS
-        },
+        **{f"paid_{days}d_fen": _payment_within(days) for days in HORIZONS},
     },
     select=lambda postgres: (
         f"FROM member m WHERE m.id = :member_id AND {_within(':paid_at', HORIZONS[-1])(postgres)}"
@@ -155,6 +165,7 @@ async def add_to_cohort_value(member_id: int, paid_at: datetime, payable_fen: in
 
 async def on_order_paid(event: events.OrderPaid) -> None:
     order = event.order
+    assert order.paid_at is not None  # OrderPaid carries the order as paid
     await add_to_cohort_value(order.member_id, order.paid_at, order.payable_fen)
 
 
@@ -181,13 +192,7 @@ def _cohort_values(one_member: bool) -> sql.Insert:
         with_key=True,
         values={
             "member_id": "m.id",
-            **{
-                f"paid_{days}d_fen": lambda postgres, days=days: (
-                    f"COALESCE(SUM(CASE WHEN {_within('o.paid_at', days)(postgres)}"
-                    " THEN o.payable_fen ELSE 0 END), 0)"
-                )
-                for days in HORIZONS
-            },
+            **{f"paid_{days}d_fen": _paid_within(days) for days in HORIZONS},
         },
         select=lambda postgres: (
             'FROM member m JOIN "order" o ON o.member_id = m.id AND o.paid_at IS NOT NULL'

@@ -152,7 +152,7 @@ async def refresh_all(now: datetime) -> int:
     """Job `refresh-tags`: every active member, BATCH at a time by id. Returns how many."""
     refreshed, last_id = 0, 0
     while True:
-        ids = await (
+        ids: list[int] = await (  # type: ignore[assignment]  # flat values_list: ints
             Member.filter(status=MemberStatus.ACTIVE, id__gt=last_id)
             .order_by("id")
             .limit(BATCH)
