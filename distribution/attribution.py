@@ -39,6 +39,7 @@ class _Buyer:
 
 
 _BUYER = Sql(
+    "attribution.buyer",
     f"""SELECT
     (SELECT t.link_id FROM share_touch t
       WHERE t.member_id = m.id AND t.touched_at >= :since LIMIT 1) AS touched_link_id,
@@ -47,7 +48,7 @@ _BUYER = Sql(
     r.store_id AS served_store_id, r.guide_id AS served_guide_id
     FROM member m
     LEFT JOIN service_relationship r ON r.member_id = m.id AND r.valid_to IS NULL
-    WHERE m.id = :member_id LIMIT 1"""  # noqa: S608 (a constant condition, no input)
+    WHERE m.id = :member_id LIMIT 1""",  # noqa: S608 (a constant condition, no input)
 )
 
 

@@ -59,6 +59,7 @@ async def lowest_tier() -> Tier:
 
 
 _TIER_OF = Sql(
+    "tiers.tier_of",
     """SELECT {t} FROM tier t
     WHERE t.id IN (SELECT l.tier_id FROM member_loyalty l WHERE l.member_id = :member_id)
     OR t.threshold_growth = 0
@@ -100,7 +101,8 @@ async def windowed_growth(member_id: int, since: datetime) -> int:
         .group_by("member_id")
         .values_list("total", flat=True)
     )
-    return max(0, int(rows[0] or 0)) if rows else 0
+    total: int | None = rows[0] if rows else None  # type: ignore[assignment]  # flat values
+    return max(0, int(total or 0))
 
 
 async def add_growth(member_id: int, delta: int) -> MemberLoyalty:

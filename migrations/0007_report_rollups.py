@@ -3,12 +3,44 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 from tortoise.indexes import Index
 
-from distribution.reports.rollups import rebuild_commission_days
+# Frozen (issue 11): the backfill is this migration's own SQL, as the rollup was when it was
+# written, not an import of live code (the next rollup column would break a fresh migrate).
+# Each ledger kind adds to one figure: (column, kind, sign, deltas).
+_MOVES = (
+    ('accrued_fen', 'ACCRUE', 1, 'l.pending_delta'),
+    ('cancelled_fen', 'CANCEL', -1, 'l.pending_delta'),
+    ('settled_fen', 'SETTLE', 1, 'l.available_delta'),
+    ('clawed_back_fen', 'CLAWBACK', -1, 'l.available_delta'),
+    ('withdrawn_fen', 'PAID', 1, 'l.withdrawn_delta'),
+    ('adjusted_fen', 'ADJUST', 1, 'l.pending_delta + l.available_delta'),
+)
+
+
+def backfill_sql(postgres: bool) -> str:
+    """Every reported ledger row summed per Asia/Shanghai business day, account and role."""
+    if postgres:
+        day = "CAST(l.created_at AT TIME ZONE 'Asia/Shanghai' AS DATE)"
+    else:
+        day = "date(l.created_at, '+8 hours')"
+    sums = ", ".join(
+        f"COALESCE(SUM(CASE WHEN l.kind = '{kind}' THEN {sign} * ({deltas}) ELSE 0 END), 0)"
+        for _, kind, sign, deltas in _MOVES
+    )
+    kinds = ", ".join(f"'{kind}'" for _, kind, _, _ in _MOVES)
+    columns = ", ".join(column for column, _, _, _ in _MOVES)
+    return (
+        f"INSERT INTO commission_day (day, account_id, role, {columns})"
+        f" SELECT {day}, l.account_id, COALESCE(e.role, ''), {sums}"
+        " FROM ledger_entry l LEFT JOIN commission_entry e ON e.id = l.entry_id"
+        f" WHERE l.kind IN ({kinds}) GROUP BY {day}, l.account_id, COALESCE(e.role, '')"
+    )
 
 
 async def backfill_commission_days(apps, schema_editor) -> None:
     """Sum the existing ledger into the new rollup, in the migration's transaction."""
-    await rebuild_commission_days(schema_editor.client)
+    client = schema_editor.client
+    await client.execute_query("DELETE FROM commission_day")
+    await client.execute_query(backfill_sql(client.capabilities.dialect == "postgres"))
 
 
 async def empty_commission_days(apps, schema_editor) -> None:

@@ -17,8 +17,8 @@ from datetime import date, datetime, time, timedelta
 
 from distribution.reports.periods import Period
 from distribution.reports.rollups import HORIZONS
-from distribution.reports.run import ReportQuery, total
-from distribution.reports.sql import Granularity, statement
+from distribution.reports.run import Report, ReportQuery, total
+from distribution.reports.sql import Dialect, Granularity
 from domain import clock
 from domain.clock import SHANGHAI
 
@@ -33,24 +33,28 @@ AMOUNTS = ("members", "buyers", "paid_30d_fen", "paid_90d_fen", "paid_180d_fen")
 COLUMNS = ("join_month", "channel", *AMOUNTS)
 
 
-def cohort_query(filters: CohortFilters) -> ReportQuery:
-    q = statement()
-    start, end = q.param(filters.period.start), q.param(filters.period.end)
-    store_filter = (
-        f" AND m.source_store_id = {q.param(filters.store_id)}"
-        if filters.store_id is not None
-        else ""
-    )
-    text = (
-        f"SELECT {q.bucket('m.created_at', Granularity.MONTH)} AS join_month,"
+def _cohort_text(d: Dialect, by_store: bool) -> str:
+    return (
+        f"SELECT {d.bucket('m.created_at', Granularity.MONTH)} AS join_month,"
         " m.source_channel AS channel, COUNT(*) AS members,"
         f" {total('CASE WHEN v.paid_180d_fen > 0 THEN 1 ELSE 0 END')} AS buyers,"
         + ",".join(f" {total(f'v.paid_{days}d_fen')} AS paid_{days}d_fen" for days in HORIZONS)
         + " FROM member m LEFT JOIN member_cohort_value v ON v.member_id = m.id"
-        f" WHERE m.created_at >= {start} AND m.created_at < {end} AND m.status = 'ACTIVE'"
-        f"{store_filter} GROUP BY 1, 2"
+        " WHERE m.created_at >= :start AND m.created_at < :end AND m.status = :active_member"
+        + (" AND m.source_store_id = :store_id" if by_store else "")
+        + " GROUP BY 1, 2"
     )
-    return ReportQuery(text, q.params, "join_month, channel", AMOUNTS)
+
+
+REPORT = Report(
+    "reports.cohorts", _cohort_text, "join_month, channel", AMOUNTS, by_store=(False, True)
+)
+
+
+def cohort_query(filters: CohortFilters) -> ReportQuery:
+    period = filters.period
+    params = {"start": period.start, "end": period.end, "store_id": filters.store_id}
+    return REPORT.query(params, by_store=filters.store_id is not None)
 
 
 def complete_days(join_month: str) -> int:

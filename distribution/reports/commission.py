@@ -22,8 +22,8 @@ from enum import StrEnum
 
 from distribution.reports.periods import Period
 from distribution.reports.rollups import FIGURES
-from distribution.reports.run import ReportQuery, total
-from distribution.reports.sql import Granularity, statement
+from distribution.reports.run import Report, ReportQuery, total
+from distribution.reports.sql import Dialect, Granularity
 
 
 class CommissionDimension(StrEnum):
@@ -44,12 +44,13 @@ class CommissionFilters:
 AMOUNTS = (*FIGURES, "pending_now_fen")
 COLUMNS = ("bucket", "dimension_key", "dimension_label", *AMOUNTS)
 
-_BENEFICIARY_STORE = "CASE WHEN a.owner_type = 'STORE' THEN a.owner_id ELSE d.store_id END"
+_BENEFICIARY_STORE = "CASE WHEN a.owner_type = :store_owner THEN a.owner_id ELSE d.store_id END"
 _ROLLUP_ROLE = "NULLIF(c.role, '')"  # '' in the rollup's key: no entry, no role
-_KIND = "CASE WHEN a.owner_type = 'STORE' THEN 'STORE' ELSE d.kind END"
+# A store account's kind is STORE (the owner type's value).
+_KIND = "CASE WHEN a.owner_type = :store_owner THEN :store_owner ELSE d.kind END"
 _ACCOUNT_OWNER = (
     " JOIN commission_account a ON a.id = {account}"
-    " LEFT JOIN distributor d ON a.owner_type = 'DISTRIBUTOR' AND d.id = a.owner_id"
+    " LEFT JOIN distributor d ON a.owner_type = :distributor_owner AND d.id = a.owner_id"
 )
 
 
@@ -80,59 +81,56 @@ _GROUPINGS = {
     CommissionDimension.DISTRIBUTOR: _Grouping(
         "r.account_id",
         False,
-        "CASE WHEN a.owner_type = 'STORE' THEN 'Store:' ELSE 'Distributor:' END"
+        "CASE WHEN a.owner_type = :store_owner THEN 'Store:' ELSE 'Distributor:' END"
         " || CAST(a.owner_id AS TEXT)",
-        "CASE WHEN a.owner_type = 'STORE' THEN s.name ELSE d.display_name END",
+        "CASE WHEN a.owner_type = :store_owner THEN s.name ELSE d.display_name END",
         _ACCOUNT_OWNER.format(account="t.g")
-        + " LEFT JOIN store s ON a.owner_type = 'STORE' AND s.id = a.owner_id",
+        + " LEFT JOIN store s ON a.owner_type = :store_owner AND s.id = a.owner_id",
     ),
     CommissionDimension.ROLE: _Grouping("r.role", False, "t.g", "t.g"),
 }
 
 
-def commission_query(filters: CommissionFilters) -> ReportQuery:
+def _commission_text(
+    d: Dialect, granularity: Granularity, dimension: CommissionDimension, by_store: bool
+) -> str:
     """The period's rollup rows (and still-pending entries, summed per bucket and account)
     summed per bucket and dimension value, then named: the names are joined to the grouped
     rows only."""
-    q = statement()
-    start, end = q.param(filters.period.start), q.param(filters.period.end)
-    first_day, last_day = q.param(filters.period.first_day), q.param(filters.period.last_day)
-    by_role = filters.dimension is CommissionDimension.ROLE
+    by_role = dimension is CommissionDimension.ROLE
     # A store's accounts (its own and its guides'), applied before grouping.
     store_accounts = (
         "SELECT a.id FROM commission_account a"
-        " LEFT JOIN distributor d ON a.owner_type = 'DISTRIBUTOR' AND d.id = a.owner_id"
-        f" WHERE {_BENEFICIARY_STORE} = {q.param(filters.store_id)}"
-        if filters.store_id is not None
-        else None
+        " LEFT JOIN distributor d ON a.owner_type = :distributor_owner AND d.id = a.owner_id"
+        f" WHERE {_BENEFICIARY_STORE} = :store_id"
     )
 
     def in_store(column: str) -> str:
-        return f" AND {column} IN ({store_accounts})" if store_accounts else ""
+        return f" AND {column} IN ({store_accounts})" if by_store else ""
 
     no_role = "CAST(NULL AS TEXT)"
     role = _ROLLUP_ROLE if by_role else no_role
     period_rows = (
-        f" FROM commission_day c WHERE c.day >= {first_day} AND c.day <= {last_day}"
+        " FROM commission_day c WHERE c.day >= :first_day AND c.day <= :last_day"
         f"{in_store('c.account_id')}"
     )
     # Rollup rows go straight to the joins: grouping them per bucket and account first costs
     # more than it saves (hundreds of thousands of rows sorted, a few fewer joined).
     moved = (
-        f"SELECT {q.day_bucket('c.day', filters.granularity)} AS b, c.account_id,"
+        f"SELECT {d.day_bucket('c.day', granularity)} AS b, c.account_id,"
         f" {role} AS role,"
         + ",".join(f" c.{name}" for name in FIGURES)
         + f", 0 AS pending_now_fen{period_rows}"
     )
     pending = (
-        f"SELECT {q.bucket_start('e.created_at', filters.granularity)} AS b, e.account_id,"
+        f"SELECT {d.bucket_start('e.created_at', granularity)} AS b, e.account_id,"
         f" {'e.role' if by_role else no_role} AS role"
         + "".join(f", 0 AS {name}" for name in FIGURES)
         + f", {total('e.amount_fen')} AS pending_now_fen FROM commission_entry e"
-        f" WHERE e.status = 'PENDING' AND e.created_at >= {start} AND e.created_at < {end}"
+        " WHERE e.status = :pending_entry AND e.created_at >= :start AND e.created_at < :end"
         f"{in_store('e.account_id')} GROUP BY 1, 2, 3"
     )
-    grouping = _GROUPINGS[filters.dimension]
+    grouping = _GROUPINGS[dimension]
     grouped = (
         f"SELECT r.b, {grouping.group} AS g,"
         + ",".join(f" {total(f'r.{name}')} AS {name}" for name in AMOUNTS)
@@ -140,10 +138,37 @@ def commission_query(filters: CommissionFilters) -> ReportQuery:
         + (_ACCOUNT_OWNER.format(account="r.account_id") if grouping.needs_owner else "")
         + " GROUP BY 1, 2"
     )
-    text = (
-        f"SELECT {q.bucket_text('t.b')} AS bucket, {grouping.key} AS dimension_key,"
+    return (
+        f"SELECT {d.bucket_text('t.b')} AS bucket, {grouping.key} AS dimension_key,"
         f" {grouping.label} AS dimension_label,"
         + ",".join(f" t.{name}" for name in AMOUNTS)
         + f" FROM ({grouped}) t{grouping.joins}"
     )
-    return ReportQuery(text, q.params, "bucket, dimension_key", AMOUNTS)
+
+
+REPORT = Report(
+    "reports.commission",
+    _commission_text,
+    "bucket, dimension_key",
+    AMOUNTS,
+    granularity=Granularity,
+    dimension=CommissionDimension,
+    by_store=(False, True),
+)
+
+
+def commission_query(filters: CommissionFilters) -> ReportQuery:
+    period = filters.period
+    params = {
+        "start": period.start,
+        "end": period.end,
+        "first_day": period.first_day,
+        "last_day": period.last_day,
+        "store_id": filters.store_id,
+    }
+    return REPORT.query(
+        params,
+        granularity=filters.granularity,
+        dimension=filters.dimension,
+        by_store=filters.store_id is not None,
+    )

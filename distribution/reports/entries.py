@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from distribution.reports import sql
 from distribution.reports.periods import Period
+from distribution.reports.sql import CONSTANTS, Dialect
+from domain import sql
+from domain.sql import Sql
 
 BATCH = 5000
 COLUMNS = (
@@ -33,48 +35,65 @@ class EntryFilters:
     store_id: int | None = None
 
 
+def _entries_text(d: Dialect, by_store: bool) -> str:
+    created = d.unindexed("e.created_at")
+    store_filter = (
+        " AND CASE WHEN a.owner_type = :store_owner THEN a.owner_id ELSE d.store_id END = :store_id"
+        if by_store
+        else ""
+    )
+    return (
+        "SELECT e.id AS entry_id, e.created_at, o.number AS order_number, e.role,"
+        " CASE WHEN a.owner_type = :store_owner THEN s.name ELSE d.display_name END"
+        " AS beneficiary,"
+        " CASE WHEN a.owner_type = :store_owner THEN :store_owner ELSE d.kind END"
+        " AS distributor_kind,"
+        " e.status, e.original_fen, e.amount_fen, e.settle_at, e.settled_at"
+        " FROM commission_entry e"
+        " JOIN commission_account a ON a.id = e.account_id"
+        ' JOIN "order" o ON o.id = e.order_id'
+        " LEFT JOIN distributor d ON a.owner_type = :distributor_owner AND d.id = a.owner_id"
+        " LEFT JOIN store s ON a.owner_type = :store_owner AND s.id = a.owner_id"
+        f" WHERE e.id > :after AND {created} >= :start AND {created} < :end{store_filter}"
+        f" ORDER BY e.id LIMIT {BATCH}"
+    )
+
+
+# One batch of entries, with and without the store scope (both registered).
+def _entries_statement(by_store: bool) -> Sql:
+    return Sql(
+        f"reports.entries[by_store={by_store}]",
+        lambda postgres: _entries_text(Dialect(postgres), by_store),
+        constants=CONSTANTS,
+    )
+
+
+_BATCH = {by_store: _entries_statement(by_store) for by_store in (False, True)}
+_BEFORE_FIRST = Sql(
+    "reports.entries.before_first",
+    """SELECT COALESCE(MIN(id), 1) - 1 AS id FROM commission_entry
+    WHERE created_at >= :start AND created_at < :end""",
+)
+
+
 async def entry_rows(filters: EntryFilters) -> AsyncIterator[tuple]:
     """Entries created in the period, by id, as tuples in COLUMNS order."""
-    after = await _before_first(filters.period)
+    period = filters.period
+    statement = _BATCH[filters.store_id is not None]
+    params = {"start": period.start, "end": period.end, "store_id": filters.store_id}
+    after = await _before_first(period)
     while True:
-        q = sql.statement()
-        created = q.unindexed("e.created_at")
-        store_filter = (
-            " AND CASE WHEN a.owner_type = 'STORE' THEN a.owner_id ELSE d.store_id END"
-            f" = {q.param(filters.store_id)}"
-            if filters.store_id is not None
-            else ""
-        )
-        text = (
-            "SELECT e.id, e.created_at, o.number, e.role,"
-            " CASE WHEN a.owner_type = 'STORE' THEN s.name ELSE d.display_name END,"
-            " CASE WHEN a.owner_type = 'STORE' THEN 'STORE' ELSE d.kind END,"
-            " e.status, e.original_fen, e.amount_fen, e.settle_at, e.settled_at"
-            " FROM commission_entry e"
-            " JOIN commission_account a ON a.id = e.account_id"
-            ' JOIN "order" o ON o.id = e.order_id'
-            " LEFT JOIN distributor d ON a.owner_type = 'DISTRIBUTOR' AND d.id = a.owner_id"
-            " LEFT JOIN store s ON a.owner_type = 'STORE' AND s.id = a.owner_id"
-            f" WHERE e.id > {q.param(after)}"
-            f" AND {created} >= {q.param(filters.period.start)}"
-            f" AND {created} < {q.param(filters.period.end)}{store_filter}"
-            f" ORDER BY e.id LIMIT {BATCH}"
-        )
-        rows = await sql.connection().execute_query(text, q.params)
-        batch = rows[1]
+        batch = await sql.fetch(statement, after=after, **params)
         for row in batch:
-            yield tuple(row)
+            yield tuple(row[column] for column in COLUMNS)
         if len(batch) < BATCH:
             return
-        after = batch[-1][0]
+        after = batch[-1]["entry_id"]
 
 
 async def _before_first(period: Period) -> int:
     """An id just below the period's first entry: ids grow with creation time, so the keyset
     scan starts near the period instead of at the beginning of the table."""
-    q = sql.statement()
-    text = (
-        "SELECT COALESCE(MIN(id), 1) - 1 AS id FROM commission_entry"
-        f" WHERE created_at >= {q.param(period.start)} AND created_at < {q.param(period.end)}"
-    )
-    return int((await sql.fetch(text, q.params))[0]["id"])
+    row = await sql.fetch_one(_BEFORE_FIRST, start=period.start, end=period.end)
+    assert row is not None  # an aggregate without GROUP BY always yields one row
+    return int(row["id"])

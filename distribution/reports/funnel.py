@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from distribution.reports.periods import Period
-from distribution.reports.run import ReportQuery, total
-from distribution.reports.sql import statement
+from distribution.reports.run import Report, ReportQuery, total
+from distribution.reports.sql import Dialect
 
 
 class FunnelGrouping(StrEnum):
@@ -37,30 +37,28 @@ AMOUNTS = ("visits", "unique_visitors", "bindings", "orders", "paid_fen")
 COLUMNS = ("link_id", "link_code", "channel", "distributor_id", "display_name", *AMOUNTS)
 
 
-def funnel_query(filters: FunnelFilters) -> ReportQuery:
-    q = statement()
-    start, end = q.param(filters.period.start), q.param(filters.period.end)
+def _funnel_text(d: Dialect, grouping: FunnelGrouping, by_store: bool, by_distributor: bool) -> str:
     conditions = []
-    if filters.store_id is not None:
-        conditions.append(f"d.store_id = {q.param(filters.store_id)}")
-    if filters.distributor_id is not None:
-        conditions.append(f"d.id = {q.param(filters.distributor_id)}")
+    if by_store:
+        conditions.append("d.store_id = :store_id")
+    if by_distributor:
+        conditions.append("d.id = :distributor_id")
     scope = "".join(f" AND {condition}" for condition in conditions)
-    by_link = filters.grouping is FunnelGrouping.LINK
+    by_link = grouping is FunnelGrouping.LINK
     key = "l.id" if by_link else "l.distributor_id"
     visits = (
         f"SELECT {key} AS k, COUNT(*) AS visits, COUNT(DISTINCT v.member_id) AS unique_visitors,"
-        f" {total(_bound('v.outcome'))} AS bindings"
+        f" {total('CASE WHEN v.outcome IN (:bound, :rebound) THEN 1 ELSE 0 END')} AS bindings"
         " FROM share_visit v JOIN share_link l ON l.id = v.link_id"
         " JOIN distributor d ON d.id = l.distributor_id"
-        f" WHERE v.visited_at >= {start} AND v.visited_at < {end}{scope} GROUP BY {key}"
+        f" WHERE v.visited_at >= :start AND v.visited_at < :end{scope} GROUP BY {key}"
     )
     orders = (
         f"SELECT {key} AS k, COUNT(*) AS orders,"
         f" {total('CASE WHEN o.paid_at IS NOT NULL THEN o.payable_fen ELSE 0 END')} AS paid_fen"
         ' FROM "order" o JOIN share_link l ON l.id = o.share_link_id'
         " JOIN distributor d ON d.id = l.distributor_id"
-        f" WHERE o.created_at >= {start} AND o.created_at < {end}{scope} GROUP BY {key}"
+        f" WHERE o.created_at >= :start AND o.created_at < :end{scope} GROUP BY {key}"
     )
     if by_link:
         head = (
@@ -77,7 +75,7 @@ def funnel_query(filters: FunnelFilters) -> ReportQuery:
         )
         source = " FROM distributor d"
         joined = "d.id"
-    text = (
+    return (
         f"{head} COALESCE(v.visits, 0) AS visits,"
         " COALESCE(v.unique_visitors, 0) AS unique_visitors,"
         " COALESCE(v.bindings, 0) AS bindings, COALESCE(o.orders, 0) AS orders,"
@@ -86,9 +84,30 @@ def funnel_query(filters: FunnelFilters) -> ReportQuery:
         f" LEFT JOIN ({orders}) o ON o.k = {joined}"
         f" WHERE (v.k IS NOT NULL OR o.k IS NOT NULL){scope}"
     )
-    order = "paid_fen DESC, visits DESC, distributor_id, link_id"
-    return ReportQuery(text, q.params, order, AMOUNTS)
 
 
-def _bound(outcome: str) -> str:
-    return f"CASE WHEN {outcome} IN ('BOUND', 'REBOUND') THEN 1 ELSE 0 END"
+REPORT = Report(
+    "reports.funnel",
+    _funnel_text,
+    "paid_fen DESC, visits DESC, distributor_id, link_id",
+    AMOUNTS,
+    grouping=FunnelGrouping,
+    by_store=(False, True),
+    by_distributor=(False, True),
+)
+
+
+def funnel_query(filters: FunnelFilters) -> ReportQuery:
+    period = filters.period
+    params = {
+        "start": period.start,
+        "end": period.end,
+        "store_id": filters.store_id,
+        "distributor_id": filters.distributor_id,
+    }
+    return REPORT.query(
+        params,
+        grouping=filters.grouping,
+        by_store=filters.store_id is not None,
+        by_distributor=filters.distributor_id is not None,
+    )

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from distribution.reports.periods import Period
-from distribution.reports.run import ReportQuery, total
-from distribution.reports.sql import statement
+from distribution.reports.run import Report, ReportQuery, total
+from distribution.reports.sql import Dialect
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,10 @@ AMOUNTS = ("customers", "new_customers", "new_bindings", "orders", "sales_fen", 
 COLUMNS = ("staff_id", "display_name", "store_id", "distributor_id", *AMOUNTS)
 
 
-def guide_query(filters: GuideFilters) -> ReportQuery:
-    q = statement()
-    start, end = q.param(filters.period.start), q.param(filters.period.end)
-    store_filter = (
-        f" AND st.store_id = {q.param(filters.store_id)}" if filters.store_id is not None else ""
-    )
-    text = (
+def _guide_text(d: Dialect, by_store: bool) -> str:
+    start, end = ":start", ":end"
+    store_filter = " AND st.store_id = :store_id" if by_store else ""
+    return (
         "SELECT st.id AS staff_id, st.display_name, st.store_id, d.id AS distributor_id,"
         " COALESCE(cs.customers, 0) AS customers,"
         " COALESCE(cs.new_customers, 0) AS new_customers,"
@@ -57,10 +54,21 @@ def guide_query(filters: GuideFilters) -> ReportQuery:
         f" {total('payable_fen')} AS sales_fen"
         f' FROM "order" WHERE paid_at >= {start} AND paid_at < {end}'
         " AND service_guide_id IS NOT NULL GROUP BY service_guide_id) o ON o.guide_id = st.id"
-        " LEFT JOIN commission_account a ON a.owner_type = 'DISTRIBUTOR' AND a.owner_id = d.id"
+        " LEFT JOIN commission_account a ON a.owner_type = :distributor_owner"
+        " AND a.owner_id = d.id"
         f" LEFT JOIN (SELECT account_id, {total('amount_fen')} AS commission_fen"
         f" FROM commission_entry WHERE created_at >= {start} AND created_at < {end}"
         " GROUP BY account_id) c ON c.account_id = a.id"
-        f" WHERE st.role = 'GUIDE'{store_filter}"
+        f" WHERE st.role = :guide_role{store_filter}"
     )
-    return ReportQuery(text, q.params, "sales_fen DESC, staff_id", AMOUNTS)
+
+
+REPORT = Report(
+    "reports.guides", _guide_text, "sales_fen DESC, staff_id", AMOUNTS, by_store=(False, True)
+)
+
+
+def guide_query(filters: GuideFilters) -> ReportQuery:
+    period = filters.period
+    params = {"start": period.start, "end": period.end, "store_id": filters.store_id}
+    return REPORT.query(params, by_store=filters.store_id is not None)

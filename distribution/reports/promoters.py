@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from distribution.models import DistributorKind
 from distribution.reports.periods import Period
-from distribution.reports.run import ReportQuery, total
-from distribution.reports.sql import statement
+from distribution.reports.run import Report, ReportQuery, total
+from distribution.reports.sql import Dialect
 
 
 @dataclass(frozen=True)
@@ -37,16 +37,14 @@ AMOUNTS = (
 COLUMNS = ("distributor_id", "kind", "display_name", "store_id", *AMOUNTS)
 
 
-def promoter_query(filters: PromoterFilters) -> ReportQuery:
-    q = statement()
-    start, end = q.param(filters.period.start), q.param(filters.period.end)
+def _promoter_text(d: Dialect, by_store: bool, by_kind: bool) -> str:
     conditions = []
-    if filters.store_id is not None:
-        conditions.append(f"d.store_id = {q.param(filters.store_id)}")
-    if filters.kind is not None:
-        conditions.append(f"d.kind = {q.param(filters.kind.value)}")
+    if by_store:
+        conditions.append("d.store_id = :store_id")
+    if by_kind:
+        conditions.append("d.kind = :kind")
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    text = (
+    return (
         "SELECT d.id AS distributor_id, d.kind, d.display_name, d.store_id,"
         " COALESCE(r.referred_members, 0) AS referred_members,"
         " COALESCE(o.orders, 0) AS orders, COALESCE(o.paid_fen, 0) AS paid_fen,"
@@ -55,19 +53,40 @@ def promoter_query(filters: PromoterFilters) -> ReportQuery:
         " COALESCE(a.pending_fen, 0) AS pending_fen"
         " FROM distributor d"
         " LEFT JOIN (SELECT referrer_id, COUNT(DISTINCT member_id) AS referred_members"
-        f" FROM referral_binding WHERE valid_from >= {start} AND valid_from < {end}"
+        " FROM referral_binding WHERE valid_from >= :start AND valid_from < :end"
         " GROUP BY referrer_id) r ON r.referrer_id = d.id"
         " LEFT JOIN (SELECT level1_distributor_id AS distributor_id, COUNT(*) AS orders,"
         f" {total('payable_fen')} AS paid_fen"
-        f' FROM "order" WHERE paid_at >= {start} AND paid_at < {end}'
+        ' FROM "order" WHERE paid_at >= :start AND paid_at < :end'
         " AND level1_distributor_id IS NOT NULL"
         " GROUP BY level1_distributor_id) o ON o.distributor_id = d.id"
-        " LEFT JOIN commission_account a ON a.owner_type = 'DISTRIBUTOR' AND a.owner_id = d.id"
+        " LEFT JOIN commission_account a ON a.owner_type = :distributor_owner"
+        " AND a.owner_id = d.id"
         f" LEFT JOIN (SELECT account_id, {total('amount_fen')} AS commission_fen"
-        f" FROM commission_entry WHERE created_at >= {start} AND created_at < {end}"
+        " FROM commission_entry WHERE created_at >= :start AND created_at < :end"
         " GROUP BY account_id) c ON c.account_id = a.id"
         f"{where}"
     )
-    return ReportQuery(
-        text, q.params, "paid_fen DESC, commission_fen DESC, distributor_id", AMOUNTS
+
+
+REPORT = Report(
+    "reports.promoters",
+    _promoter_text,
+    "paid_fen DESC, commission_fen DESC, distributor_id",
+    AMOUNTS,
+    by_store=(False, True),
+    by_kind=(False, True),
+)
+
+
+def promoter_query(filters: PromoterFilters) -> ReportQuery:
+    period = filters.period
+    params = {
+        "start": period.start,
+        "end": period.end,
+        "store_id": filters.store_id,
+        "kind": filters.kind,
+    }
+    return REPORT.query(
+        params, by_store=filters.store_id is not None, by_kind=filters.kind is not None
     )

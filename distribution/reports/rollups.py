@@ -4,8 +4,8 @@ so a year-long report reads small rollup rows instead of millions of ledger or o
 `commission_day` (commission report) is kept by `ledger.move`: one upsert per reported ledger
 row, in the move's transaction (ON CONFLICT ... DO UPDATE adds under the row lock, so
 concurrent moves never lose an addition). `rebuild_commission_days` recomputes it from the
-ledger with set-based SQL: the migration's backfill, the benchmark generator and `siyu
-rebuild-report-rollups` use it.
+ledger with set-based SQL: the benchmark generator and `siyu rebuild-report-rollups` use it
+(migrations 0007 and 0008 carry their own frozen copy of the backfill).
 
 `member_cohort_value` (channel cohorts) is kept by the OrderPaid handler (one upsert per payment
 within 180 days of joining, none otherwise) and recomputed for the survivor of a One-ID merge,
@@ -14,13 +14,13 @@ whose orders then include the absorbed member's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-
-from distribution.models import LedgerKind, MemberCohortValue
-from distribution.reports.sql import Statement, connection, is_postgres
-from domain import events
+from distribution.models import CommissionDay, LedgerKind, MemberCohortValue
+from distribution.reports.sql import Dialect
+from domain import events, sql
+from domain.sql import Sql
 
 # (rollup column, ledger kind, sign, deltas): what a ledger row of that kind adds to the
 # commission report, as a positive figure. Other kinds (HOLD, RELEASE) are not reported.
@@ -35,8 +35,22 @@ MOVES: tuple[tuple[str, LedgerKind, int, tuple[str, ...]], ...] = (
 FIGURES = tuple(column for column, _, _, _ in MOVES)
 REPORTED_KINDS = frozenset(kind for _, kind, _, _ in MOVES)
 
+# Ledger kinds are bound, not written into the text: `:kind_accrue` and so on.
+KIND_PARAMS: dict[str, LedgerKind] = {f"kind_{kind.value.lower()}": kind for kind in LedgerKind}
+
+
+def _kind(kind: LedgerKind) -> str:
+    return f":kind_{kind.value.lower()}"
+
+
 _ADD_TO_EXISTING = ", ".join(
     f"{column} = commission_day.{column} + excluded.{column}" for column in FIGURES
+)
+_ADD_TO_COMMISSION_DAY = sql.Insert(
+    "rollups.commission_day.add",
+    CommissionDay,
+    values={"role": "COALESCE((SELECT e.role FROM commission_entry e WHERE e.id = :entry_id), '')"},
+    tail=f"ON CONFLICT (day, account_id, role) DO UPDATE SET {_ADD_TO_EXISTING}",
 )
 
 
@@ -52,35 +66,45 @@ async def add_to_commission_day(
     }
     if not figures:
         return
-    q = Statement(is_postgres())
-    text = (
-        f"INSERT INTO commission_day (day, account_id, role, {', '.join(FIGURES)})"
-        f" VALUES ({q.param(day)}, {q.param(account_id)}, COALESCE((SELECT role"
-        f" FROM commission_entry WHERE id = {q.param(entry_id)}), ''), "
-        + ", ".join(q.param(figures.get(column, 0)) for column in FIGURES)
-        + f") ON CONFLICT (day, account_id, role) DO UPDATE SET {_ADD_TO_EXISTING}"
+    row = CommissionDay(day=day, account_id=account_id, **figures)
+    await sql.execute(
+        _ADD_TO_COMMISSION_DAY, entry_id=entry_id, **_ADD_TO_COMMISSION_DAY.params([row])
     )
-    await connection().execute_query(text, q.params)
 
 
-async def rebuild_commission_days(db: BaseDBAsyncClient | None = None) -> None:
+def _business_day(postgres: bool) -> str:
+    return Dialect(postgres).business_day("l.created_at")
+
+
+_REPORTED_ROLE = "COALESCE(e.role, '')"
+_DELETE_COMMISSION_DAYS = Sql("rollups.commission_day.delete", "DELETE FROM commission_day")
+_REBUILD_COMMISSION_DAYS = sql.Insert(
+    "rollups.commission_day.rebuild",
+    CommissionDay,
+    values={
+        "day": _business_day,
+        "account_id": "l.account_id",
+        "role": _REPORTED_ROLE,
+        **{
+            column: f"COALESCE(SUM(CASE WHEN l.kind = {_kind(kind)} THEN"
+            f" {sign} * ({' + '.join(f'l.{delta}_delta' for delta in deltas)}) ELSE 0 END), 0)"
+            for column, kind, sign, deltas in MOVES
+        },
+    },
+    select=lambda postgres: (
+        "FROM ledger_entry l LEFT JOIN commission_entry e ON e.id = l.entry_id"
+        f" WHERE l.kind IN ({', '.join(_kind(kind) for kind in sorted(REPORTED_KINDS))})"
+        f" GROUP BY {_business_day(postgres)}, l.account_id, {_REPORTED_ROLE}"
+    ),
+    constants=KIND_PARAMS,
+)
+
+
+async def rebuild_commission_days() -> None:
     """Recompute `commission_day` from every ledger row (idempotent). Run it in a transaction,
     or with writes stopped, so no move lands between the delete and the insert."""
-    db = db or connection()
-    q = Statement(is_postgres(db))
-    sums = ", ".join(
-        f"COALESCE(SUM(CASE WHEN l.kind = '{kind.value}' THEN"
-        f" {sign} * ({' + '.join(f'l.{delta}_delta' for delta in deltas)}) ELSE 0 END), 0)"
-        for _, kind, sign, deltas in MOVES
-    )
-    kinds = ", ".join(f"'{kind.value}'" for kind in sorted(REPORTED_KINDS))
-    await db.execute_query("DELETE FROM commission_day")
-    await db.execute_query(
-        f"INSERT INTO commission_day (day, account_id, role, {', '.join(FIGURES)})"
-        f" SELECT {q.business_day('l.created_at')}, l.account_id, COALESCE(e.role, ''), {sums}"
-        " FROM ledger_entry l LEFT JOIN commission_entry e ON e.id = l.entry_id"
-        f" WHERE l.kind IN ({kinds}) GROUP BY 1, 2, 3"
-    )
+    await sql.execute(_DELETE_COMMISSION_DAYS)
+    await sql.execute(_REBUILD_COMMISSION_DAYS, **_REBUILD_COMMISSION_DAYS.params())
 
 
 HORIZONS = (30, 90, 180)
@@ -90,24 +114,58 @@ _ADD_TO_VALUE = ", ".join(
 )
 
 
+def _within(later: str, days: int) -> Callable[[bool], str]:
+    """`later` falls within `days` days of the member's joining (`m.created_at`)."""
+    return lambda postgres: Dialect(postgres).within_days(later, "m.created_at", days)
+
+
+def _payment_within(days: int) -> Callable[[bool], str]:
+    """The payment's amount when it falls within `days` days of joining, else 0."""
+    within = _within(":paid_at", days)
+    return lambda postgres: (
+        f"CASE WHEN {within(postgres)} THEN CAST(:payable_fen AS BIGINT) ELSE 0 END"
+    )
+
+
+def _paid_within(days: int) -> Callable[[bool], str]:
+    """What the member's orders paid within `days` days of joining."""
+    within = _within("o.paid_at", days)
+    return lambda postgres: (
+        f"COALESCE(SUM(CASE WHEN {within(postgres)} THEN o.payable_fen ELSE 0 END), 0)"
+    )
+
+
+_ADD_TO_COHORT_VALUE = sql.Insert(
+    "rollups.cohort_value.add",
+    MemberCohortValue,
+    with_key=True,
+    values={
+        "member_id": "m.id",
+        **{f"paid_{days}d_fen": _payment_within(days) for days in HORIZONS},
+    },
+    select=lambda postgres: (
+        f"FROM member m WHERE m.id = :member_id AND {_within(':paid_at', HORIZONS[-1])(postgres)}"
+    ),
+    tail=f"ON CONFLICT (member_id) DO UPDATE SET {_ADD_TO_VALUE}",
+)
+
+
 async def add_to_cohort_value(member_id: int, paid_at: datetime, payable_fen: int) -> None:
     """Add one paid order to its member's value, to each horizon it falls within (no row is
     written for a payment 180 days or more after joining). One statement: the member's join
     time is read in it."""
-    q = Statement(is_postgres())
-    paid, amount = q.param(paid_at), f"CAST({q.param(payable_fen)} AS BIGINT)"
-    within = {days: q.within_days(paid, "m.created_at", days) for days in HORIZONS}
-    await connection().execute_query(
-        f"INSERT INTO member_cohort_value (member_id, {', '.join(COHORT_FIGURES)}) SELECT m.id, "
-        + ", ".join(f"CASE WHEN {within[days]} THEN {amount} ELSE 0 END" for days in HORIZONS)
-        + f" FROM member m WHERE m.id = {q.param(member_id)} AND {within[HORIZONS[-1]]}"
-        f" ON CONFLICT (member_id) DO UPDATE SET {_ADD_TO_VALUE}",
-        q.params,
+    await sql.execute(
+        _ADD_TO_COHORT_VALUE,
+        member_id=member_id,
+        paid_at=paid_at,
+        payable_fen=payable_fen,
+        **_ADD_TO_COHORT_VALUE.params(),
     )
 
 
 async def on_order_paid(event: events.OrderPaid) -> None:
     order = event.order
+    assert order.paid_at is not None  # OrderPaid carries the order as paid
     await add_to_cohort_value(order.member_id, order.paid_at, order.payable_fen)
 
 
@@ -117,34 +175,42 @@ async def on_member_merged(event: events.MemberMerged) -> None:
     value is recomputed from them. The absorbed member leaves the report (status MERGED) and
     loses its row."""
     await MemberCohortValue.filter(member_id__in=(event.survivor_id, event.absorbed_id)).delete()
-    await _insert_cohort_values(connection(), event.survivor_id)
-
-
-async def rebuild_cohort_values(db: BaseDBAsyncClient | None = None) -> None:
-    """Recompute `member_cohort_value` from every paid order (idempotent, in a transaction)."""
-    db = db or connection()
-    await db.execute_query("DELETE FROM member_cohort_value")
-    await _insert_cohort_values(db, None)
-
-
-async def _insert_cohort_values(db: BaseDBAsyncClient, member_id: int | None) -> None:
-    """The value rows of one member (or every member) summed from their paid orders."""
-    q = Statement(is_postgres(db))
-    within = {days: q.within_days("o.paid_at", "m.created_at", days) for days in HORIZONS}
-    only = f" WHERE m.id = {q.param(member_id)}" if member_id is not None else ""
-    await db.execute_query(
-        f"INSERT INTO member_cohort_value (member_id, {', '.join(COHORT_FIGURES)}) SELECT m.id, "
-        + ", ".join(
-            f"COALESCE(SUM(CASE WHEN {within[days]} THEN o.payable_fen ELSE 0 END), 0)"
-            for days in HORIZONS
-        )
-        + ' FROM member m JOIN "order" o ON o.member_id = m.id AND o.paid_at IS NOT NULL'
-        f" AND {within[HORIZONS[-1]]}{only} GROUP BY m.id",
-        q.params,
+    await sql.execute(
+        _COHORT_VALUES[True], member_id=event.survivor_id, **_COHORT_VALUES[True].params()
     )
 
 
-async def rebuild_report_rollups(db: BaseDBAsyncClient | None = None) -> None:
+_DELETE_COHORT_VALUES = Sql("rollups.cohort_value.delete", "DELETE FROM member_cohort_value")
+
+
+def _cohort_values(one_member: bool) -> sql.Insert:
+    """The value rows of one member (or every member) summed from their paid orders."""
+    only = " WHERE m.id = :member_id" if one_member else ""
+    return sql.Insert(
+        f"rollups.cohort_value.sum[one_member={one_member}]",
+        MemberCohortValue,
+        with_key=True,
+        values={
+            "member_id": "m.id",
+            **{f"paid_{days}d_fen": _paid_within(days) for days in HORIZONS},
+        },
+        select=lambda postgres: (
+            'FROM member m JOIN "order" o ON o.member_id = m.id AND o.paid_at IS NOT NULL'
+            f" AND {_within('o.paid_at', HORIZONS[-1])(postgres)}{only} GROUP BY m.id"
+        ),
+    )
+
+
+_COHORT_VALUES = {one_member: _cohort_values(one_member) for one_member in (False, True)}
+
+
+async def rebuild_cohort_values() -> None:
+    """Recompute `member_cohort_value` from every paid order (idempotent, in a transaction)."""
+    await sql.execute(_DELETE_COHORT_VALUES)
+    await sql.execute(_COHORT_VALUES[False], **_COHORT_VALUES[False].params())
+
+
+async def rebuild_report_rollups() -> None:
     """Every report rollup recomputed from the rows it summarises (idempotent)."""
-    await rebuild_commission_days(db)
-    await rebuild_cohort_values(db)
+    await rebuild_commission_days()
+    await rebuild_cohort_values()

@@ -1,5 +1,12 @@
-"""The one place where SQLite and PostgreSQL differ for reports: placeholders, business-day
-buckets, date arithmetic, and how rows are streamed in constant memory.
+"""Report statements' composition helpers: the one place where SQLite and PostgreSQL differ for
+reports (business-day buckets, date arithmetic) and the enum values reports compare with.
+
+Report statements are `domain.sql` statements like every other hand-written one: named
+parameters, registered by name, rendered once per dialect and bound by domain.sql. A report's
+text depends on its filters' shape (a store filter or none, the granularity, the dimension):
+every variant is built and registered at import (run.py `Report`), so the registry test runs
+them all and a request only binds. The text of a statement is a function of the dialect: the
+fragments below are written for the `Dialect` it is built for.
 
 Business days are Asia/Shanghai days. Shanghai has had no daylight saving since 1991, so on
 SQLite a fixed +8 hours shift is exact; PostgreSQL converts with the zone name.
@@ -7,16 +14,27 @@ SQLite a fixed +8 hours shift is exact; PostgreSQL converts with the zone name.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
 from enum import StrEnum
 from typing import Any
 
-from tortoise import connections
-from tortoise.backends.base.client import BaseDBAsyncClient
-
-from domain.sql import bound_value
+from distribution.models import AccountOwner, BindingOutcome, DistributorKind, EntryStatus
+from domain.members.models import MemberStatus
+from domain.org.models import StaffRole
 
 STREAM_BATCH = 2000
+
+# The enum values report statements compare with, bound as parameters (no enum literal is
+# written into SQL text: a renamed value fails the registry test, not a report).
+CONSTANTS: dict[str, Any] = {
+    "store_owner": AccountOwner.STORE,
+    "distributor_owner": AccountOwner.DISTRIBUTOR,
+    "pending_entry": EntryStatus.PENDING,
+    "active_member": MemberStatus.ACTIVE,
+    "guide_kind": DistributorKind.GUIDE,
+    "guide_role": StaffRole.GUIDE,
+    "bound": BindingOutcome.BOUND,
+    "rebound": BindingOutcome.REBOUND,
+}
 
 
 class Granularity(StrEnum):
@@ -25,26 +43,11 @@ class Granularity(StrEnum):
     MONTH = "MONTH"
 
 
-def connection() -> BaseDBAsyncClient:
-    return connections.get("default")
-
-
-def is_postgres(db: BaseDBAsyncClient | None = None) -> bool:
-    return (db or connection()).capabilities.dialect == "postgres"
-
-
-class Statement:
-    """SQL text with its parameters, collected in order as the text is written."""
+class Dialect:
+    """SQL fragments for one dialect (`postgres` or SQLite)."""
 
     def __init__(self, postgres: bool) -> None:
         self.postgres = postgres
-        self.params: list[Any] = []
-
-    def param(self, value: Any) -> str:
-        """A numbered placeholder for `value` (reusable in the text), bound as
-        `domain.sql.bound_value` binds it."""
-        self.params.append(bound_value(value, self.postgres))
-        return f"{'$' if self.postgres else '?'}{len(self.params)}"
 
     def bucket(self, column: str, granularity: Granularity) -> str:
         """The first Shanghai day of the day, ISO week (Monday) or month of `column`, as
@@ -93,27 +96,3 @@ class Statement:
         if self.postgres:
             return f"{later} < {earlier} + interval '{int(days)} days'"
         return f"julianday({later}) < julianday({earlier}) + {int(days)}"
-
-
-def statement() -> Statement:
-    return Statement(is_postgres())
-
-
-async def fetch(sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-    return list(await connection().execute_query_dict(sql, list(params)))
-
-
-async def stream(sql: str, params: Sequence[Any]) -> AsyncIterator[tuple]:
-    """Every row of `sql`, fetched in batches: a server-side cursor on PostgreSQL, `fetchmany`
-    on SQLite, so memory stays flat however many rows there are."""
-    db = connection()
-    async with db.acquire_connection() as raw:
-        if is_postgres(db):
-            async with raw.transaction():
-                async for record in raw.cursor(sql, *params, prefetch=STREAM_BATCH):
-                    yield tuple(record.values())
-            return
-        async with raw.execute(sql, list(params)) as cursor:
-            while rows := await cursor.fetchmany(STREAM_BATCH):
-                for row in rows:
-                    yield tuple(row)

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from distribution.reports.periods import Period
-from distribution.reports.run import ReportQuery, total
-from distribution.reports.sql import statement
+from distribution.reports.run import Report, ReportQuery, total
+from distribution.reports.sql import Dialect
 
 
 @dataclass(frozen=True)
@@ -43,19 +43,13 @@ AMOUNTS = (
 COLUMNS = ("store_id", "store_code", "store_name", *AMOUNTS)
 
 
-def store_query(filters: StoreFilters) -> ReportQuery:
-    q = statement()
-    start, end = q.param(filters.period.start), q.param(filters.period.end)
-    store = q.param(filters.store_id) if filters.store_id is not None else None
+def _store_text(d: Dialect, by_store: bool) -> str:
+    start, end, first_month, last_month = ":start", ":end", ":first_month", ":last_month"
 
     def only(column: str) -> str:
-        return f" AND {column} = {store}" if store else ""
+        return f" AND {column} = :store_id" if by_store else ""
 
-    first_month, last_month = (
-        q.param(filters.period.first_month),
-        q.param(filters.period.last_month),
-    )
-    text = (
+    return (
         "SELECT s.id AS store_id, s.code AS store_code, s.name AS store_name,"
         " COALESCE(rel.relationships, 0) AS relationships,"
         " COALESCE(o.buyers, 0) AS buyers, COALESCE(o.orders, 0) AS orders,"
@@ -81,22 +75,36 @@ def store_query(filters: StoreFilters) -> ReportQuery:
         f" AND service_store_id IS NOT NULL{only('service_store_id')}"
         " GROUP BY service_store_id) o ON o.store_id = s.id"
         " LEFT JOIN (SELECT source_store_id AS store_id, COUNT(*) AS new_members FROM member"
-        f" WHERE created_at >= {start} AND created_at < {end} AND status = 'ACTIVE'"
+        f" WHERE created_at >= {start} AND created_at < {end} AND status = :active_member"
         f" AND source_store_id IS NOT NULL{only('source_store_id')}"
         " GROUP BY source_store_id) nm ON nm.store_id = s.id"
         " LEFT JOIN (SELECT d.store_id, COUNT(*) AS share_links FROM share_link l"
         " JOIN distributor d ON d.id = l.distributor_id"
-        f" WHERE d.kind = 'GUIDE' AND l.created_at >= {start} AND l.created_at < {end}"
+        f" WHERE d.kind = :guide_kind AND l.created_at >= {start} AND l.created_at < {end}"
         f"{only('d.store_id')} GROUP BY d.store_id) sl ON sl.store_id = s.id"
         " LEFT JOIN (SELECT d.store_id, COUNT(*) AS share_visits FROM share_visit v"
         " JOIN share_link l ON l.id = v.link_id JOIN distributor d ON d.id = l.distributor_id"
-        f" WHERE d.kind = 'GUIDE' AND v.visited_at >= {start} AND v.visited_at < {end}"
+        f" WHERE d.kind = :guide_kind AND v.visited_at >= {start} AND v.visited_at < {end}"
         f"{only('d.store_id')} GROUP BY d.store_id) sv ON sv.store_id = s.id"
         " LEFT JOIN (SELECT store_id, CAST(SUM(new_members) AS BIGINT) AS new_members,"
         f" {total('sales_fen')} AS sales_fen,"
         f" {total('distribution_sales_fen')} AS distribution_sales_fen"
         f" FROM store_target WHERE month >= {first_month} AND month <= {last_month}"
         f"{only('store_id')} GROUP BY store_id) t ON t.store_id = s.id"
-        + (f" WHERE s.id = {store}" if store else "")
+        + (" WHERE s.id = :store_id" if by_store else "")
     )
-    return ReportQuery(text, q.params, "store_id", AMOUNTS)
+
+
+REPORT = Report("reports.stores", _store_text, "store_id", AMOUNTS, by_store=(False, True))
+
+
+def store_query(filters: StoreFilters) -> ReportQuery:
+    period = filters.period
+    params = {
+        "start": period.start,
+        "end": period.end,
+        "first_month": period.first_month,
+        "last_month": period.last_month,
+        "store_id": filters.store_id,
+    }
+    return REPORT.query(params, by_store=filters.store_id is not None)

@@ -89,9 +89,10 @@ async def logout(refresh_token: str | None, access_jti: str, access_expires_at, 
 
 
 _MEMBER_TOKEN_STATE = Sql(
+    "access.member_token_state",
     """SELECT m.token_version,
     EXISTS (SELECT 1 FROM revoked_access_token r WHERE r.jti = :jti) AS revoked
-    FROM member m WHERE m.id = :member_id AND m.status = :active"""
+    FROM member m WHERE m.id = :member_id AND m.status = :active""",
 )
 
 

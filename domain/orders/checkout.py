@@ -8,7 +8,6 @@ with a different request is refused.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import secrets
@@ -116,9 +115,10 @@ async def _validated(request: CheckoutRequest) -> tuple[dict[str, str] | None, i
     return None, request.pickup_store_id
 
 
-@functools.cache
+@sql.family("checkout.skus", sql.sizes(1, 3))
 def _skus_statement(count: int) -> Sql:
     return Sql(  # only placeholders are formatted in
+        f"checkout.skus[{count}]",
         f"""SELECT {{s}}, {{p}} FROM sku s JOIN product p ON p.id = s.product_id
         WHERE s.id IN ({sql.placeholders("sku", count)})""",  # noqa: S608
         s=Sku,
@@ -138,6 +138,7 @@ async def _skus_with_products(sku_ids: list[int]) -> dict[int, Sku]:
 
 
 _BY_IDEMPOTENCY_KEY = Sql(
+    "checkout.order_by_key",
     'SELECT {o} FROM "order" o WHERE o.member_id = :member_id AND o.idempotency_key = :key',
     o=Order,
 )

@@ -73,13 +73,19 @@ async def cancel(order: Order, reason: str) -> Order:
 
 # Hand-written (domain.sql): every paid order runs these.
 _PAY = Sql(
+    "orders.mark_paid",
     """UPDATE "order" SET status = :paid, paid_at = :now, pickup_code = :code
-    WHERE id = :id AND status = :pending"""
+    WHERE id = :id AND status = :pending""",
 )
 _ITEMS = Sql(
-    "SELECT {i} FROM order_item i WHERE i.order_id = :order_id ORDER BY i.line", i=OrderItem
+    "orders.items",
+    "SELECT {i} FROM order_item i WHERE i.order_id = :order_id ORDER BY i.line",
+    i=OrderItem,
 )
-_COUNT_SALES = Sql("UPDATE product SET sales_count = sales_count + :quantity WHERE id = :id")
+_COUNT_SALES = Sql(
+    "orders.count_sales",
+    "UPDATE product SET sales_count = sales_count + :quantity WHERE id = :id",
+)
 
 
 async def mark_paid(order: Order) -> bool:

@@ -51,6 +51,7 @@ def visible_refunds(scope: OrderScope) -> QuerySet[Refund]:
 
 
 _TO_PAY = Sql(
+    "orders.to_pay",
     """SELECT {o}, (SELECT i.openid FROM member_identity i
       WHERE i.member_id = o.member_id AND i.provider = 'WECHAT' ORDER BY i.id LIMIT 1) AS openid
     FROM "order" o WHERE o.id = :id AND o.member_id = :member_id""",

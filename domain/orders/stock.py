@@ -10,7 +10,10 @@ from domain.catalog.models import Sku
 from domain.errors import DomainError, ErrorCode
 from domain.sql import Sql
 
-_TAKE = Sql("UPDATE sku SET stock = stock - :quantity WHERE id = :id AND stock >= :quantity")
+_TAKE = Sql(
+    "stock.take",
+    "UPDATE sku SET stock = stock - :quantity WHERE id = :id AND stock >= :quantity",
+)
 
 
 async def take(quantities: dict[int, int], field_for: dict[int, str]) -> None:

@@ -46,22 +46,26 @@ def new_out_trade_no() -> str:
 
 # Hand-written (domain.sql): every paid order runs these.
 _OPEN_ATTEMPT = Sql(
+    "payments.open_attempt",
     """SELECT {p} FROM payment p
     WHERE p.order_id = :order_id AND p.provider = :provider AND p.status = :pending LIMIT 1""",
     p=Payment,
 )
 _WITH_ORDER = Sql(
+    "payments.with_order",
     """SELECT {p}, {o} FROM payment p JOIN "order" o ON o.id = p.order_id
     WHERE p.out_trade_no = :out_trade_no AND p.provider = :provider""",
     p=Payment,
     o=Order,
 )
 _AMOUNT = Sql(
-    "SELECT amount_fen FROM payment WHERE out_trade_no = :out_trade_no AND provider = :provider"
+    "payments.amount",
+    "SELECT amount_fen FROM payment WHERE out_trade_no = :out_trade_no AND provider = :provider",
 )
 _SUCCEED = Sql(
+    "payments.succeed",
     """UPDATE payment SET status = :succeeded, transaction_id = :transaction_id, paid_at = :now
-    WHERE id = :id AND status = :pending"""
+    WHERE id = :id AND status = :pending""",
 )
 
 

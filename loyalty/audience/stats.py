@@ -14,7 +14,6 @@ jobs at once never deadlock and write the same values.
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -27,7 +26,7 @@ from domain.members.models import Member, MemberStatus
 from domain.orders.lifecycle import PAID_STATES
 from domain.orders.models import Order
 from domain.sql import Sql
-from loyalty.audience.models import Lifecycle, MemberAudience, ValueLevel
+from loyalty.audience.models import MemberAudience
 from loyalty.audience.rules import KOC_WINDOW_DAYS, PaidOrder, is_koc_candidate, stats_of
 
 BATCH = 500
@@ -43,15 +42,16 @@ STATS_FIELDS = [
 ]
 
 
-@functools.cache
+@sql.family("audience.paid_orders", sql.sizes(1, 3))
 def _paid_orders_statement(members: int) -> Sql:
     return Sql(  # only placeholders are formatted in
+        f"audience.paid_orders[{members}]",
         f"""SELECT o.member_id, o.paid_at,
         COALESCE(SUM(i.paid_fen), 0) AS paid, COALESCE(SUM(i.refunded_fen), 0) AS refunded
         FROM "order" o LEFT JOIN order_item i ON i.order_id = o.id
         WHERE o.member_id IN ({sql.placeholders("member", members)})
         AND o.status IN ({sql.placeholders("status", len(PAID_STATES))})
-        GROUP BY o.id, o.member_id, o.paid_at"""  # noqa: S608
+        GROUP BY o.id, o.member_id, o.paid_at""",  # noqa: S608
     )
 
 
@@ -88,16 +88,15 @@ def _row(member_id: int, orders: list[PaidOrder], now: datetime, **extra: object
     )
 
 
-@functools.cache
-def _lock_statement(members: int) -> Sql:
-    rows = ", ".join(
-        f"(:member_{n}, 0, NULL, 0, 0, 0, :new, :low, :no, :now)" for n in range(members)
-    )
-    return Sql(  # only placeholders are formatted in
-        f"""INSERT INTO member_audience (member_id, paid_orders, last_paid_at, spend_fen,
-        orders_365, spend_365_fen, lifecycle, value, koc_candidate, refreshed_at)
-        VALUES {rows}
-        ON CONFLICT (member_id) DO UPDATE SET refreshed_at = excluded.refreshed_at"""  # noqa: S608
+@sql.family("audience.lock", sql.sizes(1, 3))
+def _lock_statement(members: int) -> sql.Insert:
+    """The stats rows' upsert, generated from the model (a new column needs no edit here)."""
+    return sql.Insert(
+        f"audience.lock[{members}]",
+        MemberAudience,
+        rows=members,
+        with_key=True,
+        tail="ON CONFLICT (member_id) DO UPDATE SET refreshed_at = excluded.refreshed_at",
     )
 
 
@@ -105,21 +104,18 @@ async def _lock_rows(member_ids: list[int], now: datetime) -> None:
     """The members' stats rows exist and are held until the transaction ends, in one
     statement: an upsert locks the row it inserts or updates (PostgreSQL, in the order given:
     callers pass ids sorted, so two refreshes never wait for each other crosswise; SQLite has
-    one writer at a time anyway). A new row is a member with no order: NEW and LOW."""
-    await sql.execute(
-        _lock_statement(len(member_ids)),
-        **sql.numbered("member", member_ids),
-        new=Lifecycle.NEW,
-        low=ValueLevel.LOW,
-        no=False,
-        now=now,
-    )
+    one writer at a time anyway). A new row is a member with no order: the model's defaults
+    (NEW and LOW)."""
+    statement = _lock_statement(len(member_ids))
+    rows = [MemberAudience(member_id=member_id, refreshed_at=now) for member_id in member_ids]
+    await sql.execute(statement, **statement.params(rows))
 
 
 _WRITE_STATS = Sql(
+    "audience.write_stats",
     """UPDATE member_audience SET paid_orders = :paid_orders, last_paid_at = :last_paid_at,
     spend_fen = :spend_fen, orders_365 = :orders_365, spend_365_fen = :spend_365_fen,
-    lifecycle = :lifecycle, value = :value, refreshed_at = :now WHERE member_id = :member_id"""
+    lifecycle = :lifecycle, value = :value, refreshed_at = :now WHERE member_id = :member_id""",
 )
 
 
@@ -156,7 +152,7 @@ async def refresh_all(now: datetime) -> int:
     """Job `refresh-tags`: every active member, BATCH at a time by id. Returns how many."""
     refreshed, last_id = 0, 0
     while True:
-        ids = await (
+        ids: list[int] = await (  # type: ignore[assignment]  # flat values_list: ints
             Member.filter(status=MemberStatus.ACTIVE, id__gt=last_id)
             .order_by("id")
             .limit(BATCH)

@@ -33,9 +33,11 @@ class StatementLog(logging.Handler):
 
 
 @contextmanager
-def count_statements() -> Iterator[StatementLog]:
-    """Counts from a cold settings cache, so a count never depends on what ran before it."""
-    forget_cached_settings()
+def count_statements(cold_settings: bool = True) -> Iterator[StatementLog]:
+    """Counts from a cold settings cache, so a count never depends on what ran before it
+    (`cold_settings=False` counts as a busy server runs: settings read a moment before)."""
+    if cold_settings:
+        forget_cached_settings()
     log = StatementLog()
     previous = _LOGGER.level
     _LOGGER.setLevel(logging.DEBUG)
