@@ -33,11 +33,11 @@ from loyalty.audience.models import Segment, Tag
 @strawberry.input(description="Every condition is optional; the given ones must all hold.")
 class AudienceFilterInput:
     tag_ids: list[strawberry.ID] | None = None
-    tag_match: TagMatchEnum = TagMatch.ANY  # type: ignore[valid-type]
+    tag_match: TagMatchEnum = TagMatch.ANY
     tier_codes: list[str] | None = None
-    lifecycles: list[LifecycleEnum] | None = None  # type: ignore[valid-type]
-    values: list[ValueLevelEnum] | None = None  # type: ignore[valid-type]
-    sources: list[AcquisitionChannelEnum] | None = None  # type: ignore[valid-type]
+    lifecycles: list[LifecycleEnum] | None = None
+    values: list[ValueLevelEnum] | None = None
+    sources: list[AcquisitionChannelEnum] | None = None
     service_store_id: strawberry.ID | None = None
     koc_candidate: bool | None = None
     min_spend_fen: Long | None = None
@@ -73,11 +73,11 @@ def audience_filter(given: AudienceFilterInput, prefix: str) -> AudienceFilter:
 @strawberry.type
 class AudienceFilterView:
     tag_ids: list[strawberry.ID]
-    tag_match: TagMatchEnum  # type: ignore[valid-type]
+    tag_match: TagMatchEnum
     tier_codes: list[str]
-    lifecycles: list[LifecycleEnum]  # type: ignore[valid-type]
-    values: list[ValueLevelEnum]  # type: ignore[valid-type]
-    sources: list[AcquisitionChannelEnum]  # type: ignore[valid-type]
+    lifecycles: list[LifecycleEnum]
+    values: list[ValueLevelEnum]
+    sources: list[AcquisitionChannelEnum]
     service_store_id: strawberry.ID | None
     koc_candidate: bool | None
     min_spend_fen: Long | None

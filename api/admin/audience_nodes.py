@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeAlias
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -14,9 +15,12 @@ from loyalty.audience.filters import TagMatch
 from loyalty.audience.models import Lifecycle, Tag, ValueLevel
 from loyalty.audience.queries import MemberAudienceView, audiences_of
 
-TagMatchEnum = strawberry.enum(TagMatch, name="TagMatch")
-LifecycleEnum = strawberry.enum(Lifecycle, name="Lifecycle")
-ValueLevelEnum = strawberry.enum(ValueLevel, name="ValueLevel")
+strawberry.enum(TagMatch, name="TagMatch")
+TagMatchEnum: TypeAlias = TagMatch
+strawberry.enum(Lifecycle, name="Lifecycle")
+LifecycleEnum: TypeAlias = Lifecycle
+strawberry.enum(ValueLevel, name="ValueLevel")
+ValueLevelEnum: TypeAlias = ValueLevel
 
 
 @strawberry.type(name="Tag")
@@ -34,8 +38,8 @@ def tag_node(tag: Tag) -> TagNode:
 
 @strawberry.type(name="MemberAudience", description="System tags as last refreshed, manual tags.")
 class MemberAudienceNode:
-    lifecycle: LifecycleEnum  # type: ignore[valid-type]
-    value: ValueLevelEnum  # type: ignore[valid-type]
+    lifecycle: LifecycleEnum
+    value: ValueLevelEnum
     koc_candidate: bool
     paid_orders: int
     spend_fen: Long = strawberry.field(description="Net of refunds, all time.")

@@ -40,7 +40,7 @@ class AdminProductNode:
     description: str
     images: list[str]
     category_id: strawberry.ID
-    status: ProductStatusEnum  # type: ignore[valid-type]
+    status: ProductStatusEnum
     commission_enabled: bool
     sales_count: Long  # type: ignore[valid-type]
     created_at: datetime
@@ -119,7 +119,7 @@ class ProductInput:
     description: str | None = None
     images: list[str] | None = None
     category_id: strawberry.ID | None = None
-    status: ProductStatusEnum | None = None  # type: ignore[valid-type]
+    status: ProductStatusEnum | None = None
     commission_enabled: bool | None = None
 
     def to_domain(self) -> catalog.ProductInput:
@@ -153,7 +153,7 @@ class SkuPayload:
 
 async def products(
     info: Info,
-    status: ProductStatusEnum | None = None,  # type: ignore[valid-type]
+    status: ProductStatusEnum | None = None,
     first: int | None = 20,
     after: str | None = None,
 ) -> Connection[AdminProductNode]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeAlias
 
 import strawberry
 from strawberry.types import Info
@@ -34,16 +35,17 @@ from distribution.models import (
 )
 from domain.errors import DomainError, ErrorCode
 
-RuleScopeEnum = strawberry.enum(RuleScope, name="CommissionRuleScope")
+strawberry.enum(RuleScope, name="CommissionRuleScope")
+RuleScopeEnum: TypeAlias = RuleScope
 SCOPE_TYPES = {RuleScope.CATEGORY: "Category", RuleScope.PRODUCT: "Product", RuleScope.SKU: "Sku"}
 
 
 @strawberry.type(name="CommissionRule")
 class CommissionRuleNode:
     id: strawberry.ID
-    role: BeneficiaryRoleEnum  # type: ignore[valid-type]
-    distributor_kind: DistributorKindEnum | None  # type: ignore[valid-type]
-    scope: RuleScopeEnum  # type: ignore[valid-type]
+    role: BeneficiaryRoleEnum
+    distributor_kind: DistributorKindEnum | None
+    scope: RuleScopeEnum
     scope_id: strawberry.ID | None = strawberry.field(
         description="The Category, Product or Sku the rule targets; null for ALL."
     )
@@ -82,12 +84,12 @@ def rule_node(rule: CommissionRule) -> CommissionRuleNode:
 
 @strawberry.input
 class CommissionRuleInput:
-    role: BeneficiaryRoleEnum  # type: ignore[valid-type]
-    scope: RuleScopeEnum  # type: ignore[valid-type]
+    role: BeneficiaryRoleEnum
+    scope: RuleScopeEnum
     scope_id: strawberry.ID | None = strawberry.field(
         default=None, description="A Category, Product or Sku ID matching the scope."
     )
-    distributor_kind: DistributorKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+    distributor_kind: DistributorKindEnum | None = strawberry.field(
         default=None, description="LEVEL1/LEVEL2 only: the rule applies to this kind only."
     )
     rate_bp: int | None = strawberry.field(default=None, description="0..10000; or fixed.")
@@ -153,7 +155,7 @@ async def set_commission_rules(
 
 async def commission_entries(
     info: Info,
-    status: EntryStatusEnum | None = None,  # type: ignore[valid-type]
+    status: EntryStatusEnum | None = None,
     distributor_id: strawberry.ID | None = None,
     store_id: strawberry.ID | None = None,
     order_id: strawberry.ID | None = None,

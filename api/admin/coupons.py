@@ -32,13 +32,13 @@ class CouponTemplateInput:
     """Validity: `validFrom` and `validUntil` (a fixed window) or `validDays` after granting."""
 
     name: str
-    kind: CouponKindEnum  # type: ignore[valid-type]
+    kind: CouponKindEnum
     total_stock: Long  # type: ignore[valid-type]
     amount_fen: Long = 0  # type: ignore[valid-type]
     percent_off_bp: int = 0
     threshold_fen: Long = 0  # type: ignore[valid-type]
     cap_fen: Long = 0  # type: ignore[valid-type]
-    scope: CouponScopeEnum = CouponScope.ALL  # type: ignore[valid-type]
+    scope: CouponScopeEnum = CouponScope.ALL
     scope_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
     per_member_limit: int = 1
     valid_from: datetime | None = None

@@ -4,6 +4,7 @@ transferring a guide's customers (离职继承) and the service relationship his
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeAlias
 
 import strawberry
 from strawberry.types import Info
@@ -29,7 +30,8 @@ from domain.errors import DomainError, ErrorCode
 
 LATEST_FIRST = Ordering((SortField("valid_from", True, True), SortField("id", True)))
 
-ServiceReasonEnum = strawberry.enum(ServiceReason, name="ServiceReason")
+strawberry.enum(ServiceReason, name="ServiceReason")
+ServiceReasonEnum: TypeAlias = ServiceReason
 
 
 @strawberry.type(name="CustomerRelationship")
@@ -38,7 +40,7 @@ class CustomerRelationshipNode:
     member_id: strawberry.ID
     store_id: strawberry.ID
     guide_id: strawberry.ID | None = strawberry.field(description="A Staff id; null: the store.")
-    reason: ServiceReasonEnum  # type: ignore[valid-type]
+    reason: ServiceReasonEnum
     actor: str
     valid_from: datetime
     valid_to: datetime | None = strawberry.field(description="Null while in force.")

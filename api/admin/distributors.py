@@ -42,8 +42,8 @@ class DistributorPayload:
 
 async def distributors(
     info: Info,
-    kind: DistributorKindEnum | None = None,  # type: ignore[valid-type]
-    status: DistributorStatusEnum | None = None,  # type: ignore[valid-type]
+    kind: DistributorKindEnum | None = None,
+    status: DistributorStatusEnum | None = None,
     first: int | None = 20,
     after: str | None = None,
 ) -> Connection[DistributorNode]:
@@ -57,7 +57,7 @@ async def distributors(
 
 async def distributor_applications(
     info: Info,
-    status: ApplicationStatusEnum | None = ApplicationStatus.PENDING,  # type: ignore[valid-type]
+    status: ApplicationStatusEnum | None = ApplicationStatus.PENDING,
     first: int | None = 20,
     after: str | None = None,
 ) -> Connection[ApplicationNode]:
@@ -80,7 +80,7 @@ async def review_distributor_application(
 async def set_distributor_status(
     info: Info,
     id: strawberry.ID,
-    status: DistributorStatusEnum,  # type: ignore[valid-type]
+    status: DistributorStatusEnum,
 ) -> DistributorPayload:
     distributor = await enrollment.set_status(
         from_global_id(id, "Distributor"), DistributorStatus(status)

@@ -25,9 +25,9 @@ class MemberFilterInput:
     keyword: str | None = None
     phone: str | None = None
     tag_ids: list[strawberry.ID] | None = None
-    tag_match: TagMatchEnum = TagMatch.ANY  # type: ignore[valid-type]
+    tag_match: TagMatchEnum = TagMatch.ANY
     tier_codes: list[str] | None = None
-    lifecycles: list[LifecycleEnum] | None = None  # type: ignore[valid-type]
+    lifecycles: list[LifecycleEnum] | None = None
     segment_id: strawberry.ID | None = None
 
 

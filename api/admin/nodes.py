@@ -29,8 +29,8 @@ class StoreNode:
     id: strawberry.ID
     code: str
     name: str
-    kind: StoreKindEnum  # type: ignore[valid-type]
-    status: StoreStatusEnum  # type: ignore[valid-type]
+    kind: StoreKindEnum
+    status: StoreStatusEnum
     region: str
     address: str
     latitude: float | None
@@ -58,8 +58,8 @@ class StaffNode:
     id: strawberry.ID
     username: str
     display_name: str
-    role: StaffRoleEnum  # type: ignore[valid-type]
-    status: StaffStatusEnum  # type: ignore[valid-type]
+    role: StaffRoleEnum
+    status: StaffStatusEnum
     store_id: strawberry.ID | None
     created_at: datetime
 
@@ -81,11 +81,11 @@ class MemberNode:
     id: strawberry.ID
     nickname: str
     avatar_url: str
-    gender: GenderEnum  # type: ignore[valid-type]
+    gender: GenderEnum
     birthday: date | None
     region: str
     phone: str | None = strawberry.field(description="Masked (138****1234) for all but HQ_ADMIN.")
-    source_channel: AcquisitionChannelEnum  # type: ignore[valid-type]
+    source_channel: AcquisitionChannelEnum
     source_campaign: str | None
     created_at: datetime
     source_store_pk: strawberry.Private[int | None]

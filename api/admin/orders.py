@@ -32,7 +32,7 @@ class AdminOrderNode(OrderNode):
         description="Always null here: only the member sees the code (SPEC 13)."
     )
     member_id: strawberry.ID
-    channel: OrderChannelEnum  # type: ignore[valid-type]
+    channel: OrderChannelEnum
     service_store_id: strawberry.ID | None
     service_guide_id: strawberry.ID | None
     placed_by_staff_id: strawberry.ID | None
@@ -103,7 +103,7 @@ class ReviewRefundPayload:
 
 async def orders(
     info: Info,
-    status: OrderStatusEnum | None = None,  # type: ignore[valid-type]
+    status: OrderStatusEnum | None = None,
     first: int | None = 20,
     after: str | None = None,
 ) -> Connection[AdminOrderNode]:
@@ -153,7 +153,7 @@ async def verify_pickup(info: Info, code: str) -> AdminOrderPayload:
 
 async def refund_requests(
     info: Info,
-    status: RefundStatusEnum | None = None,  # type: ignore[valid-type]
+    status: RefundStatusEnum | None = None,
     first: int | None = 20,
     after: str | None = None,
 ) -> Connection[RefundNode]:

@@ -21,7 +21,7 @@ from domain.org.models import Staff, Store
 class CreateStoreInput:
     code: str
     name: str
-    kind: StoreKindEnum  # type: ignore[valid-type]
+    kind: StoreKindEnum
     region: str = ""
     address: str = ""
     latitude: float | None = None
@@ -38,7 +38,7 @@ class StorePayload:
 class CreateStaffInput:
     username: str
     password: str
-    role: StaffRoleEnum  # type: ignore[valid-type]
+    role: StaffRoleEnum
     store_id: strawberry.ID | None = None
     display_name: str = ""
 

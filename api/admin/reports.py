@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 from strawberry.types import Info
@@ -25,11 +25,12 @@ from distribution.reports.run import MAX_ROWS, Page, ReportQuery, page
 from distribution.reports.sql import Granularity
 from domain.access.capabilities import OutOfScope, confine_to_store
 
-GranularityEnum = strawberry.enum(Granularity, name="ReportGranularity")
-CommissionDimensionEnum = strawberry.enum(
-    commission.CommissionDimension, name="CommissionDimension"
-)
-FunnelGroupingEnum = strawberry.enum(funnel.FunnelGrouping, name="ShareFunnelGrouping")
+strawberry.enum(Granularity, name="ReportGranularity")
+GranularityEnum: TypeAlias = Granularity
+strawberry.enum(commission.CommissionDimension, name="CommissionDimension")
+CommissionDimensionEnum: TypeAlias = commission.CommissionDimension
+strawberry.enum(funnel.FunnelGrouping, name="ShareFunnelGrouping")
+FunnelGroupingEnum: TypeAlias = funnel.FunnelGrouping
 
 
 @strawberry.input(description="Whole Asia/Shanghai days, both included, at most 366 days.")
@@ -65,7 +66,7 @@ class CommissionReport:
 class PromoterRankingRow:
     rank: int
     distributor_id: strawberry.ID
-    kind: DistributorKindEnum  # type: ignore[valid-type]
+    kind: DistributorKindEnum
     display_name: str
     figures: figures.PromoterFigures
 
@@ -196,8 +197,8 @@ def _commission_key(dimension: commission.CommissionDimension, key: str | None) 
 async def commission_report(
     info: Info,
     period: ReportPeriodInput,
-    group_by: GranularityEnum = Granularity.DAY,  # type: ignore[valid-type]
-    dimension: CommissionDimensionEnum = commission.CommissionDimension.STORE,  # type: ignore[valid-type]
+    group_by: GranularityEnum = Granularity.DAY,
+    dimension: CommissionDimensionEnum = commission.CommissionDimension.STORE,
     store_id: strawberry.ID | None = None,
     first: int = MAX_ROWS,
 ) -> CommissionReport:
@@ -229,7 +230,7 @@ async def commission_report(
 async def promoter_ranking(
     info: Info,
     period: ReportPeriodInput,
-    kind: DistributorKindEnum | None = None,  # type: ignore[valid-type]
+    kind: DistributorKindEnum | None = None,
     store_id: strawberry.ID | None = None,
     first: int = MAX_ROWS,
 ) -> PromoterRankingReport:
@@ -347,7 +348,7 @@ async def channel_cohorts(
 async def share_funnel(
     info: Info,
     period: ReportPeriodInput,
-    group_by: FunnelGroupingEnum = funnel.FunnelGrouping.LINK,  # type: ignore[valid-type]
+    group_by: FunnelGroupingEnum = funnel.FunnelGrouping.LINK,
     distributor_id: strawberry.ID | None = None,
     store_id: strawberry.ID | None = None,
     first: int = MAX_ROWS,

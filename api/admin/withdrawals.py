@@ -81,7 +81,7 @@ class AdminWithdrawalPayload:
 
 async def withdrawals(
     info: Info,
-    status: WithdrawalStatusEnum | None = None,  # type: ignore[valid-type]
+    status: WithdrawalStatusEnum | None = None,
     distributor_id: strawberry.ID | None = None,
     first: int | None = 20,
     after: str | None = None,

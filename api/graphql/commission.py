@@ -4,6 +4,7 @@ their state, and an account's four balances."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeAlias
 
 import strawberry
 
@@ -12,8 +13,10 @@ from api.graphql.scalars import Money
 from distribution.commission.queries import Balances
 from distribution.models import BeneficiaryRole, CommissionEntry, EntryStatus
 
-BeneficiaryRoleEnum = strawberry.enum(BeneficiaryRole, name="BeneficiaryRole")
-EntryStatusEnum = strawberry.enum(EntryStatus, name="CommissionEntryStatus")
+strawberry.enum(BeneficiaryRole, name="BeneficiaryRole")
+BeneficiaryRoleEnum: TypeAlias = BeneficiaryRole
+strawberry.enum(EntryStatus, name="CommissionEntryStatus")
+EntryStatusEnum: TypeAlias = EntryStatus
 
 
 def _gid(type_name: str, pk: int | None) -> strawberry.ID | None:
@@ -25,8 +28,8 @@ class CommissionEntryNode:
     id: strawberry.ID
     order_id: strawberry.ID
     order_item_id: strawberry.ID
-    role: BeneficiaryRoleEnum  # type: ignore[valid-type]
-    status: EntryStatusEnum  # type: ignore[valid-type]
+    role: BeneficiaryRoleEnum
+    status: EntryStatusEnum
     distributor_id: strawberry.ID | None
     store_id: strawberry.ID | None
     original: Money = strawberry.field(description="What was accrued.")

@@ -14,8 +14,8 @@ from distribution.models import Distributor, DistributorApplication
 @strawberry.type(name="Distributor")
 class DistributorNode:
     id: strawberry.ID
-    kind: DistributorKindEnum  # type: ignore[valid-type]
-    status: DistributorStatusEnum  # type: ignore[valid-type]
+    kind: DistributorKindEnum
+    status: DistributorStatusEnum
     display_name: str
     shop_name: str | None
     upline_id: strawberry.ID | None
@@ -25,8 +25,8 @@ class DistributorNode:
 @strawberry.type(name="DistributorApplication")
 class ApplicationNode:
     id: strawberry.ID
-    kind: DistributorKindEnum  # type: ignore[valid-type]
-    status: ApplicationStatusEnum  # type: ignore[valid-type]
+    kind: DistributorKindEnum
+    status: ApplicationStatusEnum
     shop_name: str | None
     note: str
     review_note: str | None

@@ -1,4 +1,10 @@
-"""Domain enums exposed in GraphQL, registered once for both schemas."""
+"""Domain enums exposed in GraphQL, registered once for both schemas.
+
+`strawberry.enum` marks the domain enum class itself (and returns it), so each enum is
+registered by that call and its GraphQL name is a plain alias of the class: annotations type-check
+without `type: ignore` (issue 11). The same pattern declares the other modules' enums."""
+
+from typing import TypeAlias
 
 import strawberry
 
@@ -9,22 +15,41 @@ from domain.orders.models import Fulfilment, OrderChannel, OrderStatus, RefundSt
 from domain.org.models import StaffRole, StaffStatus, StoreKind, StoreStatus
 from loyalty.models import CouponKind, CouponScope, CouponSource, CouponStatus, PointsKind
 
-StoreKindEnum = strawberry.enum(StoreKind, name="StoreKind")
-StoreStatusEnum = strawberry.enum(StoreStatus, name="StoreStatus")
-StaffRoleEnum = strawberry.enum(StaffRole, name="StaffRole")
-StaffStatusEnum = strawberry.enum(StaffStatus, name="StaffStatus")
-GenderEnum = strawberry.enum(Gender, name="Gender")
-AcquisitionChannelEnum = strawberry.enum(AcquisitionChannel, name="AcquisitionChannel")
-ProductStatusEnum = strawberry.enum(ProductStatus, name="ProductStatus")
-OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
-FulfilmentEnum = strawberry.enum(Fulfilment, name="Fulfilment")
-OrderChannelEnum = strawberry.enum(OrderChannel, name="OrderChannel")
-RefundStatusEnum = strawberry.enum(RefundStatus, name="RefundStatus")
-DistributorKindEnum = strawberry.enum(DistributorKind, name="DistributorKind")
-DistributorStatusEnum = strawberry.enum(DistributorStatus, name="DistributorStatus")
-ApplicationStatusEnum = strawberry.enum(ApplicationStatus, name="ApplicationStatus")
-CouponKindEnum = strawberry.enum(CouponKind, name="CouponKind")
-CouponScopeEnum = strawberry.enum(CouponScope, name="CouponScope")
-CouponStatusEnum = strawberry.enum(CouponStatus, name="CouponStatus")
-CouponSourceEnum = strawberry.enum(CouponSource, name="CouponSource")
-PointsKindEnum = strawberry.enum(PointsKind, name="PointsKind")
+strawberry.enum(StoreKind, name="StoreKind")
+StoreKindEnum: TypeAlias = StoreKind
+strawberry.enum(StoreStatus, name="StoreStatus")
+StoreStatusEnum: TypeAlias = StoreStatus
+strawberry.enum(StaffRole, name="StaffRole")
+StaffRoleEnum: TypeAlias = StaffRole
+strawberry.enum(StaffStatus, name="StaffStatus")
+StaffStatusEnum: TypeAlias = StaffStatus
+strawberry.enum(Gender, name="Gender")
+GenderEnum: TypeAlias = Gender
+strawberry.enum(AcquisitionChannel, name="AcquisitionChannel")
+AcquisitionChannelEnum: TypeAlias = AcquisitionChannel
+strawberry.enum(ProductStatus, name="ProductStatus")
+ProductStatusEnum: TypeAlias = ProductStatus
+strawberry.enum(OrderStatus, name="OrderStatus")
+OrderStatusEnum: TypeAlias = OrderStatus
+strawberry.enum(Fulfilment, name="Fulfilment")
+FulfilmentEnum: TypeAlias = Fulfilment
+strawberry.enum(OrderChannel, name="OrderChannel")
+OrderChannelEnum: TypeAlias = OrderChannel
+strawberry.enum(RefundStatus, name="RefundStatus")
+RefundStatusEnum: TypeAlias = RefundStatus
+strawberry.enum(DistributorKind, name="DistributorKind")
+DistributorKindEnum: TypeAlias = DistributorKind
+strawberry.enum(DistributorStatus, name="DistributorStatus")
+DistributorStatusEnum: TypeAlias = DistributorStatus
+strawberry.enum(ApplicationStatus, name="ApplicationStatus")
+ApplicationStatusEnum: TypeAlias = ApplicationStatus
+strawberry.enum(CouponKind, name="CouponKind")
+CouponKindEnum: TypeAlias = CouponKind
+strawberry.enum(CouponScope, name="CouponScope")
+CouponScopeEnum: TypeAlias = CouponScope
+strawberry.enum(CouponStatus, name="CouponStatus")
+CouponStatusEnum: TypeAlias = CouponStatus
+strawberry.enum(CouponSource, name="CouponSource")
+CouponSourceEnum: TypeAlias = CouponSource
+strawberry.enum(PointsKind, name="PointsKind")
+PointsKindEnum: TypeAlias = PointsKind

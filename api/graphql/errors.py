@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 from graphql import (
@@ -24,7 +24,8 @@ from strawberry.types.field import StrawberryField
 from domain.errors import DomainError
 from domain.errors import ErrorCode as DomainErrorCode
 
-ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode")
+strawberry.enum(DomainErrorCode, name="ErrorCode")
+ErrorCode: TypeAlias = DomainErrorCode
 
 ABSENT = (DomainErrorCode.NOT_FOUND, DomainErrorCode.INVALID_ID)
 """Codes a nullable lookup (`order(id:)`, `member(id:)`) answers with null: out of scope, unknown
@@ -33,7 +34,7 @@ and malformed ids look alike."""
 
 @strawberry.type(description="A refused input or business rule; nothing was changed.")
 class UserError:
-    code: ErrorCode  # type: ignore[valid-type]
+    code: ErrorCode
     field: str | None
     message: str
 

@@ -45,12 +45,12 @@ def tier_node(tier: Tier) -> TierNode:
 class CouponTemplateNode:
     id: strawberry.ID
     name: str
-    kind: CouponKindEnum  # type: ignore[valid-type]
+    kind: CouponKindEnum
     amount: Money = strawberry.field(description="AMOUNT_OFF: the fen taken off.")
     percent_off_bp: int = strawberry.field(description="PERCENT_OFF: 1000 takes 10% off.")
     threshold: Money = strawberry.field(description="Goods in scope must reach this.")
     cap: Money = strawberry.field(description="PERCENT_OFF at most this much; 0 = no cap.")
-    scope: CouponScopeEnum  # type: ignore[valid-type]
+    scope: CouponScopeEnum
     scope_ids: list[strawberry.ID]
     total_stock: Long  # type: ignore[valid-type]
     stock_left: Long  # type: ignore[valid-type]
@@ -89,8 +89,8 @@ def template_node(template: CouponTemplate) -> CouponTemplateNode:
 class CouponNode:
     id: strawberry.ID
     template: CouponTemplateNode
-    status: CouponStatusEnum  # type: ignore[valid-type]
-    source: CouponSourceEnum  # type: ignore[valid-type]
+    status: CouponStatusEnum
+    source: CouponSourceEnum
     valid_from: datetime
     valid_until: datetime
     order_id: strawberry.ID | None
@@ -116,7 +116,7 @@ def coupon_node(coupon: Coupon) -> CouponNode:
 @strawberry.type(name="PointsTransaction")
 class PointsTransactionNode:
     id: strawberry.ID
-    kind: PointsKindEnum  # type: ignore[valid-type]
+    kind: PointsKindEnum
     delta: Long  # type: ignore[valid-type]
     order_id: strawberry.ID | None
     note: str

@@ -52,8 +52,8 @@ class DeliveryAddress:
 class OrderNode:
     id: strawberry.ID
     number: str
-    status: OrderStatusEnum  # type: ignore[valid-type]
-    fulfilment: FulfilmentEnum  # type: ignore[valid-type]
+    status: OrderStatusEnum
+    fulfilment: FulfilmentEnum
     address: DeliveryAddress | None
     pickup_store_id: strawberry.ID | None
     pickup_code: str | None = strawberry.field(description="Shown while the order awaits pickup.")
@@ -154,7 +154,7 @@ class RefundNode:
     item_id: strawberry.ID
     amount: Money
     reason: str
-    status: RefundStatusEnum  # type: ignore[valid-type]
+    status: RefundStatusEnum
     review_note: str | None
 
 

@@ -25,7 +25,7 @@ class MeNode:
     id: strawberry.ID
     nickname: str
     avatar_url: str
-    gender: GenderEnum  # type: ignore[valid-type]
+    gender: GenderEnum
     birthday: date | None
     region: str
     phone: str | None = strawberry.field(description="The member's own phone, in E.164.")
@@ -57,7 +57,7 @@ async def me(info: Info) -> MeNode:
 class FirstTouchInput:
     """Where a first-time visitor came from; ignored for members who already exist."""
 
-    channel: AcquisitionChannelEnum = AcquisitionChannel.MINI_PROGRAM  # type: ignore[valid-type]
+    channel: AcquisitionChannelEnum = AcquisitionChannel.MINI_PROGRAM
     store_id: strawberry.ID | None = None
     campaign: str | None = None
 
@@ -105,7 +105,7 @@ class UpdateProfilePayload:
 class UpdateProfileInput:
     nickname: str | None = None
     avatar_url: str | None = None
-    gender: GenderEnum | None = None  # type: ignore[valid-type]
+    gender: GenderEnum | None = None
     birthday: date | None = None
     region: str | None = None
 

@@ -31,7 +31,7 @@ class ApplyForDistributorPayload:
 
 async def apply_for_distributor(
     info: Info,
-    kind: DistributorKindEnum = DistributorKind.MEMBER,  # type: ignore[valid-type]
+    kind: DistributorKindEnum = DistributorKind.MEMBER,
     shop_name: str | None = None,
     note: str = "",
 ) -> ApplyForDistributorPayload:

@@ -85,7 +85,7 @@ class DistributionCenter:
     @strawberry.field
     async def commission_entries(
         self,
-        status: EntryStatusEnum | None = None,  # type: ignore[valid-type]
+        status: EntryStatusEnum | None = None,
         first: int | None = 20,
         after: str | None = None,
     ) -> Connection[MemberCommissionEntryNode]:
@@ -101,7 +101,7 @@ class DistributionCenter:
     @strawberry.field
     async def withdrawals(
         self,
-        status: WithdrawalStatusEnum | None = None,  # type: ignore[valid-type]
+        status: WithdrawalStatusEnum | None = None,
         first: int | None = 20,
         after: str | None = None,
     ) -> Connection[WithdrawalNode]:

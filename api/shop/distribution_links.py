@@ -7,6 +7,7 @@ landing with `?share=CODE` records the visit, a member scanning a store QR recor
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeAlias
 from urllib.parse import quote, urlencode
 
 import strawberry
@@ -22,9 +23,12 @@ from distribution.distributors import for_member
 from distribution.models import BindingOutcome, ShareChannel, ShareLink, ShareTarget
 from domain.errors import DomainError, ErrorCode
 
-ShareTargetEnum = strawberry.enum(ShareTarget, name="ShareTarget")
-ShareChannelEnum = strawberry.enum(ShareChannel, name="ShareChannel")
-BindingOutcomeEnum = strawberry.enum(BindingOutcome, name="BindingOutcome")
+strawberry.enum(ShareTarget, name="ShareTarget")
+ShareTargetEnum: TypeAlias = ShareTarget
+strawberry.enum(ShareChannel, name="ShareChannel")
+ShareChannelEnum: TypeAlias = ShareChannel
+strawberry.enum(BindingOutcome, name="BindingOutcome")
+BindingOutcomeEnum: TypeAlias = BindingOutcome
 
 PAGES = {
     ShareTarget.PRODUCT: "pages/product/index",
@@ -73,10 +77,10 @@ class ShareFunnel:
 class ShareLinkNode:
     id: strawberry.ID
     code: str
-    target: ShareTargetEnum  # type: ignore[valid-type]
+    target: ShareTargetEnum
     target_id: strawberry.ID | None
     campaign: str | None
-    channel: ShareChannelEnum  # type: ignore[valid-type]
+    channel: ShareChannelEnum
     path: str = strawberry.field(description="The mini-program page with the share code.")
     qr_url: str = strawberry.field(description="QR code PNG of the path, for posters.")
     funnel: ShareFunnel
@@ -107,7 +111,7 @@ def link_node(link: ShareLink) -> ShareLinkNode:
 @strawberry.type(description="Where a visited link leads; its owner's funnel is not shown.")
 class SharedTarget:
     code: str
-    target: ShareTargetEnum  # type: ignore[valid-type]
+    target: ShareTargetEnum
     target_id: strawberry.ID | None
     campaign: str | None
     path: str
@@ -115,12 +119,12 @@ class SharedTarget:
 
 @strawberry.input
 class CreateShareLinkInput:
-    target: ShareTargetEnum  # type: ignore[valid-type]
+    target: ShareTargetEnum
     target_id: strawberry.ID | None = strawberry.field(
         default=None, description="A Product for PRODUCT, a Store for STORE."
     )
     campaign: str | None = strawberry.field(default=None, description="Required for CAMPAIGN.")
-    channel: ShareChannelEnum = ShareChannel.CHAT  # type: ignore[valid-type]
+    channel: ShareChannelEnum = ShareChannel.CHAT
 
     def to_domain(self) -> links.LinkRequest:
         target = ShareTarget(self.target)
@@ -146,7 +150,7 @@ class ShareLinkPayload:
 
 @strawberry.type
 class ShareVisitPayload:
-    outcome: BindingOutcomeEnum | None = None  # type: ignore[valid-type]
+    outcome: BindingOutcomeEnum | None = None
     link: SharedTarget | None = None
     errors: list[UserError]
 

@@ -80,7 +80,7 @@ async def claimable_coupons(
 
 async def my_coupons(
     info: Info,
-    status: CouponStatusEnum | None = None,  # type: ignore[valid-type]
+    status: CouponStatusEnum | None = None,
     first: int | None = 20,
     after: str | None = None,
 ) -> Connection[CouponNode]:

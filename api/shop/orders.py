@@ -37,7 +37,7 @@ class AddressInput:
 @strawberry.input
 class CheckoutInput:
     lines: list[CartLineInput]
-    fulfilment: FulfilmentEnum  # type: ignore[valid-type]
+    fulfilment: FulfilmentEnum
     address: AddressInput | None = None
     pickup_store_id: strawberry.ID | None = None
     coupon_id: strawberry.ID | None = None
@@ -236,7 +236,7 @@ async def order(info: Info, id: strawberry.ID) -> OrderNode | None:
 
 async def my_orders(
     info: Info,
-    status: OrderStatusEnum | None = None,  # type: ignore[valid-type]
+    status: OrderStatusEnum | None = None,
     first: int | None = 20,
     after: str | None = None,
 ) -> Connection[OrderNode]:

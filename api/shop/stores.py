@@ -28,7 +28,7 @@ class StoreNode:
     id: strawberry.ID
     code: str
     name: str
-    kind: StoreKindEnum  # type: ignore[valid-type]
+    kind: StoreKindEnum
     region: str
     address: str
     latitude: float | None

@@ -8,7 +8,7 @@ never sent back once given.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 from strawberry.types import Info
@@ -33,8 +33,10 @@ __all__ = [
     "withdrawals_of_member",
 ]
 
-WithdrawalMethodEnum = strawberry.enum(WithdrawalMethod, name="WithdrawalMethod")
-WithdrawalStatusEnum = strawberry.enum(WithdrawalStatus, name="WithdrawalStatus")
+strawberry.enum(WithdrawalMethod, name="WithdrawalMethod")
+WithdrawalMethodEnum: TypeAlias = WithdrawalMethod
+strawberry.enum(WithdrawalStatus, name="WithdrawalStatus")
+WithdrawalStatusEnum: TypeAlias = WithdrawalStatus
 
 NEWEST_WITHDRAWALS_FIRST = Ordering((SortField("requested_at", True, True), SortField("id", True)))
 
@@ -45,11 +47,11 @@ class WithdrawalNode:
     amount: Money = strawberry.field(description="Taken from the available balance.")
     fee: Money
     payout: Money = strawberry.field(description="What the payee receives: amount − fee.")
-    method: WithdrawalMethodEnum  # type: ignore[valid-type]
+    method: WithdrawalMethodEnum
     payee_masked: str = strawberry.field(
         description="'**** **** **** 1234', '138****1234', 'a***@example.com' or '微信零钱'."
     )
-    status: WithdrawalStatusEnum  # type: ignore[valid-type]
+    status: WithdrawalStatusEnum
     requested_at: datetime
     paid_at: datetime | None
     failure_reason: str | None = strawberry.field(
@@ -93,7 +95,7 @@ async def member_withdrawals(
 @strawberry.input
 class RequestWithdrawalInput:
     amount_fen: Long  # type: ignore[valid-type]
-    method: WithdrawalMethodEnum  # type: ignore[valid-type]
+    method: WithdrawalMethodEnum
     payee_name: str | None = strawberry.field(default=None, description="BANK and ALIPAY.")
     bank_name: str | None = strawberry.field(default=None, description="BANK.")
     account_number: str | None = strawberry.field(
