@@ -218,8 +218,8 @@ async def pay_order(info: Info, order_id: strawberry.ID) -> PayOrderPayload:
 async def request_refund(
     info: Info,
     item_id: strawberry.ID,
-    amount_fen: Long,
-    reason: str,  # type: ignore[valid-type]
+    amount_fen: Long,  # type: ignore[valid-type]
+    reason: str,
 ) -> RefundPayload:
     member_id = await require_member(info)
     refund = await refunds.request_refund(
