@@ -127,7 +127,7 @@ class AppConfig(BaseSettings):
             except ValueError as error:
                 raise ConfigError(f"PAYEE_ENCRYPTION_KEY: {error}") from None
         try:
-            self.trusted_proxies  # noqa: B018 (parsed once here so a bad entry stops the start)
+            parse_networks(self.forwarded_allow_ips)
         except ValueError as error:
             raise ConfigError(f"FORWARDED_ALLOW_IPS: {error}") from None
         missing = self.missing_wechat_pay_settings()
