@@ -70,7 +70,14 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         return factory
 
     shop = GraphQLEndpoint(shop_schema, "shop", context_for(SHOP), config.graphiql)
-    admin = GraphQLEndpoint(admin_schema, "admin", context_for(ADMIN), config.graphiql)
+    # The admin API's shape is for staff: in production only a staff token may introspect it.
+    admin = GraphQLEndpoint(
+        admin_schema,
+        "admin",
+        context_for(ADMIN),
+        config.graphiql,
+        introspection_needs_token=config.production,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette):

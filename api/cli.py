@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import uvicorn
 from tortoise import Tortoise
@@ -164,17 +165,23 @@ def export_schema() -> int:
     return 0
 
 
+def uvicorn_options(config: AppConfig) -> dict[str, Any]:
+    """uvicorn's settings for `siyu serve`. Its own proxy handling is off: it would believe
+    `X-Forwarded-For` from loopback by default; the app decides whom to believe
+    (`FORWARDED_ALLOW_IPS`, api/clients.py)."""
+    return {
+        "host": config.host,
+        "port": config.port,
+        "workers": config.workers,
+        "log_level": config.log_level.lower(),
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": False,
+    }
+
+
 def serve(config: AppConfig) -> int:
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=config.host,
-        port=config.port,
-        workers=config.workers,
-        log_level=config.log_level.lower(),
-        log_config=None,
-        access_log=False,
-    )
+    uvicorn.run("api.app:create_app", factory=True, **uvicorn_options(config))
     return 0
 
 

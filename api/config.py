@@ -2,22 +2,60 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+from functools import cached_property
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.clients import Network, parse_networks
 from distribution.payees import parse_keys
 
 DEV_SECRET = "dev-only-secret-never-use-in-production-0123456789"  # noqa: S105 (refused in production)
 MIN_SECRET_BYTES = 32
+MIN_SECRET_BITS = 128
 
 
 class ConfigError(RuntimeError):
     """The process must not start with this configuration."""
 
 
+def _repeated_unit(text: str) -> str:
+    """The shortest string that `text` repeats (`abab` -> `ab`); `text` itself when none."""
+    period = (text + text).find(text, 1)
+    return text[:period]
+
+
+def estimated_secret_bits(secret: str) -> float:
+    """A rough upper estimate of a secret's strength: its length times the Shannon entropy of its
+    characters' frequencies, counted once for a secret that repeats a shorter string.
+
+    It catches the mistakes (one character repeated, a short pattern repeated, a tiny alphabet),
+    not every weak secret: 64 random hex digits estimate ~240 bits, `x` * 32 estimates 0.
+    """
+    unit = _repeated_unit(secret)
+    counts = Counter(unit)
+    length = len(unit)
+    return -sum(count * math.log2(count / length) for count in counts.values())
+
+
 class AppConfig(BaseSettings):
+    """The process's settings, one environment variable each (upper case).
+
+    - `METRICS_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer <token>`; when
+      empty, only clients on this machine that reach the process directly (a loopback socket
+      peer that is no configured proxy and sends no forwarding header).
+    - `FORWARDED_ALLOW_IPS`: comma-separated addresses or CIDR networks of the reverse proxies
+      whose `X-Forwarded-For` is believed (api/clients.py); empty (the default) believes no one,
+      and the client is the socket peer.
+    - In production every secret siyu guards something with (`JWT_SECRET`, each
+      `PAYEE_ENCRYPTION_KEY` key, `METRICS_TOKEN`) must estimate at least 128 bits
+      (`estimated_secret_bits`): `openssl rand -base64 48` does; a repeated character does not.
+      Secrets issued by WeChat are taken as they come.
+    """
+
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
     env: Literal["development", "test", "production"] = "development"
@@ -43,6 +81,8 @@ class AppConfig(BaseSettings):
     # encrypts (rotation); empty outside production derives one from JWT_SECRET.
     payout_provider: Literal["SANDBOX", "MANUAL"] = "SANDBOX"
     payee_encryption_key: str = Field(default="", repr=False)
+    metrics_token: str = Field(default="", repr=False)
+    forwarded_allow_ips: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(default=1, ge=1, le=64)
@@ -51,6 +91,10 @@ class AppConfig(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @cached_property
+    def trusted_proxies(self) -> tuple[Network, ...]:
+        return parse_networks(self.forwarded_allow_ips)
 
     @property
     def graphiql(self) -> bool:
@@ -82,6 +126,10 @@ class AppConfig(BaseSettings):
                 parse_keys(self.payee_encryption_key)
             except ValueError as error:
                 raise ConfigError(f"PAYEE_ENCRYPTION_KEY: {error}") from None
+        try:
+            parse_networks(self.forwarded_allow_ips)
+        except ValueError as error:
+            raise ConfigError(f"FORWARDED_ALLOW_IPS: {error}") from None
         missing = self.missing_wechat_pay_settings()
         if self.payment_provider == "WECHAT_PAY_V3" and missing:
             raise ConfigError(f"WECHAT_PAY_V3 needs {', '.join(missing)}")
@@ -89,6 +137,7 @@ class AppConfig(BaseSettings):
             return
         if self.jwt_secret == DEV_SECRET:
             raise ConfigError("JWT_SECRET must be set in production")
+        self._check_strength()
         if self.login_provider == "DEV":
             raise ConfigError("the DEV login provider is refused in production")
         if self.login_provider == "WECHAT" and not self.wechat_app_secret:
@@ -101,3 +150,16 @@ class AppConfig(BaseSettings):
             raise ConfigError("PAYEE_ENCRYPTION_KEY must be set in production")
         if self.payout_provider == "SANDBOX":
             raise ConfigError("the SANDBOX payout provider is refused in production")
+
+    def _check_strength(self) -> None:
+        """Refuse weak secrets by name, never printing them (class docstring)."""
+        secrets = {"JWT_SECRET": [self.jwt_secret], "METRICS_TOKEN": [self.metrics_token]}
+        if self.payee_encryption_key:
+            secrets["PAYEE_ENCRYPTION_KEY"] = self.payee_encryption_key.split(",")
+        for name, values in secrets.items():
+            for value in filter(None, (v.strip() for v in values)):
+                if estimated_secret_bits(value) < MIN_SECRET_BITS:
+                    raise ConfigError(
+                        f"{name} is too weak for production (estimated under {MIN_SECRET_BITS}"
+                        " bits); generate one, e.g. `openssl rand -base64 48`"
+                    )

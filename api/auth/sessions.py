@@ -45,13 +45,15 @@ async def member_login(
 async def staff_login(
     tokens: TokenService, username: str, password: str, ip: str
 ) -> tuple[Staff, TokenPair]:
-    """Same answer and time for an unknown user and a wrong password; 5 failures lock the pair."""
+    """Same answer, and one password verification, for a locked account, an unknown user and a
+    wrong password: a locked account with the right password tells a guesser nothing either.
+    Throttling (per pair and per username) is domain.access's `claim_login_attempt`; `ip` is
+    the client as api/clients.py determines it."""
     key = username.strip().lower()[:64]
-    if await access.is_locked(key, ip):
-        raise DomainError(ErrorCode.ACCOUNT_LOCKED)
-    staff = await Staff.get_or_none(username=key, status=StaffStatus.ACTIVE)
-    if not verify_password(staff.password_hash if staff else None, password) or staff is None:
-        await access.record_failure(key, ip)
+    attempt = await access.claim_login_attempt(key, ip)
+    staff = attempt.staff
+    matches = verify_password(staff.password_hash if staff else None, password)
+    if not (attempt.allowed and matches) or staff is None:
         raise DomainError(ErrorCode.INVALID_CREDENTIALS)
     await access.clear_failures(key, ip)
     return staff, await issue_pair(tokens, ADMIN, staff.id, staff.token_version)

@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from api.auth.providers import LoginProvider
 from api.auth.tokens import TokenService
 from api.auth.viewer import Viewer, bearer_token, resolve_viewer
+from api.clients import client_address
 from api.config import AppConfig
 
 
@@ -46,4 +47,5 @@ class RequestContext:
 
     @property
     def client_ip(self) -> str:
-        return self.request.client.host if self.request.client else "unknown"
+        """The socket peer, or the client a configured proxy names (api/clients.py)."""
+        return client_address(self.request, self.services.config.trusted_proxies)

@@ -12,6 +12,10 @@ machinery is what keeps the storefront fast (bench/storefront.py).
 - Hard limits (SPEC 14): body <= 1 MiB, tokens, depth, aliases, mutations, cost; the cost of
   every executed operation is reported in `extensions.cost`.
 - Unexpected errors are masked ("Unexpected error.") and logged with the request id.
+- An endpoint may refuse introspection (`__schema`, `__type`) to anonymous callers: the admin
+  endpoint does in production, so the admin API's shape is not handed to the world; the shop
+  schema stays introspectable (the mini-program and its tooling are public anyway).
+- Metrics label an operation only once its document validated (api/metrics.py).
 """
 
 from __future__ import annotations
@@ -28,13 +32,14 @@ import strawberry
 from graphql import (
     DocumentNode,
     GraphQLError,
-    OperationDefinitionNode,
     OperationType,
     execute,
     get_operation_ast,
     specified_rules,
     validate,
+    visit,
 )
+from graphql.language import FieldNode, Visitor
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.execution.is_awaitable import optimized_is_awaitable
@@ -42,7 +47,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api import metrics
-from api.graphql.errors import ClientError
+from api.graphql.errors import ClientError, Unauthenticated
 from api.graphql.limits import LIMIT_RULES, operation_cost, parse_document
 
 log = logging.getLogger("siyu.graphql")
@@ -52,8 +57,6 @@ CACHE_SIZE = 512
 # A parsed document keeps all its tokens, up to ~300 bytes per character of query text: the
 # cache is bounded by text too, or distinct large documents would hold about a GiB.
 CACHE_CHARS = 256 * 1024
-# Operation names come from clients: past this many labels new names share one.
-MAX_OPERATION_LABELS = 200
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 UNEXPECTED = "Unexpected error."
@@ -67,6 +70,24 @@ class PreparedDocument:
     document: DocumentNode | None
     errors: list[GraphQLError]
     costs: dict[str | None, int] = field(default_factory=dict)
+    introspects: bool = False
+
+
+class _IntrospectionFinder(Visitor):
+    found = False
+
+    def enter_field(self, node: FieldNode, *_: Any) -> Any:
+        if node.name.value in ("__schema", "__type"):
+            self.found = True
+            return self.BREAK
+        return None
+
+
+def _introspects(document: DocumentNode) -> bool:
+    """Whether any operation of the document asks for the schema (`__typename` does not)."""
+    finder = _IntrospectionFinder()
+    visit(document, finder)
+    return finder.found
 
 
 class RequestError(Exception):
@@ -122,15 +143,17 @@ class GraphQLEndpoint:
         name: str,
         context_factory: Callable[[Request], Any],
         graphiql: bool,
+        introspection_needs_token: bool = False,
     ):
         self.schema = schema
         self.graphql_schema = schema._schema
         self.name = name
         self.context_factory = context_factory
         self.graphiql = graphiql
+        self.introspection_needs_token = introspection_needs_token
         self._cache: OrderedDict[str, PreparedDocument] = OrderedDict()
         self._cached_chars = 0
-        self._labels: set[str] = set()
+        self._labels = metrics.OperationLabels()
 
     async def __call__(self, scope, receive, send) -> None:
         request = Request(scope, receive)
@@ -262,7 +285,7 @@ class GraphQLEndpoint:
             prepared = PreparedDocument(None, [error])
         else:
             errors = validate(self.graphql_schema, document, rules=[*specified_rules, *LIMIT_RULES])
-            prepared = PreparedDocument(document, list(errors))
+            prepared = PreparedDocument(document, list(errors), introspects=_introspects(document))
         # A document too large to share the budget is prepared again each time instead.
         if len(query) <= CACHE_CHARS // 16:
             self._cache[query] = prepared
@@ -276,6 +299,8 @@ class GraphQLEndpoint:
         prepared = self._prepare(params["query"])
         operation_name = params.get("operationName")
         if prepared.errors or prepared.document is None:
+            # The label never comes from a refused document: its names are anyone's text.
+            metrics.observe(self.name, metrics.INVALID, time.perf_counter() - started, True)
             return self._request_errors(prepared.errors, media_type)
         operation = get_operation_ast(prepared.document, operation_name)
         if operation is None:
@@ -288,6 +313,13 @@ class GraphQLEndpoint:
                 405,
                 {"Allow": "POST"},
             )
+        context = self.context_factory(request)
+        if (
+            prepared.introspects
+            and self.introspection_needs_token
+            and not (await context.viewer()).authenticated
+        ):
+            return self._request_errors([Unauthenticated()], media_type)
         cost = prepared.costs.get(operation_name)
         if cost is None:
             cost = operation_cost(self.graphql_schema, prepared.document, operation_name)
@@ -295,7 +327,7 @@ class GraphQLEndpoint:
         result = execute(
             self.graphql_schema,
             prepared.document,
-            context_value=self.context_factory(request),
+            context_value=context,
             variable_values=params.get("variables"),
             operation_name=operation_name,
             executor_class=StrawberryGraphQLCoreExecutionContext,
@@ -311,20 +343,11 @@ class GraphQLEndpoint:
         if result.errors:
             payload["errors"] = [self._public(e, request) for e in result.errors]
         payload["extensions"] = {"cost": cost}
-        label = self._label(operation)
+        name = operation.name.value if operation.name else None
+        label = self._labels.label(operation.operation.value, name)
         request.scope.setdefault("state", {})["operation"] = label
         metrics.observe(self.name, label, time.perf_counter() - started, bool(result.errors))
         return _respond(payload, media_type)
-
-    def _label(self, operation: OperationDefinitionNode) -> str:
-        kind = operation.operation.value
-        label = f"{kind}:{operation.name.value if operation.name else 'anonymous'}"
-        if label in self._labels:
-            return label
-        if len(self._labels) >= MAX_OPERATION_LABELS:
-            return f"{kind}:other"
-        self._labels.add(label)
-        return label
 
     @staticmethod
     def _request_errors(errors: list[GraphQLError], media_type: str) -> Response:

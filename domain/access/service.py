@@ -1,6 +1,12 @@
 """Refresh-token rotation with reuse detection, logout revocation and login throttling.
 
 Token formats (JWT) are the API's business; this module keeps the server-side state.
+
+Staff login throttling keeps one row per attempt that has not (yet) succeeded, for a (username,
+client address) pair. Two limits, both sliding windows: 5 failures of one pair within 15
+minutes lock that pair, and 20 failures of one username within an hour lock the username from
+every address, so spreading guesses over many addresses buys at most 20 an hour. Unknown
+usernames are throttled exactly like real ones.
 """
 
 from __future__ import annotations
@@ -17,11 +23,14 @@ from domain.access.models import LoginFailure, RefreshToken, RevokedAccessToken
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.members.models import MemberStatus
+from domain.org.models import Staff, StaffStatus
 from domain.sql import Sql
 
 REFRESH_TTL = timedelta(days=30)
 THROTTLE_WINDOW = timedelta(minutes=15)
 THROTTLE_MAX_FAILURES = 5
+USERNAME_THROTTLE_WINDOW = timedelta(hours=1)
+USERNAME_THROTTLE_MAX_FAILURES = 20
 
 
 def _digest(token: str) -> str:
@@ -118,15 +127,42 @@ async def revoke_all_refresh(audience: str, subject_id: int) -> None:
     ).update(revoked_at=clock.now())
 
 
-async def is_locked(username: str, ip: str) -> bool:
-    since = clock.now() - THROTTLE_WINDOW
-    failures = await LoginFailure.filter(username=username, ip=ip, failed_at__gt=since).count()
-    return failures >= THROTTLE_MAX_FAILURES
+@dataclass(frozen=True)
+class LoginAttempt:
+    """The active staff member of a username (None when there is none) and whether this attempt
+    may be judged at all; a locked attempt must be answered like a wrong password."""
+
+    staff: Staff | None
+    allowed: bool
 
 
-async def record_failure(username: str, ip: str) -> None:
-    await LoginFailure.create(username=username, ip=ip, failed_at=clock.now())
+async def claim_login_attempt(username: str, ip: str) -> LoginAttempt:
+    """Decide whether (username, ip) is locked and, when it is not, record this attempt as a
+    failure before the password is checked: `clear_failures` takes it back on success.
+
+    One transaction that locks the staff row first, so concurrent guesses on one account are
+    counted one after another and no more than the limit are ever checked, however many
+    arrive at once. (Unknown usernames have no row to lock; guessing them gains nothing.)
+    The password check itself (argon2, slow on purpose) runs outside the transaction.
+    """
+    moment = clock.now()
+    async with transaction():
+        staff = (
+            await Staff.filter(username=username, status=StaffStatus.ACTIVE)
+            .select_for_update()
+            .first()
+        )
+        recent = await LoginFailure.filter(
+            username=username, failed_at__gt=moment - USERNAME_THROTTLE_WINDOW
+        ).values_list("ip", "failed_at")
+        pair_since = moment - THROTTLE_WINDOW
+        pair_failures = sum(1 for address, at in recent if address == ip and at > pair_since)
+        if pair_failures >= THROTTLE_MAX_FAILURES or len(recent) >= USERNAME_THROTTLE_MAX_FAILURES:
+            return LoginAttempt(staff, allowed=False)
+        await LoginFailure.create(username=username, ip=ip, failed_at=moment)
+    return LoginAttempt(staff, allowed=True)
 
 
 async def clear_failures(username: str, ip: str) -> None:
+    """A successful login forgets its pair's failures (not the username's from elsewhere)."""
     await LoginFailure.filter(username=username, ip=ip).delete()

@@ -18,6 +18,7 @@ import jwt
 import pytest
 
 import api.shop.catalog as shop_catalog
+from api import metrics
 from api.graphql import http as graphql_http
 from api.graphql.ids import to_global_id
 from domain import clock
@@ -768,7 +769,7 @@ async def test_metrics_count_operations_with_errors_apart(api):
 
 
 async def test_operation_names_beyond_the_label_limit_share_one_label(api, monkeypatch):
-    monkeypatch.setattr(graphql_http, "MAX_OPERATION_LABELS", 2)
+    monkeypatch.setattr(metrics, "MAX_OPERATION_LABELS", 2)
     before = await requests_total(api, "query:other")
     for name in ("LabelOne", "LabelTwo", "LabelThree", "LabelFour"):
         await post(api, {"query": f"query {name} {{ __typename }}"})
