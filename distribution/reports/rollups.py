@@ -5,7 +5,8 @@ so a year-long report reads small rollup rows instead of millions of ledger or o
 row, in the move's transaction (ON CONFLICT ... DO UPDATE adds under the row lock, so
 concurrent moves never lose an addition). `rebuild_commission_days` recomputes it from the
 ledger with set-based SQL: the migration's backfill, the benchmark generator and `siyu
-rebuild-report-rollups` use it.
+rebuild-report-rollups` use it; `check_commission_days` (`siyu check-ledger`) compares the kept
+rows with the same GROUP BY.
 
 `member_cohort_value` (channel cohorts) is kept by the OrderPaid handler (one upsert per payment
 within 180 days of joining, none otherwise) and recomputed for the survivor of a One-ID merge,
@@ -14,6 +15,7 @@ whose orders then include the absorbed member's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -63,24 +65,73 @@ async def add_to_commission_day(
     await connection().execute_query(text, q.params)
 
 
+def commission_days_from_ledger(q: Statement) -> str:
+    """A SELECT of what `commission_day` must hold, grouped from every ledger row: columns day,
+    account_id, role and the figures. The rebuild inserts it; `siyu check-ledger` compares the
+    rollup kept move by move against it."""
+    sums = ", ".join(
+        f"COALESCE(SUM(CASE WHEN l.kind = '{kind.value}' THEN"
+        f" {sign} * ({' + '.join(f'l.{delta}_delta' for delta in deltas)}) ELSE 0 END), 0)"
+        f" AS {column}"
+        for column, kind, sign, deltas in MOVES
+    )
+    kinds = ", ".join(f"'{kind.value}'" for kind in sorted(REPORTED_KINDS))
+    return (
+        f"SELECT {q.business_day('l.created_at')} AS day, l.account_id AS account_id,"
+        f" COALESCE(e.role, '') AS role, {sums}"
+        " FROM ledger_entry l LEFT JOIN commission_entry e ON e.id = l.entry_id"
+        f" WHERE l.kind IN ({kinds}) GROUP BY 1, 2, 3"
+    )
+
+
 async def rebuild_commission_days(db: BaseDBAsyncClient | None = None) -> None:
     """Recompute `commission_day` from every ledger row (idempotent). Run it in a transaction,
     or with writes stopped, so no move lands between the delete and the insert."""
     db = db or connection()
-    q = Statement(is_postgres(db))
-    sums = ", ".join(
-        f"COALESCE(SUM(CASE WHEN l.kind = '{kind.value}' THEN"
-        f" {sign} * ({' + '.join(f'l.{delta}_delta' for delta in deltas)}) ELSE 0 END), 0)"
-        for _, kind, sign, deltas in MOVES
-    )
-    kinds = ", ".join(f"'{kind.value}'" for kind in sorted(REPORTED_KINDS))
     await db.execute_query("DELETE FROM commission_day")
     await db.execute_query(
-        f"INSERT INTO commission_day (day, account_id, role, {', '.join(FIGURES)})"
-        f" SELECT {q.business_day('l.created_at')}, l.account_id, COALESCE(e.role, ''), {sums}"
-        " FROM ledger_entry l LEFT JOIN commission_entry e ON e.id = l.entry_id"
-        f" WHERE l.kind IN ({kinds}) GROUP BY 1, 2, 3"
+        f"INSERT INTO commission_day (day, account_id, role, {', '.join(FIGURES)}) "
+        + commission_days_from_ledger(Statement(is_postgres(db)))
     )
+
+
+@dataclass(frozen=True)
+class DayMismatch:
+    """A (business day, account, role) whose `commission_day` figures (in `FIGURES` order)
+    differ from what the ledger's rows of that day add up to."""
+
+    day: str
+    account_id: int
+    role: str
+    rollup: tuple[int, ...]
+    ledger: tuple[int, ...]
+
+
+async def check_commission_days() -> list[DayMismatch]:
+    """Every rollup row that differs from the ledger grouped by day, account and role (empty
+    when sound). One statement: both differences (EXCEPT each way) are computed in the
+    database, so only mismatches travel; all-zero rows count as absent on both sides."""
+    q = Statement(is_postgres())
+    figures = ", ".join(FIGURES)
+    nonzero = " OR ".join(f"{column} <> 0" for column in FIGURES)
+    expected = (
+        f"SELECT day, account_id, role, {figures}"
+        f" FROM ({commission_days_from_ledger(q)}) grouped WHERE {nonzero}"
+    )
+    kept = f"SELECT day, account_id, role, {figures} FROM commission_day WHERE {nonzero}"
+    rows = await connection().execute_query_dict(
+        f"SELECT 'ledger' AS side, l.* FROM ({expected} EXCEPT {kept}) l"
+        f" UNION ALL SELECT 'rollup' AS side, r.* FROM ({kept} EXCEPT {expected}) r"
+    )
+    zeros = (0,) * len(FIGURES)
+    found: dict[tuple[str, int, str], dict[str, tuple[int, ...]]] = {}
+    for row in rows:
+        key = (str(row["day"]), int(row["account_id"]), row["role"])
+        found.setdefault(key, {})[row["side"]] = tuple(int(row[c]) for c in FIGURES)
+    return [
+        DayMismatch(day, account_id, role, sides.get("rollup", zeros), sides.get("ledger", zeros))
+        for (day, account_id, role), sides in sorted(found.items())
+    ]
 
 
 HORIZONS = (30, 90, 180)
