@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -26,6 +26,32 @@ PICKUP_STAFF = frozenset({R.HQ_ADMIN, R.STORE_MANAGER, R.GUIDE})
 REFUND_REVIEWERS = frozenset({R.HQ_ADMIN, R.HQ_OPERATOR, R.HQ_FINANCE, R.STORE_MANAGER})
 
 
+@strawberry.type(
+    description="Who an order is attributed to (SPEC 8.4), fixed when it was placed, with the"
+    " rule that filled each slot. Read from the order row: it costs no query."
+)
+class Attribution:
+    channel: OrderChannelEnum  # type: ignore[valid-type]
+    level1_distributor_id: strawberry.ID | None
+    level1_rule: str | None = strawberry.field(
+        description="last_share_within_window, bound_referrer or self_purchase_excluded;"
+        " null when nobody filled the slot."
+    )
+    level2_distributor_id: strawberry.ID | None
+    level2_rule: str | None = strawberry.field(description="level1_upline, or null.")
+    service_store_id: strawberry.ID | None
+    service_guide_id: strawberry.ID | None = strawberry.field(description="A Staff ID.")
+    service_rule: str | None = strawberry.field(
+        description="assisting_guide, service_relationship, pickup_store or none."
+    )
+    share_link_id: strawberry.ID | None = strawberry.field(
+        description="The share link whose touch decided level 1."
+    )
+    self_purchase: bool = strawberry.field(
+        description="The buyer was the level-1 distributor of their own order."
+    )
+
+
 @strawberry.type(name="Order")
 class AdminOrderNode(OrderNode):
     member_id: strawberry.ID
@@ -33,11 +59,41 @@ class AdminOrderNode(OrderNode):
     service_store_id: strawberry.ID | None
     service_guide_id: strawberry.ID | None
     placed_by_staff_id: strawberry.ID | None
-    attribution: str = strawberry.field(description="The attribution snapshot as JSON text.")
+    attribution: Attribution
+    commission_capped: bool = strawberry.field(
+        description="Commission rules would have paid more than commission.max_share_bp of an"
+        " item, so every role on it was scaled down (SPEC 10.1): for HQ to review."
+    )
 
 
 def _gid(type_name: str, pk: int | None) -> strawberry.ID | None:
     return strawberry.ID(to_global_id(type_name, pk)) if pk else None
+
+
+def _rule(slot: object) -> str | None:
+    """A slot's rule in the snapshot: {"rule": ...} from the distribution attributor, or the
+    bare rule text the core's store-only attributor writes for the service slot."""
+    if isinstance(slot, dict):
+        return slot.get("rule")
+    return slot if isinstance(slot, str) else None
+
+
+def attribution_of(order: Order) -> Attribution:
+    """The snapshot's keys come from the order's columns (what commission and reports use),
+    the rules from the snapshot itself."""
+    snapshot = order.attribution or {}
+    return Attribution(
+        channel=order.channel,
+        level1_distributor_id=_gid("Distributor", order.level1_distributor_id),
+        level1_rule=_rule(snapshot.get("level1")),
+        level2_distributor_id=_gid("Distributor", order.level2_distributor_id),
+        level2_rule=_rule(snapshot.get("level2")),
+        service_store_id=_gid("Store", order.service_store_id),
+        service_guide_id=_gid("Staff", order.service_guide_id),
+        service_rule=_rule(snapshot.get("service")),
+        share_link_id=_gid("ShareLink", order.share_link_id),
+        self_purchase=bool(snapshot.get("self_purchase", False)),
+    )
 
 
 def admin_order_node(order: Order, full_phone: bool) -> AdminOrderNode:
@@ -49,7 +105,8 @@ def admin_order_node(order: Order, full_phone: bool) -> AdminOrderNode:
         service_store_id=_gid("Store", order.service_store_id),
         service_guide_id=_gid("Staff", order.service_guide_id),
         placed_by_staff_id=_gid("Staff", order.placed_by_staff_id),
-        attribution=json.dumps(order.attribution, ensure_ascii=False, sort_keys=True),
+        attribution=attribution_of(order),
+        commission_capped=order.commission_capped,
     )
 
 
@@ -88,11 +145,17 @@ async def orders(
     status: OrderStatusEnum | None = None,  # type: ignore[valid-type]
     first: int | None = 20,
     after: str | None = None,
+    commission_capped: Annotated[
+        bool | None,
+        strawberry.argument(description="true: only orders whose commission the cap scaled down."),
+    ] = None,
 ) -> Connection[AdminOrderNode]:
     staff = await require_staff(info, ALL_STAFF)
     queryset = visible_orders(scope_of(staff))
     if status is not None:
         queryset = queryset.filter(status=OrderStatus(status))
+    if commission_capped is not None:
+        queryset = queryset.filter(commission_capped=commission_capped)
     rows, has_next = await fetch_page(queryset, NEWEST_FIRST, first, after)
     full = sees_full_phone(staff)
     nodes = [admin_order_node(r, full) for r in rows]
