@@ -57,6 +57,9 @@ class Query:
     commission_entries: Connection[commission_api.CommissionEntryNode] = strawberry.field(
         resolver=commission_api.commission_entries
     )
+    commission_accounts: Connection[commission_api.CommissionAccountNode] = strawberry.field(
+        resolver=commission_api.commission_accounts
+    )
     withdrawals: Connection[withdrawal_api.AdminWithdrawalNode] = strawberry.field(
         resolver=withdrawal_api.withdrawals
     )
