@@ -1,6 +1,6 @@
 """Commission for HQ: the rule set (read by HQ roles, replaced by HQ_OPERATOR/HQ_ADMIN), entries
 (HQ_FINANCE/HQ_ADMIN), manual adjustments (HQ_FINANCE/HQ_ADMIN) and every account's balances
-(HQ_FINANCE/HQ_ADMIN, and a store manager for their store's accounts)."""
+(HQ_FINANCE/HQ_ADMIN; a store manager their store's, a guide their own)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ R = StaffRole
 RULE_READERS = frozenset({R.HQ_ADMIN, R.HQ_OPERATOR, R.HQ_FINANCE})
 RULE_WRITERS = frozenset({R.HQ_ADMIN, R.HQ_OPERATOR})
 FINANCE = frozenset({R.HQ_ADMIN, R.HQ_FINANCE})
-ACCOUNT_READERS = FINANCE | {R.STORE_MANAGER}
+ACCOUNT_READERS = FINANCE | {R.STORE_MANAGER, R.GUIDE}
 
 RuleScopeEnum = strawberry.enum(RuleScope, name="CommissionRuleScope")
 AccountKindEnum = strawberry.enum(
@@ -284,8 +284,9 @@ async def commission_accounts(
 ) -> Connection[CommissionAccountNode]:
     """Every beneficiary's account with its four balances, oldest account first (keyset on id),
     filtered by kind, store (its own account and its guides') and distributor. HQ_FINANCE and
-    HQ_ADMIN read all; a store manager reads their store's (another store's is empty, as in the
-    store reports). A page costs its accounts and at most two lookups of their owners."""
+    HQ_ADMIN read all; a store manager their store's, a guide their own (anything else is empty,
+    as in the store reports). HQ_OPERATOR is refused: balances are finance data. A page costs
+    its accounts and at most two lookups of their owners."""
     staff = await require_staff(info, ACCOUNT_READERS)
     try:
         requested_store = optional_global_id(store_id, "Store", "storeId")
@@ -301,6 +302,7 @@ async def commission_accounts(
             kind=AccountKind(kind) if kind else None,
             store_id=store,
             distributor_id=distributor_pk,
+            guide_staff_id=staff.id if staff.role == R.GUIDE else None,
         )
     rows, has_next = await fetch_page(queryset, BY_ID, first, after)
     owners = await queries.owners_of(rows)

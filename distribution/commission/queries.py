@@ -85,10 +85,12 @@ def accounts(
     kind: AccountKind | None = None,
     store_id: int | None = None,
     distributor_id: int | None = None,
+    guide_staff_id: int | None = None,
 ) -> QuerySet[CommissionAccount]:
     """Accounts of every beneficiary matching every filter given (a query to paginate by id).
     A store's accounts are its own and its guides' (a distributor's store is a guide's store;
-    KOCs, members and partner shops have none), as in the commission report's store dimension."""
+    KOCs, members and partner shops have none), as in the commission report's store dimension.
+    `guide_staff_id` keeps only that guide's own account."""
     query = CommissionAccount.all()
     if kind == AccountKind.STORE:
         query = query.filter(owner_type=AccountOwner.STORE)
@@ -103,6 +105,9 @@ def accounts(
         )
     if distributor_id is not None:
         query = query.filter(owner_type=AccountOwner.DISTRIBUTOR, owner_id=distributor_id)
+    if guide_staff_id is not None:
+        own = Distributor.filter(staff_id=guide_staff_id).values("id")
+        query = query.filter(owner_type=AccountOwner.DISTRIBUTOR, owner_id__in=Subquery(own))
     return query
 
 

@@ -1,15 +1,13 @@
 """`commissionAccounts`: every beneficiary's balances for HQ finance (SPEC 13), a store
 manager's for their store, keyset pages at constant SQL."""
 
-import pytest
-
 from api.graphql.ids import to_global_id
 from distribution.ledger import Deltas, account_for, move
 from distribution.models import AccountOwner, CommissionAccount, Distributor, LedgerKind
 from domain.db import transaction
 from domain.org.models import StaffRole, StoreKind
 from tests.support.api import make_store
-from tests.support.commission import assert_ledger_sound, distributor, guide, paid_order, sku
+from tests.support.commission import assert_ledger_sound, distributor, paid_order, sku
 from tests.support.sql import count_statements
 
 R = StaffRole
@@ -32,7 +30,8 @@ async def _one_paid_order_for_four_beneficiaries(api) -> dict:
     k0 = await distributor(api)
     k1 = await distributor(api, upline=k0)
     store = await make_store(StoreKind.FRANCHISE)
-    g = await guide(api, store)
+    guide_session = await api.staff(R.GUIDE, store)
+    g = guide_session.staff
     await paid_order(
         api,
         await api.member(),
@@ -52,6 +51,7 @@ async def _one_paid_order_for_four_beneficiaries(api) -> dict:
         "k1": k1,
         "store": store,
         "guide": await Distributor.get(staff_id=g.id),
+        "guide_session": guide_session,
     }
 
 
@@ -131,12 +131,25 @@ async def test_a_store_manager_reads_only_their_stores_accounts(api):
     assert _nodes(asked_for_another) == []
 
 
-@pytest.mark.parametrize("role", [R.HQ_OPERATOR, R.GUIDE])
-async def test_roles_without_finance_access_are_refused(api, role):
-    await _one_paid_order_for_four_beneficiaries(api)
-    staff = await api.staff(role)
+async def test_a_guide_reads_only_their_own_account(api):
+    made = await _one_paid_order_for_four_beneficiaries(api)
+    g = made["guide"]
+    guide_session = made["guide_session"]
 
-    body = await staff.client.gql(ACCOUNTS)
+    own = await guide_session.client.data(ACCOUNTS)
+    asked_for_k1 = await guide_session.client.data(
+        ACCOUNTS, {"d": to_global_id("Distributor", made["k1"].id)}
+    )
+
+    assert _nodes(own) == [_node(g, "GUIDE", made["store"], g.display_name, 200)]
+    assert _nodes(asked_for_k1) == []
+
+
+async def test_an_hq_operator_is_refused_balances(api):
+    await _one_paid_order_for_four_beneficiaries(api)
+    operator = await api.staff(R.HQ_OPERATOR)
+
+    body = await operator.client.gql(ACCOUNTS)
 
     assert body["data"] is None
     assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
