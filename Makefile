@@ -43,3 +43,7 @@ test: lint
 
 bench: install
 	$(BIN)/python bench/storefront.py
+
+# The commission books of DATABASE_URL (default var/siyu.db): exit 1 listing inconsistencies.
+check-ledger: install
+	$(BIN)/siyu check-ledger

@@ -6,7 +6,9 @@ same transaction, so the commission report never has to read the ledger itself.
 
 Buckets: pending (accrued, not yet settled), available (withdrawable, may go negative after a
 clawback), withdrawing (held by a withdrawal request), withdrawn (paid out). Balances always
-equal the sums of the ledger deltas; `check_ledger` proves it for every account.
+equal the sums of the ledger deltas; `check_ledger` proves it for every account, and
+`rollups.check_commission_days` that the rollup equals a GROUP BY over the ledger
+(`siyu check-ledger` runs both).
 """
 
 from __future__ import annotations

@@ -48,7 +48,8 @@ async def ensure_default_tiers() -> None:
 
 
 async def price_keep_bp(member_id: int | None) -> int:
-    """The share of list price a member pays: their tier's discount_bp (10000 when anonymous)."""
+    """The share of the price (not the list price) a member pays: their tier's discount_bp
+    (10000 when anonymous)."""
     if member_id is None:
         return BP_SCALE
     return (await tier_of(member_id)).discount_bp

@@ -1,5 +1,6 @@
 """Commission for HQ: the rule set (read by HQ roles, replaced by HQ_OPERATOR/HQ_ADMIN), entries
-(HQ_FINANCE/HQ_ADMIN) and manual adjustments (HQ_FINANCE/HQ_ADMIN)."""
+(HQ_FINANCE/HQ_ADMIN), manual adjustments (HQ_FINANCE/HQ_ADMIN) and every account's balances
+(HQ_FINANCE/HQ_ADMIN; a store manager their store's, a guide their own)."""
 
 from __future__ import annotations
 
@@ -21,22 +22,38 @@ from api.graphql.commission import (
 from api.graphql.enums import DistributorKindEnum
 from api.graphql.errors import UserError, matching_id
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
-from api.graphql.relay import NEWEST_FIRST, Connection, paginate
+from api.graphql.relay import (
+    BY_ID,
+    NEWEST_FIRST,
+    Connection,
+    build_connection,
+    fetch_page,
+    paginate,
+)
 from api.graphql.scalars import Long, Money
 from distribution.commission import adjustments, queries
+from distribution.commission.queries import AccountKind, AccountOwnerFacts
 from distribution.commission.rules import MAX_RULES, RuleSpec, current_rules, replace_rules
 from distribution.models import (
     AccountOwner,
     BeneficiaryRole,
+    CommissionAccount,
     CommissionRule,
     DistributorKind,
     EntryStatus,
     RuleScope,
 )
+from domain.access.capabilities import OutOfScope, confine_to_store
 from domain.errors import DomainError, ErrorCode
 
 strawberry.enum(RuleScope, name="CommissionRuleScope")
 RuleScopeEnum: TypeAlias = RuleScope
+strawberry.enum(
+    AccountKind,
+    name="CommissionAccountKind",
+    description="A store's own account (STORE), or a distributor's of that kind.",
+)
+AccountKindEnum: TypeAlias = AccountKind
 SCOPE_TYPES = {RuleScope.CATEGORY: "Category", RuleScope.PRODUCT: "Product", RuleScope.SKU: "Sku"}
 
 
@@ -207,3 +224,72 @@ async def adjust_commission(
         owner = (AccountOwner.STORE, from_global_id(store_id, "Store", "storeId"))
     account = await adjustments.adjust(*owner, amount_fen, reason, actor=f"staff:{staff.id}")
     return AdjustCommissionPayload(balances=balances_node(queries.balances_of(account)), errors=[])
+
+
+@strawberry.type(name="CommissionAccount")
+class CommissionAccountNode:
+    id: strawberry.ID
+    kind: AccountKindEnum
+    distributor_id: strawberry.ID | None = strawberry.field(
+        description="The owner, when a distributor (a guide, KOC, member or partner shop)."
+    )
+    store_id: strawberry.ID | None = strawberry.field(
+        description="The owner when kind is STORE; a guide's store; null for other kinds."
+    )
+    name: str = strawberry.field(description="The distributor's display name or the store's.")
+    pending: Money = strawberry.field(description="Accrued, not yet settled.")
+    available: Money = strawberry.field(description="Withdrawable; negative after clawbacks.")
+    withdrawing: Money = strawberry.field(description="Held by withdrawal requests.")
+    withdrawn: Money
+    created_at: datetime
+
+
+def account_node(account: CommissionAccount, owner: AccountOwnerFacts) -> CommissionAccountNode:
+    is_store = account.owner_type == AccountOwner.STORE
+    return CommissionAccountNode(
+        id=strawberry.ID(to_global_id("CommissionAccount", account.id)),
+        kind=owner.kind,
+        distributor_id=(
+            None if is_store else strawberry.ID(to_global_id("Distributor", account.owner_id))
+        ),
+        store_id=strawberry.ID(to_global_id("Store", owner.store_id)) if owner.store_id else None,
+        name=owner.name,
+        pending=Money.of(account.pending_fen),
+        available=Money.of(account.available_fen),
+        withdrawing=Money.of(account.withdrawing_fen),
+        withdrawn=Money.of(account.withdrawn_fen),
+        created_at=account.created_at,
+    )
+
+
+async def commission_accounts(
+    info: Info,
+    kind: AccountKindEnum | None = None,
+    store_id: strawberry.ID | None = None,
+    distributor_id: strawberry.ID | None = None,
+    first: int | None = 20,
+    after: str | None = None,
+) -> Connection[CommissionAccountNode]:
+    """Every beneficiary's account with its four balances, oldest account first (keyset on id),
+    filtered by kind, store (its own account and its guides') and distributor. HQ_FINANCE and
+    HQ_ADMIN read all; a store manager their store's, a guide their own (anything else is empty,
+    as in the store reports). HQ_OPERATOR is refused: balances are finance data. A page costs
+    its accounts and at most two lookups of their owners."""
+    grant = await granted(info)
+    requested_store = optional_global_id(store_id, "Store", "storeId")
+    distributor_pk = optional_global_id(distributor_id, "Distributor", "distributorId")
+    try:
+        store = confine_to_store(grant, requested_store)
+    except OutOfScope:
+        queryset = CommissionAccount.filter(id__in=[])
+    else:
+        queryset = queries.accounts(
+            kind=AccountKind(kind) if kind else None,
+            store_id=store,
+            distributor_id=distributor_pk,
+            guide_staff_id=grant.guide_id,
+        )
+    rows, has_next = await fetch_page(queryset, BY_ID, first, after)
+    owners = await queries.owners_of(rows)
+    nodes = [account_node(row, owners[row.id]) for row in rows]
+    return build_connection(rows, nodes, has_next, after, BY_ID, queryset.count)

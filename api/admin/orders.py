@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -22,6 +22,32 @@ from domain.orders.models import Order, OrderStatus, Refund, RefundStatus
 from domain.orders.queries import OrderScope, visible_orders, visible_refunds
 
 
+@strawberry.type(
+    description="Who an order is attributed to (SPEC 8.4), fixed when it was placed, with the"
+    " rule that filled each slot. Read from the order row: it costs no query."
+)
+class Attribution:
+    channel: OrderChannelEnum
+    level1_distributor_id: strawberry.ID | None
+    level1_rule: str | None = strawberry.field(
+        description="last_share_within_window, bound_referrer or self_purchase_excluded;"
+        " null when nobody filled the slot."
+    )
+    level2_distributor_id: strawberry.ID | None
+    level2_rule: str | None = strawberry.field(description="level1_upline, or null.")
+    service_store_id: strawberry.ID | None
+    service_guide_id: strawberry.ID | None = strawberry.field(description="A Staff ID.")
+    service_rule: str | None = strawberry.field(
+        description="assisting_guide, service_relationship, pickup_store or none."
+    )
+    share_link_id: strawberry.ID | None = strawberry.field(
+        description="The share link whose touch decided level 1."
+    )
+    self_purchase: bool = strawberry.field(
+        description="The buyer was the level-1 distributor of their own order."
+    )
+
+
 @strawberry.type(name="Order")
 class AdminOrderNode(OrderNode):
     address: DeliveryAddress | None = strawberry.field(
@@ -36,7 +62,11 @@ class AdminOrderNode(OrderNode):
     service_store_id: strawberry.ID | None
     service_guide_id: strawberry.ID | None
     placed_by_staff_id: strawberry.ID | None
-    attribution: str = strawberry.field(description="The attribution snapshot as JSON text.")
+    attribution: Attribution
+    commission_capped: bool = strawberry.field(
+        description="Commission rules would have paid more than commission.max_share_bp of an"
+        " item, so every role on it was scaled down (SPEC 10.1): for HQ to review."
+    )
 
 
 def _gid(type_name: str, pk: int | None) -> strawberry.ID | None:
@@ -60,6 +90,32 @@ class OrderView:
         )
 
 
+def _rule(slot: object) -> str | None:
+    """A slot's rule in the snapshot: {"rule": ...} from the distribution attributor, or the
+    bare rule text the core's store-only attributor writes for the service slot."""
+    if isinstance(slot, dict):
+        return slot.get("rule")
+    return slot if isinstance(slot, str) else None
+
+
+def attribution_of(order: Order) -> Attribution:
+    """The snapshot's keys come from the order's columns (what commission and reports use),
+    the rules from the snapshot itself."""
+    snapshot = order.attribution or {}
+    return Attribution(
+        channel=order.channel,
+        level1_distributor_id=_gid("Distributor", order.level1_distributor_id),
+        level1_rule=_rule(snapshot.get("level1")),
+        level2_distributor_id=_gid("Distributor", order.level2_distributor_id),
+        level2_rule=_rule(snapshot.get("level2")),
+        service_store_id=_gid("Store", order.service_store_id),
+        service_guide_id=_gid("Staff", order.service_guide_id),
+        service_rule=_rule(snapshot.get("service")),
+        share_link_id=_gid("ShareLink", order.share_link_id),
+        self_purchase=bool(snapshot.get("self_purchase", False)),
+    )
+
+
 def admin_order_node(order: Order, view: OrderView) -> AdminOrderNode:
     phone = order.address["phone"] if order.address else None
     fields = order_fields(order, phone if view.full_phone else mask_phone(phone))
@@ -73,7 +129,8 @@ def admin_order_node(order: Order, view: OrderView) -> AdminOrderNode:
         service_store_id=_gid("Store", order.service_store_id),
         service_guide_id=_gid("Staff", order.service_guide_id),
         placed_by_staff_id=_gid("Staff", order.placed_by_staff_id),
-        attribution=json.dumps(order.attribution, ensure_ascii=False, sort_keys=True),
+        attribution=attribution_of(order),
+        commission_capped=order.commission_capped,
     )
 
 
@@ -106,11 +163,17 @@ async def orders(
     status: OrderStatusEnum | None = None,
     first: int | None = 20,
     after: str | None = None,
+    commission_capped: Annotated[
+        bool | None,
+        strawberry.argument(description="true: only orders whose commission the cap scaled down."),
+    ] = None,
 ) -> Connection[AdminOrderNode]:
     grant = await granted(info)
     queryset = visible_orders(OrderScope.of(grant))
     if status is not None:
         queryset = queryset.filter(status=OrderStatus(status))
+    if commission_capped is not None:
+        queryset = queryset.filter(commission_capped=commission_capped)
     rows, has_next = await fetch_page(queryset, NEWEST_FIRST, first, after)
     view = OrderView.of(grant)
     nodes = [admin_order_node(r, view) for r in rows]

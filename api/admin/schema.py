@@ -62,6 +62,9 @@ class Query:
     commission_entries: Connection[commission_api.CommissionEntryNode] = staff_field(
         C.COMMISSION_ENTRIES_READ, commission_api.commission_entries
     )
+    commission_accounts: Connection[commission_api.CommissionAccountNode] = staff_field(
+        C.COMMISSION_ACCOUNTS_READ, commission_api.commission_accounts
+    )
     withdrawals: Connection[withdrawal_api.AdminWithdrawalNode] = staff_field(
         C.WITHDRAWAL_REVIEW, withdrawal_api.withdrawals
     )

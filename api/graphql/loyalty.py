@@ -24,7 +24,10 @@ class TierNode:
     code: str
     name: str
     threshold_growth: Long  # type: ignore[valid-type]
-    discount_bp: int = strawberry.field(description="Share of list price paid: 9800 = 98%.")
+    discount_bp: int = strawberry.field(
+        description="Share of the price (not the list price 划线价) a member of this tier pays:"
+        " 9800 = pays 98%, 2% off."
+    )
     points_multiplier_bp: int = strawberry.field(description="12000 = points × 1.2.")
     free_shipping: bool
 

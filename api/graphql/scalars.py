@@ -1,11 +1,15 @@
-"""`Long` (64-bit integers: report totals overflow GraphQL's 32-bit Int) and `Money`."""
+"""The scalars both schemas share: `Long` (64-bit integers: report totals overflow GraphQL's
+32-bit Int), `DateTime` shown in Asia/Shanghai, and the `Money` type."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import NewType
 
 import strawberry
+from strawberry.schema.types.base_scalars import DateTimeDefinition
 
+from domain.clock import to_shanghai
 from domain.money import CURRENCY, format_fen
 
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
@@ -20,6 +24,15 @@ def _parse_long(value: object) -> int:
     return number
 
 
+def _serialize_datetime(value: datetime) -> str:
+    """SPEC 1: times are stored in UTC and shown in Asia/Shanghai, so every DateTime carries
+    +08:00 and a client that slices the date gets the local date. A naive value (none should
+    reach here) is taken as UTC, as the database stores it."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return to_shanghai(value).isoformat()
+
+
 Long = NewType("Long", int)
 
 SCALARS = {
@@ -28,7 +41,14 @@ SCALARS = {
         serialize=int,
         parse_value=_parse_long,
         description="A 64-bit signed integer (money in fen, report totals).",
-    )
+    ),
+    datetime: strawberry.scalar(
+        name="DateTime",
+        serialize=_serialize_datetime,
+        # Strawberry's own ISO 8601 parser: an input may carry any offset (or Z).
+        parse_value=DateTimeDefinition.parse_value,
+        description="ISO 8601 date and time, shown in Asia/Shanghai (+08:00); any offset in.",
+    ),
 }
 
 

@@ -5,7 +5,8 @@ so a year-long report reads small rollup rows instead of millions of ledger or o
 row, in the move's transaction (ON CONFLICT ... DO UPDATE adds under the row lock, so
 concurrent moves never lose an addition). `rebuild_commission_days` recomputes it from the
 ledger with set-based SQL: the benchmark generator and `siyu rebuild-report-rollups` use it
-(migrations 0007 and 0008 carry their own frozen copy of the backfill).
+(migrations 0007 and 0008 carry their own frozen copy of the backfill);
+`check_commission_days` (`siyu check-ledger`) compares the kept rows with the same GROUP BY.
 
 `member_cohort_value` (channel cohorts) is kept by the OrderPaid handler (one upsert per payment
 within 180 days of joining, none otherwise) and recomputed for the survivor of a One-ID merge,
@@ -15,6 +16,7 @@ whose orders then include the absorbed member's.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from distribution.models import CommissionDay, LedgerKind, MemberCohortValue
@@ -78,6 +80,22 @@ def _business_day(postgres: bool) -> str:
 
 _REPORTED_ROLE = "COALESCE(e.role, '')"
 _DELETE_COMMISSION_DAYS = Sql("rollups.commission_day.delete", "DELETE FROM commission_day")
+_LEDGER_FIGURES = {
+    column: f"COALESCE(SUM(CASE WHEN l.kind = {_kind(kind)} THEN"
+    f" {sign} * ({' + '.join(f'l.{delta}_delta' for delta in deltas)}) ELSE 0 END), 0)"
+    for column, kind, sign, deltas in MOVES
+}
+
+
+def _grouped_ledger(postgres: bool) -> str:
+    """FROM .. GROUP BY of every reported ledger row per business day, account and role."""
+    return (
+        "FROM ledger_entry l LEFT JOIN commission_entry e ON e.id = l.entry_id"
+        f" WHERE l.kind IN ({', '.join(_kind(kind) for kind in sorted(REPORTED_KINDS))})"
+        f" GROUP BY {_business_day(postgres)}, l.account_id, {_REPORTED_ROLE}"
+    )
+
+
 _REBUILD_COMMISSION_DAYS = sql.Insert(
     "rollups.commission_day.rebuild",
     CommissionDay,
@@ -85,18 +103,33 @@ _REBUILD_COMMISSION_DAYS = sql.Insert(
         "day": _business_day,
         "account_id": "l.account_id",
         "role": _REPORTED_ROLE,
-        **{
-            column: f"COALESCE(SUM(CASE WHEN l.kind = {_kind(kind)} THEN"
-            f" {sign} * ({' + '.join(f'l.{delta}_delta' for delta in deltas)}) ELSE 0 END), 0)"
-            for column, kind, sign, deltas in MOVES
-        },
+        **_LEDGER_FIGURES,
     },
-    select=lambda postgres: (
-        "FROM ledger_entry l LEFT JOIN commission_entry e ON e.id = l.entry_id"
-        f" WHERE l.kind IN ({', '.join(_kind(kind) for kind in sorted(REPORTED_KINDS))})"
-        f" GROUP BY {_business_day(postgres)}, l.account_id, {_REPORTED_ROLE}"
-    ),
+    select=_grouped_ledger,
     constants=KIND_PARAMS,
+)
+
+
+def _commission_day_differences(postgres: bool) -> str:
+    """Rows the ledger implies but the rollup lacks ('ledger') and the reverse ('rollup'), both
+    computed in the database (EXCEPT each way); all-zero rows count as absent on both sides."""
+    figures = ", ".join(FIGURES)
+    nonzero = " OR ".join(f"{column} <> 0" for column in FIGURES)
+    sums = ", ".join(f"{expression} AS {column}" for column, expression in _LEDGER_FIGURES.items())
+    expected = (
+        f"SELECT day, account_id, role, {figures} FROM (SELECT {_business_day(postgres)} AS day,"
+        f" l.account_id AS account_id, {_REPORTED_ROLE} AS role, {sums}"
+        f" {_grouped_ledger(postgres)}) grouped WHERE {nonzero}"
+    )
+    kept = f"SELECT day, account_id, role, {figures} FROM commission_day WHERE {nonzero}"
+    return (
+        f"SELECT 'ledger' AS side, l.* FROM ({expected} EXCEPT {kept}) l"
+        f" UNION ALL SELECT 'rollup' AS side, r.* FROM ({kept} EXCEPT {expected}) r"
+    )
+
+
+_CHECK_COMMISSION_DAYS = Sql(
+    "rollups.commission_day.check", _commission_day_differences, constants=KIND_PARAMS
 )
 
 
@@ -105,6 +138,32 @@ async def rebuild_commission_days() -> None:
     or with writes stopped, so no move lands between the delete and the insert."""
     await sql.execute(_DELETE_COMMISSION_DAYS)
     await sql.execute(_REBUILD_COMMISSION_DAYS, **_REBUILD_COMMISSION_DAYS.params())
+
+
+@dataclass(frozen=True)
+class DayMismatch:
+    """A (business day, account, role) whose `commission_day` figures (in `FIGURES` order)
+    differ from what the ledger's rows of that day add up to."""
+
+    day: str
+    account_id: int
+    role: str
+    rollup: tuple[int, ...]
+    ledger: tuple[int, ...]
+
+
+async def check_commission_days() -> list[DayMismatch]:
+    """Every rollup row that differs from the ledger grouped by day, account and role (empty
+    when sound). One statement, so only mismatches travel."""
+    zeros = (0,) * len(FIGURES)
+    found: dict[tuple[str, int, str], dict[str, tuple[int, ...]]] = {}
+    for row in await sql.fetch(_CHECK_COMMISSION_DAYS):
+        key = (str(row["day"]), int(row["account_id"]), row["role"])
+        found.setdefault(key, {})[row["side"]] = tuple(int(row[c]) for c in FIGURES)
+    return [
+        DayMismatch(day, account_id, role, sides.get("rollup", zeros), sides.get("ledger", zeros))
+        for (day, account_id, role), sides in sorted(found.items())
+    ]
 
 
 HORIZONS = (30, 90, 180)

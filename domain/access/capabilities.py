@@ -18,6 +18,8 @@ Grey cells, decided here:
 - HQ_FINANCE sees amounts and order numbers: orders without the delivery address (null, not
   masked: a masked address still says where someone lives) and no member lists or tags.
 - Pickup codes are the member's: the admin API never shows them, to any role.
+- Commission balances (`commissionAccounts`): HQ_ADMIN and HQ_FINANCE every account, a store
+  manager their store's and its guides', a guide their own; HQ_OPERATOR none (finance data).
 - Personal data (phones, payees' names and accounts) is unmasked for HQ_ADMIN only.
 - Staff leaving: HQ_ADMIN marks anyone LEFT; a store manager only the guides of their own store
   (never a fellow manager).
@@ -65,6 +67,7 @@ class Capability(StrEnum):
     COMMISSION_RULES_READ = "COMMISSION_RULES_READ"
     COMMISSION_RULES_WRITE = "COMMISSION_RULES_WRITE"
     COMMISSION_ENTRIES_READ = "COMMISSION_ENTRIES_READ"
+    COMMISSION_ACCOUNTS_READ = "COMMISSION_ACCOUNTS_READ"
     COMMISSION_ADJUST = "COMMISSION_ADJUST"
     WITHDRAWAL_REVIEW = "WITHDRAWAL_REVIEW"
     REPORT_COMMISSION = "REPORT_COMMISSION"
@@ -120,6 +123,11 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.COMMISSION_RULES_READ: _HQ,
     Capability.COMMISSION_RULES_WRITE: _ADMIN_OPERATOR,
     Capability.COMMISSION_ENTRIES_READ: _ADMIN_FINANCE,
+    Capability.COMMISSION_ACCOUNTS_READ: {
+        **_ADMIN_FINANCE,
+        R.STORE_MANAGER: S.OWN_STORE,
+        R.GUIDE: S.OWN_CUSTOMERS,
+    },
     Capability.COMMISSION_ADJUST: _ADMIN_FINANCE,
     Capability.WITHDRAWAL_REVIEW: _ADMIN_FINANCE,
     Capability.REPORT_COMMISSION: {**_HQ, R.STORE_MANAGER: S.OWN_STORE},

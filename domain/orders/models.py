@@ -82,6 +82,9 @@ class Order(Model):
             Index(fields=("status", "pay_deadline"), name="order_status_deadline"),
             Index(fields=("status", "shipped_at"), name="order_status_shipped"),
             Index(fields=("service_store_id", "created_at"), name="order_store_created"),
+            # HQ's capped-commission review (`orders(commissionCapped: true)`), newest first:
+            # capped orders are rare, so without it a page would walk every order.
+            Index(fields=("commission_capped", "created_at", "id"), name="order_capped_created"),
             # Reports, covering: orders paid in a period by store, guide and level 1 (sales,
             # rankings), and orders placed in a period through share links (the funnel).
             Index(

@@ -211,7 +211,9 @@ def _siyu(database_url: str, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_check_ledger_passes_on_a_sound_ledger_and_fails_on_a_tampered_balance(tmp_path):
+def _migrated_with_one_adjustment(tmp_path: Path) -> tuple[str, Path, list]:
+    """A migrated SQLite file with one account, its ADJUST ledger row of 500 and that row's
+    rollup, as `ledger.move` writes them; and the default commission plan the migration seeded."""
     path = tmp_path / "ledger.db"
     url = f"sqlite://{path}"
     migrated = _siyu(url, "migrate")
@@ -230,6 +232,16 @@ def test_check_ledger_passes_on_a_sound_ledger_and_fails_on_a_tampered_balance(t
             " withdrawing_delta, withdrawn_delta, actor, reason, created_at)"
             " VALUES (1, 'ADJUST', 0, 500, 0, 0, 'test', 'seed', '2026-01-01T00:00:00+00:00')"
         )
+        connection.execute(
+            "INSERT INTO commission_day (day, account_id, role, accrued_fen, cancelled_fen,"
+            " settled_fen, clawed_back_fen, withdrawn_fen, adjusted_fen)"
+            " VALUES ('2026-01-01', 1, '', 0, 0, 0, 0, 0, 500)"
+        )
+    return url, path, plan
+
+
+def test_check_ledger_passes_on_a_sound_ledger_and_fails_on_a_tampered_balance(tmp_path):
+    url, path, plan = _migrated_with_one_adjustment(tmp_path)
 
     sound = _siyu(url, "check-ledger")
     with sqlite3.connect(path) as connection:
@@ -239,10 +251,64 @@ def test_check_ledger_passes_on_a_sound_ledger_and_fails_on_a_tampered_balance(t
     assert plan == [("GUIDE_SERVICE", 200), ("LEVEL1", 1000), ("LEVEL2", 300), ("STORE_SHARE", 500)]
     assert (sound.returncode, sound.stdout.strip().splitlines()[-1]) == (
         0,
-        "ledger OK: every account's balances equal its ledger sums",
+        "ledger OK: every account's balances equal its ledger sums"
+        " and commission_day equals the ledger",
     )
     assert tampered.returncode == 1
-    assert "account 1: balances (pending, available, withdrawing, withdrawn) (0, 499, 0, 0)" in (
-        tampered.stdout
+    assert tampered.stdout.strip().splitlines() == [
+        "account 1: balances (pending, available, withdrawing, withdrawn) (0, 499, 0, 0)"
+        " != ledger sums (0, 500, 0, 0)"
+    ]
+    assert "ledger check FAILED: 1 account(s) and 0 commission_day row(s) differ" in (
+        tampered.stderr
     )
-    assert "!= ledger sums (0, 500, 0, 0)" in tampered.stdout
+
+
+def test_check_ledger_fails_listing_a_commission_day_row_that_differs_from_the_ledger(tmp_path):
+    # given a sound ledger whose rollup lost 1 fen of the adjustment and gained a stray row
+    url, path, _ = _migrated_with_one_adjustment(tmp_path)
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE commission_day SET adjusted_fen = 499")
+        connection.execute(
+            "INSERT INTO commission_day (day, account_id, role, accrued_fen, cancelled_fen,"
+            " settled_fen, clawed_back_fen, withdrawn_fen, adjusted_fen)"
+            " VALUES ('2026-01-02', 1, 'LEVEL1', 700, 0, 0, 0, 0, 0)"
+        )
+
+    checked = _siyu(url, "check-ledger")
+
+    assert checked.returncode == 1
+    figures = (
+        "accrued_fen, cancelled_fen, settled_fen, clawed_back_fen, withdrawn_fen, adjusted_fen"
+    )
+    assert checked.stdout.strip().splitlines() == [
+        f"commission_day 2026-01-01 account 1 role '': rollup ({figures})"
+        " (0, 0, 0, 0, 0, 499) != ledger (0, 0, 0, 0, 0, 500)",
+        f"commission_day 2026-01-02 account 1 role 'LEVEL1': rollup ({figures})"
+        " (700, 0, 0, 0, 0, 0) != ledger (0, 0, 0, 0, 0, 0)",
+    ]
+    assert "ledger check FAILED: 0 account(s) and 2 commission_day row(s) differ" in (
+        checked.stderr
+    )
+
+
+def test_make_check_ledger_runs_the_check_on_the_configured_database(tmp_path):
+    url, path, _ = _migrated_with_one_adjustment(tmp_path)
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE commission_account SET available_fen = 499")
+    env = {**os.environ, "DATABASE_URL": url, "ENV": "development"}
+
+    made = subprocess.run(  # noqa: S603 (the repository's own Makefile)
+        ["make", "--no-print-directory", f"VENV={sys.prefix}", "check-ledger"],  # noqa: S607
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert made.returncode != 0
+    assert "account 1: balances (pending, available, withdrawing, withdrawn) (0, 499, 0, 0)" in (
+        made.stdout
+    )

@@ -33,6 +33,7 @@ CALLS = {
     "customerRelationships": f'{{ customerRelationships(memberId: "{MEMBER}") {{ totalCount }} }}',
     "commissionRules": "{ commissionRules { id } }",
     "commissionEntries": "{ commissionEntries { totalCount } }",
+    "commissionAccounts": "{ commissionAccounts { totalCount } }",
     "withdrawals": "{ withdrawals { totalCount } }",
     "distributors": "{ distributors { totalCount } }",
     "distributorApplications": "{ distributorApplications { totalCount } }",

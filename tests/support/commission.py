@@ -18,7 +18,7 @@ from distribution.models import (
     LedgerEntry,
     LedgerKind,
 )
-from distribution.reports.rollups import FIGURES
+from distribution.reports.rollups import FIGURES, check_commission_days
 from domain import clock
 from domain.catalog.models import Category, Product, Sku
 from domain.clock import to_shanghai
@@ -147,7 +147,9 @@ async def entries_of(order: dict[str, Any]) -> list[tuple[str, int, int, str]]:
 
 
 async def assert_ledger_sound() -> None:
+    """What `siyu check-ledger` checks: balances against the ledger, the rollup against it."""
     assert await check_ledger() == []
+    assert await check_commission_days() == []
 
 
 # What each reported ledger kind adds to which rollup figure, written out independently of
