@@ -41,7 +41,10 @@ async def test_the_orm_rule_and_its_sql_twin_agree(api):
     referrer = await make_distributor()
     made = await _bindings(referrer)
     now = clock.now()
-    statement = Sql(f"SELECT b.id FROM referral_binding b WHERE {in_force_sql('b')}")  # noqa: S608
+    statement = Sql(
+        "tests.binding_in_force",
+        f"SELECT b.id FROM referral_binding b WHERE {in_force_sql('b')}",  # noqa: S608
+    )
 
     by_orm = await ReferralBinding.filter(in_force_at(now)).values_list("id", flat=True)
     by_sql = [row["id"] for row in await sql.fetch(statement, now=now)]
