@@ -35,6 +35,7 @@ HISTORY_VIEWERS = TRANSFERRERS
 LATEST_FIRST = Ordering((SortField("valid_from", True, True), SortField("id", True)))
 
 ServiceReasonEnum = strawberry.enum(ServiceReason, name="ServiceReason")
+SignUpOutcomeEnum = strawberry.enum(relationships.SignUpOutcome, name="SignUpOutcome")
 
 
 @strawberry.type(name="CustomerRelationship")
@@ -64,13 +65,17 @@ def relationship_node(row: ServiceRelationship) -> CustomerRelationshipNode:
 
 @strawberry.type
 class SignUpCustomerPayload:
-    member: MemberNode | None = None
+    outcome: SignUpOutcomeEnum | None = None  # type: ignore[valid-type]
+    member: MemberNode | None = strawberry.field(
+        default=None, description="Null unless the member is now the caller's to see."
+    )
     created: bool = strawberry.field(
         default=False, description="False when a member already had this phone."
     )
     relationship: CustomerRelationshipNode | None = strawberry.field(
         default=None,
-        description="The relationship in force afterwards: another's while it is protected.",
+        description="The relationship in force afterwards; null unless the member is now the "
+        "caller's to see (another's protected customer stays another's).",
     )
     errors: list[UserError]
 
@@ -111,9 +116,10 @@ async def sign_up_customer(info: Info, phone: str) -> SignUpCustomerPayload:
     except DomainError as error:
         return SignUpCustomerPayload(errors=user_errors(error))
     return SignUpCustomerPayload(
-        member=member_node(signed.member, sees_full_phone(staff)),
+        outcome=signed.outcome,
+        member=member_node(signed.member, sees_full_phone(staff)) if signed.member else None,
         created=signed.created,
-        relationship=relationship_node(signed.touch.relationship),
+        relationship=relationship_node(signed.relationship) if signed.relationship else None,
         errors=[],
     )
 
