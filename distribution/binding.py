@@ -10,7 +10,9 @@ order or is older than 24 hours), else BOUND (nothing valid in force; an expired
 count) or REBOUND (LAST_TOUCH replacing the binding in force).
 
 SELF_REFERRAL and REFERRER_INACTIVE visits are stored and counted but do not become the last
-share touch: attribution must never credit them.
+share touch: attribution must never credit them. Binding rows keep full history: a new binding
+ends the open one (`ended_at`), and the new row says why (`VISIT`), who (`member:<id>`) and
+through which link.
 
 Repeated visits (a reload, a chat message opened twice): a visit of the same member to the same
 link less than REPEAT_WINDOW after that pair's last stored visit is the same visit. It is not
@@ -20,9 +22,7 @@ binding, the last share touch, a guide's service touch): under LAST_TOUCH a memb
 B, then A again belongs to A, and attribution's window starts at the latest touch. A repeat
 that binds or rebinds is the exception: it is stored and counted, so the funnel never shows a
 binding without its visit. Finding the last stored visit replaces the "first visit?" lookup: a
-visit costs the same statements as before, a repeat two fewer. Binding rows keep full history: a new binding
-ends the open one (`ended_at`), and the new row says why (`VISIT`), who (`member:<id>`) and
-through which link.
+visit costs the same statements as before, a repeat two fewer.
 """
 
 from __future__ import annotations

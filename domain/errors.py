@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
     INVALID_LOGIN_CODE = "INVALID_LOGIN_CODE"
+    CHANNEL_NOT_ALLOWED = "CHANNEL_NOT_ALLOWED"
     LOGIN_PROVIDER_UNAVAILABLE = "LOGIN_PROVIDER_UNAVAILABLE"
     INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"
     INVALID_PHONE = "INVALID_PHONE"
@@ -80,6 +81,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Too many failed logins; try again in 15 minutes.",
     ),
     ErrorCode.INVALID_LOGIN_CODE: ("登录凭证无效或已过期", "The login code is invalid or expired."),
+    ErrorCode.CHANNEL_NOT_ALLOWED: (
+        "该来源渠道只能由门店员工登记",
+        "Only store staff may record this acquisition channel.",
+    ),
     ErrorCode.LOGIN_PROVIDER_UNAVAILABLE: (
         "登录服务暂不可用，请稍后再试",
         "The login service is unavailable; try again later.",
