@@ -38,6 +38,7 @@ class ErrorCode(StrEnum):
     PAYMENT_FAILED = "PAYMENT_FAILED"
     REFUND_FAILED = "REFUND_FAILED"
     REFUND_EXCEEDS_PAID = "REFUND_EXCEEDS_PAID"
+    AMOUNT_NOT_POSITIVE = "AMOUNT_NOT_POSITIVE"
     REFUND_IN_PROGRESS = "REFUND_IN_PROGRESS"
     INVALID_PICKUP_CODE = "INVALID_PICKUP_CODE"
     NOT_A_DISTRIBUTOR = "NOT_A_DISTRIBUTOR"
@@ -112,6 +113,7 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "退款金额超过可退金额",
         "The refund exceeds what is left to refund.",
     ),
+    ErrorCode.AMOUNT_NOT_POSITIVE: ("金额必须大于 0", "The amount must be greater than zero."),
     ErrorCode.REFUND_IN_PROGRESS: (
         "该商品已有退款申请在处理中",
         "A refund is already in progress.",
