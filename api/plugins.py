@@ -4,7 +4,7 @@ pricing steps and the attributor."""
 
 from __future__ import annotations
 
-from distribution import links, merging
+from distribution import distributors, links, merging
 from distribution.attribution import DistributionAttributor
 from distribution.audience import DistributionAudienceSources
 from distribution.commission import accrual as commission_accrual
@@ -50,6 +50,8 @@ def install_plugins() -> None:
         (events.OrderPaid, audience.on_order_paid),
         (events.ItemRefunded, audience.on_item_refunded),
         (events.MemberMerged, audience.on_member_merged),
+        (events.StaffJoined, distributors.on_staff_joined),
+        (events.StaffLeft, distributors.on_staff_left),
     ]
     use_attributor(DistributionAttributor())
     use_audience_sources(DistributionAudienceSources())

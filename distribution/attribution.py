@@ -4,9 +4,18 @@ Level 1: with `attribution.mode = LAST_SHARE`, the sharer of the member's last s
 it is within `attribution.window_hours` and the sharer is ACTIVE (a share code sent with the
 order counts as a touch now); otherwise the member's valid referrer. With RELATIONSHIP, always
 the valid referrer. Level 2: level 1's upline snapshot, when ACTIVE and `distribution.levels`
-is 2. A buyer who is the level-1 distributor earns nothing (and level 2 stays empty) unless
-`distribution.self_purchase` is on. Service store and guide: the assisting guide, else the
-service relationship in force, else the pickup store. The rule that decided each slot is kept.
+is 2. A buyer who is an ACTIVE distributor is the level-1 candidate for their own purchases,
+whatever they touched or are bound to: their own upline never earns level 1 on them (level 2
+at most) and no other sharer does either. Self-purchase: with `distribution.self_purchase` off
+(default) such an order has no level 1 (`self_purchase_excluded`) and level 2 stays empty; on,
+the buyer earns level 1 (`own_purchase`, 内购返利) and their upline level 2. Service store and
+guide: the assisting guide, else the service relationship in force, else the pickup store. The
+rule that decided each slot is kept.
+
+The order carries a share link (and the SHARE_LINK or CAMPAIGN channel) only when that link's
+sharer took level 1 through it: the last share touch under LAST_SHARE, or the buyer's own link
+on an own purchase. A link whose sharer earned nothing did not make the sale, so its funnel
+does not count the order.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ class _Buyer:
 
     touched_link_id: int | None  # the last share touch, when within the window
     bound_referrer_id: int | None
+    own_distributor_id: int | None  # the buyer's own distributor, when ACTIVE
     served_store_id: int | None
     served_guide_id: int | None
 
@@ -45,6 +55,8 @@ _BUYER = Sql(
       WHERE t.member_id = m.id AND t.touched_at >= :since LIMIT 1) AS touched_link_id,
     (SELECT b.referrer_id FROM referral_binding b
       WHERE b.member_id = m.id AND {referrals.in_force_sql("b")} LIMIT 1) AS bound_referrer_id,
+    (SELECT d.id FROM distributor d
+      WHERE d.member_id = m.id AND d.status = :active LIMIT 1) AS own_distributor_id,
     r.store_id AS served_store_id, r.guide_id AS served_guide_id
     FROM member m
     LEFT JOIN service_relationship r ON r.member_id = m.id AND r.valid_to IS NULL
@@ -54,12 +66,16 @@ _BUYER = Sql(
 
 async def _buyer(member_id: int, now: datetime, window_hours: int) -> _Buyer:
     """One hand-written statement (it runs on every order): the touch within the window, the
-    binding in force (`referrals.in_force_sql`) and the service relationship in force
-    (`service_relationships.relationships_in_force`)."""
+    binding in force (`referrals.in_force_sql`), the buyer's own ACTIVE distributor and the
+    service relationship in force (`service_relationships.relationships_in_force`)."""
     row = await sql.fetch_one(
-        _BUYER, member_id=member_id, now=now, since=now - timedelta(hours=window_hours)
+        _BUYER,
+        member_id=member_id,
+        now=now,
+        since=now - timedelta(hours=window_hours),
+        active=DistributorStatus.ACTIVE,
     )
-    return _Buyer(**row) if row else _Buyer(None, None, None, None)
+    return _Buyer(**row) if row else _Buyer(None, None, None, None, None)
 
 
 class DistributionAttributor:
@@ -68,19 +84,28 @@ class DistributionAttributor:
         now = clock.now()
         buyer = await _buyer(request.member_id, now, settings["attribution.window_hours"])
         touch = await self._touch(request, buyer)
-        level1, level1_rule = await self._level1(buyer, touch, settings)
-        level2, level2_rule = None, None
-        buyer_is_level1 = level1 is not None and level1.member_id == request.member_id
-        if buyer_is_level1 and not settings["distribution.self_purchase"]:
+        own_purchase = buyer.own_distributor_id is not None
+        if not own_purchase:
+            level1, level1_rule = await self._level1(buyer, touch, settings)
+        elif settings["distribution.self_purchase"]:
+            level1 = await Distributor.get_or_none(id=buyer.own_distributor_id)
+            level1_rule = "own_purchase"
+        else:
             level1, level1_rule = None, "self_purchase_excluded"
-        elif level1 is not None and settings["distribution.levels"] == 2 and level1.upline_id:
+        level2, level2_rule = None, None
+        if level1 is not None and settings["distribution.levels"] == 2 and level1.upline_id:
             upline = await Distributor.get_or_none(
                 id=level1.upline_id, status=DistributorStatus.ACTIVE
             )
             if upline is not None:
                 level2, level2_rule = upline, "level1_upline"
         store_id, guide_id, service_rule = self._service(request, buyer)
-        used_touch = level1_rule == "last_share_within_window"
+        used_touch = level1_rule == "last_share_within_window" or (
+            level1_rule == "own_purchase"
+            and settings["attribution.mode"] == "LAST_SHARE"
+            and touch is not None
+            and touch.distributor_id == buyer.own_distributor_id
+        )
         channel = self._channel(request, touch if used_touch else None)
         snapshot: dict[str, Any] = {
             "channel": channel.value,
@@ -88,7 +113,7 @@ class DistributionAttributor:
             "level2": {"distributor_id": level2.id if level2 else None, "rule": level2_rule},
             "service": {"store_id": store_id, "guide_id": guide_id, "rule": service_rule},
             "share_link_id": touch.id if used_touch and touch else None,
-            "self_purchase": buyer_is_level1,
+            "self_purchase": own_purchase,
         }
         return Attribution(
             channel=channel,

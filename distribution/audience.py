@@ -10,7 +10,7 @@ from datetime import datetime
 from tortoise.expressions import Subquery
 from tortoise.functions import Count
 
-from distribution.models import Distributor, DistributorKind, ShareVisit
+from distribution.models import BindingOutcome, Distributor, DistributorKind, ShareVisit
 from distribution.service_relationships import members_served
 from domain.members.audience_sources import SharingActivity
 from domain.orders.lifecycle import PAID_STATES
@@ -27,7 +27,9 @@ class DistributionAudienceSources:
     async def sharing_activity(
         self, member_ids: Sequence[int], since: datetime
     ) -> dict[int, SharingActivity]:
-        """Three statements for any number of members."""
+        """Three statements for any number of members. Visitors are distinct members per
+        distributor across all their links, the distributor's own visits (SELF_REFERRAL) left
+        out: a KOC candidate reaches people."""
         rows = (
             await Distributor.filter(member_id__in=list(member_ids))
             .exclude(kind__in=list(RECRUITED))
@@ -36,13 +38,14 @@ class DistributionAudienceSources:
         member_of = {distributor_id: member_id for distributor_id, member_id in rows}
         if not member_of:
             return {}
-        visits = Counter(
+        visitors = Counter(
             {
                 member_of[distributor_id]: count
                 for distributor_id, count in await ShareVisit.filter(
                     link__distributor_id__in=list(member_of), visited_at__gte=since
                 )
-                .annotate(count=Count("id"))
+                .exclude(outcome=BindingOutcome.SELF_REFERRAL)
+                .annotate(count=Count("member_id", distinct=True))
                 .group_by("link__distributor_id")
                 .values_list("link__distributor_id", "count")
             }
@@ -61,6 +64,6 @@ class DistributionAudienceSources:
             }
         )
         return {
-            member_id: SharingActivity(visits[member_id], orders[member_id])
+            member_id: SharingActivity(visitors[member_id], orders[member_id])
             for member_id in member_of.values()
         }

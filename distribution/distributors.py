@@ -5,13 +5,29 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 
 from distribution.models import Distributor, DistributorKind, DistributorStatus
-from domain import clock
+from domain import clock, events
 from domain.db import transaction
 from domain.org.models import Staff, StaffRole, StaffStatus
 
 
 async def for_member(member_id: int) -> Distributor | None:
     return await Distributor.get_or_none(member_id=member_id)
+
+
+async def on_staff_joined(event: events.StaffJoined) -> None:
+    """Every active guide is a distributor (SPEC 6), listed among `distributors(kind: GUIDE)`
+    from the moment the guide is created, not from their first share link."""
+    await for_guide(event.staff)
+
+
+async def on_staff_left(event: events.StaffLeft) -> None:
+    """A guide who left keeps their distributor DISABLED (what `for_guide` would make of it):
+    earned commission stays theirs, their links earn nothing new. A FROZEN one stays FROZEN."""
+    await (
+        Distributor.filter(staff_id=event.staff_id, kind=DistributorKind.GUIDE)
+        .exclude(status__in=(DistributorStatus.DISABLED, DistributorStatus.FROZEN))
+        .update(status=DistributorStatus.DISABLED, updated_at=clock.now())
+    )
 
 
 async def for_guide(staff: Staff) -> Distributor | None:

@@ -128,7 +128,8 @@ class ShareVisit(Model):
     class Meta:
         table = "share_visit"
         indexes = (
-            Index(fields=("link_id", "member_id"), name="share_visit_link_member"),
+            # A member's last visit to a link (repeats within 30 minutes are not stored again).
+            Index(fields=("link_id", "member_id", "visited_at"), name="share_visit_link_member"),
             Index(fields=("member_id", "visited_at"), name="share_visit_member"),
             # Reports (share funnel, store shares): a period's visits, covering.
             Index(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
@@ -169,29 +170,78 @@ async def record_store_visit(member_id: int, store_id: int) -> StoreVisit:
     return StoreVisit(store, result)
 
 
+class SignUpOutcome(StrEnum):
+    """What an in-store sign-up did, as the signing staff may learn it."""
+
+    CREATED = "CREATED"  # no member had the phone: a new one, the caller's customer
+    JOINED_THIS_STORE = "JOINED_THIS_STORE"  # the relationship moved to the caller
+    ALREADY_OURS = "ALREADY_OURS"  # already served by the caller (a manager: by their store)
+    KEPT_IN_THIS_STORE = "KEPT_IN_THIS_STORE"  # protected: a colleague or the store itself
+    KEPT_BY_ANOTHER_STORE = "KEPT_BY_ANOTHER_STORE"  # protected: another store serves them
+
+
 @dataclass(frozen=True)
 class SignUp:
-    member: Member
-    created: bool
-    touch: TouchResult
+    """The outcome, and the member and relationship in force only when the member is now in
+    the caller's scope (a guide: their own customers, a manager: their store's), the scope of
+    admin `member(id:)`: a sign-up must not show more of another's customer than a lookup."""
+
+    outcome: SignUpOutcome
+    member: Member | None
+    relationship: ServiceRelationship | None
+
+    @property
+    def created(self) -> bool:
+        return self.outcome == SignUpOutcome.CREATED
+
+
+def _in_scope(staff: Staff, relationship: ServiceRelationship) -> bool:
+    if staff.role == StaffRole.GUIDE:
+        return relationship.guide_id == staff.id
+    return relationship.store_id == staff.store_id
+
+
+def _sign_up_outcome(staff: Staff, created: bool, result: TouchResult) -> SignUpOutcome:
+    if created:
+        return SignUpOutcome.CREATED
+    if _in_scope(staff, result.relationship):
+        return SignUpOutcome.JOINED_THIS_STORE if result.replaced else SignUpOutcome.ALREADY_OURS
+    if result.relationship.store_id == staff.store_id:
+        return SignUpOutcome.KEPT_IN_THIS_STORE
+    return SignUpOutcome.KEPT_BY_ANOTHER_STORE
 
 
 async def sign_up_customer(staff: Staff, raw_phone: str) -> SignUp:
     """开卡 in store: the member with this phone, or a new one holding it, touched by the guide
     (a store manager: by the store only). The member later logs in with WeChat; binding the same
-    phone then merges the two accounts (One-ID) and the relationship goes with the survivor."""
+    phone then merges the two accounts (One-ID) and the relationship goes with the survivor.
+
+    A phone that is someone else's customer is touched like any other touch (SPEC 5.1): the
+    relationship moves only when it is not protected. The answer then says what happened and
+    shows the member only if they are now the caller's to see: whoever types a phone number
+    must not read another store's customer (their nickname, points, guide) through it."""
     if staff.role not in (StaffRole.GUIDE, StaffRole.STORE_MANAGER) or staff.store_id is None:
         raise DomainError(ErrorCode.STORE_REQUIRED, "staff")
     phone = normalise_phone(raw_phone)
     guide_id = staff.id if staff.role == StaffRole.GUIDE else None
     try:
-        return await _sign_up(staff.store_id, guide_id, phone, f"staff:{staff.id}")
+        member, created, result = await _sign_up(
+            staff.store_id, guide_id, phone, f"staff:{staff.id}"
+        )
     except IntegrityError:
         # Someone created a member with this phone meanwhile: sign that one up.
-        return await _sign_up(staff.store_id, guide_id, phone, f"staff:{staff.id}")
+        member, created, result = await _sign_up(
+            staff.store_id, guide_id, phone, f"staff:{staff.id}"
+        )
+    outcome = _sign_up_outcome(staff, created, result)
+    if not _in_scope(staff, result.relationship):
+        return SignUp(outcome, None, None)
+    return SignUp(outcome, member, result.relationship)
 
 
-async def _sign_up(store_id: int, guide_id: int | None, phone: str, actor: str) -> SignUp:
+async def _sign_up(
+    store_id: int, guide_id: int | None, phone: str, actor: str
+) -> tuple[Member, bool, TouchResult]:
     async with transaction():
         member = await Member.get_or_none(phone=phone, status=MemberStatus.ACTIVE)
         created = member is None
@@ -211,7 +261,7 @@ async def _sign_up(store_id: int, guide_id: int | None, phone: str, actor: str) 
             Touch(store_id, guide_id, ServiceReason.OFFLINE_SIGNUP, actor),
             await get_setting("service.protection_days"),
         )
-        return SignUp(member, created, result)
+        return member, created, result
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
     INVALID_LOGIN_CODE = "INVALID_LOGIN_CODE"
+    CHANNEL_NOT_ALLOWED = "CHANNEL_NOT_ALLOWED"
     LOGIN_PROVIDER_UNAVAILABLE = "LOGIN_PROVIDER_UNAVAILABLE"
     INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"
     INVALID_PHONE = "INVALID_PHONE"
@@ -37,6 +38,7 @@ class ErrorCode(StrEnum):
     PAYMENT_FAILED = "PAYMENT_FAILED"
     REFUND_FAILED = "REFUND_FAILED"
     REFUND_EXCEEDS_PAID = "REFUND_EXCEEDS_PAID"
+    AMOUNT_NOT_POSITIVE = "AMOUNT_NOT_POSITIVE"
     REFUND_IN_PROGRESS = "REFUND_IN_PROGRESS"
     INVALID_PICKUP_CODE = "INVALID_PICKUP_CODE"
     NOT_A_DISTRIBUTOR = "NOT_A_DISTRIBUTOR"
@@ -80,6 +82,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Too many failed logins; try again in 15 minutes.",
     ),
     ErrorCode.INVALID_LOGIN_CODE: ("登录凭证无效或已过期", "The login code is invalid or expired."),
+    ErrorCode.CHANNEL_NOT_ALLOWED: (
+        "该来源渠道只能由门店员工登记",
+        "Only store staff may record this acquisition channel.",
+    ),
     ErrorCode.LOGIN_PROVIDER_UNAVAILABLE: (
         "登录服务暂不可用，请稍后再试",
         "The login service is unavailable; try again later.",
@@ -107,6 +113,7 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "退款金额超过可退金额",
         "The refund exceeds what is left to refund.",
     ),
+    ErrorCode.AMOUNT_NOT_POSITIVE: ("金额必须大于 0", "The amount must be greater than zero."),
     ErrorCode.REFUND_IN_PROGRESS: (
         "该商品已有退款申请在处理中",
         "A refund is already in progress.",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from domain.orders.models import Order, OrderItem
+    from domain.org.models import Staff
 
 Handler = Callable[[Any], Awaitable[None]]
 
@@ -58,6 +59,20 @@ class ReferralBound:
 
     member_id: int
     distributor_id: int
+
+
+@dataclass(frozen=True)
+class StaffJoined:
+    """A staff member was created (`staff` as stored): a guide becomes a distributor at once."""
+
+    staff: Staff
+
+
+@dataclass(frozen=True)
+class StaffLeft:
+    """A staff member left: a guide's distributor earns nothing new."""
+
+    staff_id: int
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ LATEST_FIRST = Ordering((SortField("valid_from", True, True), SortField("id", Tr
 
 strawberry.enum(ServiceReason, name="ServiceReason")
 ServiceReasonEnum: TypeAlias = ServiceReason
+strawberry.enum(relationships.SignUpOutcome, name="SignUpOutcome")
+SignUpOutcomeEnum: TypeAlias = relationships.SignUpOutcome
 
 
 @strawberry.type(name="CustomerRelationship")
@@ -61,13 +63,17 @@ def relationship_node(row: ServiceRelationship) -> CustomerRelationshipNode:
 
 @strawberry.type
 class SignUpCustomerPayload:
-    member: MemberNode | None = None
+    outcome: SignUpOutcomeEnum | None = None
+    member: MemberNode | None = strawberry.field(
+        default=None, description="Null unless the member is now the caller's to see."
+    )
     created: bool = strawberry.field(
         default=False, description="False when a member already had this phone."
     )
     relationship: CustomerRelationshipNode | None = strawberry.field(
         default=None,
-        description="The relationship in force afterwards: another's while it is protected.",
+        description="The relationship in force afterwards; null unless the member is now the "
+        "caller's to see (another's protected customer stays another's).",
     )
     errors: list[UserError]
 
@@ -102,9 +108,14 @@ async def sign_up_customer(info: Info, phone: str) -> SignUpCustomerPayload:
     grant = await granted(info)
     signed = await relationships.sign_up_customer(grant.staff, phone)
     return SignUpCustomerPayload(
-        member=member_node(signed.member, grant.allows(Capability.PERSONAL_DATA_UNMASKED)),
+        outcome=signed.outcome,
+        member=(
+            member_node(signed.member, grant.allows(Capability.PERSONAL_DATA_UNMASKED))
+            if signed.member
+            else None
+        ),
         created=signed.created,
-        relationship=relationship_node(signed.touch.relationship),
+        relationship=relationship_node(signed.relationship) if signed.relationship else None,
         errors=[],
     )
 

@@ -16,7 +16,12 @@ from api.graphql.ids import optional_global_id, to_global_id
 from api.graphql.session import Tokens
 from api.shop.loyalty import LoyaltyStanding, standing
 from domain.members.models import AcquisitionChannel, Member
-from domain.members.service import FirstTouch, ProfileChange, active_member, bind_phone
+from domain.members.service import (
+    ProfileChange,
+    active_member,
+    bind_phone,
+    claimed_first_touch,
+)
 from domain.members.service import update_profile as update_member_profile
 
 
@@ -55,7 +60,9 @@ async def me(info: Info) -> MeNode:
 
 @strawberry.input
 class FirstTouchInput:
-    """Where a first-time visitor came from; ignored for members who already exist."""
+    """Where a first-time visitor came from: checked on every login, recorded only when the
+    login creates the member. `storeId` comes with STORE_QR only, `campaign` with CAMPAIGN
+    only; OFFLINE_SIGNUP is recorded by staff (signUpCustomer), never claimed."""
 
     channel: AcquisitionChannelEnum = AcquisitionChannel.MINI_PROGRAM
     store_id: strawberry.ID | None = None
@@ -114,10 +121,10 @@ async def login(info: Info, code: str, first_touch: FirstTouchInput | None = Non
     services = info.context.services
     touch = None
     if first_touch is not None:
-        touch = FirstTouch(
-            channel=AcquisitionChannel(first_touch.channel),
-            store_id=optional_global_id(first_touch.store_id, "Store", "firstTouch.storeId"),
-            campaign=(first_touch.campaign or "")[:64] or None,
+        touch = await claimed_first_touch(
+            AcquisitionChannel(first_touch.channel),
+            optional_global_id(first_touch.store_id, "Store", "firstTouch.storeId"),
+            first_touch.campaign,
         )
     result, pair = await sessions.member_login(
         services.tokens, services.login_provider, code, touch

@@ -19,10 +19,11 @@ from tortoise.expressions import Subquery
 
 @dataclass(frozen=True)
 class SharingActivity:
-    """What a member did as a distributor since a moment: visits to their share links and paid
-    orders credited to them at level 1."""
+    """What a member did as a distributor since a moment: how many other members visited their
+    share links (each counted once, the distributor's own visits not at all) and paid orders
+    credited to them at level 1."""
 
-    share_visits: int = 0
+    unique_visitors: int = 0
     referred_orders: int = 0
 
 

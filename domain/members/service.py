@@ -21,6 +21,7 @@ from domain.members.models import (
 )
 from domain.members.phones import normalise_phone
 from domain.orders.models import Order
+from domain.org.models import Store, StoreStatus
 from domain.validation import bounded_text
 
 
@@ -44,6 +45,45 @@ class FirstTouch:
     distributor_id: int | None = None
     share_code: str | None = None
     campaign: str | None = None
+
+
+# What a member may say about how they arrived. OFFLINE_SIGNUP is an in-store sign-up (开卡,
+# a store KPI) that only staff record (signUpCustomer): a member claiming it is refused.
+MEMBER_CHANNELS = frozenset(
+    {
+        AcquisitionChannel.MINI_PROGRAM,
+        AcquisitionChannel.SHARE_LINK,
+        AcquisitionChannel.STORE_QR,
+        AcquisitionChannel.CAMPAIGN,
+    }
+)
+CAMPAIGN_MAX_LENGTH = 64
+
+
+async def claimed_first_touch(
+    channel: AcquisitionChannel, store_id: int | None, campaign: str | None
+) -> FirstTouch:
+    """The first touch a member's own login claims (the mini-program reads it from the scene it
+    was opened with), checked before anything is created: a channel only staff record, a store
+    that is unknown or closed, a store or campaign that the channel does not carry, or a
+    campaign name too long is a clear error, never silently dropped or cut. A store comes only
+    with STORE_QR (a first-touch store counts as that store's new member), a campaign only with
+    CAMPAIGN; guides and distributors are never claimed (they come from a share link's visit)."""
+    if channel not in MEMBER_CHANNELS:
+        raise DomainError(ErrorCode.CHANNEL_NOT_ALLOWED, "firstTouch.channel")
+    if channel == AcquisitionChannel.STORE_QR:
+        if store_id is None:
+            raise DomainError(ErrorCode.REQUIRED, "firstTouch.storeId")
+        if not await Store.exists(id=store_id, status=StoreStatus.ACTIVE):
+            raise DomainError(ErrorCode.NOT_FOUND, "firstTouch.storeId")
+    elif store_id is not None:
+        raise DomainError(ErrorCode.INVALID, "firstTouch.storeId", "only with STORE_QR")
+    name = None
+    if channel == AcquisitionChannel.CAMPAIGN:
+        name = bounded_text(campaign or "", "firstTouch.campaign", CAMPAIGN_MAX_LENGTH)
+    elif campaign is not None:
+        raise DomainError(ErrorCode.INVALID, "firstTouch.campaign", "only with CAMPAIGN")
+    return FirstTouch(channel=channel, store_id=store_id, campaign=name)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ UNSHIPPED = (OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP)
 
 
 async def request_refund(member_id: int, item_id: int, amount_fen: int, reason: str) -> Refund:
+    if amount_fen <= 0:
+        raise DomainError(ErrorCode.AMOUNT_NOT_POSITIVE, "amountFen")
     reason = bounded_text(reason, "reason", 200)
     item = await OrderItem.get_or_none(id=item_id, order__member_id=member_id)
     if item is None:
@@ -37,7 +39,7 @@ async def request_refund(member_id: int, item_id: int, amount_fen: int, reason: 
         raise DomainError(
             ErrorCode.INVALID_STATE, "itemId", f"order is {order.status}; a refund needs it paid"
         )
-    if not 1 <= amount_fen <= item.paid_fen - item.refunded_fen:
+    if amount_fen > item.paid_fen - item.refunded_fen:
         raise DomainError(ErrorCode.REFUND_EXCEEDS_PAID, "amountFen")
     async with transaction():
         opened = await OrderItem.filter(

@@ -1,11 +1,15 @@
-"""Creating stores and staff. Passwords arrive already hashed: hashing is the API's job."""
+"""Creating stores and staff. Passwords arrive already hashed: hashing is the API's job.
+
+A new staff member (`StaffJoined`) and one leaving (`StaffLeft`) are published in the same
+transaction: distribution makes every guide a distributor at once (SPEC 6) and stops a leaving
+guide's earning."""
 
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from domain import clock
+from domain import clock, events
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.org.models import STORE_ROLES, Staff, StaffRole, StaffStatus, Store, StoreKind
@@ -66,7 +70,7 @@ async def create_staff(
         raise DomainError(ErrorCode.NOT_FOUND, "storeId")
     try:
         async with transaction():
-            return await Staff.create(
+            staff = await Staff.create(
                 username=username,
                 display_name=display_name,
                 password_hash=password_hash,
@@ -74,6 +78,8 @@ async def create_staff(
                 store_id=store_id,
                 created_at=clock.now(),
             )
+            await events.publish(events.StaffJoined(staff))
+            return staff
     except IntegrityError:
         raise DomainError(ErrorCode.DUPLICATE, "username") from None
 
@@ -98,4 +104,5 @@ async def mark_left(staff_id: int, store_id: int | None, role: StaffRole | None 
         changed = await query.update(status=StaffStatus.LEFT, token_version=F("token_version") + 1)
         if not changed:
             raise DomainError(ErrorCode.NOT_FOUND, "id")
+        await events.publish(events.StaffLeft(staff_id))
         return await Staff.get(id=staff_id)

@@ -25,10 +25,11 @@ MONETARY_FEN = (200_000, 50_000, 1)  # at least ¥2000: 3, ¥500: 2, anything: 1
 HIGH_SCORE = 7
 MID_SCORE = 4
 
-# KOC candidate: in the last KOC_WINDOW_DAYS, at least this many visits to the member's share
-# links or this many paid orders credited to them at level 1 (and not a KOC or shop yet).
+# KOC candidate: in the last KOC_WINDOW_DAYS, at least this many unique visitors of the member's
+# share links (people, not page loads: one visitor opening a link 55 times is one) or this many
+# paid orders credited to them at level 1 (and not a KOC or shop yet).
 KOC_WINDOW_DAYS = 90
-KOC_MIN_SHARE_VISITS = 50
+KOC_MIN_UNIQUE_VISITORS = 50
 KOC_MIN_REFERRED_ORDERS = 5
 
 
@@ -118,6 +119,6 @@ def is_koc_candidate(activity: SharingActivity | None) -> bool:
     if activity is None:
         return False
     return (
-        activity.share_visits >= KOC_MIN_SHARE_VISITS
+        activity.unique_visitors >= KOC_MIN_UNIQUE_VISITORS
         or activity.referred_orders >= KOC_MIN_REFERRED_ORDERS
     )

@@ -135,11 +135,15 @@ async def test_first_touch_keeps_the_binding_but_moves_the_last_share_touch(api)
     assert await counters(second_link) == (1, 1, 0)
 
 
-async def test_a_repeat_visit_counts_the_visit_but_not_the_visitor(api):
-    link = await home_link(await make_distributor(api))
-    member = await api.member()
-
-    outcomes = [await outcome_of(member, link) for _ in range(3)]
+async def test_a_later_visit_counts_the_visit_but_not_the_visitor(api):
+    start = clock.now()
+    outcomes = []
+    for hours in range(3):
+        with clock.frozen_at(start + timedelta(hours=hours)):
+            if not hours:
+                link = await home_link(await make_distributor(api))
+            member = await api.member("openid-three-visits")
+            outcomes.append(await outcome_of(member, link))
 
     assert outcomes == ["BOUND", "ALREADY_BOUND", "ALREADY_BOUND"]
     assert await counters(link) == (3, 1, 1)
@@ -294,8 +298,9 @@ async def test_last_touch_rebinds_on_each_visit_to_another_referrer(api):
     rows = await bindings_of(member.member_id)
     assert [r.referrer_id for r in rows] == [first.id, second.id, first.id]
     assert [r.ended_at is None for r in rows] == [False, False, True]
+    # The second visit to the second link repeats the first within 30 minutes: not counted.
     assert await counters(first_link) == (2, 1, 2)
-    assert await counters(second_link) == (2, 1, 1)
+    assert await counters(second_link) == (1, 1, 1)
 
 
 async def test_new_members_only_binds_a_member_of_less_than_a_day(api):
@@ -368,7 +373,9 @@ async def test_racing_first_visits_bind_the_member_once(api, backend, postgres_d
     outcomes = sorted(r["body"]["data"]["recordShareVisit"]["outcome"] for r in results)
     assert outcomes == ["ALREADY_BOUND"] * 19 + ["BOUND"]
     (bound,) = await bindings_of(member.member_id)
+    # Within 30 minutes each link counts the member's first visit only.
     assert [await counters(link) for link in (first_link, second_link)] == [
-        (10, 1, int(bound.referrer_id == first.id)),
-        (10, 1, int(bound.referrer_id == second.id)),
+        (1, 1, int(bound.referrer_id == first.id)),
+        (1, 1, int(bound.referrer_id == second.id)),
     ]
+    assert await ShareVisit.filter(member_id=member.member_id).count() == 2

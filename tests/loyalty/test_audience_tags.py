@@ -15,7 +15,7 @@ from domain.members.service import merge_members
 from domain.orders.models import Order
 from domain.org.models import StaffRole
 from loyalty.audience.models import Lifecycle, MemberAudience, MemberTag, Tag, ValueLevel
-from loyalty.audience.rules import KOC_MIN_REFERRED_ORDERS, KOC_MIN_SHARE_VISITS, KOC_WINDOW_DAYS
+from loyalty.audience.rules import KOC_MIN_REFERRED_ORDERS, KOC_MIN_UNIQUE_VISITORS, KOC_WINDOW_DAYS
 from loyalty.audience.stats import refresh_member
 from tests.support.audience import NOW, audience, member_with_orders, new_member, paid_order
 from tests.support.catalog import make_category, make_product
@@ -171,18 +171,20 @@ async def test_a_partial_refund_lowers_spend_and_a_full_one_makes_the_member_new
     )
 
 
-async def _sharer(kind: DistributorKind, visits: int = 0, referred: int = 0) -> int:
+async def _sharer(kind: DistributorKind, visitors: int = 0, referred: int = 0) -> int:
+    """A distributor whose link had `visitors` distinct visitors (ids no member has: visit
+    rows do not reference members) at the window's start, and `referred` level-1 orders."""
     member_id = await new_member()
     sharer = await make_distributor(member_id, kind)
     link = await touch(await new_member(), sharer)
     await ShareVisit.bulk_create(
         ShareVisit(
             link=link,
-            member_id=link.id,
+            member_id=1_000_000 + visitor,
             outcome=BindingOutcome.ALREADY_BOUND,
             visited_at=NOW - timedelta(days=KOC_WINDOW_DAYS),
         )
-        for _ in range(visits)
+        for visitor in range(visitors)
     )
     buyer = await member_with_orders(*[KOC_WINDOW_DAYS] * referred)
     await Order.filter(member_id=buyer).update(level1_distributor_id=sharer.id)
@@ -190,14 +192,14 @@ async def _sharer(kind: DistributorKind, visits: int = 0, referred: int = 0) -> 
 
 
 async def test_koc_candidates_share_a_lot_or_bring_orders_and_are_not_kocs_yet(api):
-    visits = await _sharer(DistributorKind.MEMBER, visits=KOC_MIN_SHARE_VISITS)
+    visits = await _sharer(DistributorKind.MEMBER, visitors=KOC_MIN_UNIQUE_VISITORS)
     orders = await _sharer(DistributorKind.MEMBER, referred=KOC_MIN_REFERRED_ORDERS)
     almost = await _sharer(
         DistributorKind.MEMBER,
-        visits=KOC_MIN_SHARE_VISITS - 1,
+        visitors=KOC_MIN_UNIQUE_VISITORS - 1,
         referred=KOC_MIN_REFERRED_ORDERS - 1,
     )
-    koc = await _sharer(DistributorKind.KOC, visits=KOC_MIN_SHARE_VISITS * 2)
+    koc = await _sharer(DistributorKind.KOC, visitors=KOC_MIN_UNIQUE_VISITORS * 2)
 
     await run_job("refresh-tags", NOW)
 
@@ -206,7 +208,7 @@ async def test_koc_candidates_share_a_lot_or_bring_orders_and_are_not_kocs_yet(a
 
 
 async def test_older_activity_does_not_make_a_koc_candidate(api):
-    visits = await _sharer(DistributorKind.MEMBER, visits=KOC_MIN_SHARE_VISITS)
+    visits = await _sharer(DistributorKind.MEMBER, visitors=KOC_MIN_UNIQUE_VISITORS)
 
     await run_job("refresh-tags", NOW + timedelta(seconds=1))
 
