@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_cohort_rollup')]
+    dependencies = [('models', '0009_guide_distributors')]
 
     initial = False
 
