@@ -14,6 +14,7 @@ from api.auth.providers import DevLoginProvider, LoginProvider
 from api.auth.tokens import ADMIN, SHOP, TokenService
 from api.auth.wechat import WechatLoginProvider
 from api.config import AppConfig
+from api.cors import BrowserRoutesCORS
 from api.graphql.context import RequestContext, Services
 from api.graphql.http import GraphQLEndpoint
 from api.logs import RequestIdMiddleware
@@ -23,6 +24,7 @@ from api.payouts.setup import install_payouts
 from api.plugins import install_plugins
 from api.rest import exports, health, qr
 from api.rest import payments as payment_routes
+from api.scheduler import Scheduler, running
 from api.shop.schema import schema as shop_schema
 from domain.db import tortoise_config
 from domain.payments.service import register_provider
@@ -72,13 +74,24 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
     shop = GraphQLEndpoint(shop_schema, "shop", context_for(SHOP), config.graphiql)
     admin = GraphQLEndpoint(admin_schema, "admin", context_for(ADMIN), config.graphiql)
 
+    scheduler = (
+        Scheduler(lease_seconds=config.scheduler_lease_seconds)
+        if config.scheduler == "on"
+        else None
+    )
+
     @asynccontextmanager
     async def lifespan(app: Starlette):
+        # The scheduler stops before the database connections close.
         if manage_database:
-            async with RegisterTortoise(app, config=tortoise_config(config.database_url)):
+            async with (
+                RegisterTortoise(app, config=tortoise_config(config.database_url)),
+                running(scheduler),
+            ):
                 yield
         else:
-            yield
+            async with running(scheduler):
+                yield
         close = getattr(services.login_provider, "aclose", None)
         if close is not None:
             await close()
@@ -98,7 +111,10 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         lifespan=lifespan,
     )
     app.add_middleware(RequestIdMiddleware)
+    if config.cors_origins:
+        app.add_middleware(BrowserRoutesCORS, allow_origins=config.cors_origins)
     app.state.services = services
     app.state.payments = payments
     app.state.payouts = payouts
+    app.state.scheduler = scheduler
     return app

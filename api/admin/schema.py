@@ -11,6 +11,7 @@ from api.admin import commission as commission_api
 from api.admin import coupons as coupon_api
 from api.admin import customers as customer_api
 from api.admin import distributors as distributor_api
+from api.admin import job_runs as job_run_api
 from api.admin import loyalty as loyalty_api
 from api.admin import members as member_api
 from api.admin import orders as order_api
@@ -91,6 +92,7 @@ class Query:
         resolver=report_api.channel_cohorts
     )
     share_funnel: report_api.ShareFunnelReport = strawberry.field(resolver=report_api.share_funnel)
+    job_runs: Connection[job_run_api.JobRunNode] = strawberry.field(resolver=job_run_api.job_runs)
 
 
 @strawberry.type

@@ -43,6 +43,7 @@ QUERIES = {
     "tags": ("{ tags { totalCount } }", ALL - {R.HQ_FINANCE}),
     "segments": ("{ segments { totalCount } }", HQ_CATALOG),
     "segment": ('{ segment(id: "U2VnbWVudDox") { id } }', HQ_CATALOG),
+    "jobRuns": ("{ jobRuns { totalCount } }", {R.HQ_ADMIN}),
 }
 
 MUTATIONS = {
