@@ -43,7 +43,13 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api import metrics
 from api.graphql.errors import ClientError
-from api.graphql.limits import LIMIT_RULES, operation_cost, parse_document
+from api.graphql.limits import (
+    LIMIT_RULES,
+    OperationCost,
+    operation_cost_formula,
+    parse_document,
+    request_cost_error,
+)
 
 log = logging.getLogger("siyu.graphql")
 
@@ -61,12 +67,12 @@ UNEXPECTED = "Unexpected error."
 
 @dataclass(frozen=True)
 class PreparedDocument:
-    """A parsed document with its validation errors and its operations' costs, cached by query
-    text."""
+    """A parsed document with its validation errors and its operations' costs (each a formula
+    in the page variables, evaluated per request), cached by query text."""
 
     document: DocumentNode | None
     errors: list[GraphQLError]
-    costs: dict[str | None, int] = field(default_factory=dict)
+    costs: dict[str | None, OperationCost] = field(default_factory=dict)
 
 
 class RequestError(Exception):
@@ -288,10 +294,14 @@ class GraphQLEndpoint:
                 405,
                 {"Allow": "POST"},
             )
-        cost = prepared.costs.get(operation_name)
-        if cost is None:
-            cost = operation_cost(self.graphql_schema, prepared.document, operation_name)
-            prepared.costs[operation_name] = cost
+        formula = prepared.costs.get(operation_name)
+        if formula is None:
+            formula = operation_cost_formula(self.graphql_schema, prepared.document, operation_name)
+            prepared.costs[operation_name] = formula
+        cost = formula.evaluate(params.get("variables"))
+        over_budget = request_cost_error(formula, cost)
+        if over_budget is not None:
+            return self._request_errors([over_budget], media_type)
         result = execute(
             self.graphql_schema,
             prepared.document,
