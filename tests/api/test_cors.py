@@ -5,7 +5,8 @@ gets none."""
 import pytest
 
 from api.config import ConfigError
-from tests.support.api import ApiFactory, test_config
+from tests.support.api import ApiFactory
+from tests.support.api import test_config as configured
 
 CONSOLE = "https://hq.example.com"
 PREFLIGHT = {
@@ -81,4 +82,4 @@ async def test_no_origin_is_allowed_by_default(api):
 @pytest.mark.parametrize("origin", ["hq.example.com", "https://hq.example.com/", "ftp://hq"])
 def test_a_value_that_is_not_an_origin_is_refused_at_start(origin):
     with pytest.raises(ConfigError, match="CORS_ALLOW_ORIGINS"):
-        test_config(cors_allow_origins=origin).check()
+        configured(cors_allow_origins=origin).check()
