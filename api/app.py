@@ -6,7 +6,8 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
 from api.admin.schema import schema as admin_schema
@@ -16,6 +17,7 @@ from api.auth.wechat import WechatLoginProvider
 from api.config import AppConfig
 from api.cors import BrowserRoutesCORS
 from api.graphql.context import RequestContext, Services
+from api.graphql.graphiql import ASSETS_DIRECTORY, ASSETS_PATH
 from api.graphql.http import GraphQLEndpoint
 from api.logs import RequestIdMiddleware
 from api.logs import configure as configure_logging
@@ -80,6 +82,11 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         else None
     )
 
+    # GraphiQL's own assets, served only where GraphiQL is (outside production).
+    graphiql_assets = (
+        [Mount(ASSETS_PATH, StaticFiles(directory=ASSETS_DIRECTORY))] if config.graphiql else []
+    )
+
     @asynccontextmanager
     async def lifespan(app: Starlette):
         # The scheduler stops before the database connections close.
@@ -107,6 +114,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
             Route(qr.QR_PATH, qr.share_qr),
             Route(exports.EXPORT_PATH, exports.export_csv),
             *payment_routes.routes(payments),
+            *graphiql_assets,
         ],
         lifespan=lifespan,
     )

@@ -38,11 +38,11 @@ from graphql import (
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.execution.is_awaitable import optimized_is_awaitable
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api import metrics
 from api.graphql.errors import ClientError
+from api.graphql.graphiql import graphiql_page
 from api.graphql.limits import (
     LIMIT_RULES,
     OperationCost,
@@ -152,7 +152,8 @@ class GraphQLEndpoint:
                 {"Allow": "GET, POST"},
             )
         if request.method == "GET" and self._wants_ide(request):
-            return HTMLResponse(get_graphql_ide_html())
+            title = f"{self.name} API"
+            return HTMLResponse(graphiql_page(title, request.scope.get("root_path", "")))
         try:
             media_type = self._negotiate(request.headers.get("accept"))
         except RequestError as exc:
