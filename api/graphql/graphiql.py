@@ -47,6 +47,7 @@ _PAGE = """<!doctype html>
 `;
     const parameters = new URLSearchParams(window.location.search);
 
+    // The editor's text is kept in the address as `q`: a `query` parameter is a GET request.
     function remember(name, value) {
       if (value) { parameters.set(name, value); } else { parameters.delete(name); }
       history.replaceState(null, "", "?" + parameters.toString());
@@ -60,9 +61,9 @@ _PAGE = """<!doctype html>
         fetcher: fetcher,
         plugins: [explorer],
         defaultQuery: WELCOME,
-        query: parameters.get("query") || undefined,
+        query: parameters.get("q") || undefined,
         variables: parameters.get("variables") || undefined,
-        onEditQuery: (query) => remember("query", query),
+        onEditQuery: (query) => remember("q", query),
         onEditVariables: (variables) => remember("variables", variables),
         defaultEditorToolsVisibility: true,
         isHeadersEditorEnabled: true,

@@ -51,3 +51,11 @@ async def test_behind_a_path_prefix_the_assets_follow_it(db):
     page = await prefixed.http.get("/siyu/graphql", headers=HTML)
 
     assert 'src="/siyu/static/graphiql/graphiql.min.js"' in page.text
+
+
+async def test_the_page_keeps_its_query_in_a_parameter_that_still_opens_the_page(api):
+    page = (await api.http.get("/graphql", headers=HTML)).text
+    reopened = await api.http.get("/graphql", params={"q": "{ __typename }"}, headers=HTML)
+
+    assert 'remember("q", query)' in page
+    assert reopened.headers["content-type"].startswith("text/html")
