@@ -6,7 +6,8 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
 from api.admin.schema import schema as admin_schema
@@ -14,7 +15,9 @@ from api.auth.providers import DevLoginProvider, LoginProvider
 from api.auth.tokens import ADMIN, SHOP, TokenService
 from api.auth.wechat import WechatLoginProvider
 from api.config import AppConfig
+from api.cors import BrowserRoutesCORS
 from api.graphql.context import RequestContext, Services
+from api.graphql.graphiql import ASSETS_DIRECTORY, ASSETS_PATH
 from api.graphql.http import GraphQLEndpoint
 from api.logs import RequestIdMiddleware
 from api.logs import configure as configure_logging
@@ -23,6 +26,7 @@ from api.payouts.setup import install_payouts
 from api.plugins import install_plugins
 from api.rest import exports, health, qr
 from api.rest import payments as payment_routes
+from api.scheduler import Scheduler, running
 from api.shop.schema import schema as shop_schema
 from domain.db import tortoise_config
 from domain.payments.service import register_provider
@@ -79,13 +83,29 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         introspection_needs_token=config.production,
     )
 
+    scheduler = (
+        Scheduler(lease_seconds=config.scheduler_lease_seconds)
+        if config.scheduler == "on"
+        else None
+    )
+
+    # GraphiQL's own assets, served only where GraphiQL is (outside production).
+    graphiql_assets = (
+        [Mount(ASSETS_PATH, StaticFiles(directory=ASSETS_DIRECTORY))] if config.graphiql else []
+    )
+
     @asynccontextmanager
     async def lifespan(app: Starlette):
+        # The scheduler stops before the database connections close.
         if manage_database:
-            async with RegisterTortoise(app, config=tortoise_config(config.database_url)):
+            async with (
+                RegisterTortoise(app, config=tortoise_config(config.database_url)),
+                running(scheduler),
+            ):
                 yield
         else:
-            yield
+            async with running(scheduler):
+                yield
         close = getattr(services.login_provider, "aclose", None)
         if close is not None:
             await close()
@@ -101,11 +121,15 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
             Route(qr.QR_PATH, qr.share_qr),
             Route(exports.EXPORT_PATH, exports.export_csv),
             *payment_routes.routes(payments),
+            *graphiql_assets,
         ],
         lifespan=lifespan,
     )
     app.add_middleware(RequestIdMiddleware)
+    if config.cors_origins:
+        app.add_middleware(BrowserRoutesCORS, allow_origins=config.cors_origins)
     app.state.services = services
     app.state.payments = payments
     app.state.payouts = payouts
+    app.state.scheduler = scheduler
     return app

@@ -100,8 +100,9 @@ async def demo(config: AppConfig, if_empty: bool) -> int:
 async def jobs(config: AppConfig, names: list[str], now: str | None) -> int:
     from datetime import datetime
 
-    from api.jobs import JOBS, run_job
+    from api.jobs import JOBS, process_name, run_recorded
     from api.plugins import install_plugins
+    from domain import clock
 
     unknown = [n for n in names if n not in JOBS]
     if unknown:
@@ -114,9 +115,19 @@ async def jobs(config: AppConfig, names: list[str], now: str | None) -> int:
         return 2
 
     async def run() -> int:
+        """Each job recorded like the scheduler's runs; a failure is reported and the others
+        still run, and the exit status is 1 so cron notices."""
+        failed = False
         for name in names or list(JOBS):
-            print(f"{name}: {await run_job(name, moment)}")
-        return 0
+            record = await run_recorded(
+                name, moment or clock.now(), trigger="COMMAND", holder=process_name()
+            )
+            if record.error is None:
+                print(f"{name}: {record.changed}")
+            else:
+                failed = True
+                print(f"{name} failed: {record.error}", file=sys.stderr)
+        return 1 if failed else 0
 
     return await _with_database(config, run)
 
@@ -198,6 +209,8 @@ def uvicorn_options(config: AppConfig) -> dict[str, Any]:
 
 
 def serve(config: AppConfig) -> int:
+    """uvicorn with the app; each worker's lifespan starts a scheduler (one of them leads)
+    unless SCHEDULER=off."""
     uvicorn.run("api.app:create_app", factory=True, **uvicorn_options(config))
     return 0
 

@@ -41,6 +41,13 @@ def estimated_secret_bits(secret: str) -> float:
     return -sum(count * math.log2(count / length) for count in counts.values())
 
 
+def _is_origin(text: str) -> bool:
+    """scheme://host[:port] and nothing more: what a browser sends in `Origin` (a trailing
+    slash or a path would never match, silently)."""
+    scheme, sep, rest = text.partition("://")
+    return scheme in ("http", "https") and bool(sep) and bool(rest) and "/" not in rest
+
+
 class AppConfig(BaseSettings):
     """The process's settings, one environment variable each (upper case).
 
@@ -87,6 +94,14 @@ class AppConfig(BaseSettings):
     port: int = 8000
     workers: int = Field(default=1, ge=1, le=64)
     log_level: str = "INFO"
+    # The periodic jobs run inside `siyu serve` (one leader across processes and machines);
+    # `off` for deployments that run `siyu jobs` from cron instead.
+    scheduler: Literal["on", "off"] = "on"
+    # How long a leader's lease lasts unrenewed: a dead leader is replaced after at most this.
+    scheduler_lease_seconds: float = Field(default=30.0, ge=0.5, le=3600)
+    # Browser origins allowed to call the GraphQL endpoints and exports (an HQ console on
+    # another origin), comma-separated; none by default.
+    cors_allow_origins: str = ""
 
     @property
     def production(self) -> bool:
@@ -99,6 +114,10 @@ class AppConfig(BaseSettings):
     @property
     def graphiql(self) -> bool:
         return not self.production
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_allow_origins.split(",") if origin.strip()]
 
     @property
     def pay_app_id(self) -> str:
@@ -130,6 +149,12 @@ class AppConfig(BaseSettings):
             parse_networks(self.forwarded_allow_ips)
         except ValueError as error:
             raise ConfigError(f"FORWARDED_ALLOW_IPS: {error}") from None
+
+        for origin in self.cors_origins:
+            if origin != "*" and not _is_origin(origin):
+                raise ConfigError(
+                    f"CORS_ALLOW_ORIGINS: {origin!r} is not an origin like https://hq.example.com"
+                )
         missing = self.missing_wechat_pay_settings()
         if self.payment_provider == "WECHAT_PAY_V3" and missing:
             raise ConfigError(f"WECHAT_PAY_V3 needs {', '.join(missing)}")

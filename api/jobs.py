@@ -4,15 +4,26 @@ running the same job never act twice on one row."""
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import traceback
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 
+from api import metrics
 from distribution.commission import settlement
 from domain import clock
+from domain.errors import DomainError
+from domain.ops import service as ops
+from domain.ops.models import JobRun
 from domain.orders import lifecycle
 from loyalty import points, tiers
 from loyalty.audience import stats as audience_stats
 from loyalty.coupons import usage as coupons
+
+log = logging.getLogger("siyu.jobs")
 
 Job = Callable[[datetime], Awaitable[int]]
 
@@ -32,3 +43,45 @@ async def run_job(name: str, now: datetime | None = None) -> int:
     moment = now or clock.now()
     with clock.frozen_at(moment):
         return await job(moment)
+
+
+def process_name() -> str:
+    """Which process ran a job, for the run records: host and pid (no personal data)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def describe_failure(error: BaseException) -> str:
+    """The exception's type and where it was raised, never its message: a database error's
+    message may quote the row it choked on (a phone, a name)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    kind = type(error).__name__
+    if isinstance(error, DomainError):
+        kind += f" {error.code.value}"
+    if not frames:
+        return kind
+    where = frames[-1]
+    return f"{kind} at {Path(where.filename).name}:{where.lineno} in {where.name}"
+
+
+async def run_recorded(
+    name: str, moment: datetime, *, trigger: str, holder: str, job: Job | None = None
+) -> JobRun:
+    """Run one job as of `moment` and record the run (start, end, rows changed, failure).
+
+    A failure is recorded, counted in `siyu_job_failures_total` and logged, not raised: the
+    scheduler goes on with the other jobs and retries this one sooner (domain/ops/service.py).
+    """
+    run = await ops.start_run(name, trigger, holder, moment)
+    work = job or JOBS[name][0]
+    try:
+        with clock.frozen_at(moment):
+            changed = await work(moment)
+    except Exception as error:
+        failure = describe_failure(error)
+        metrics.JOB_FAILURES.labels(name).inc()
+        trace = "".join(traceback.format_list(traceback.extract_tb(error.__traceback__)))
+        log.error("job failed", extra={"job": name, "failure": failure, "trace": trace})
+        await ops.finish_run(run, clock.now(), None, failure)
+        return run
+    await ops.finish_run(run, clock.now(), changed, None)
+    return run

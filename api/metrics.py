@@ -58,3 +58,11 @@ def observe(endpoint: str, operation: str, seconds: float, had_errors: bool) -> 
 
 def exposition() -> tuple[bytes, str]:
     return _generate(REGISTRY), CONTENT_TYPE_LATEST
+
+
+JOB_FAILURES = Counter(
+    "siyu_job_failures_total",
+    "Periodic job runs that failed (scheduler or `siyu jobs`): alert on any increase",
+    ["job"],
+    registry=REGISTRY,
+)

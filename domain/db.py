@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "domain.access.models",
     "domain.orders.models",
     "domain.payments.models",
+    "domain.ops.models",
     "distribution.models",
     "loyalty.models",
     "loyalty.audience.models",

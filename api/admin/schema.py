@@ -12,6 +12,7 @@ from api.admin import commission as commission_api
 from api.admin import coupons as coupon_api
 from api.admin import customers as customer_api
 from api.admin import distributors as distributor_api
+from api.admin import job_runs as job_run_api
 from api.admin import loyalty as loyalty_api
 from api.admin import members as member_api
 from api.admin import orders as order_api
@@ -100,6 +101,9 @@ class Query:
     )
     share_funnel: report_api.ShareFunnelReport = staff_field(
         C.REPORTS_READ, report_api.share_funnel
+    )
+    job_runs: Connection[job_run_api.JobRunNode] = staff_field(
+        C.JOB_RUNS_READ, job_run_api.job_runs
     )
 
 

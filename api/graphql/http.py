@@ -43,12 +43,18 @@ from graphql.language import FieldNode, Visitor
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.execution.is_awaitable import optimized_is_awaitable
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api import metrics
 from api.graphql.errors import ClientError, Unauthenticated
-from api.graphql.limits import LIMIT_RULES, operation_cost, parse_document
+from api.graphql.graphiql import graphiql_page
+from api.graphql.limits import (
+    LIMIT_RULES,
+    OperationCost,
+    operation_cost_formula,
+    parse_document,
+    request_cost_error,
+)
 
 log = logging.getLogger("siyu.graphql")
 
@@ -64,12 +70,12 @@ UNEXPECTED = "Unexpected error."
 
 @dataclass(frozen=True)
 class PreparedDocument:
-    """A parsed document with its validation errors and its operations' costs, cached by query
-    text."""
+    """A parsed document with its validation errors and its operations' costs (each a formula
+    in the page variables, evaluated per request), cached by query text."""
 
     document: DocumentNode | None
     errors: list[GraphQLError]
-    costs: dict[str | None, int] = field(default_factory=dict)
+    costs: dict[str | None, OperationCost] = field(default_factory=dict)
     introspects: bool = False
 
 
@@ -169,7 +175,8 @@ class GraphQLEndpoint:
                 {"Allow": "GET, POST"},
             )
         if request.method == "GET" and self._wants_ide(request):
-            return HTMLResponse(get_graphql_ide_html())
+            title = f"{self.name} API"
+            return HTMLResponse(graphiql_page(title, request.scope.get("root_path", "")))
         try:
             media_type = self._negotiate(request.headers.get("accept"))
         except RequestError as exc:
@@ -320,10 +327,14 @@ class GraphQLEndpoint:
             and not (await context.viewer()).authenticated
         ):
             return self._request_errors([Unauthenticated()], media_type)
-        cost = prepared.costs.get(operation_name)
-        if cost is None:
-            cost = operation_cost(self.graphql_schema, prepared.document, operation_name)
-            prepared.costs[operation_name] = cost
+        formula = prepared.costs.get(operation_name)
+        if formula is None:
+            formula = operation_cost_formula(self.graphql_schema, prepared.document, operation_name)
+            prepared.costs[operation_name] = formula
+        cost = formula.evaluate(params.get("variables"))
+        over_budget = request_cost_error(formula, cost)
+        if over_budget is not None:
+            return self._request_errors([over_budget], media_type)
         result = execute(
             self.graphql_schema,
             prepared.document,

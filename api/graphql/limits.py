@@ -5,9 +5,16 @@ schema, never on variables or data, so a validation result cached per document s
 every request that reuses it.
 
 Cost approximates the fields resolved in the worst case: 1 per field, times the page for
-connections (`first`, the default page without it, the largest page for a variable) and a short
-multiplier for plain lists. The budget (20 000) is about 0.3 s of graphql-core work here, and a
-100-product storefront page with SKUs costs about 11 000.
+connections (`first`, the default page without it) and a short multiplier for plain lists. The
+budget (20 000) is about 0.3 s of graphql-core work here, and a 100-product storefront page with
+SKUs costs about 11 000.
+
+`first: $first` costs the page the request actually sends (at most the largest page resolvers
+accept). The document's part stays cached with its validation: measuring a document yields a
+small polynomial in its page variables (`Cost`), and each request only evaluates it with its
+variables, a handful of multiplications. The cached validation refuses a document whose cost is
+over budget whatever its variables (every page variable at 0); `request_cost_error` refuses a
+request whose variables take it over.
 
 Introspection is bounded by the schema rather than by data, and MaxIntrospectionDepthRule (in
 graphql-core's specified_rules) bounds its nesting of lists. Its fields therefore cost one each
@@ -42,6 +49,7 @@ from graphql import (
     SelectionSetNode,
     Undefined,
     ValidationRule,
+    VariableNode,
     VisitorAction,
     get_named_type,
     get_nullable_type,
@@ -51,6 +59,7 @@ from graphql import (
     is_object_type,
     parse,
     value_from_ast,
+    value_from_ast_untyped,
 )
 from graphql.validation import ASTValidationContext
 
@@ -88,14 +97,122 @@ def parse_document(query: str) -> DocumentNode:
         raise
 
 
-def operation_cost(
+# A page variable: (variable name, the page a field gets when the variable is omitted or null).
+PageVariable = tuple[str, int]
+# A product of page variables, sorted so equal products share one key.
+Monomial = tuple[PageVariable, ...]
+# Past this many distinct products (only contrived documents get near it) a cost stops tracking
+# variables and takes their worst case, the largest page.
+MAX_COST_TERMS = 64
+
+
+class Cost:
+    """A cost as a polynomial in page variables: coefficient per product of variables.
+
+    `{(): 41}` is a constant 41; `{(): 1, (("first", 20),): 2}` is 1 + 2 x $first.
+    """
+
+    __slots__ = ("terms",)
+
+    def __init__(self, terms: dict[Monomial, int]) -> None:
+        self.terms = terms
+
+    @classmethod
+    def constant(cls, value: int) -> Cost:
+        return cls({(): value} if value else {})
+
+    def plus(self, other: Cost) -> Cost:
+        terms = dict(self.terms)
+        for monomial, coefficient in other.terms.items():
+            terms[monomial] = terms.get(monomial, 0) + coefficient
+        return Cost(terms)._bounded()
+
+    def times(self, page: int | PageVariable) -> Cost:
+        if isinstance(page, int):
+            return Cost({m: c * page for m, c in self.terms.items() if c * page})
+        terms: dict[Monomial, int] = {}
+        for monomial, coefficient in self.terms.items():
+            key = tuple(sorted((*monomial, page)))
+            terms[key] = terms.get(key, 0) + coefficient
+        return Cost(terms)._bounded()
+
+    @property
+    def least(self) -> int:
+        """The cost with every page variable at 0: no request can cost less."""
+        return self.terms.get((), 0)
+
+    def evaluate(self, variables: dict[str, Any] | None, defaults: dict[str, Any]) -> int:
+        """The cost of a request sending `variables` (defaults: the operation's own)."""
+        sent = variables or {}
+        total = 0
+        for monomial, coefficient in self.terms.items():
+            for name, omitted in monomial:
+                value = sent[name] if name in sent else defaults.get(name)
+                coefficient *= _page_of(value, omitted)
+            total += coefficient
+        return total
+
+    def _bounded(self) -> Cost:
+        if len(self.terms) <= MAX_COST_TERMS:
+            return self
+        worst = sum(c * MAX_PAGE ** len(m) for m, c in self.terms.items())
+        return Cost.constant(worst)
+
+
+def _page_of(value: Any, omitted: int) -> int:
+    """The page a variable's value asks for, as resolvers will read it: the field's default
+    when null, clamped to 0..MAX_PAGE (resolvers refuse more), the worst case when it is not an
+    integer (coercion then fails and nothing runs)."""
+    if value is None:
+        return omitted
+    if isinstance(value, bool) or not isinstance(value, int):
+        return MAX_PAGE
+    return min(max(value, 0), MAX_PAGE)
+
+
+class OperationCost(NamedTuple):
+    """What a request's cost needs from the cached document: the polynomial and the
+    operation's variable defaults."""
+
+    cost: Cost
+    defaults: dict[str, Any]
+    node: OperationDefinitionNode | None
+
+    def evaluate(self, variables: dict[str, Any] | None) -> int:
+        return self.cost.evaluate(variables, self.defaults)
+
+
+def operation_cost_formula(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
-) -> int:
-    """The cost the budget was checked against, for `extensions.cost` in the response."""
+) -> OperationCost:
+    """Measured once per document and operation (cached with the validation)."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        return 0
-    return _Measurer(schema, document).operation(operation).cost
+        return OperationCost(Cost.constant(0), {}, None)
+    defaults = {
+        definition.variable.name.value: value_from_ast_untyped(definition.default_value)
+        for definition in operation.variable_definitions or ()
+        if definition.default_value is not None
+    }
+    return OperationCost(_Measurer(schema, document).operation(operation).cost, defaults, operation)
+
+
+def operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None = None,
+) -> int:
+    """The cost of running `operation_name` with `variables`, for `extensions.cost`."""
+    return operation_cost_formula(schema, document, operation_name).evaluate(variables)
+
+
+def request_cost_error(formula: OperationCost, cost: int) -> GraphQLError | None:
+    """The refusal of a request whose variables take its operation over the budget."""
+    if cost <= MAX_COST:
+        return None
+    message = f"Query cost {cost} exceeds the budget of {MAX_COST}."
+    return _error(message, "QUERY_TOO_COMPLEX", formula.node)
 
 
 def _error(message: str, code: str, node: Node | None = None) -> GraphQLError:
@@ -104,10 +221,10 @@ def _error(message: str, code: str, node: Node | None = None) -> GraphQLError:
 
 class _Measure(NamedTuple):
     depth: int
-    cost: int
+    cost: Cost
 
 
-_NOTHING = _Measure(0, 0)
+_NOTHING = _Measure(0, Cost.constant(0))
 
 
 class _Measurer:
@@ -131,7 +248,8 @@ class _Measurer:
     def _selections(
         self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None
     ) -> _Measure:
-        depth = cost = 0
+        depth = 0
+        cost = Cost.constant(0)
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 measure = self._field(selection, parent)
@@ -144,13 +262,13 @@ class _Measurer:
                 # reports the cycle.
                 measure = self._fragments.get(selection.name.value, _NOTHING)
             depth = max(depth, measure.depth)
-            cost += measure.cost
+            cost = cost.plus(measure.cost)
         return _Measure(depth, cost)
 
     def _field(self, node: FieldNode, parent: GraphQLNamedType | None) -> _Measure:
         name = node.name.value
         if name == "__typename":
-            return _Measure(0, 1)
+            return _Measure(0, Cost.constant(1))
         field = (
             parent.fields.get(name)
             if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType)
@@ -161,22 +279,30 @@ class _Measurer:
             inner = get_named_type(field.type) if field else None
             children = self._selections(node.selection_set, inner)
         depth = 1 if name in _INTROSPECTION_ROOTS else 1 + children.depth
-        return _Measure(depth, 1 + _page_size(node, parent, field) * children.cost)
+        page = _page_size(node, parent, field)
+        return _Measure(depth, Cost.constant(1).plus(children.cost.times(page)))
 
 
-def _page_size(node: FieldNode, parent: GraphQLNamedType | None, field: GraphQLField | None) -> int:
-    """The most times a field's sub-selection can run."""
+def _page_size(
+    node: FieldNode, parent: GraphQLNamedType | None, field: GraphQLField | None
+) -> int | PageVariable:
+    """The most times a field's sub-selection can run: a number, or the variable sent as
+    `first` with the page the field gets without it."""
     first = next((arg.value for arg in node.arguments or () if arg.name.value == "first"), None)
+    if isinstance(first, VariableNode):
+        return (first.name.value, _page_without_first(parent, field))
     if first is not None:
         page = value_from_ast(first, GraphQLInt)
-        # A variable takes the worst case, the largest page resolvers accept: validation is
-        # cached per document while variables change per request. An invalid literal is
-        # reported by ValuesOfCorrectTypeRule.
+        # An invalid literal is reported by ValuesOfCorrectTypeRule.
         if page is Undefined:
             return MAX_PAGE
         if page is not None:
             # Clamped so that a negative page cannot offset the cost of other fields.
             return max(page, 0)
+    return _page_without_first(parent, field)
+
+
+def _page_without_first(parent: GraphQLNamedType | None, field: GraphQLField | None) -> int:
     if field is None or parent is None or is_introspection_type(parent):
         return 1
     # The lists of a connection (edges, nodes) or a report hold its page, already counted.
@@ -244,8 +370,9 @@ class ComplexityLimitRule(ValidationRule):
             if depth > MAX_DEPTH:
                 message = f"Query depth {depth} exceeds the limit of {MAX_DEPTH}."
                 self.report_error(_error(message, "QUERY_TOO_COMPLEX", operation))
-            if cost > MAX_COST:
-                message = f"Query cost {cost} exceeds the budget of {MAX_COST}."
+            # Over budget whatever the variables; the rest is judged per request.
+            if cost.least > MAX_COST:
+                message = f"Query cost {cost.least} exceeds the budget of {MAX_COST}."
                 self.report_error(_error(message, "QUERY_TOO_COMPLEX", operation))
         return SKIP
 

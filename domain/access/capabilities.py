@@ -72,6 +72,7 @@ class Capability(StrEnum):
     WITHDRAWAL_REVIEW = "WITHDRAWAL_REVIEW"
     REPORT_COMMISSION = "REPORT_COMMISSION"
     REPORTS_READ = "REPORTS_READ"
+    JOB_RUNS_READ = "JOB_RUNS_READ"
 
 
 class ScopeKind(StrEnum):
@@ -132,6 +133,7 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.WITHDRAWAL_REVIEW: _ADMIN_FINANCE,
     Capability.REPORT_COMMISSION: {**_HQ, R.STORE_MANAGER: S.OWN_STORE},
     Capability.REPORTS_READ: {**_ADMIN_OPERATOR, R.STORE_MANAGER: S.OWN_STORE},
+    Capability.JOB_RUNS_READ: _ADMIN,
 }
 
 CAPABILITIES: Mapping[Capability, Mapping[StaffRole, ScopeKind]] = MappingProxyType(

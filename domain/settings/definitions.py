@@ -54,6 +54,25 @@ Definition = IntSetting | BoolSetting | ChoiceSetting
 
 _MAX_FEN = 10**12
 _DAY_LIMIT = 3650
+_WEEK_SECONDS = 7 * 24 * 3600
+
+# How often `siyu serve`'s scheduler runs each periodic job (api/jobs.py; `-` becomes `_` in
+# the key). Seconds, so a test or a busy shop can go below a minute.
+_JOB_INTERVALS = (
+    ("cancel_unpaid", 60, "取消超时未支付订单"),
+    ("auto_complete", 600, "发货后自动确认收货"),
+    ("settle_commission", 24 * 3600, "佣金结算"),
+    ("expire_points", 3600, "积分过期"),
+    ("expire_coupons", 3600, "优惠券过期"),
+    ("review_tiers", 24 * 3600, "会员等级复核"),
+    ("refresh_tags", 24 * 3600, "刷新会员标签"),
+)
+
+
+def job_interval_key(job: str) -> str:
+    """The setting holding a job's interval: `scheduler.cancel_unpaid_every_seconds`."""
+    return f"scheduler.{job.replace('-', '_')}_every_seconds"
+
 
 DEFINITIONS: dict[str, Definition] = {
     d.key: d
@@ -90,5 +109,11 @@ DEFINITIONS: dict[str, Definition] = {
         IntSetting("withdraw.min_fen", 1000, 1, _MAX_FEN, "最低提现金额（分）"),
         IntSetting("withdraw.daily_max_count", 3, 1, 100, "每日提现次数上限"),
         IntSetting("withdraw.fee_bp", 0, 0, 10_000, "提现手续费（bp）"),
+        *(
+            IntSetting(
+                job_interval_key(job), seconds, 1, _WEEK_SECONDS, f"定时任务间隔（秒）：{what}"
+            )
+            for job, seconds, what in _JOB_INTERVALS
+        ),
     )
 }

@@ -706,7 +706,7 @@ async def test_graphiql_for_browsers(api):
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert response.text.startswith("<!doctype html>")
-    assert "<title>Strawberry GraphiQL</title>" in response.text
+    assert "<title>siyu GraphiQL · shop API</title>" in response.text
 
 
 async def test_request_id_is_made_and_echoed(api):

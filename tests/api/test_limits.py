@@ -11,10 +11,12 @@ from api.graphql.limits import (
     DEFAULT_PAGE,
     LIMIT_RULES,
     MAX_COST,
+    MAX_COST_TERMS,
     MAX_PAGE,
     MAX_TOKENS,
     SHORT_LIST,
     operation_cost,
+    operation_cost_formula,
     parse_document,
 )
 
@@ -65,8 +67,8 @@ def errors(query: str) -> list[tuple[str, dict]]:
     ]
 
 
-def cost(query: str, operation_name: str | None = None) -> int:
-    return operation_cost(SCHEMA, parse_document(query), operation_name)
+def cost(query: str, operation_name: str | None = None, variables: dict | None = None) -> int:
+    return operation_cost(SCHEMA, parse_document(query), operation_name, variables)
 
 
 def chain(depth: int, leaf: str = "id") -> str:
@@ -206,11 +208,78 @@ def test_cost_without_first_takes_the_default_page() -> None:
     assert cost("{ tags __typename }") == 2
 
 
-def test_first_as_a_variable_costs_a_full_page() -> None:
-    # 1 + page * nodes (1 + 1 * id), whatever value $n gets.
+def test_first_as_a_variable_costs_the_page_the_request_sends() -> None:
+    # 1 + page * nodes (1 + 1 * id)
+    query = "query ($n: Int) { items(first: $n) { nodes { id } } }"
     assert cost("{ items(first: 5) { nodes { id } } }") == 1 + 5 * 2
-    assert cost("query ($n: Int) { items(first: $n) { nodes { id } } }") == 1 + MAX_PAGE * 2
+    assert cost(query, variables={"n": 5}) == 1 + 5 * 2
     assert cost("{ items(first: null) { nodes { id } } }") == 1 + DEFAULT_PAGE * 2
+
+
+def test_a_page_variable_left_out_or_null_costs_the_fields_own_default() -> None:
+    query = (
+        "query ($n: Int) { items(first: $n) { nodes { id } } node { children(first: $n) { id } } }"
+    )
+    # items 1 + 20 * 2, node 1 + children (1 + 5 * 1): a plain list's default is SHORT_LIST.
+    expected = 1 + DEFAULT_PAGE * 2 + 1 + 1 + SHORT_LIST
+    assert cost(query) == expected
+    assert cost(query, variables={}) == expected
+    assert cost(query, variables={"n": None}) == expected
+
+
+def test_a_page_variable_is_bounded_by_the_largest_page() -> None:
+    query = "query ($n: Int) { items(first: $n) { nodes { id } } }"
+    assert cost(query, variables={"n": 100}) == 1 + MAX_PAGE * 2
+    assert cost(query, variables={"n": 5000}) == 1 + MAX_PAGE * 2
+    assert cost(query, variables={"n": -50}) == 1
+    # Not an integer: coercion refuses it and nothing runs, but it is costed as the worst case.
+    assert cost(query, variables={"n": "many"}) == 1 + MAX_PAGE * 2
+    assert cost(query, variables={"n": True}) == 1 + MAX_PAGE * 2
+
+
+def test_a_page_variable_takes_the_operations_default_unless_sent() -> None:
+    query = "query ($n: Int = 7) { items(first: $n) { nodes { id } } }"
+    assert cost(query) == 1 + 7 * 2
+    assert cost(query, variables={"n": 3}) == 1 + 3 * 2
+    assert cost(query, variables={"n": None}) == 1 + DEFAULT_PAGE * 2
+
+
+def test_nested_page_variables_multiply() -> None:
+    query = """query ($a: Int, $b: Int) {
+      node { children(first: $a) { children(first: $b) { id } ...F } }
+    } fragment F on Node { children(first: $a) { id } }"""
+    # node 1 + children (1 + a * (children (1 + b * 1) + F's children (1 + a * 1)))
+    assert cost(query, variables={"a": 10, "b": 3}) == 1 + 1 + 10 * ((1 + 3) + (1 + 10))
+    assert cost(query, variables={"a": 0, "b": 100}) == 2
+
+
+def test_a_document_over_budget_whatever_its_variables_is_refused_by_validation() -> None:
+    # With the page variable at 0: node (1 + children (1 + 19999 * 1)) + items 1 = 20002.
+    query = (
+        "query ($n: Int) { node { children(first: 19999) { id } } items(first: $n) { totalCount } }"
+    )
+    assert errors(query) == [("Query cost 20002 exceeds the budget of 20000.", TOO_COMPLEX)]
+    # Under budget with the smallest page, it is judged per request instead.
+    assert (
+        errors("query ($n: Int) { node { children(first: $n) { children(first: $n) { id } } } }")
+        == []
+    )
+
+
+def test_contrived_page_variables_fall_back_to_the_worst_case() -> None:
+    # 70 distinct variables: more products than a cost tracks, so some count a full page.
+    names = [f"v{i}" for i in range(70)]
+    query = (
+        "query ("
+        + ", ".join(f"${n}: Int" for n in names)
+        + ") { "
+        + " ".join(f"{n}: items(first: ${n}) {{ totalCount }}" for n in names)
+        + " }"
+    )
+    formula = operation_cost_formula(SCHEMA, parse_document(query), None)
+    assert len(formula.cost.terms) <= MAX_COST_TERMS
+    assert formula.evaluate({n: 1 for n in names}) > 70 * (1 + 1)  # never below the real cost
+    assert formula.evaluate({n: 100 for n in names}) == 70 * (1 + MAX_PAGE)
 
 
 def test_negative_first_does_not_lower_the_cost() -> None:

@@ -34,6 +34,7 @@ CALLS = {
     "commissionRules": "{ commissionRules { id } }",
     "commissionEntries": "{ commissionEntries { totalCount } }",
     "commissionAccounts": "{ commissionAccounts { totalCount } }",
+    "jobRuns": "{ jobRuns { totalCount } }",
     "withdrawals": "{ withdrawals { totalCount } }",
     "distributors": "{ distributors { totalCount } }",
     "distributorApplications": "{ distributorApplications { totalCount } }",

@@ -1,0 +1,1 @@
+"""Operations state: the scheduler's lease, each periodic job's schedule and its recorded runs."""
