@@ -5,7 +5,7 @@ from tortoise.indexes import Index
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0008_cohort_rollup")]
+    dependencies = [("models", "0010_order_capped_index")]
 
     initial = False
 
