@@ -27,7 +27,7 @@ async def test_40_buyers_from_two_processes_race_for_10_units(api, backend, post
     placed = [r for r in results if r["body"]["data"]["placeOrder"]["order"]]
     refused = [r["body"]["data"]["placeOrder"]["errors"] for r in results if r not in placed]
     assert len(placed) == 10
-    assert refused == [[{"code": "INSUFFICIENT_STOCK", "field": "lines.0.quantity"}]] * 30
+    assert refused == [[{"code": "INSUFFICIENT_STOCK", "field": "input.lines.0.quantity"}]] * 30
     assert (await Sku.get(id=sku.id)).stock == 0
     assert await Order.all().count() == 10
     assert await OrderItem.all().count() == 10
