@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from tortoise.expressions import F
 
@@ -102,12 +103,13 @@ async def record_share_visit(member_id: int, code: str) -> VisitResult:
 async def _last_visit(link_id: int, member_id: int) -> datetime | None:
     """When the member's last stored visit to the link was (None: never), over the index
     `share_visit_link_member` (link, member, visited_at)."""
-    return (
+    visited_at = (
         await ShareVisit.filter(link_id=link_id, member_id=member_id)
         .order_by("-visited_at")
         .first()
         .values_list("visited_at", flat=True)
     )
+    return cast(datetime | None, visited_at)
 
 
 async def _outcome(

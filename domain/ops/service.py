@@ -85,4 +85,4 @@ async def finish_run(
     await ScheduledJob.filter(job=run.job, last_started_at=run.started_at).update(
         last_succeeded=error is None
     )
-    run.finished_at, run.changed, run.error = finished_at, changed, error
+    run.update_from_dict({"finished_at": finished_at, "changed": changed, "error": error})
