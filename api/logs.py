@@ -28,7 +28,11 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and key not in entry:
-                entry[key] = value if isinstance(value, str | int | float | bool) else repr(value)
+                entry[key] = (
+                    value
+                    if value is None or isinstance(value, str | int | float | bool)
+                    else repr(value)
+                )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

@@ -47,6 +47,7 @@ async def test_rest_routes_are_logged_too(api, caplog):
         200,
         None,
     )
+    assert json.loads(JsonFormatter().format(record))["operation"] is None
 
 
 def test_uvicorn_colour_copies_of_messages_stay_out_of_json_logs():
