@@ -2,7 +2,7 @@
 
 When it is on (see `exporters_from_environment` for the switch), the service records:
 - a SERVER span per HTTP request, every route alike, named `METHOD route-template`
-  (`POST /graphql`, `GET /exports/{report}`): never the raw path or the query string, which can
+  (`POST /graphql`, `GET /qr/{code}.png`): never the raw path or the query string, which can
   carry ids, tokens or GraphQL variables. An incoming W3C `traceparent` (and `tracestate`) is
   honoured, so the request span is a child of the caller's span; `OTEL_PROPAGATORS` may change
   the format, as the SDK documents;
@@ -36,6 +36,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
+from opentelemetry.propagators.textmap import Getter
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
@@ -169,7 +170,9 @@ def uninstall() -> None:
         tracing.provider.shutdown()
 
 
-def operation_span(operation_type: str, operation_name: str | None):
+def operation_span(
+    operation_type: str, operation_name: str | None
+) -> contextlib.AbstractContextManager[Any]:
     """A span around one GraphQL operation (a shared no-op context when tracing is off)."""
     tracing = _active
     if tracing is None:
@@ -184,8 +187,9 @@ def operation_span(operation_type: str, operation_name: str | None):
 # --- HTTP requests -------------------------------------------------------------------------
 
 
-class _HeaderGetter:
-    """Reads a propagator's fields from ASGI headers (lower-case byte names)."""
+class _HeaderGetter(Getter[Mapping[str, list[str]]]):
+    """Reads a propagator's fields from a request's headers (names in lower case, as ASGI
+    gives them)."""
 
     def get(self, carrier: Mapping[str, list[str]], key: str) -> list[str] | None:
         return carrier.get(key.lower())
@@ -198,7 +202,7 @@ _HEADERS = _HeaderGetter()
 
 
 def route_template(routes: Sequence[BaseRoute], scope: Mapping[str, Any]) -> str | None:
-    """The template of the route that serves `scope` (`/exports/{report}`), or None."""
+    """The template of the route that serves `scope` (`/qr/{code}.png`), or None."""
     for route in routes:
         match, _ = route.matches(scope)
         if match is Match.NONE:
