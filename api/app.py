@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -10,6 +11,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
+from api import tracing
 from api.admin.schema import schema as admin_schema
 from api.auth.providers import DevLoginProvider, LoginProvider
 from api.auth.tokens import ADMIN, SHOP, TokenService
@@ -128,6 +130,10 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
     app.add_middleware(RequestIdMiddleware)
     if config.cors_origins:
         app.add_middleware(BrowserRoutesCORS, allow_origins=config.cors_origins)
+    # Added last, so outermost: its span covers every other middleware (off: not installed).
+    traced = tracing.start(os.environ)
+    if traced is not None:
+        app.add_middleware(tracing.TracingMiddleware, tracing=traced, routes=app.routes)
     app.state.services = services
     app.state.payments = payments
     app.state.payouts = payouts

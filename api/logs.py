@@ -53,7 +53,8 @@ class RequestIdMiddleware:
 
     The access line holds the request id, method, path (never the query string: a GET carries
     GraphQL variables there), status, duration and the GraphQL operation label the endpoint put
-    in `scope["state"]["operation"]`; never variables, tokens or personal data.
+    in `scope["state"]["operation"]`, and, when tracing is on, the trace id the tracing
+    middleware put in `scope["state"]["trace_id"]`; never variables, tokens or personal data.
     """
 
     def __init__(self, app):
@@ -91,6 +92,8 @@ class RequestIdMiddleware:
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "operation": state.get("operation"),
+                    # Only when tracing is on (api/tracing.py): the request's trace.
+                    **({"trace_id": state["trace_id"]} if "trace_id" in state else {}),
                 },
             )
             request_id.reset(token)

@@ -45,7 +45,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from api import metrics
+from api import metrics, tracing
 from api.graphql.errors import ClientError, Unauthenticated
 from api.graphql.graphiql import graphiql_page
 from api.graphql.limits import (
@@ -335,18 +335,21 @@ class GraphQLEndpoint:
         over_budget = request_cost_error(formula, cost)
         if over_budget is not None:
             return self._request_errors([over_budget], media_type)
-        result = execute(
-            self.graphql_schema,
-            prepared.document,
-            context_value=context,
-            variable_values=params.get("variables"),
-            operation_name=operation_name,
-            executor_class=StrawberryGraphQLCoreExecutionContext,
-            is_awaitable=optimized_is_awaitable,
-        )
-        # Synchronous when no resolver is async (`{ __typename }`) or variables fail coercion.
-        if optimized_is_awaitable(result):
-            result = await result
+        name = operation.name.value if operation.name else None
+        with tracing.operation_span(operation.operation.value, name):
+            result = execute(
+                self.graphql_schema,
+                prepared.document,
+                context_value=context,
+                variable_values=params.get("variables"),
+                operation_name=operation_name,
+                executor_class=StrawberryGraphQLCoreExecutionContext,
+                is_awaitable=optimized_is_awaitable,
+            )
+            # Synchronous when no resolver is async (`{ __typename }`) or variables fail
+            # coercion.
+            if optimized_is_awaitable(result):
+                result = await result
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             # Variables failed coercion and nothing ran: a request error, so no `data` either.
             return self._request_errors(result.errors, media_type)
@@ -354,7 +357,6 @@ class GraphQLEndpoint:
         if result.errors:
             payload["errors"] = [self._public(e, request) for e in result.errors]
         payload["extensions"] = {"cost": cost}
-        name = operation.name.value if operation.name else None
         label = self._labels.label(operation.operation.value, name)
         request.scope.setdefault("state", {})["operation"] = label
         metrics.observe(self.name, label, time.perf_counter() - started, bool(result.errors))
