@@ -34,6 +34,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # A developer's shell may carry OTEL_* settings: tests that want tracing set their own.
+    for key in [key for key in os.environ if key.startswith("OTEL_")]:
+        del os.environ[key]
     if REQUIRE_POSTGRES and not POSTGRES_URL:
         raise pytest.UsageError("REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set")
 
