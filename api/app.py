@@ -129,9 +129,10 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         lifespan=lifespan,
     )
     app.add_middleware(RequestIdMiddleware)
-    app.add_middleware(RouteMetrics)
     if config.cors_origins:
         app.add_middleware(BrowserRoutesCORS, allow_origins=config.cors_origins)
+    # Outermost: CORS preflights are counted and timed too.
+    app.add_middleware(RouteMetrics)
     app.state.services = services
     app.state.payments = payments
     app.state.payouts = payouts

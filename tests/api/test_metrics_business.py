@@ -281,3 +281,14 @@ async def test_the_pool_and_this_process_are_reported(api, backend):
     assert samples[("process_resident_memory_bytes", pid)] > 0
     assert samples[("process_open_fds", pid)] > 0
     assert samples[("siyu_workers", ())] == 1
+
+
+async def test_cors_preflights_are_counted_under_their_route(db):
+    console = "https://hq.example.com"
+    api = ApiFactory(cors_allow_origins=console)
+    preflight = {"Origin": console, "Access-Control-Request-Method": "POST"}
+
+    moved, answer = await moves_during(api, lambda: api.http.options("/graphql", headers=preflight))
+
+    assert answer.status_code == 200
+    assert moved("siyu_http_requests_total", method="OPTIONS", route="/graphql", status="200") == 1
