@@ -23,6 +23,7 @@ from api.graphql.graphiql import ASSETS_DIRECTORY, ASSETS_PATH
 from api.graphql.http import GraphQLEndpoint
 from api.logs import RequestIdMiddleware
 from api.logs import configure as configure_logging
+from api.metrics import RouteMetrics, mark_this_worker_dead, sampling_pool
 from api.payments.setup import Payments, build_payments
 from api.payouts.setup import install_payouts
 from api.plugins import install_plugins
@@ -103,6 +104,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
             async with (
                 RegisterTortoise(app, config=tortoise_config(config.database_url)),
                 running(scheduler),
+                sampling_pool(),
             ):
                 yield
         else:
@@ -112,6 +114,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         if close is not None:
             await close()
         await payments.aclose()
+        mark_this_worker_dead()
 
     app = Starlette(
         routes=[
@@ -130,6 +133,8 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
     app.add_middleware(RequestIdMiddleware)
     if config.cors_origins:
         app.add_middleware(BrowserRoutesCORS, allow_origins=config.cors_origins)
+    # CORS preflights are counted and timed too.
+    app.add_middleware(RouteMetrics)
     # Added last, so outermost: its span covers every other middleware (off: not installed).
     traced = tracing.start(os.environ)
     if traced is not None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -210,9 +213,34 @@ def uvicorn_options(config: AppConfig) -> dict[str, Any]:
 
 def serve(config: AppConfig) -> int:
     """uvicorn with the app; each worker's lifespan starts a scheduler (one of them leads)
-    unless SCHEDULER=off."""
-    uvicorn.run("api.app:create_app", factory=True, **uvicorn_options(config))
+    unless SCHEDULER=off. Several workers share their metrics through a directory (api/metrics.py):
+    `PROMETHEUS_MULTIPROC_DIR` when given (cleaned now), else a fresh temporary one, removed
+    when the server stops."""
+    fresh = _metrics_directory(config.workers)
+    try:
+        uvicorn.run("api.app:create_app", factory=True, **uvicorn_options(config))
+    finally:
+        if fresh is not None:
+            shutil.rmtree(fresh, ignore_errors=True)
     return 0
+
+
+def _metrics_directory(workers: int) -> str | None:
+    """Set up the workers' metrics directory; the path to remove at exit when made here.
+
+    The workers inherit the variable and, importing the metrics, write their values there. One
+    worker without the variable keeps them in memory, as a plain process does."""
+    from api.metrics import MULTIPROC_VARIABLE, prepare_multiprocess_directory
+
+    given = os.environ.get(MULTIPROC_VARIABLE)
+    if given:
+        prepare_multiprocess_directory(given, serving_here=workers == 1)
+        return None
+    if workers == 1:
+        return None
+    fresh = tempfile.mkdtemp(prefix="siyu-metrics-")
+    os.environ[MULTIPROC_VARIABLE] = fresh
+    return fresh
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,6 +37,10 @@ JOBS: dict[str, tuple[Job, str]] = {
     "refresh-tags": (audience_stats.refresh_all, "recompute lifecycle, value and KOC tags"),
 }
 
+for _name in JOBS:  # every job's series from 0: alert on `increase(siyu_job_failures_total...)`
+    metrics.JOB_RUNS.labels(_name)
+    metrics.JOB_FAILURES.labels(_name)
+
 
 async def run_job(name: str, now: datetime | None = None) -> int:
     job, _ = JOBS[name]
@@ -68,10 +72,12 @@ async def run_recorded(
 ) -> JobRun:
     """Run one job as of `moment` and record the run (start, end, rows changed, failure).
 
-    A failure is recorded, counted in `siyu_job_failures_total` and logged, not raised: the
+    Every run is counted in `siyu_job_runs_total`; a failure is recorded, counted in
+    `siyu_job_failures_total` and logged, not raised: the
     scheduler goes on with the other jobs and retries this one sooner (domain/ops/service.py).
     """
     run = await ops.start_run(name, trigger, holder, moment)
+    metrics.JOB_RUNS.labels(name).inc()
     work = job or JOBS[name][0]
     try:
         with clock.frozen_at(moment):

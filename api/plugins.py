@@ -1,9 +1,10 @@
 """What `distribution` and `loyalty` plug into the core, wired once per process (the app and
 the job runner call `install_plugins` before any request or job runs): domain event handlers,
-pricing steps and the attributor."""
+pricing steps and the attributor; and the business counters of api/metrics.py."""
 
 from __future__ import annotations
 
+from api import metrics
 from distribution import distributors, links, merging
 from distribution.attribution import DistributionAttributor
 from distribution.audience import DistributionAudienceSources
@@ -58,6 +59,8 @@ def install_plugins() -> None:
     pipeline.plug("tier", TierStep())
     pipeline.plug("coupon", CouponStep())
     pipeline.plug("points", PointsStep())
+    # Counted last, and only once the event's transaction has committed.
+    subscriptions.extend(metrics.SUBSCRIPTIONS)
     for event_type, handler in subscriptions:
         events.subscribe(event_type, handler)
 

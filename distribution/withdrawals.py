@@ -48,6 +48,7 @@ from tortoise.queryset import QuerySet
 
 from distribution import ledger, payees
 from distribution.distributors import for_member
+from distribution.events import WithdrawalMoved
 from distribution.ledger import Deltas, Refs
 from distribution.models import (
     AccountOwner,
@@ -64,7 +65,7 @@ from distribution.payouts import (
     PayoutRequest,
     payout_provider,
 )
-from domain import clock, money
+from domain import clock, events, money
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.members.models import MemberIdentity
@@ -188,6 +189,7 @@ async def request_withdrawal(
             refs=Refs(withdrawal_id=withdrawal.id),
             require_available=amount_fen,
         )
+        await events.publish(WithdrawalMoved(withdrawal.id, S.PENDING_REVIEW.value))
     log.info(
         "withdrawal requested",
         extra={"withdrawal_id": withdrawal.id, "amount_fen": amount_fen, "method": method.value},
@@ -240,6 +242,8 @@ async def review(withdrawal_id: int, approve: bool, note: str, actor: str) -> Wi
         moved = await Withdrawal.filter(id=withdrawal.id, status=S.PENDING_REVIEW).update(**changes)
         if moved and not approve:
             await _release_hold(withdrawal, actor, f"withdrawal rejected: {note}")
+        if moved:
+            await events.publish(WithdrawalMoved(withdrawal.id, target.value))
     await withdrawal.refresh_from_db()
     if not moved and withdrawal.status != target:
         raise DomainError(ErrorCode.INVALID_STATE, "id")
@@ -275,6 +279,7 @@ async def pay(withdrawal_id: int, actor: str) -> Withdrawal:
                 secrets += [request.account, request.openid]
             reason = payees.scrub(error.reason, secrets)
             await Withdrawal.filter(id=withdrawal.id).update(status=S.FAILED, failure_reason=reason)
+            await events.publish(WithdrawalMoved(withdrawal.id, S.FAILED.value))
             log.warning(
                 "payout refused",
                 extra={"withdrawal_id": withdrawal.id, "provider": provider.name, "why": reason},
@@ -301,6 +306,7 @@ async def pay(withdrawal_id: int, actor: str) -> Withdrawal:
                 reason=f"payout {provider.name} {result.reference}",
                 refs=Refs(withdrawal_id=withdrawal.id),
             )
+            await events.publish(WithdrawalMoved(withdrawal.id, S.PAID.value))
             log.info(
                 "withdrawal paid",
                 extra={
@@ -338,6 +344,7 @@ async def release(withdrawal_id: int, actor: str) -> Withdrawal:
         moved = await Withdrawal.filter(id=withdrawal.id, status=S.FAILED).update(status=S.RELEASED)
         if moved:
             await _release_hold(withdrawal, actor, "payout failed: released")
+            await events.publish(WithdrawalMoved(withdrawal.id, S.RELEASED.value))
     await withdrawal.refresh_from_db()
     if not moved and withdrawal.status != S.RELEASED:
         raise DomainError(ErrorCode.INVALID_STATE, "id")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.transactions import in_transaction
+
+log = logging.getLogger("siyu.db")
 
 APP_LABEL = "models"
 
@@ -72,6 +79,40 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
-def transaction():
-    """One business operation = one transaction (nested calls join the outer one)."""
-    return in_transaction("default")
+# The hooks `after_commit` deferred in the innermost open `transaction()` block of this task.
+_commit_hooks: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+    "siyu_commit_hooks", default=None
+)
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[BaseDBAsyncClient]:
+    """One business operation = one transaction (nested calls join the outer one as a
+    savepoint). Hooks registered with `after_commit` inside run once the outermost block has
+    committed; a block that rolls back (a savepoint included) drops the hooks registered in it."""
+    outer = _commit_hooks.get()
+    hooks: list[Callable[[], None]] = []
+    token = _commit_hooks.set(hooks)
+    try:
+        async with in_transaction("default") as connection:
+            yield connection
+    finally:
+        _commit_hooks.reset(token)
+    if outer is not None:
+        outer.extend(hooks)
+        return
+    for hook in hooks:
+        try:
+            hook()
+        except Exception:  # the operation is committed: a hook must not turn it into an error
+            log.exception("after-commit hook failed")
+
+
+def after_commit(hook: Callable[[], None]) -> None:
+    """Run `hook` (synchronous, quick: a metric) once the current transaction commits, never if
+    it rolls back; at once outside any `transaction()`, where every statement commits itself."""
+    pending = _commit_hooks.get()
+    if pending is None:
+        hook()
+    else:
+        pending.append(hook)

@@ -124,3 +124,27 @@ class ItemRefunded:
     @property
     def fully_refunded(self) -> bool:
         return self.refunded_fen >= self.paid_fen
+
+
+@dataclass(frozen=True)
+class RefundRequested:
+    """A member asked for `amount_fen` of an item back (the request awaits review)."""
+
+    refund_id: int
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class RefundRejected:
+    """A reviewer turned a refund request down (approval publishes `ItemRefunded`)."""
+
+    refund_id: int
+
+
+@dataclass(frozen=True)
+class PaymentNotified:
+    """A payment notification was received and recorded with its outcome (`PAID`, `REPEAT`,
+    `PAID_AFTER_CANCEL`, `UNKNOWN_PAYMENT`, `AMOUNT_MISMATCH`, `BAD_SIGNATURE`)."""
+
+    provider: str
+    outcome: str

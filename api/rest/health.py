@@ -3,7 +3,8 @@
 Metrics tell a lot about the business (operation names, volumes) and cost memory to render:
 with `METRICS_TOKEN` set, `/metrics` wants `Authorization: Bearer <token>` (401 otherwise);
 without it, only a client on this machine talking to the process directly (api/clients.py),
-everyone else 403.
+everyone else 403. Whichever worker answers, the figures are those of every worker
+(api/metrics.py).
 """
 
 from __future__ import annotations

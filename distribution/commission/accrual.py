@@ -25,6 +25,7 @@ from tortoise.exceptions import IntegrityError
 from distribution.commission.calculation import ItemFacts, Share, item_shares
 from distribution.commission.rules import rules_in_force
 from distribution.distributors import for_guide
+from distribution.events import CommissionAccrued
 from distribution.ledger import Deltas, Refs, account_for, move
 from distribution.models import (
     AccountOwner,
@@ -190,6 +191,7 @@ async def _accrue(
         reason=f"order {order.number} {piece.role.value}",
         refs=Refs(entry_id=entry.id, order_id=order.id),
     )
+    await events.publish(CommissionAccrued(order.id, entry.id, piece.role.value, piece.amount_fen))
     return True
 
 

@@ -51,7 +51,7 @@ async def request_refund(member_id: int, item_id: int, amount_fen: int, reason: 
                 ErrorCode.REFUND_IN_PROGRESS if fresh.refund_open else ErrorCode.REFUND_EXCEEDS_PAID
             )
             raise DomainError(code, "itemId" if fresh.refund_open else "amountFen")
-        return await Refund.create(
+        refund = await Refund.create(
             order_id=order.id,
             item_id=item.id,
             amount_fen=amount_fen,
@@ -59,6 +59,8 @@ async def request_refund(member_id: int, item_id: int, amount_fen: int, reason: 
             out_refund_no="R" + secrets.token_hex(12),
             created_at=clock.now(),
         )
+        await events.publish(events.RefundRequested(refund.id, amount_fen))
+        return refund
 
 
 async def _refusal(refund_id: int, change: str) -> DomainError:
@@ -81,6 +83,7 @@ async def reject(refund: Refund, actor: str, note: str) -> Refund:
         if not moved:
             raise await _refusal(refund.id, "rejecting")
         await OrderItem.filter(id=refund.item_id).update(refund_open=False)
+        await events.publish(events.RefundRejected(refund.id))
     await refund.refresh_from_db()
     return refund
 

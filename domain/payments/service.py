@@ -9,7 +9,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from domain import clock, sql
+from domain import clock, events, sql
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.orders import lifecycle
@@ -174,3 +174,4 @@ async def _record(provider: str, out_trade_no: str | None, outcome: str, detail:
             received_at=clock.now(),
         )
     )
+    await events.publish(events.PaymentNotified(provider, outcome))
