@@ -20,7 +20,7 @@ from api.auth.permissions import granted
 from api.graphql.enums import AcquisitionChannelEnum
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
-from api.graphql.relay import BY_ID, NEWEST_FIRST, Connection, paginate
+from api.graphql.relay import BY_ID, NEWEST_FIRST, After, Connection, First, paginate
 from api.graphql.scalars import Long
 from domain.access.capabilities import Capability, Grant
 from domain.members.queries import MemberScope
@@ -120,9 +120,7 @@ class SegmentNode:
         return await (await segment_service.segment_members(self.segment)).count()
 
     @strawberry.field(description="Members matching now, newest first.")
-    async def members(
-        self, first: int | None = 20, after: str | None = None
-    ) -> Connection[MemberNode]:
+    async def members(self, first: First = 20, after: After = None) -> Connection[MemberNode]:
         queryset = await segment_service.segment_members(self.segment)
         full = self.full_phone
         return await paginate(queryset, NEWEST_FIRST, first, after, lambda m: member_node(m, full))
@@ -160,7 +158,7 @@ class SegmentPayload:
     errors: list[UserError]
 
 
-async def tags(info: Info, first: int | None = 20, after: str | None = None) -> Connection[TagNode]:
+async def tags(info: Info, first: First = 20, after: After = None) -> Connection[TagNode]:
     return await paginate(Tag.all(), BY_ID, first, after, tag_node)
 
 
@@ -196,9 +194,7 @@ async def remove_member_tag(
     return await _change_member_tag(info, member_id, tag_id, add=False)
 
 
-async def segments(
-    info: Info, first: int | None = 20, after: str | None = None
-) -> Connection[SegmentNode]:
+async def segments(info: Info, first: First = 20, after: After = None) -> Connection[SegmentNode]:
     grant = await granted(info)
     return await paginate(Segment.all(), BY_ID, first, after, lambda s: segment_node(s, grant))
 

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from api.graphql.enums import ProductStatusEnum
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
-from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page
+from api.graphql.relay import NEWEST_FIRST, After, Connection, First, build_connection, fetch_page
 from api.graphql.scalars import Long
 from api.shop.catalog import CategoryNode, SpecValue, category_node, category_tree
 from domain.catalog import service as catalog
@@ -154,8 +154,8 @@ class SkuPayload:
 async def products(
     info: Info,
     status: ProductStatusEnum | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[AdminProductNode]:
     queryset = Product.all() if status is None else Product.filter(status=status)
     rows, has_next = await fetch_page(queryset, NEWEST_FIRST, first, after)

@@ -19,13 +19,15 @@ from api.graphql.commission import (
     balances_node,
     entry_node,
 )
-from api.graphql.enums import DistributorKindEnum
+from api.graphql.enums import DistributorKindEnum, expose_enum
 from api.graphql.errors import UserError, matching_id
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.relay import (
     BY_ID,
     NEWEST_FIRST,
+    After,
     Connection,
+    First,
     build_connection,
     fetch_page,
     paginate,
@@ -46,12 +48,30 @@ from distribution.models import (
 from domain.access.capabilities import OutOfScope, confine_to_store
 from domain.errors import DomainError, ErrorCode
 
-strawberry.enum(RuleScope, name="CommissionRuleScope")
+expose_enum(
+    RuleScope,
+    "CommissionRuleScope",
+    "What a commission rule covers; for each item and role the most specific wins (SKU > PRODUCT"
+    " > CATEGORY > ALL), then the higher priority, then the newest.",
+    {
+        RuleScope.ALL: "Every product.",
+        RuleScope.CATEGORY: "The products of one category (scopeId: a Category ID).",
+        RuleScope.PRODUCT: "One product (scopeId: a Product ID).",
+        RuleScope.SKU: "One SKU (scopeId: a Sku ID).",
+    },
+)
 RuleScopeEnum: TypeAlias = RuleScope
-strawberry.enum(
+expose_enum(
     AccountKind,
-    name="CommissionAccountKind",
-    description="A store's own account (STORE), or a distributor's of that kind.",
+    "CommissionAccountKind",
+    "A store's own account (STORE), or a distributor's of that kind.",
+    {
+        AccountKind.GUIDE: "A guide's account (导购佣金).",
+        AccountKind.KOC: "A KOC distributor's account.",
+        AccountKind.MEMBER: "A member distributor's account (人人分销).",
+        AccountKind.SHOP: "A partner shop's account (小b).",
+        AccountKind.STORE: "A franchise store's own account (STORE_SHARE commission).",
+    },
 )
 AccountKindEnum: TypeAlias = AccountKind
 SCOPE_TYPES = {RuleScope.CATEGORY: "Category", RuleScope.PRODUCT: "Product", RuleScope.SKU: "Sku"}
@@ -176,8 +196,8 @@ async def commission_entries(
     distributor_id: strawberry.ID | None = None,
     store_id: strawberry.ID | None = None,
     order_id: strawberry.ID | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[CommissionEntryNode]:
     """Entries newest first, by state, beneficiary (distributor or store) and order. An
     ID of the wrong type matches nothing."""
@@ -267,8 +287,8 @@ async def commission_accounts(
     kind: AccountKindEnum | None = None,
     store_id: strawberry.ID | None = None,
     distributor_id: strawberry.ID | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[CommissionAccountNode]:
     """Every beneficiary's account with its four balances, oldest account first (keyset on id),
     filtered by kind, store (its own account and its guides') and distributor. HQ_FINANCE and

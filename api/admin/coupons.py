@@ -11,7 +11,7 @@ from api.graphql.enums import CouponKindEnum, CouponScopeEnum
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id
 from api.graphql.loyalty import CouponTemplateNode, template_node
-from api.graphql.relay import NEWEST_FIRST, Connection, paginate
+from api.graphql.relay import NEWEST_FIRST, After, Connection, First, paginate
 from api.graphql.scalars import Long
 from domain.errors import DomainError, ErrorCode
 from loyalty.audience.segments import segment_member_ids
@@ -22,7 +22,7 @@ MAX_MEMBERS = 100
 
 
 async def coupon_templates(
-    info: Info, first: int | None = 20, after: str | None = None
+    info: Info, first: First = 20, after: After = None
 ) -> Connection[CouponTemplateNode]:
     return await paginate(CouponTemplate.all(), NEWEST_FIRST, first, after, template_node)
 

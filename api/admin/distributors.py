@@ -16,7 +16,7 @@ from api.graphql.distributors import (
 from api.graphql.enums import ApplicationStatusEnum, DistributorKindEnum, DistributorStatusEnum
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id
-from api.graphql.relay import BY_ID, NEWEST_FIRST, Connection, paginate
+from api.graphql.relay import BY_ID, NEWEST_FIRST, After, Connection, First, paginate
 from api.shop.orders import CheckoutInput
 from distribution import assisted_orders, enrollment
 from distribution.models import (
@@ -44,8 +44,8 @@ async def distributors(
     info: Info,
     kind: DistributorKindEnum | None = None,
     status: DistributorStatusEnum | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[DistributorNode]:
     queryset = Distributor.all()
     if kind is not None:
@@ -58,8 +58,8 @@ async def distributors(
 async def distributor_applications(
     info: Info,
     status: ApplicationStatusEnum | None = ApplicationStatus.PENDING,
-    first: int | None = 20,
-    after: str | None = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[ApplicationNode]:
     queryset = DistributorApplication.all()
     if status is not None:

@@ -10,7 +10,7 @@ from api.auth.permissions import granted
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id
 from api.graphql.loyalty import TierNode, tier_node
-from api.graphql.relay import Connection, Ordering, SortField, paginate
+from api.graphql.relay import After, Connection, First, Ordering, SortField, paginate
 from api.graphql.scalars import Long
 from domain.errors import DomainError, ErrorCode
 from domain.members.models import Member, MemberStatus
@@ -21,9 +21,7 @@ from loyalty.tiers import TierChange, update_tier
 BY_THRESHOLD = Ordering((SortField("threshold_growth"), SortField("id")))
 
 
-async def tiers(
-    info: Info, first: int | None = 20, after: str | None = None
-) -> Connection[TierNode]:
+async def tiers(info: Info, first: First = 20, after: After = None) -> Connection[TierNode]:
     return await paginate(Tier.all(), BY_THRESHOLD, first, after, tier_node)
 
 

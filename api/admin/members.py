@@ -13,7 +13,7 @@ from api.admin.audience_nodes import LifecycleEnum, TagMatchEnum
 from api.admin.nodes import MemberNode, member_node
 from api.auth.permissions import granted
 from api.graphql.ids import from_global_id, optional_global_id
-from api.graphql.relay import NEWEST_FIRST, Connection, paginate
+from api.graphql.relay import NEWEST_FIRST, After, Connection, First, paginate
 from domain.access.capabilities import Capability
 from domain.members.queries import MemberScope, MemberSearch, searched_members
 from loyalty.audience.filters import TagMatch
@@ -48,8 +48,8 @@ async def _audience_condition(search: MemberFilterInput) -> Q:
 async def members(
     info: Info,
     filter: MemberFilterInput | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[MemberNode]:
     """A filter that makes no sense is BAD_USER_INPUT with its UserError."""
     grant = await granted(info)

@@ -13,7 +13,15 @@ from api.graphql.enums import OrderChannelEnum, OrderStatusEnum, RefundStatusEnu
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, to_global_id
 from api.graphql.orders import DeliveryAddress, OrderNode, RefundNode, order_fields, refund_node
-from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page, paginate
+from api.graphql.relay import (
+    NEWEST_FIRST,
+    After,
+    Connection,
+    First,
+    build_connection,
+    fetch_page,
+    paginate,
+)
 from domain.access.capabilities import Capability, Grant
 from domain.errors import DomainError, ErrorCode
 from domain.members.phones import mask_phone
@@ -161,8 +169,8 @@ class ReviewRefundPayload:
 async def orders(
     info: Info,
     status: OrderStatusEnum | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    first: First = 20,
+    after: After = None,
     commission_capped: Annotated[
         bool | None,
         strawberry.argument(description="true: only orders whose commission the cap scaled down."),
@@ -217,8 +225,8 @@ async def verify_pickup(info: Info, code: str) -> AdminOrderPayload:
 async def refund_requests(
     info: Info,
     status: RefundStatusEnum | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[RefundNode]:
     grant = await granted(info)
     queryset = visible_refunds(OrderScope.of(grant))

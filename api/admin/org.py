@@ -11,7 +11,7 @@ from api.auth.permissions import granted
 from api.graphql.enums import StaffRoleEnum, StoreKindEnum
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, optional_global_id
-from api.graphql.relay import BY_ID, Connection, paginate
+from api.graphql.relay import BY_ID, After, Connection, First, paginate
 from domain.errors import DomainError, ErrorCode
 from domain.org import service as org
 from domain.org.models import Staff, Store
@@ -49,9 +49,7 @@ class StaffPayload:
     errors: list[UserError]
 
 
-async def stores(
-    info: Info, first: int | None = 20, after: str | None = None
-) -> Connection[StoreNode]:
+async def stores(info: Info, first: First = 20, after: After = None) -> Connection[StoreNode]:
     grant = await granted(info)
     queryset = Store.all()
     scope = grant.store_id
@@ -61,7 +59,7 @@ async def stores(
 
 
 async def staff_members(
-    info: Info, first: int | None = 20, after: str | None = None
+    info: Info, first: First = 20, after: After = None
 ) -> Connection[StaffNode]:
     grant = await granted(info)
     queryset = Staff.all()

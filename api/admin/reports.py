@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from api.admin import report_figures as figures
 from api.auth.permissions import granted
-from api.graphql.enums import DistributorKindEnum
+from api.graphql.enums import DistributorKindEnum, expose_enum
 from api.graphql.errors import InvalidArgument, UserError
 from api.graphql.ids import optional_global_id, to_global_id
 from distribution.models import DistributorKind
@@ -25,11 +25,42 @@ from distribution.reports.run import MAX_ROWS, Page, ReportQuery, page
 from distribution.reports.sql import Granularity
 from domain.access.capabilities import OutOfScope, confine_to_store
 
-strawberry.enum(Granularity, name="ReportGranularity")
+expose_enum(
+    Granularity,
+    "ReportGranularity",
+    "The buckets of a report over time, in Asia/Shanghai days.",
+    {
+        Granularity.DAY: "One row per day.",
+        Granularity.WEEK: "One row per week, starting on Monday.",
+        Granularity.MONTH: "One row per calendar month.",
+    },
+)
 GranularityEnum: TypeAlias = Granularity
-strawberry.enum(commission.CommissionDimension, name="CommissionDimension")
+expose_enum(
+    commission.CommissionDimension,
+    "CommissionDimension",
+    "Whose commission a commission report row sums: the beneficiary's.",
+    {
+        commission.CommissionDimension.STORE: "Per store: a store account's store or a guide's"
+        " store (KOCs, members and shops have none: null key).",
+        commission.CommissionDimension.DISTRIBUTOR_KIND: "Per distributor kind (STORE for store"
+        " accounts).",
+        commission.CommissionDimension.DISTRIBUTOR: "Per account: the distributor or the store.",
+        commission.CommissionDimension.ROLE: "Per beneficiary role of the entry (LEVEL1, LEVEL2,"
+        " GUIDE_SERVICE, STORE_SHARE); withdrawals and adjustments have none (null key).",
+    },
+)
 CommissionDimensionEnum: TypeAlias = commission.CommissionDimension
-strawberry.enum(funnel.FunnelGrouping, name="ShareFunnelGrouping")
+expose_enum(
+    funnel.FunnelGrouping,
+    "ShareFunnelGrouping",
+    "What a share funnel row (推广漏斗) is about.",
+    {
+        funnel.FunnelGrouping.LINK: "One row per share link.",
+        funnel.FunnelGrouping.DISTRIBUTOR: "One row per distributor, all their links together"
+        " (unique visitors counted once across links).",
+    },
+)
 FunnelGroupingEnum: TypeAlias = funnel.FunnelGrouping
 
 

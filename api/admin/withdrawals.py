@@ -15,7 +15,7 @@ from strawberry.types import Info
 from api.auth.permissions import granted
 from api.graphql.errors import UserError, matching_id, user_errors
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
-from api.graphql.relay import Connection, build_connection, fetch_page
+from api.graphql.relay import After, Connection, First, build_connection, fetch_page
 from api.shop.withdrawals import (
     NEWEST_WITHDRAWALS_FIRST,
     WithdrawalNode,
@@ -83,8 +83,8 @@ async def withdrawals(
     info: Info,
     status: WithdrawalStatusEnum | None = None,
     distributor_id: strawberry.ID | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[AdminWithdrawalNode]:
     """A malformed `distributorId` matches nothing, like an unknown one."""
     grant = await granted(info)

@@ -8,14 +8,35 @@ from typing import TypeAlias
 
 import strawberry
 
+from api.graphql.enums import expose_enum
 from api.graphql.ids import to_global_id
 from api.graphql.scalars import Money
 from distribution.commission.queries import Balances
 from distribution.models import BeneficiaryRole, CommissionEntry, EntryStatus
 
-strawberry.enum(BeneficiaryRole, name="BeneficiaryRole")
+expose_enum(
+    BeneficiaryRole,
+    "BeneficiaryRole",
+    "Why someone earns commission (佣金) on an order item (SPEC 10.1).",
+    {
+        BeneficiaryRole.LEVEL1: "The distributor credited with the sale (一级).",
+        BeneficiaryRole.LEVEL2: "That distributor's upline (二级); commission never goes deeper.",
+        BeneficiaryRole.GUIDE_SERVICE: "The guide serving the buyer (导购服务佣金).",
+        BeneficiaryRole.STORE_SHARE: "The franchise store serving the buyer (门店分成).",
+    },
+)
 BeneficiaryRoleEnum: TypeAlias = BeneficiaryRole
-strawberry.enum(EntryStatus, name="CommissionEntryStatus")
+expose_enum(
+    EntryStatus,
+    "CommissionEntryStatus",
+    "Where a commission entry is (SPEC 10.2).",
+    {
+        EntryStatus.PENDING: "Accrued on payment (待结算): counts in the pending balance until"
+        " commission.freeze_days after the order completes.",
+        EntryStatus.SETTLED: "Settled (已结算): moved to the available balance, withdrawable.",
+        EntryStatus.CANCELLED: "Reduced to zero by refunds before settling (已取消).",
+    },
+)
 EntryStatusEnum: TypeAlias = EntryStatus
 
 

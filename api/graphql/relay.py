@@ -11,7 +11,7 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from tortoise.expressions import Q
@@ -23,6 +23,24 @@ MAX_PAGE = 100
 DEFAULT_PAGE = 20
 
 NodeType = TypeVar("NodeType")
+
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Page size (分页): {DEFAULT_PAGE} when omitted, at most {MAX_PAGE}; 0 returns"
+        f" no edges. Outside 0..{MAX_PAGE} answers BAD_USER_INPUT."
+    ),
+]
+"""`first` of a connection, described once for every connection."""
+
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="`pageInfo.endCursor` of the previous page; omit for the first page. Cursors"
+        " are opaque and stable under inserts; a malformed one answers BAD_USER_INPUT."
+    ),
+]
+"""`after` of a connection, described once for every connection."""
 
 
 @strawberry.type

@@ -14,7 +14,15 @@ from strawberry.types import Info
 
 from api.auth.permissions import optional_member
 from api.graphql.ids import from_global_id, to_global_id
-from api.graphql.relay import Connection, Ordering, SortField, build_connection, fetch_page
+from api.graphql.relay import (
+    After,
+    Connection,
+    First,
+    Ordering,
+    SortField,
+    build_connection,
+    fetch_page,
+)
 from api.graphql.scalars import Long, Money
 from domain.catalog.models import Category, Product, ProductStatus, Sku
 from domain.catalog.queries import (
@@ -66,12 +74,12 @@ class ProductNode:
     skus: list[SkuNode]
 
 
-@strawberry.enum
+@strawberry.enum(description="The order of a product list.")
 class ProductSort(Enum):
-    NEWEST = "NEWEST"
-    PRICE_ASC = "PRICE_ASC"
-    PRICE_DESC = "PRICE_DESC"
-    SALES = "SALES"
+    NEWEST = strawberry.enum_value("NEWEST", description="Newest first (default).")
+    PRICE_ASC = strawberry.enum_value("PRICE_ASC", description="Lowest SKU price first.")
+    PRICE_DESC = strawberry.enum_value("PRICE_DESC", description="Highest SKU price first.")
+    SALES = strawberry.enum_value("SALES", description="Best selling first (销量).")
 
 
 ORDERINGS = {
@@ -145,8 +153,8 @@ async def products(
     info: Info,
     filter: ProductFilterInput | None = None,
     sort: ProductSort = ProductSort.NEWEST,
-    first: int | None = 20,
-    after: str | None = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[ProductNode]:
     """A filter that makes no sense is BAD_USER_INPUT with its UserError."""
     criteria = filter or ProductFilterInput()

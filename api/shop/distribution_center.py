@@ -23,7 +23,15 @@ from api.graphql.distributors import (
     application_node,
     distributor_node,
 )
-from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page, paginate
+from api.graphql.relay import (
+    NEWEST_FIRST,
+    After,
+    Connection,
+    First,
+    build_connection,
+    fetch_page,
+    paginate,
+)
 from api.shop.distribution_links import ShareLinkNode, link_node
 from api.shop.withdrawals import WithdrawalNode, WithdrawalStatusEnum, member_withdrawals
 from distribution import referrals
@@ -76,9 +84,7 @@ class DistributionCenter:
         )
 
     @strawberry.field
-    async def links(
-        self, first: int | None = 20, after: str | None = None
-    ) -> Connection[ShareLinkNode]:
+    async def links(self, first: First = 20, after: After = None) -> Connection[ShareLinkNode]:
         queryset = ShareLink.filter(distributor_id=self.distributor_pk or 0)
         return await paginate(queryset, NEWEST_FIRST, first, after, link_node)
 
@@ -86,8 +92,8 @@ class DistributionCenter:
     async def commission_entries(
         self,
         status: EntryStatusEnum | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[MemberCommissionEntryNode]:
         queryset = entries(
             account_id=self.account_pk or 0,
@@ -102,8 +108,8 @@ class DistributionCenter:
     async def withdrawals(
         self,
         status: WithdrawalStatusEnum | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[WithdrawalNode]:
         return await member_withdrawals(self.member_pk, status, first, after)
 

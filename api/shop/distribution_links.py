@@ -14,6 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.auth.permissions import require_member
+from api.graphql.enums import expose_enum
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, to_global_id
 from api.graphql.scalars import Money
@@ -23,11 +24,48 @@ from distribution.distributors import for_member
 from distribution.models import BindingOutcome, ShareChannel, ShareLink, ShareTarget
 from domain.errors import DomainError, ErrorCode
 
-strawberry.enum(ShareTarget, name="ShareTarget")
+expose_enum(
+    ShareTarget,
+    "ShareTarget",
+    "What a share link (推广链接) opens.",
+    {
+        ShareTarget.PRODUCT: "A product page (targetId: a Product ID).",
+        ShareTarget.STORE: "A store page (targetId: a Store ID).",
+        ShareTarget.HOME: "The mini-program's home page.",
+        ShareTarget.CAMPAIGN: "A campaign page (campaign: its code).",
+    },
+)
 ShareTargetEnum: TypeAlias = ShareTarget
-strawberry.enum(ShareChannel, name="ShareChannel")
+expose_enum(
+    ShareChannel,
+    "ShareChannel",
+    "Where a share link is meant to be posted; a tag for the funnel, it changes nothing else.",
+    {
+        ShareChannel.CHAT: "A WeChat chat (微信好友/群).",
+        ShareChannel.MOMENTS: "WeChat Moments (朋友圈).",
+        ShareChannel.POSTER: "A poster (海报) with the link's QR code.",
+        ShareChannel.QR: "A QR code (小程序码) on its own.",
+    },
+)
 ShareChannelEnum: TypeAlias = ShareChannel
-strawberry.enum(BindingOutcome, name="BindingOutcome")
+expose_enum(
+    BindingOutcome,
+    "BindingOutcome",
+    "What a share visit did to the member's referral binding (推广关系, SPEC 5.2); outcomes, not"
+    " errors. Checked in this order.",
+    {
+        BindingOutcome.SELF_REFERRAL: "The member opened their own link: not bound, not a touch.",
+        BindingOutcome.REFERRER_INACTIVE: "The link's distributor is frozen or disabled: not"
+        " bound, not a touch.",
+        BindingOutcome.CYCLE: "The member is in the referrer's upline: binding would close a loop.",
+        BindingOutcome.ALREADY_BOUND: "A valid binding stays (FIRST_TOUCH, or LAST_TOUCH to the"
+        " same referrer).",
+        BindingOutcome.NOT_NEW_MEMBER: "referral.new_members_only is on and the member has a paid"
+        " order or is older than 24 hours.",
+        BindingOutcome.BOUND: "Bound to the link's distributor (no valid binding was in force).",
+        BindingOutcome.REBOUND: "LAST_TOUCH: the binding in force was replaced by this one.",
+    },
+)
 BindingOutcomeEnum: TypeAlias = BindingOutcome
 
 PAGES = {

@@ -19,7 +19,7 @@ from api.graphql.loyalty import (
     template_node,
     tier_node,
 )
-from api.graphql.relay import BY_ID, NEWEST_FIRST, Connection, paginate
+from api.graphql.relay import BY_ID, NEWEST_FIRST, After, Connection, First, paginate
 from api.graphql.scalars import Long
 from domain import clock
 from loyalty import points, tiers
@@ -60,7 +60,7 @@ class MyPoints:
 
     @strawberry.field(description="Newest first.")
     async def transactions(
-        self, first: int | None = 20, after: str | None = None
+        self, first: First = 20, after: After = None
     ) -> Connection[PointsTransactionNode]:
         queryset = PointsTransaction.filter(member_id=self.member_id)
         return await paginate(queryset, NEWEST_FIRST, first, after, points_transaction_node)
@@ -72,7 +72,7 @@ async def my_points(info: Info) -> MyPoints:
 
 
 async def claimable_coupons(
-    info: Info, first: int | None = 20, after: str | None = None
+    info: Info, first: First = 20, after: After = None
 ) -> Connection[CouponTemplateNode]:
     queryset = CouponTemplate.filter(grants.claimable(clock.now()))
     return await paginate(queryset, BY_ID, first, after, template_node)
@@ -81,8 +81,8 @@ async def claimable_coupons(
 async def my_coupons(
     info: Info,
     status: CouponStatusEnum | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[CouponNode]:
     member_id = await require_member(info)
     queryset = Coupon.filter(member_id=member_id).select_related("template")

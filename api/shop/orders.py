@@ -10,7 +10,7 @@ from api.graphql.enums import FulfilmentEnum, OrderStatusEnum
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.orders import OrderNode, RefundNode, order_fields, refund_node
-from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page
+from api.graphql.relay import NEWEST_FIRST, After, Connection, First, build_connection, fetch_page
 from api.graphql.scalars import Long, Money
 from domain.errors import DomainError, ErrorCode
 from domain.orders import checkout, lifecycle, refunds
@@ -237,8 +237,8 @@ async def order(info: Info, id: strawberry.ID) -> OrderNode | None:
 async def my_orders(
     info: Info,
     status: OrderStatusEnum | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[OrderNode]:
     member_id = await require_member(info)
     queryset = Order.filter(member_id=member_id)

@@ -11,8 +11,10 @@ from api.graphql.errors import InvalidArgument
 from api.graphql.ids import to_global_id
 from api.graphql.relay import (
     BY_ID,
+    After,
     Connection,
     Edge,
+    First,
     PageInfo,
     build_connection,
     fetch_page,
@@ -64,7 +66,7 @@ def haversine_meters(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
 
 
 async def stores(
-    near: GeoPointInput | None = None, first: int | None = 20, after: str | None = None
+    near: GeoPointInput | None = None, first: First = 20, after: After = None
 ) -> Connection[StoreNode]:
     """By id, or nearest first when `near` is given.
 
