@@ -21,10 +21,18 @@ from strawberry.types import Info
 from strawberry.types.base import StrawberryOptional, has_object_definition
 from strawberry.types.field import StrawberryField
 
-from domain.errors import DomainError
+from api.graphql.enums import expose_enum
+from domain.errors import WHEN, DomainError
 from domain.errors import ErrorCode as DomainErrorCode
 
-strawberry.enum(DomainErrorCode, name="ErrorCode")
+expose_enum(
+    DomainErrorCode,
+    "ErrorCode",
+    "Why an input or business rule was refused (UserError.code in a mutation payload, or"
+    " extensions.userError.code of a query's BAD_USER_INPUT error); nothing was changed. Each"
+    " value says when it is answered; UserError.message carries the Chinese and English text.",
+    WHEN,
+)
 ErrorCode: TypeAlias = DomainErrorCode
 
 ABSENT = (DomainErrorCode.NOT_FOUND, DomainErrorCode.INVALID_ID)
