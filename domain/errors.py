@@ -203,9 +203,9 @@ WHEN: dict[ErrorCode, str] = {
     ErrorCode.INVALID_STATE: "The object's state does not allow the change: paying an order that is"
     " not PENDING_PAYMENT, refunding an unpaid order, reviewing a refund, application or withdrawal"
     " already reviewed, marking oneself LEFT.",
-    ErrorCode.INVALID_CREDENTIALS: "staffLogin: unknown username, wrong password, or an account"
-    " locked after 5 failures in 15 minutes, or a staff member who left (one answer for all);"
-    " changePassword: wrong old password.",
+    ErrorCode.INVALID_CREDENTIALS: "A staff login with an unknown username, a wrong password, an"
+    " account locked after 5 failures in 15 minutes, or of someone who left (one answer for"
+    " all); a staff password change with a wrong old password.",
     ErrorCode.ACCOUNT_LOCKED: "Reserved: a locked staff account answers INVALID_CREDENTIALS, so a"
     " guesser learns nothing.",
     ErrorCode.INVALID_LOGIN_CODE: "login/bindPhone: the mini-program code is invalid, expired or"
@@ -217,11 +217,11 @@ WHEN: dict[ErrorCode, str] = {
     ErrorCode.INVALID_REFRESH_TOKEN: "refreshToken/logout: the refresh token is unknown, expired,"
     " revoked, or was already rotated (reusing one revokes its whole family).",
     ErrorCode.INVALID_PHONE: "The phone number is not a valid mobile number.",
-    ErrorCode.UNKNOWN_SETTING: "updateSettings: no setting has this key.",
-    ErrorCode.INVALID_SETTING: "updateSettings: the value has the wrong type or is outside the"
+    ErrorCode.UNKNOWN_SETTING: "Changing settings: no setting has this key.",
+    ErrorCode.INVALID_SETTING: "Changing settings: the value has the wrong type or is outside the"
     " setting's allowed values.",
     ErrorCode.CATEGORY_DEPTH: "A category would be a third level (categories have two).",
-    ErrorCode.STORE_REQUIRED: "A store role (STORE_MANAGER, GUIDE) without a store, or an in-store"
+    ErrorCode.STORE_REQUIRED: "A store role (store manager, guide) without a store, or an in-store"
     " act by staff without one.",
     ErrorCode.WEAK_PASSWORD: "A new staff password has fewer than 10 characters.",
     ErrorCode.IDEMPOTENCY_CONFLICT: "placeOrder: the idempotency key was already used by this"
@@ -234,14 +234,14 @@ WHEN: dict[ErrorCode, str] = {
     " order's is refused and logged, never shown to a client.",
     ErrorCode.PAYMENT_FAILED: "payOrder: the payment provider refused or could not be reached;"
     " nothing was charged, try again.",
-    ErrorCode.REFUND_FAILED: "reviewRefund (approve): the payment provider refused the refund; the"
+    ErrorCode.REFUND_FAILED: "Approving a refund: the payment provider refused the refund; the"
     " request stays REQUESTED.",
     ErrorCode.REFUND_EXCEEDS_PAID: "requestRefund: the amount exceeds what is left to refund on"
     " the item.",
     ErrorCode.AMOUNT_NOT_POSITIVE: "An amount that must be above zero is zero or negative (a"
     " refund).",
     ErrorCode.REFUND_IN_PROGRESS: "requestRefund: the item already has a REQUESTED refund.",
-    ErrorCode.INVALID_PICKUP_CODE: "verifyPickup: no order ready for pickup (in the caller's"
+    ErrorCode.INVALID_PICKUP_CODE: "Verifying a pickup: no order ready for pickup (in the caller's"
     " scope) has this code.",
     ErrorCode.NOT_A_DISTRIBUTOR: "A distributor's act (share link, withdrawal) by a member who is"
     " not a distributor.",
@@ -251,7 +251,7 @@ WHEN: dict[ErrorCode, str] = {
     " member's paid total is below distribution.threshold_fen.",
     ErrorCode.DISTRIBUTOR_INACTIVE: "createShareLink: the distributor is FROZEN or DISABLED.",
     ErrorCode.INVALID_SHARE_CODE: "recordShareVisit or checkout: no share link has this code.",
-    ErrorCode.INVALID_RULE: "setCommissionRules: a rule is inconsistent (both or neither of rate"
+    ErrorCode.INVALID_RULE: "Commission rules: a rule is inconsistent (both or neither of rate"
     " and fixed amount, a scope id with ALL or of the wrong type, a distributor kind on a role"
     " other than LEVEL1/LEVEL2, an active window without timezone or ending before it starts).",
     ErrorCode.WITHDRAWAL_BELOW_MINIMUM: "requestWithdrawal: the amount is below withdraw.min_fen.",
@@ -260,26 +260,26 @@ WHEN: dict[ErrorCode, str] = {
     " clawbacks (commission taken back by refunds) and must be covered first.",
     ErrorCode.DAILY_WITHDRAWAL_LIMIT: "requestWithdrawal: withdraw.daily_max_count requests were"
     " already made today (Asia/Shanghai).",
-    ErrorCode.PAYOUT_FAILED: "payWithdrawal: the payout provider refused; the withdrawal is FAILED,"
-    " still held: pay again or release it.",
+    ErrorCode.PAYOUT_FAILED: "Paying a withdrawal out: the payout provider refused; the"
+    " withdrawal is FAILED, still held: pay again or release it.",
     ErrorCode.COUPON_UNAVAILABLE: "The coupon is used, locked by another order, expired or not yet"
     " valid; or the template is inactive or past its validity (claim, issue).",
     ErrorCode.COUPON_NOT_APPLICABLE: "Checkout: no item of the cart is in the coupon's scope.",
     ErrorCode.COUPON_THRESHOLD_NOT_MET: "Checkout: the goods in the coupon's scope do not reach its"
     " threshold.",
-    ErrorCode.COUPON_OUT_OF_STOCK: "claimCoupon: the template's total stock is gone (issueCoupons"
-    " counts such members as skipped instead).",
+    ErrorCode.COUPON_OUT_OF_STOCK: "claimCoupon: the template's total stock is gone (issuing"
+    " to members counts them as skipped instead).",
     ErrorCode.COUPON_LIMIT_REACHED: "claimCoupon: the member already holds the template's"
     " per-member limit.",
-    ErrorCode.INSUFFICIENT_POINTS: "Checkout or adjustPoints: more points than the member's"
-    " balance.",
+    ErrorCode.INSUFFICIENT_POINTS: "Checkout or a manual points adjustment: more points than the"
+    " member's balance.",
     ErrorCode.POINTS_OVER_LIMIT: "Checkout: more points than points.max_deduct_bp of the goods"
     " after coupon allows (checkoutPreview's pointsLimit).",
     ErrorCode.INVALID_RANGE: "An audience or member filter whose minimum is above its maximum.",
     ErrorCode.UNKNOWN_TAG: "A tag id that does not exist (filters, member tags).",
     ErrorCode.UNKNOWN_TIER: "A tier code that does not exist (filters).",
     ErrorCode.INVALID_PERIOD: "A report period whose from is after to, or longer than 366 days.",
-    ErrorCode.INVALID_TARGET_MONTH: "setStoreTargets: the month is not YYYY-MM.",
+    ErrorCode.INVALID_TARGET_MONTH: "Store targets: the month is not YYYY-MM.",
 }
 """When each code is answered, for the API's documentation (the ErrorCode enum's descriptions)."""
 
