@@ -8,6 +8,7 @@ resolver runs inside the list.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -92,10 +93,19 @@ ORDERINGS = {
 
 @strawberry.input
 class ProductFilterInput:
-    category_id: strawberry.ID | None = None
-    keyword: str | None = None
-    min_price_fen: Long | None = None  # type: ignore[valid-type]
-    max_price_fen: Long | None = None  # type: ignore[valid-type]
+    category_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A Category global ID; a top-level category includes its children.",
+    )
+    keyword: str | None = strawberry.field(
+        default=None, description="Words in the title (case-insensitive), at most 50 characters."
+    )
+    min_price_fen: Long | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Lowest SKU price at least this, in fen (分)."
+    )
+    max_price_fen: Long | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Lowest SKU price at most this, in fen."
+    )
 
 
 def category_node(category: Category, children: list[CategoryNode] | None = None) -> CategoryNode:
@@ -151,8 +161,13 @@ async def _nodes(info: Info, products: list[Product]) -> list[ProductNode]:
 
 async def products(
     info: Info,
-    filter: ProductFilterInput | None = None,
-    sort: ProductSort = ProductSort.NEWEST,
+    filter: Annotated[
+        ProductFilterInput | None,
+        strawberry.argument(description="Optional conditions, all of which must hold."),
+    ] = None,
+    sort: Annotated[
+        ProductSort, strawberry.argument(description="Order of the list; NEWEST by default.")
+    ] = ProductSort.NEWEST,
     first: First = 20,
     after: After = None,
 ) -> Connection[ProductNode]:
@@ -177,7 +192,10 @@ async def products(
     )
 
 
-async def product(info: Info, id: strawberry.ID) -> ProductNode | None:
+async def product(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A Product global ID.")],
+) -> ProductNode | None:
     """Null for an unknown, malformed or unlisted id alike."""
     found = await Product.get_or_none(
         id=from_global_id(id, "Product"), status=ProductStatus.ON_SALE

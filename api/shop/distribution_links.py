@@ -7,7 +7,7 @@ landing with `?share=CODE` records the visit, a member scanning a store QR recor
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeAlias
+from typing import Annotated, TypeAlias
 from urllib.parse import quote, urlencode
 
 import strawberry
@@ -157,12 +157,14 @@ class SharedTarget:
 
 @strawberry.input
 class CreateShareLinkInput:
-    target: ShareTargetEnum
+    target: ShareTargetEnum = strawberry.field(description="What the link opens.")
     target_id: strawberry.ID | None = strawberry.field(
         default=None, description="A Product for PRODUCT, a Store for STORE."
     )
     campaign: str | None = strawberry.field(default=None, description="Required for CAMPAIGN.")
-    channel: ShareChannelEnum = ShareChannel.CHAT
+    channel: ShareChannelEnum = strawberry.field(
+        default=ShareChannel.CHAT, description="Where it will be posted; CHAT by default."
+    )
 
     def to_domain(self) -> links.LinkRequest:
         target = ShareTarget(self.target)
@@ -199,14 +201,25 @@ class StoreVisitPayload:
     errors: list[UserError]
 
 
-async def create_share_link(info: Info, input: CreateShareLinkInput) -> ShareLinkPayload:
+async def create_share_link(
+    info: Info,
+    input: Annotated[
+        CreateShareLinkInput,
+        strawberry.argument(description="What the link opens and where it will be posted."),
+    ],
+) -> ShareLinkPayload:
     """For member distributors (KOC, MEMBER, SHOP); guides use the admin API."""
     member_id = await require_member(info)
     link = await links.create_link(await for_member(member_id), input.to_domain())
     return ShareLinkPayload(link=link_node(link), errors=[])
 
 
-async def record_share_visit(info: Info, code: str) -> ShareVisitPayload:
+async def record_share_visit(
+    info: Info,
+    code: Annotated[
+        str, strawberry.argument(description="The share code from the ?share= parameter.")
+    ],
+) -> ShareVisitPayload:
     member_id = await require_member(info)
     visit = await binding.record_share_visit(member_id, code)
     link = visit.link
@@ -223,7 +236,13 @@ async def record_share_visit(info: Info, code: str) -> ShareVisitPayload:
     )
 
 
-async def record_store_visit(info: Info, store_id: strawberry.ID) -> StoreVisitPayload:
+async def record_store_visit(
+    info: Info,
+    store_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="A Store global ID (from the store's QR code)."),
+    ],
+) -> StoreVisitPayload:
     member_id = await require_member(info)
     visit = await service_relationships.record_store_visit(
         member_id, from_global_id(store_id, "Store", "storeId")

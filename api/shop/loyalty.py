@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -80,7 +82,10 @@ async def claimable_coupons(
 
 async def my_coupons(
     info: Info,
-    status: CouponStatusEnum | None = None,
+    status: Annotated[
+        CouponStatusEnum | None,
+        strawberry.argument(description="Only coupons in this status; all when omitted."),
+    ] = None,
     first: First = 20,
     after: After = None,
 ) -> Connection[CouponNode]:
@@ -97,7 +102,13 @@ class ClaimCouponPayload:
     errors: list[UserError]
 
 
-async def claim_coupon(info: Info, template_id: strawberry.ID) -> ClaimCouponPayload:
+async def claim_coupon(
+    info: Info,
+    template_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="A CouponTemplate global ID from claimableCoupons."),
+    ],
+) -> ClaimCouponPayload:
     member_id = await require_member(info)
     pk = from_global_id(template_id, "CouponTemplate", "templateId")
     coupon = await grants.claim(member_id, pk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 import strawberry
 
@@ -40,8 +41,10 @@ class StoreNode:
 
 @strawberry.input
 class GeoPointInput:
-    latitude: float
-    longitude: float
+    latitude: float = strawberry.field(
+        description="Degrees, -90..90 (GCJ-02 as wx.getLocation returns it)."
+    )
+    longitude: float = strawberry.field(description="Degrees, -180..180.")
 
 
 def store_node(store: Store, distance: int | None = None) -> StoreNode:
@@ -66,7 +69,17 @@ def haversine_meters(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
 
 
 async def stores(
-    near: GeoPointInput | None = None, first: First = 20, after: After = None
+    near: Annotated[
+        GeoPointInput | None,
+        strawberry.argument(
+            description=(
+                "The member's position: nearest stores first, with distanceMeters; stores without "
+                "coordinates are left out."
+            )
+        ),
+    ] = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[StoreNode]:
     """By id, or nearest first when `near` is given.
 

@@ -8,7 +8,7 @@ never sent back once given.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
 import strawberry
 from strawberry.types import Info
@@ -121,8 +121,13 @@ async def member_withdrawals(
 
 @strawberry.input
 class RequestWithdrawalInput:
-    amount_fen: Long  # type: ignore[valid-type]
-    method: WithdrawalMethodEnum
+    amount_fen: Long = strawberry.field(  # type: ignore[valid-type]
+        description=(
+            "In fen: at least withdraw.min_fen, at most the available balance; the fee "
+            "(withdraw.fee_bp) comes off it."
+        )
+    )
+    method: WithdrawalMethodEnum = strawberry.field(description="Where to pay it.")
     payee_name: str | None = strawberry.field(default=None, description="BANK and ALIPAY.")
     bank_name: str | None = strawberry.field(default=None, description="BANK.")
     account_number: str | None = strawberry.field(
@@ -137,7 +142,12 @@ class WithdrawalPayload:
     errors: list[UserError]
 
 
-async def request_withdrawal(info: Info, input: RequestWithdrawalInput) -> WithdrawalPayload:
+async def request_withdrawal(
+    info: Info,
+    input: Annotated[
+        RequestWithdrawalInput, strawberry.argument(description="Amount, method and payee.")
+    ],
+) -> WithdrawalPayload:
     member_id = await require_member(info)
     withdrawal = await service.request_withdrawal(
         member_id,
