@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeAlias
+from typing import Annotated, TypeAlias
 
 import strawberry
 from strawberry.types import Info
@@ -121,8 +121,10 @@ def rule_node(rule: CommissionRule) -> CommissionRuleNode:
 
 @strawberry.input
 class CommissionRuleInput:
-    role: BeneficiaryRoleEnum
-    scope: RuleScopeEnum
+    role: BeneficiaryRoleEnum = strawberry.field(description="Who earns by this rule.")
+    scope: RuleScopeEnum = strawberry.field(
+        description="What the rule covers; the most specific scope wins."
+    )
     scope_id: strawberry.ID | None = strawberry.field(
         default=None, description="A Category, Product or Sku ID matching the scope."
     )
@@ -133,9 +135,21 @@ class CommissionRuleInput:
     fixed_fen_per_unit: Long | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="Fen per unit sold; or a rate."
     )
-    priority: int = 0
-    active_from: datetime | None = None
-    active_to: datetime | None = None
+    priority: int = strawberry.field(
+        default=0,
+        description=(
+            "Among rules of the same scope, the higher wins (then the newest); 0 by default."
+        ),
+    )
+    active_from: datetime | None = strawberry.field(
+        default=None, description="In force from (with a timezone); at once when omitted."
+    )
+    active_to: datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "In force until (with a timezone, after activeFrom); open-ended when omitted."
+        ),
+    )
 
     def to_spec(self, index: int) -> RuleSpec:
         scope = RuleScope(self.scope)
@@ -179,7 +193,15 @@ async def commission_rules(info: Info) -> list[CommissionRuleNode]:
 
 
 async def set_commission_rules(
-    info: Info, rules: list[CommissionRuleInput]
+    info: Info,
+    rules: Annotated[
+        list[CommissionRuleInput],
+        strawberry.argument(
+            description=(
+                "The whole new rule set, at most 100 rules; an empty list removes every rule."
+            )
+        ),
+    ],
 ) -> SetCommissionRulesPayload:
     """Replace the whole rule set; commission already accrued never changes."""
     staff = (await granted(info)).staff
@@ -192,10 +214,23 @@ async def set_commission_rules(
 
 async def commission_entries(
     info: Info,
-    status: EntryStatusEnum | None = None,
-    distributor_id: strawberry.ID | None = None,
-    store_id: strawberry.ID | None = None,
-    order_id: strawberry.ID | None = None,
+    status: Annotated[
+        EntryStatusEnum | None, strawberry.argument(description="Only entries in this status.")
+    ] = None,
+    distributor_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(description="Only entries earned by this Distributor (global ID)."),
+    ] = None,
+    store_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description="Only entries earned by this Store's own account (global ID)."
+        ),
+    ] = None,
+    order_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(description="Only entries of this Order (global ID)."),
+    ] = None,
     first: First = 20,
     after: After = None,
 ) -> Connection[CommissionEntryNode]:
@@ -223,10 +258,37 @@ async def commission_entries(
 
 async def adjust_commission(
     info: Info,
-    amount_fen: Long,  # type: ignore[valid-type]
-    reason: str,
-    distributor_id: strawberry.ID | None = None,
-    store_id: strawberry.ID | None = None,
+    amount_fen: Annotated[
+        Long,
+        strawberry.argument(
+            description=(
+                "Signed amount in fen: positive credits, negative debits the "
+                "available balance; not 0."
+            )
+        ),
+    ],  # type: ignore[valid-type]
+    reason: Annotated[
+        str,
+        strawberry.argument(
+            description=("Why (调整原因), required, at most 200 characters; kept in the ledger.")
+        ),
+    ],
+    distributor_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description=(
+                "The Distributor whose account is adjusted; or storeId, exactly one of them."
+            )
+        ),
+    ] = None,
+    store_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description=(
+                "The Store whose own account is adjusted; or distributorId, exactly one of them."
+            )
+        ),
+    ] = None,
 ) -> AdjustCommissionPayload:
     """Post a signed amount on a distributor's or store's available balance, with a reason."""
     staff = (await granted(info)).staff
@@ -284,9 +346,16 @@ def account_node(account: CommissionAccount, owner: AccountOwnerFacts) -> Commis
 
 async def commission_accounts(
     info: Info,
-    kind: AccountKindEnum | None = None,
-    store_id: strawberry.ID | None = None,
-    distributor_id: strawberry.ID | None = None,
+    kind: Annotated[
+        AccountKindEnum | None, strawberry.argument(description="Only accounts of this kind.")
+    ] = None,
+    store_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(description="Only this Store's own account and its guides' accounts."),
+    ] = None,
+    distributor_id: Annotated[
+        strawberry.ID | None, strawberry.argument(description="Only this Distributor's account.")
+    ] = None,
     first: First = 20,
     after: After = None,
 ) -> Connection[CommissionAccountNode]:

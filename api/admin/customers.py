@@ -4,7 +4,7 @@ transferring a guide's customers (离职继承) and the service relationship his
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeAlias
+from typing import Annotated, TypeAlias
 
 import strawberry
 from strawberry.types import Info
@@ -113,7 +113,13 @@ class TransferCustomersPayload:
     errors: list[UserError]
 
 
-async def create_share_link(info: Info, input: CreateShareLinkInput) -> ShareLinkPayload:
+async def create_share_link(
+    info: Info,
+    input: Annotated[
+        CreateShareLinkInput,
+        strawberry.argument(description="What the link opens and where it will be posted."),
+    ],
+) -> ShareLinkPayload:
     """A guide's own link: visits through it bind the referral and touch the service
     relationship (the guide and the guide's store)."""
     grant = await granted(info)
@@ -133,7 +139,10 @@ async def my_share_links(
     )
 
 
-async def sign_up_customer(info: Info, phone: str) -> SignUpCustomerPayload:
+async def sign_up_customer(
+    info: Info,
+    phone: Annotated[str, strawberry.argument(description="The customer's mobile number.")],
+) -> SignUpCustomerPayload:
     grant = await granted(info)
     signed = await relationships.sign_up_customer(grant.staff, phone)
     return SignUpCustomerPayload(
@@ -151,9 +160,28 @@ async def sign_up_customer(info: Info, phone: str) -> SignUpCustomerPayload:
 
 async def transfer_customers(
     info: Info,
-    from_guide_id: strawberry.ID,
-    to_guide_id: strawberry.ID | None = None,
-    member_ids: list[strawberry.ID] | None = None,
+    from_guide_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="The guide (a Staff global ID) whose customers move."),
+    ],
+    to_guide_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description=(
+                "Another guide of the same store (Staff global ID); omit to give "
+                "them to the store itself."
+            )
+        ),
+    ] = None,
+    member_ids: Annotated[
+        list[strawberry.ID] | None,
+        strawberry.argument(
+            description=(
+                "Only these members (Member global IDs, at most 100); all of the "
+                "guide's customers when omitted."
+            )
+        ),
+    ] = None,
 ) -> TransferCustomersPayload:
     """To another guide of the same store, or with no `toGuideId` to the store itself; all the
     guide's customers, or only `memberIds`. A store manager transfers within their store."""
@@ -178,7 +206,10 @@ async def transfer_customers(
 
 
 async def customer_relationships(
-    info: Info, member_id: strawberry.ID, first: First = 20, after: After = None
+    info: Info,
+    member_id: Annotated[strawberry.ID, strawberry.argument(description="A Member global ID.")],
+    first: First = 20,
+    after: After = None,
 ) -> Connection[CustomerRelationshipNode]:
     """Newest first. A store manager sees the history of the members their store serves now;
     for anyone else's the list is empty, as for an unknown member."""

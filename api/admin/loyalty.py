@@ -3,6 +3,8 @@ points with a reason (HQ roles)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -29,11 +31,23 @@ async def tiers(info: Info, first: First = 20, after: After = None) -> Connectio
 class UpdateTierInput:
     """Fields left out are not changed."""
 
-    name: str | None = None
-    threshold_growth: Long | None = None  # type: ignore[valid-type]
-    discount_bp: int | None = None
-    points_multiplier_bp: int | None = None
-    free_shipping: bool | None = None
+    name: str | None = strawberry.field(
+        default=None, description="Display name, e.g. 金卡, at most 32 characters."
+    )
+    threshold_growth: Long | None = strawberry.field(
+        default=None,
+        description=("Growth (成长值) needed; rising with the tier codes, the first tier 0."),
+    )  # type: ignore[valid-type]
+    discount_bp: int | None = strawberry.field(
+        default=None,
+        description=("Share of the price a member of this tier pays, 1..10000 bp: 9800 = 2% off."),
+    )
+    points_multiplier_bp: int | None = strawberry.field(
+        default=None, description="Points earned × this / 10000: 12000 = ×1.2."
+    )
+    free_shipping: bool | None = strawberry.field(
+        default=None, description="Delivery orders ship free (包邮) for this tier."
+    )
 
 
 @strawberry.type
@@ -43,7 +57,9 @@ class TierPayload:
 
 
 async def update_tier_mutation(
-    info: Info, id: strawberry.ID, input: UpdateTierInput
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A Tier global ID.")],
+    input: Annotated[UpdateTierInput, strawberry.argument(description="The fields to change.")],
 ) -> TierPayload:
     tier = await update_tier(
         from_global_id(id, "Tier"),
@@ -66,9 +82,22 @@ class AdjustPointsPayload:
 
 async def adjust_points(
     info: Info,
-    member_id: strawberry.ID,
-    amount: Long,  # type: ignore[valid-type]
-    reason: str,
+    member_id: Annotated[strawberry.ID, strawberry.argument(description="A Member global ID.")],
+    amount: Annotated[
+        Long,
+        strawberry.argument(
+            description=(
+                "Signed points: positive adds a lot, negative takes from the "
+                "balance (earliest-expiring first); not 0."
+            )
+        ),
+    ],  # type: ignore[valid-type]
+    reason: Annotated[
+        str,
+        strawberry.argument(
+            description="Why, required, at most 200 characters; the member sees it."
+        ),
+    ],
 ) -> AdjustPointsPayload:
     staff = (await granted(info)).staff
     pk = from_global_id(member_id, "Member", "memberId")

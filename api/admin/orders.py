@@ -168,7 +168,9 @@ class ReviewRefundPayload:
 
 async def orders(
     info: Info,
-    status: OrderStatusEnum | None = None,
+    status: Annotated[
+        OrderStatusEnum | None, strawberry.argument(description="Only orders in this status.")
+    ] = None,
     first: First = 20,
     after: After = None,
     commission_capped: Annotated[
@@ -188,14 +190,25 @@ async def orders(
     return build_connection(rows, nodes, has_next, after, NEWEST_FIRST, queryset.count)
 
 
-async def order(info: Info, id: strawberry.ID) -> AdminOrderNode | None:
+async def order(
+    info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="An Order global ID.")]
+) -> AdminOrderNode | None:
     """Null for an unknown, malformed or out-of-scope id alike."""
     grant = await granted(info)
     return _node(await _visible_order(grant, id), grant)
 
 
 async def ship_order(
-    info: Info, order_id: strawberry.ID, carrier: str, tracking_number: str
+    info: Info,
+    order_id: Annotated[
+        strawberry.ID, strawberry.argument(description="An Order global ID, PAID, DELIVERY.")
+    ],
+    carrier: Annotated[
+        str, strawberry.argument(description="Carrier name (快递公司), at most 32 characters.")
+    ],
+    tracking_number: Annotated[
+        str, strawberry.argument(description="Tracking number (快递单号), at most 64 characters.")
+    ],
 ) -> AdminOrderPayload:
     grant = await granted(info)
     carrier, tracking_number = carrier.strip(), tracking_number.strip()
@@ -209,13 +222,23 @@ async def ship_order(
     return AdminOrderPayload(order=_node(shipped, grant), errors=[])
 
 
-async def mark_ready_for_pickup(info: Info, order_id: strawberry.ID) -> AdminOrderPayload:
+async def mark_ready_for_pickup(
+    info: Info,
+    order_id: Annotated[
+        strawberry.ID, strawberry.argument(description="An Order global ID, PAID, PICKUP.")
+    ],
+) -> AdminOrderPayload:
     grant = await granted(info)
     ready = await lifecycle.ready_for_pickup(await _visible_order(grant, order_id, "orderId"))
     return AdminOrderPayload(order=_node(ready, grant), errors=[])
 
 
-async def verify_pickup(info: Info, code: str) -> AdminOrderPayload:
+async def verify_pickup(
+    info: Info,
+    code: Annotated[
+        str, strawberry.argument(description="The pickup code (提货码) the member shows.")
+    ],
+) -> AdminOrderPayload:
     """Store staff verify a code at their own store; HQ_ADMIN at any store."""
     grant = await granted(info)
     completed = await lifecycle.verify_pickup(grant.store_id, code)
@@ -224,7 +247,9 @@ async def verify_pickup(info: Info, code: str) -> AdminOrderPayload:
 
 async def refund_requests(
     info: Info,
-    status: RefundStatusEnum | None = None,
+    status: Annotated[
+        RefundStatusEnum | None, strawberry.argument(description="Only refunds in this status.")
+    ] = None,
     first: First = 20,
     after: After = None,
 ) -> Connection[RefundNode]:
@@ -236,7 +261,14 @@ async def refund_requests(
 
 
 async def review_refund(
-    info: Info, id: strawberry.ID, approve: bool, note: str = ""
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A Refund global ID.")],
+    approve: Annotated[
+        bool, strawberry.argument(description="true refunds the money, false rejects.")
+    ],
+    note: Annotated[
+        str, strawberry.argument(description="Reviewer's note, at most 200 characters.")
+    ] = "",
 ) -> ReviewRefundPayload:
     grant = await granted(info)
     pk = from_global_id(id, "Refund")
