@@ -6,6 +6,8 @@ query for the distributor and one for the account.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -91,7 +93,10 @@ class DistributionCenter:
     @strawberry.field
     async def commission_entries(
         self,
-        status: EntryStatusEnum | None = None,
+        status: Annotated[
+            EntryStatusEnum | None,
+            strawberry.argument(description="Only entries in this status; all when omitted."),
+        ] = None,
         first: First = 20,
         after: After = None,
     ) -> Connection[MemberCommissionEntryNode]:
@@ -107,7 +112,10 @@ class DistributionCenter:
     @strawberry.field
     async def withdrawals(
         self,
-        status: WithdrawalStatusEnum | None = None,
+        status: Annotated[
+            WithdrawalStatusEnum | None,
+            strawberry.argument(description="Only withdrawals in this status; all when omitted."),
+        ] = None,
         first: First = 20,
         after: After = None,
     ) -> Connection[WithdrawalNode]:
