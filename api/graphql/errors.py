@@ -42,9 +42,18 @@ and malformed ids look alike."""
 
 @strawberry.type(description="A refused input or business rule; nothing was changed.")
 class UserError:
-    code: ErrorCode
-    field: str | None
-    message: str
+    code: ErrorCode = strawberry.field(
+        description=("What was refused; the ErrorCode's description says when it happens.")
+    )
+    field: str | None = strawberry.field(
+        description=(
+            "The input path as the client wrote it (e.g. "
+            "input.lines.0.skuId); null when no single input is at fault."
+        )
+    )
+    message: str = strawberry.field(
+        description=("Chinese and English text for people (中文 / English); do not parse it.")
+    )
 
 
 def user_errors(error: DomainError, field: str | None = None) -> list[UserError]:

@@ -43,24 +43,34 @@ After = Annotated[
 """`after` of a connection, described once for every connection."""
 
 
-@strawberry.type
+@strawberry.type(description="Where a page sits in its connection (Relay).")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="More edges follow: ask again with after = endCursor."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="True when this page was asked for with after."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the first edge; null on an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last edge: pass as after for the next page."
+    )
 
 
 @strawberry.type
 class Edge(Generic[NodeType]):
-    cursor: str
-    node: NodeType
+    cursor: str = strawberry.field(description="Opaque position of this node, for after.")
+    node: NodeType = strawberry.field(description="The item.")
 
 
 @strawberry.type
 class Connection(Generic[NodeType]):
-    edges: list[Edge[NodeType]]
-    page_info: PageInfo
+    edges: list[Edge[NodeType]] = strawberry.field(
+        description="At most first edges, in the list's order."
+    )
+    page_info: PageInfo = strawberry.field(description="Paging state.")
     counter: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="Counted only when asked for.")
