@@ -24,26 +24,32 @@ MAX_SKUS = 100
 
 @strawberry.type(name="Sku")
 class AdminSkuNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (Sku).")
     code: str
     specs: list[SpecValue]
-    price_fen: Long  # type: ignore[valid-type]
-    list_price_fen: Long | None  # type: ignore[valid-type]
+    price_fen: Long = strawberry.field(description="Selling price in fen.")  # type: ignore[valid-type]
+    list_price_fen: Long | None = strawberry.field(  # type: ignore[valid-type]
+        description="Crossed-out list price (划线价) in fen, display only."
+    )
     stock: Long  # type: ignore[valid-type]
-    commission_l1_fen: Long | None  # type: ignore[valid-type]
-    commission_l2_fen: Long | None  # type: ignore[valid-type]
+    commission_l1_fen: Long | None = strawberry.field(  # type: ignore[valid-type]
+        description=("Fixed level-1 commission in fen per unit; null: the rules decide.")
+    )
+    commission_l2_fen: Long | None = strawberry.field(  # type: ignore[valid-type]
+        description=("Fixed level-2 commission in fen per unit; null: the rules decide.")
+    )
 
 
 @strawberry.type(name="Product")
 class AdminProductNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (Product).")
     title: str
     description: str
     images: list[str]
-    category_id: strawberry.ID
+    category_id: strawberry.ID = strawberry.field(description="Global ID of its Category.")
     status: ProductStatusEnum
-    commission_enabled: bool
-    sales_count: Long  # type: ignore[valid-type]
+    commission_enabled: bool = strawberry.field(description="False: no commission on this product.")
+    sales_count: Long = strawberry.field(description="Units sold (销量).")  # type: ignore[valid-type]
     created_at: datetime
     updated_at: datetime
     skus: list[AdminSkuNode]
@@ -99,26 +105,26 @@ class SkuInput:
     specs: list[SpecInput] = strawberry.field(
         default_factory=list, description="At most 5 specs, names unique."
     )
-    list_price_fen: Long | None = strawberry.field(
+    list_price_fen: Long | None = strawberry.field(  # type: ignore[valid-type]
         default=None,
         description=(
             "Crossed-out list price (划线价) in fen, for display only; at least the price."
         ),
-    )  # type: ignore[valid-type]
-    commission_l1_fen: Long | None = strawberry.field(
+    )
+    commission_l1_fen: Long | None = strawberry.field(  # type: ignore[valid-type]
         default=None,
         description=(
             "Fixed level-1 commission (一级佣金) in fen per unit, 0..price; "
             "overrides every LEVEL1 rule."
         ),
-    )  # type: ignore[valid-type]
-    commission_l2_fen: Long | None = strawberry.field(
+    )
+    commission_l2_fen: Long | None = strawberry.field(  # type: ignore[valid-type]
         default=None,
         description=(
             "Fixed level-2 commission (二级佣金) in fen per unit, 0..price; "
             "overrides every LEVEL2 rule."
         ),
-    )  # type: ignore[valid-type]
+    )
 
     def to_domain(self) -> catalog.SkuInput:
         specs = {s.name: s.value for s in self.specs}

@@ -259,14 +259,14 @@ async def commission_entries(
 async def adjust_commission(
     info: Info,
     amount_fen: Annotated[
-        Long,
+        Long,  # type: ignore[valid-type]
         strawberry.argument(
             description=(
                 "Signed amount in fen: positive credits, negative debits the "
                 "available balance; not 0."
             )
         ),
-    ],  # type: ignore[valid-type]
+    ],
     reason: Annotated[
         str,
         strawberry.argument(

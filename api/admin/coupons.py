@@ -34,21 +34,21 @@ class CouponTemplateInput:
 
     name: str = strawberry.field(description="Shown to members, at most 64 characters.")
     kind: CouponKindEnum = strawberry.field(description="What the coupon takes off.")
-    total_stock: Long = strawberry.field(
+    total_stock: Long = strawberry.field(  # type: ignore[valid-type]
         description="How many may be granted in all (claims and issues); 0 or more."
-    )  # type: ignore[valid-type]
-    amount_fen: Long = strawberry.field(
+    )
+    amount_fen: Long = strawberry.field(  # type: ignore[valid-type]
         default=0, description="AMOUNT_OFF: fen taken off (1 or more)."
-    )  # type: ignore[valid-type]
+    )
     percent_off_bp: int = strawberry.field(
         default=0, description="PERCENT_OFF: basis points off, 1..9999 (1000 = 10% off)."
     )
-    threshold_fen: Long = strawberry.field(
+    threshold_fen: Long = strawberry.field(  # type: ignore[valid-type]
         default=0, description="Goods in scope must reach this many fen (满); 0 = no threshold."
-    )  # type: ignore[valid-type]
-    cap_fen: Long = strawberry.field(
+    )
+    cap_fen: Long = strawberry.field(  # type: ignore[valid-type]
         default=0, description="PERCENT_OFF: at most this many fen off; 0 = no cap."
-    )  # type: ignore[valid-type]
+    )
     scope: CouponScopeEnum = strawberry.field(
         default=CouponScope.ALL, description="Which goods it applies to; ALL by default."
     )

@@ -34,10 +34,10 @@ class UpdateTierInput:
     name: str | None = strawberry.field(
         default=None, description="Display name, e.g. 金卡, at most 32 characters."
     )
-    threshold_growth: Long | None = strawberry.field(
+    threshold_growth: Long | None = strawberry.field(  # type: ignore[valid-type]
         default=None,
         description=("Growth (成长值) needed; rising with the tier codes, the first tier 0."),
-    )  # type: ignore[valid-type]
+    )
     discount_bp: int | None = strawberry.field(
         default=None,
         description=("Share of the price a member of this tier pays, 1..10000 bp: 9800 = 2% off."),
@@ -84,14 +84,14 @@ async def adjust_points(
     info: Info,
     member_id: Annotated[strawberry.ID, strawberry.argument(description="A Member global ID.")],
     amount: Annotated[
-        Long,
+        Long,  # type: ignore[valid-type]
         strawberry.argument(
             description=(
                 "Signed points: positive adds a lot, negative takes from the "
                 "balance (earliest-expiring first); not 0."
             )
         ),
-    ],  # type: ignore[valid-type]
+    ],
     reason: Annotated[
         str,
         strawberry.argument(

@@ -35,15 +35,21 @@ from domain.orders.queries import OrderScope, visible_orders, visible_refunds
     " rule that filled each slot. Read from the order row: it costs no query."
 )
 class Attribution:
-    channel: OrderChannelEnum
-    level1_distributor_id: strawberry.ID | None
+    channel: OrderChannelEnum = strawberry.field(description="The order's channel.")
+    level1_distributor_id: strawberry.ID | None = strawberry.field(
+        description=("Global ID of the level-1 Distributor (一级); null when none earns.")
+    )
     level1_rule: str | None = strawberry.field(
         description="last_share_within_window, bound_referrer or self_purchase_excluded;"
         " null when nobody filled the slot."
     )
-    level2_distributor_id: strawberry.ID | None
+    level2_distributor_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the level-2 Distributor (二级); null when none."
+    )
     level2_rule: str | None = strawberry.field(description="level1_upline, or null.")
-    service_store_id: strawberry.ID | None
+    service_store_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the serving Store; null for HQ online sales."
+    )
     service_guide_id: strawberry.ID | None = strawberry.field(description="A Staff ID.")
     service_rule: str | None = strawberry.field(
         description="assisting_guide, service_relationship, pickup_store or none."
@@ -65,11 +71,20 @@ class AdminOrderNode(OrderNode):
     pickup_code: str | None = strawberry.field(
         description="Always null here: only the member sees the code (SPEC 13)."
     )
-    member_id: strawberry.ID
-    channel: OrderChannelEnum
-    service_store_id: strawberry.ID | None
-    service_guide_id: strawberry.ID | None
-    placed_by_staff_id: strawberry.ID | None
+    member_id: strawberry.ID = strawberry.field(description="Global ID of the buyer (Member).")
+    channel: OrderChannelEnum = strawberry.field(description="From the attribution snapshot.")
+    service_store_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the serving Store."
+    )
+    service_guide_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the serving guide (Staff)."
+    )
+    placed_by_staff_id: strawberry.ID | None = strawberry.field(
+        description=(
+            "Global ID of the guide (Staff) who placed it for the member "
+            "(代客下单); null otherwise."
+        )
+    )
     attribution: Attribution
     commission_capped: bool = strawberry.field(
         description="Commission rules would have paid more than commission.max_share_bp of an"

@@ -23,9 +23,9 @@ class StoreTargetsInput:
         default=0, description="New members (开卡数) target, 0 or more."
     )
     sales_fen: Long = strawberry.field(default=0, description="Sales target in fen, 0 or more.")  # type: ignore[valid-type]
-    distribution_sales_fen: Long = strawberry.field(
+    distribution_sales_fen: Long = strawberry.field(  # type: ignore[valid-type]
         default=0, description="Distribution sales (分销业绩) target in fen, 0 or more."
-    )  # type: ignore[valid-type]
+    )
 
 
 @strawberry.type

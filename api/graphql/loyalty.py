@@ -29,9 +29,9 @@ class TierNode:
     id: strawberry.ID = strawberry.field(description="Global ID (Tier).")
     code: str = strawberry.field(description="Stable code, V0 (lowest) upwards.")
     name: str = strawberry.field(description="Display name, e.g. 金卡.")
-    threshold_growth: Long = strawberry.field(
+    threshold_growth: Long = strawberry.field(  # type: ignore[valid-type]
         description="Growth needed to reach this tier; the lowest tier needs 0."
-    )  # type: ignore[valid-type]
+    )
     discount_bp: int = strawberry.field(
         description="Share of the price (not the list price 划线价) a member of this tier pays:"
         " 9800 = pays 98%, 2% off."

@@ -85,9 +85,9 @@ class OrderNode:
     goods: Money = strawberry.field(description="Sum of the items' amounts, before discounts.")
     tier_discount: Money = strawberry.field(description="Total tier discount.")
     coupon_discount: Money = strawberry.field(description="Total coupon discount.")
-    points_used: Long = strawberry.field(
+    points_used: Long = strawberry.field(  # type: ignore[valid-type]
         description="Points spent on the order (1 point = 1 fen off)."
-    )  # type: ignore[valid-type]
+    )
     shipping: Money = strawberry.field(
         description=(
             "Shipping fee; 0 for PICKUP, free shipping tiers or goods over "

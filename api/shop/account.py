@@ -82,8 +82,10 @@ class FirstTouchInput:
 @strawberry.type
 class LoginPayload:
     member: MeNode | None = None
-    tokens: Tokens | None = None
-    created: bool = False
+    tokens: Tokens | None = strawberry.field(default=None, description="The new session's tokens.")
+    created: bool = strawberry.field(
+        default=False, description="True when this login created the member (a first visit)."
+    )
     errors: list[UserError]
 
 

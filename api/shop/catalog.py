@@ -36,39 +36,51 @@ from domain.money import share
 from loyalty.tiers import price_keep_bp
 
 
-@strawberry.type(name="Category")
+@strawberry.type(name="Category", description="A product category (分类); two levels.")
 class CategoryNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (Category).")
     name: str
-    parent_id: strawberry.ID | None
-    children: list[CategoryNode]
+    parent_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the parent; null for a top-level category."
+    )
+    children: list[CategoryNode] = strawberry.field(
+        description="Second-level categories (empty for those)."
+    )
 
 
-@strawberry.type(name="Sku")
+@strawberry.type(name="Sku", description="A SKU (规格): one buyable variant of a product.")
 class SkuNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (Sku); pass as skuId in a cart.")
     code: str
     specs: list[SpecValue]
-    price: Money
-    list_price: Money | None
-    member_price: Money
-    stock: int
+    price: Money = strawberry.field(description="Selling price.")
+    list_price: Money | None = strawberry.field(
+        description="Crossed-out list price (划线价), display only; null when none."
+    )
+    member_price: Money = strawberry.field(
+        description=(
+            "The price for the viewer after the tier discount; the price for anonymous visitors."
+        )
+    )
+    stock: int = strawberry.field(description="Units in stock now.")
     in_stock: bool
 
 
-@strawberry.type
+@strawberry.type(description="One spec of a SKU, e.g. 颜色: 红色.")
 class SpecValue:
-    name: str
-    value: str
+    name: str = strawberry.field(description="Spec name, e.g. 颜色.")
+    value: str = strawberry.field(description="Spec value, e.g. 红色.")
 
 
-@strawberry.type(name="Product")
+@strawberry.type(name="Product", description="A product on sale (SPU) with its SKUs.")
 class ProductNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (Product).")
     title: str
-    description: str
-    images: list[str]
-    sales_count: Long  # type: ignore[valid-type]
+    description: str = strawberry.field(description="Rich text for the product page.")
+    images: list[str] = strawberry.field(description="https URLs; the first is the cover.")
+    sales_count: Long = strawberry.field(  # type: ignore[valid-type]
+        description="Units sold (销量), as the SALES sort uses it."
+    )
     price: Money = strawberry.field(description="The lowest SKU price.")
     member_price: Money = strawberry.field(description="The lowest SKU price for this member.")
     category: CategoryNode

@@ -63,18 +63,22 @@ class MemberCommissionEntryNode(CommissionEntryNode):
     item_title: str
 
 
-@strawberry.type
+@strawberry.type(description="The member's distribution centre (分销中心).")
 class DistributionCenter:
-    distributor: DistributorNode | None
+    distributor: DistributorNode | None = strawberry.field(
+        description="The member's distributor record; null when not a distributor."
+    )
     application: ApplicationNode | None = strawberry.field(
         description="The latest application, while there is no distributor yet."
     )
-    balances: BalancesNode
+    balances: BalancesNode = strawberry.field(
+        description="Commission balances in fen; zero when not a distributor."
+    )
     member_pk: strawberry.Private[int]
     distributor_pk: strawberry.Private[int | None]
     account_pk: strawberry.Private[int | None]
 
-    @strawberry.field
+    @strawberry.field(description="Who the member brought in (团队).")
     async def team(self) -> Team:
         if self.distributor_pk is None:
             return Team(level1=0, level2=0, referred_members=0)
@@ -85,12 +89,12 @@ class DistributionCenter:
             referred_members=await referrals.referred_members(self.distributor_pk, now).count(),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The member's own share links, newest first.")
     async def links(self, first: First = 20, after: After = None) -> Connection[ShareLinkNode]:
         queryset = ShareLink.filter(distributor_id=self.distributor_pk or 0)
         return await paginate(queryset, NEWEST_FIRST, first, after, link_node)
 
-    @strawberry.field
+    @strawberry.field(description="Commission earned, newest first.")
     async def commission_entries(
         self,
         status: Annotated[
@@ -109,7 +113,7 @@ class DistributionCenter:
             rows, await _entry_nodes(rows), has_next, after, NEWEST_FIRST, queryset.count
         )
 
-    @strawberry.field
+    @strawberry.field(description="The member's withdrawals, newest first.")
     async def withdrawals(
         self,
         status: Annotated[

@@ -102,22 +102,32 @@ def _target_gid(link: ShareLink) -> strawberry.ID | None:
     return strawberry.ID(to_global_id(type_name, link.target_id))
 
 
-@strawberry.type
+@strawberry.type(
+    description=("A link's funnel counters (推广漏斗), kept current as visits and orders happen.")
+)
 class ShareFunnel:
-    visits: int
-    unique_visitors: int
-    bindings: int
-    orders: int
+    visits: int = strawberry.field(
+        description="Visits recorded (a reload within a short window counts once)."
+    )
+    unique_visitors: int = strawberry.field(description="Distinct members who visited.")
+    bindings: int = strawberry.field(
+        description=("Visits that bound or rebound the member to the link's distributor.")
+    )
+    orders: int = strawberry.field(description="Paid orders placed through the link.")
     paid: Money = strawberry.field(description="Goods paid after discounts, shipping excluded.")
 
 
-@strawberry.type(name="ShareLink")
+@strawberry.type(name="ShareLink", description="A share link (推广链接) of a distributor.")
 class ShareLinkNode:
-    id: strawberry.ID
-    code: str
+    id: strawberry.ID = strawberry.field(description="Global ID (ShareLink).")
+    code: str = strawberry.field(
+        description=("The unguessable share code (at least 8 characters), as ?share= carries it.")
+    )
     target: ShareTargetEnum
-    target_id: strawberry.ID | None
-    campaign: str | None
+    target_id: strawberry.ID | None = strawberry.field(
+        description=("Global ID of the Product or Store it opens; null for HOME and CAMPAIGN.")
+    )
+    campaign: str | None = strawberry.field(description="The campaign, for CAMPAIGN.")
     channel: ShareChannelEnum
     path: str = strawberry.field(description="The mini-program page with the share code.")
     qr_url: str = strawberry.field(description="QR code PNG of the path, for posters.")
@@ -150,9 +160,11 @@ def link_node(link: ShareLink) -> ShareLinkNode:
 class SharedTarget:
     code: str
     target: ShareTargetEnum
-    target_id: strawberry.ID | None
+    target_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the Product or Store; null for HOME and CAMPAIGN."
+    )
     campaign: str | None
-    path: str
+    path: str = strawberry.field(description="The mini-program page to open.")
 
 
 @strawberry.input
@@ -188,10 +200,13 @@ class ShareLinkPayload:
     errors: list[UserError]
 
 
-@strawberry.type
+@strawberry.type(description="What recording a share visit did.")
 class ShareVisitPayload:
-    outcome: BindingOutcomeEnum | None = None
-    link: SharedTarget | None = None
+    outcome: BindingOutcomeEnum | None = strawberry.field(
+        default=None,
+        description=("What the visit did to the referral binding (not an error whatever it says)."),
+    )
+    link: SharedTarget | None = strawberry.field(default=None, description="Where the link leads.")
     errors: list[UserError]
 
 

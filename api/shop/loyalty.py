@@ -29,15 +29,17 @@ from loyalty.coupons import grants
 from loyalty.models import Coupon, CouponStatus, CouponTemplate, PointsTransaction
 
 
-@strawberry.type
+@strawberry.type(description=("Where a member stands in the tiers (会员等级) and growth (成长值)."))
 class LoyaltyStanding:
-    tier: TierNode
+    tier: TierNode = strawberry.field(description="The member's tier now.")
     growth: Long = strawberry.field(description="All growth earned, net of refunds.")  # type: ignore[valid-type]
     tier_growth: Long = strawberry.field(  # type: ignore[valid-type]
         description="The growth the tier is judged on (the last tier.review_months, if set)."
     )
-    next_tier: TierNode | None
-    growth_to_next_tier: Long | None  # type: ignore[valid-type]
+    next_tier: TierNode | None = strawberry.field(description="The next tier up; null at the top.")
+    growth_to_next_tier: Long | None = strawberry.field(  # type: ignore[valid-type]
+        description="Growth still needed for the next tier; null at the top."
+    )
 
 
 async def standing(member_id: int) -> LoyaltyStanding:
@@ -55,10 +57,10 @@ async def standing(member_id: int) -> LoyaltyStanding:
     )
 
 
-@strawberry.type
+@strawberry.type(description="A member's points (积分): 1 point = 1 fen off at checkout.")
 class MyPoints:
     member_id: strawberry.Private[int]
-    balance: Long  # type: ignore[valid-type]
+    balance: Long = strawberry.field(description="Points in unexpired lots; never negative.")  # type: ignore[valid-type]
 
     @strawberry.field(description="Newest first.")
     async def transactions(

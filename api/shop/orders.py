@@ -102,31 +102,35 @@ class CheckoutInput:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One cart line priced (SPEC 8.3), in fen.")
 class PreviewLine:
-    sku_id: strawberry.ID
+    sku_id: strawberry.ID = strawberry.field(description="Global ID of the Sku.")
     quantity: int
-    amount: Money
-    tier_discount: Money
-    coupon_discount: Money
-    points_discount: Money
-    paid: Money
+    amount: Money = strawberry.field(description="Price × quantity.")
+    tier_discount: Money = strawberry.field(description="Taken off by the member's tier.")
+    coupon_discount: Money = strawberry.field(description="This line's share of the coupon.")
+    points_discount: Money = strawberry.field(description="This line's share of the points.")
+    paid: Money = strawberry.field(description="What this line pays, shipping excluded.")
 
 
-@strawberry.type
+@strawberry.type(
+    description=("What placeOrder would charge for this cart now, in fen; nothing is held.")
+)
 class CheckoutPreview:
     lines: list[PreviewLine]
-    goods: Money
+    goods: Money = strawberry.field(description="Sum of the lines' amounts, before discounts.")
     tier_discount: Money
     coupon_discount: Money
-    points_used: Long  # type: ignore[valid-type]
+    points_used: Long = strawberry.field(  # type: ignore[valid-type]
+        description="Points that would be spent (1 point = 1 fen)."
+    )
     points_limit: Long = strawberry.field(  # type: ignore[valid-type]
         description="The most points this cart may use (points.max_deduct_bp of goods after "
         "coupon), whatever the member holds."
     )
-    points_discount: Money
-    shipping: Money
-    payable: Money
+    points_discount: Money = strawberry.field(description="Taken off by those points.")
+    shipping: Money = strawberry.field(description="Shipping fee after free-shipping rules.")
+    payable: Money = strawberry.field(description="What the member would pay, at least 1 fen.")
 
 
 @strawberry.type
@@ -178,8 +182,12 @@ class PlaceOrderPayload:
 @strawberry.type
 class PayOrderPayload:
     order: OrderNode | None = None
-    provider: str | None = None
-    out_trade_no: str | None = None
+    provider: str | None = strawberry.field(
+        default=None, description="The payment provider: SANDBOX or WECHAT_PAY_V3."
+    )
+    out_trade_no: str | None = strawberry.field(
+        default=None, description="The payment's merchant order number (商户订单号)."
+    )
     pay_params: strawberry.scalars.JSON | None = strawberry.field(
         default=None, description="Pass to wx.requestPayment as is."
     )

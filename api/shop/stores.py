@@ -26,9 +26,9 @@ from domain.org.models import Store, StoreStatus
 EARTH_RADIUS_M = 6_371_000
 
 
-@strawberry.type(name="Store")
+@strawberry.type(name="Store", description="A store (门店) as the shop shows it.")
 class StoreNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (Store).")
     code: str
     name: str
     kind: StoreKindEnum
@@ -36,7 +36,9 @@ class StoreNode:
     address: str
     latitude: float | None
     longitude: float | None
-    distance_meters: int | None = None
+    distance_meters: int | None = strawberry.field(
+        default=None, description="From the position given as near; null otherwise."
+    )
 
 
 @strawberry.input

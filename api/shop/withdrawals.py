@@ -68,11 +68,11 @@ WithdrawalStatusEnum: TypeAlias = WithdrawalStatus
 NEWEST_WITHDRAWALS_FIRST = Ordering((SortField("requested_at", True, True), SortField("id", True)))
 
 
-@strawberry.type(name="Withdrawal")
+@strawberry.type(name="Withdrawal", description="A withdrawal (提现) of commission, in fen.")
 class WithdrawalNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (Withdrawal).")
     amount: Money = strawberry.field(description="Taken from the available balance.")
-    fee: Money
+    fee: Money = strawberry.field(description="floor(amount × withdraw.fee_bp / 10000).")
     payout: Money = strawberry.field(description="What the payee receives: amount − fee.")
     method: WithdrawalMethodEnum
     payee_masked: str = strawberry.field(
