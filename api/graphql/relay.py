@@ -59,13 +59,15 @@ class PageInfo:
     )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a connection with its cursor.")
 class Edge(Generic[NodeType]):
     cursor: str = strawberry.field(description="Opaque position of this node, for after.")
     node: NodeType = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A page of a list (Relay connection): at most 100 edges per page, keyset cursors."
+)
 class Connection(Generic[NodeType]):
     edges: list[Edge[NodeType]] = strawberry.field(
         description="At most first edges, in the list's order."
