@@ -263,7 +263,7 @@ WHEN: dict[ErrorCode, str] = {
     ErrorCode.PAYOUT_FAILED: "Paying a withdrawal out: the payout provider refused; the"
     " withdrawal is FAILED, still held: pay again or release it.",
     ErrorCode.COUPON_UNAVAILABLE: "The coupon is used, locked by another order, expired or not yet"
-    " valid; or the template is inactive or past its validity (claim, issue).",
+    " valid; or the template is inactive or past its validity (claimCoupon).",
     ErrorCode.COUPON_NOT_APPLICABLE: "Checkout: no item of the cart is in the coupon's scope.",
     ErrorCode.COUPON_THRESHOLD_NOT_MET: "Checkout: the goods in the coupon's scope do not reach its"
     " threshold.",

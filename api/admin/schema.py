@@ -608,9 +608,11 @@ class Mutation:
         C.COUPONS_WRITE,
         coupon_api.issue_coupons,
         description=(
-            "Issue a coupon (定向发券) to the listed members (at most 100) or to every member of "
-            "a segment, not both; members at their limit, inactive or beyond the stock are "
-            "skipped and counted. Errors: NOT_FOUND, INVALID, OUT_OF_RANGE, COUPON_UNAVAILABLE."
+            "Issue one coupon (定向发券) to each listed member (at most 100) or each member of a "
+            "segment, not both. Members at the per-member limit or not active, and everyone "
+            "when the template is inactive or expired, are skipped and counted; issuing stops "
+            "when the stock runs out. Not idempotent: issuing again grants again, up to the "
+            "limit. Errors: NOT_FOUND, INVALID, OUT_OF_RANGE."
         ),
     )
     set_store_targets: target_api.SetStoreTargetsPayload = staff_mutation(
