@@ -214,7 +214,7 @@ WHEN: dict[ErrorCode, str] = {
     " touch, which only store staff may record.",
     ErrorCode.LOGIN_PROVIDER_UNAVAILABLE: "login/bindPhone: WeChat could not be reached or answered"
     " an error of its own; retry later.",
-    ErrorCode.INVALID_REFRESH_TOKEN: "refreshToken/logout: the refresh token is unknown, expired,"
+    ErrorCode.INVALID_REFRESH_TOKEN: "refreshToken: the refresh token is unknown, expired,"
     " revoked, or was already rotated (reusing one revokes its whole family).",
     ErrorCode.INVALID_PHONE: "The phone number is not a valid mobile number.",
     ErrorCode.UNKNOWN_SETTING: "Changing settings: no setting has this key.",

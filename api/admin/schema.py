@@ -295,7 +295,7 @@ class Mutation:
         session_api.logout,
         description=(
             "End the session: the access token is revoked, and the refresh token's family when "
-            "given. Errors: INVALID_REFRESH_TOKEN."
+            "given (an unknown one is ignored); repeating it changes nothing."
         ),
     )
     change_password: session_api.ChangePasswordPayload = staff_mutation(

@@ -134,7 +134,8 @@ class Mutation:
         account.logout,
         description=(
             "End the session: the access token is revoked, and the refresh token's family when "
-            "given. Member token required. Errors: INVALID_REFRESH_TOKEN."
+            "given (an unknown one is ignored); repeating it changes nothing. Member token "
+            "required."
         ),
     )
     bind_phone: account.BindPhonePayload = shop_mutation(
