@@ -152,7 +152,8 @@ class Mutation:
         account.update_profile,
         description=(
             "Change the member's profile; fields left null are kept. Member token required. "
-            "Errors: TOO_LONG, INVALID."
+            "Errors: REQUIRED (blank nickname), TOO_LONG, INVALID (avatarUrl not https), "
+            "OUT_OF_RANGE (birthday in the future)."
         ),
     )
     place_order: order_api.PlaceOrderPayload = shop_mutation(
