@@ -183,6 +183,107 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
 }
 
 
+WHEN: dict[ErrorCode, str] = {
+    ErrorCode.INVALID: "A value has the wrong form: an unknown payment provider, a distributor kind"
+    " a member may not apply for, a payee account that is not 10-30 digits (bank) or a mobile"
+    " number or e-mail (Alipay), a coupon or commission field that contradicts another.",
+    ErrorCode.REQUIRED: "A required value is missing or blank (a name, a reason, a delivery"
+    " address, payee details for BANK/ALIPAY).",
+    ErrorCode.TOO_LONG: "A text is longer than its limit (names, notes, reasons, keywords; the"
+    " message says the limit).",
+    ErrorCode.OUT_OF_RANGE: "A number or list is outside its bounds: quantity 1..99, at most 50"
+    " order lines, input lists of at most 100 items, basis points 0..10000, amounts in fen.",
+    ErrorCode.INVALID_ID: "A global ID is malformed or of another type than the argument expects"
+    " (a nullable lookup answers null instead).",
+    ErrorCode.NOT_FOUND: "The object does not exist or is outside the caller's scope (another"
+    " member's order, another store's customer): both look alike on purpose.",
+    ErrorCode.DUPLICATE: "Something that must be unique already exists: a store code, a username,"
+    " a category name, a tag or segment name, a SKU code, the same SKU twice in one cart, a spec"
+    " name twice on one SKU.",
+    ErrorCode.INVALID_STATE: "The object's state does not allow the change: paying an order that is"
+    " not PENDING_PAYMENT, refunding an unpaid order, reviewing a refund, application or withdrawal"
+    " already reviewed, marking oneself LEFT.",
+    ErrorCode.INVALID_CREDENTIALS: "A staff login with an unknown username, a wrong password, an"
+    " account locked after 5 failures in 15 minutes, or of someone who left (one answer for"
+    " all); a staff password change with a wrong old password.",
+    ErrorCode.ACCOUNT_LOCKED: "Reserved: a locked staff account answers INVALID_CREDENTIALS, so a"
+    " guesser learns nothing.",
+    ErrorCode.INVALID_LOGIN_CODE: "login/bindPhone: the mini-program code is invalid, expired or"
+    " already used (WeChat), or not of the DEV form.",
+    ErrorCode.CHANNEL_NOT_ALLOWED: "login: a member asked to record OFFLINE_SIGNUP as their first"
+    " touch, which only store staff may record.",
+    ErrorCode.LOGIN_PROVIDER_UNAVAILABLE: "login/bindPhone: WeChat could not be reached or answered"
+    " an error of its own; retry later.",
+    ErrorCode.INVALID_REFRESH_TOKEN: "refreshToken: the refresh token is unknown, expired,"
+    " revoked, or was already rotated (reusing one revokes its whole family).",
+    ErrorCode.INVALID_PHONE: "The phone number is not a valid mobile number.",
+    ErrorCode.UNKNOWN_SETTING: "Changing settings: no setting has this key.",
+    ErrorCode.INVALID_SETTING: "Changing settings: the value has the wrong type or is outside the"
+    " setting's allowed values.",
+    ErrorCode.CATEGORY_DEPTH: "A category would be a third level (categories have two).",
+    ErrorCode.STORE_REQUIRED: "A store role (store manager, guide) without a store, or an in-store"
+    " act by staff without one.",
+    ErrorCode.WEAK_PASSWORD: "A new staff password has fewer than 10 characters.",
+    ErrorCode.IDEMPOTENCY_CONFLICT: "placeOrder: the idempotency key was already used by this"
+    " member for a different cart.",
+    ErrorCode.INSUFFICIENT_STOCK: "A SKU has less stock than the quantity ordered.",
+    ErrorCode.NOT_ON_SALE: "The product is not ON_SALE (ordering it, or sharing it).",
+    ErrorCode.ORDER_EXPIRED: "payOrder: the order's payment time (order.payment_timeout_minutes)"
+    " is over.",
+    ErrorCode.AMOUNT_MISMATCH: "Reserved: a payment notification whose amount differs from the"
+    " order's is refused and logged, never shown to a client.",
+    ErrorCode.PAYMENT_FAILED: "payOrder: the payment provider refused or could not be reached;"
+    " nothing was charged, try again.",
+    ErrorCode.REFUND_FAILED: "Approving a refund: the payment provider refused the refund; the"
+    " request stays REQUESTED.",
+    ErrorCode.REFUND_EXCEEDS_PAID: "requestRefund: the amount exceeds what is left to refund on"
+    " the item.",
+    ErrorCode.AMOUNT_NOT_POSITIVE: "An amount that must be above zero is zero or negative (a"
+    " refund).",
+    ErrorCode.REFUND_IN_PROGRESS: "requestRefund: the item already has a REQUESTED refund.",
+    ErrorCode.INVALID_PICKUP_CODE: "Verifying a pickup: no order ready for pickup (in the caller's"
+    " scope) has this code.",
+    ErrorCode.NOT_A_DISTRIBUTOR: "A distributor's act (share link, withdrawal) by a member who is"
+    " not a distributor.",
+    ErrorCode.ALREADY_DISTRIBUTOR: "applyForDistributor: the member already is a distributor.",
+    ErrorCode.APPLICATION_PENDING: "applyForDistributor: an application is already under review.",
+    ErrorCode.ENROLLMENT_CLOSED: "applyForDistributor: distribution.enrollment is THRESHOLD and the"
+    " member's paid total is below distribution.threshold_fen.",
+    ErrorCode.DISTRIBUTOR_INACTIVE: "createShareLink: the distributor is FROZEN or DISABLED.",
+    ErrorCode.INVALID_SHARE_CODE: "recordShareVisit or checkout: no share link has this code.",
+    ErrorCode.INVALID_RULE: "Commission rules: a rule is inconsistent (both or neither of rate"
+    " and fixed amount, a scope id with ALL or of the wrong type, a distributor kind on a role"
+    " other than LEVEL1/LEVEL2, an active window without timezone or ending before it starts).",
+    ErrorCode.WITHDRAWAL_BELOW_MINIMUM: "requestWithdrawal: the amount is below withdraw.min_fen.",
+    ErrorCode.INSUFFICIENT_BALANCE: "requestWithdrawal: the amount exceeds the available balance.",
+    ErrorCode.NEGATIVE_BALANCE: "requestWithdrawal: the available balance is negative after"
+    " clawbacks (commission taken back by refunds) and must be covered first.",
+    ErrorCode.DAILY_WITHDRAWAL_LIMIT: "requestWithdrawal: withdraw.daily_max_count requests were"
+    " already made today (Asia/Shanghai).",
+    ErrorCode.PAYOUT_FAILED: "Paying a withdrawal out: the payout provider refused; the"
+    " withdrawal is FAILED, still held: pay again or release it.",
+    ErrorCode.COUPON_UNAVAILABLE: "The coupon is used, locked by another order, expired or not yet"
+    " valid; or the template is inactive or past its validity (claimCoupon).",
+    ErrorCode.COUPON_NOT_APPLICABLE: "Checkout: no item of the cart is in the coupon's scope.",
+    ErrorCode.COUPON_THRESHOLD_NOT_MET: "Checkout: the goods in the coupon's scope do not reach its"
+    " threshold.",
+    ErrorCode.COUPON_OUT_OF_STOCK: "claimCoupon: the template's total stock is gone (issuing"
+    " to members counts them as skipped instead).",
+    ErrorCode.COUPON_LIMIT_REACHED: "claimCoupon: the member already holds the template's"
+    " per-member limit.",
+    ErrorCode.INSUFFICIENT_POINTS: "Checkout or a manual points adjustment: more points than the"
+    " member's balance.",
+    ErrorCode.POINTS_OVER_LIMIT: "Checkout: more points than points.max_deduct_bp of the goods"
+    " after coupon allows (checkoutPreview's pointsLimit).",
+    ErrorCode.INVALID_RANGE: "An audience or member filter whose minimum is above its maximum.",
+    ErrorCode.UNKNOWN_TAG: "A tag id that does not exist (filters, member tags).",
+    ErrorCode.UNKNOWN_TIER: "A tier code that does not exist (filters).",
+    ErrorCode.INVALID_PERIOD: "A report period whose from is after to, or longer than 366 days.",
+    ErrorCode.INVALID_TARGET_MONTH: "Store targets: the month is not YYYY-MM.",
+}
+"""When each code is answered, for the API's documentation (the ErrorCode enum's descriptions)."""
+
+
 class DomainError(Exception):
     """A broken business rule or bad input: reported to the caller, changes nothing."""
 

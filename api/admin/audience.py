@@ -4,6 +4,7 @@ HQ_ADMIN); staff tag the members they may see; a segment shows its count and mem
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -20,7 +21,7 @@ from api.auth.permissions import granted
 from api.graphql.enums import AcquisitionChannelEnum
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
-from api.graphql.relay import BY_ID, NEWEST_FIRST, Connection, paginate
+from api.graphql.relay import BY_ID, NEWEST_FIRST, After, Connection, First, paginate
 from api.graphql.scalars import Long
 from domain.access.capabilities import Capability, Grant
 from domain.members.queries import MemberScope
@@ -32,16 +33,39 @@ from loyalty.audience.models import Segment, Tag
 
 @strawberry.input(description="Every condition is optional; the given ones must all hold.")
 class AudienceFilterInput:
-    tag_ids: list[strawberry.ID] | None = None
-    tag_match: TagMatchEnum = TagMatch.ANY
-    tier_codes: list[str] | None = None
-    lifecycles: list[LifecycleEnum] | None = None
-    values: list[ValueLevelEnum] | None = None
-    sources: list[AcquisitionChannelEnum] | None = None
-    service_store_id: strawberry.ID | None = None
-    koc_candidate: bool | None = None
-    min_spend_fen: Long | None = None
-    max_spend_fen: Long | None = None
+    tag_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Tag global IDs (at most 100), matched as tagMatch says."
+    )
+    tag_match: TagMatchEnum = strawberry.field(
+        default=TagMatch.ANY, description="ANY (default) or ALL of tagIds."
+    )
+    tier_codes: list[str] | None = strawberry.field(
+        default=None, description="Tier codes (V0, V1, ...), at most 100."
+    )
+    lifecycles: list[LifecycleEnum] | None = strawberry.field(
+        default=None, description="Lifecycle stages (生命周期)."
+    )
+    values: list[ValueLevelEnum] | None = strawberry.field(
+        default=None, description="Value levels (RFM)."
+    )
+    sources: list[AcquisitionChannelEnum] | None = strawberry.field(
+        default=None, description="Acquisition channels (首次来源)."
+    )
+    service_store_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A Store global ID: members that store serves."
+    )
+    koc_candidate: bool | None = strawberry.field(
+        default=None,
+        description=(
+            "true: only KOC candidates (many shares or referred orders); false: only others."
+        ),
+    )
+    min_spend_fen: Long | None = strawberry.field(
+        default=None, description="Spend net of refunds, all time, at least this many fen."
+    )
+    max_spend_fen: Long | None = strawberry.field(
+        default=None, description="Spend net of refunds, all time, at most this many fen."
+    )
     last_order_min_days: int | None = strawberry.field(
         default=None, description="Last paid order at least this many days ago."
     )
@@ -120,9 +144,7 @@ class SegmentNode:
         return await (await segment_service.segment_members(self.segment)).count()
 
     @strawberry.field(description="Members matching now, newest first.")
-    async def members(
-        self, first: int | None = 20, after: str | None = None
-    ) -> Connection[MemberNode]:
+    async def members(self, first: First = 20, after: After = None) -> Connection[MemberNode]:
         queryset = await segment_service.segment_members(self.segment)
         full = self.full_phone
         return await paginate(queryset, NEWEST_FIRST, first, after, lambda m: member_node(m, full))
@@ -160,11 +182,14 @@ class SegmentPayload:
     errors: list[UserError]
 
 
-async def tags(info: Info, first: int | None = 20, after: str | None = None) -> Connection[TagNode]:
+async def tags(info: Info, first: First = 20, after: After = None) -> Connection[TagNode]:
     return await paginate(Tag.all(), BY_ID, first, after, tag_node)
 
 
-async def create_tag(info: Info, name: str) -> TagPayload:
+async def create_tag(
+    info: Info,
+    name: Annotated[str, strawberry.argument(description="Unique tag name, e.g. 孕期, 敏感肌.")],
+) -> TagPayload:
     staff = (await granted(info)).staff
     tag = await tag_service.create_tag(name, staff.username)
     return TagPayload(tag=tag_node(tag), errors=[])
@@ -185,32 +210,47 @@ async def _change_member_tag(
 
 
 async def add_member_tag(
-    info: Info, member_id: strawberry.ID, tag_id: strawberry.ID
+    info: Info,
+    member_id: Annotated[
+        strawberry.ID, strawberry.argument(description="A Member global ID in the caller's scope.")
+    ],
+    tag_id: Annotated[strawberry.ID, strawberry.argument(description="A Tag global ID.")],
 ) -> MemberTagPayload:
     return await _change_member_tag(info, member_id, tag_id, add=True)
 
 
 async def remove_member_tag(
-    info: Info, member_id: strawberry.ID, tag_id: strawberry.ID
+    info: Info,
+    member_id: Annotated[
+        strawberry.ID, strawberry.argument(description="A Member global ID in the caller's scope.")
+    ],
+    tag_id: Annotated[strawberry.ID, strawberry.argument(description="A Tag global ID.")],
 ) -> MemberTagPayload:
     return await _change_member_tag(info, member_id, tag_id, add=False)
 
 
-async def segments(
-    info: Info, first: int | None = 20, after: str | None = None
-) -> Connection[SegmentNode]:
+async def segments(info: Info, first: First = 20, after: After = None) -> Connection[SegmentNode]:
     grant = await granted(info)
     return await paginate(Segment.all(), BY_ID, first, after, lambda s: segment_node(s, grant))
 
 
-async def segment(info: Info, id: strawberry.ID) -> SegmentNode | None:
+async def segment(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A Segment global ID.")],
+) -> SegmentNode | None:
     """Null for an unknown or malformed id alike."""
     grant = await granted(info)
     found = await Segment.get_or_none(id=from_global_id(id, "Segment"))
     return segment_node(found, grant) if found else None
 
 
-async def create_segment(info: Info, name: str, filter: AudienceFilterInput) -> SegmentPayload:
+async def create_segment(
+    info: Info,
+    name: Annotated[str, strawberry.argument(description="Unique segment name.")],
+    filter: Annotated[
+        AudienceFilterInput, strawberry.argument(description="Who belongs to the segment.")
+    ],
+) -> SegmentPayload:
     grant = await granted(info)
     made = await segment_service.create_segment(
         name, audience_filter(filter, "filter"), grant.staff.username
@@ -220,9 +260,14 @@ async def create_segment(info: Info, name: str, filter: AudienceFilterInput) -> 
 
 async def update_segment(
     info: Info,
-    id: strawberry.ID,
-    name: str | None = None,
-    filter: AudienceFilterInput | None = None,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A Segment global ID.")],
+    name: Annotated[
+        str | None, strawberry.argument(description="New unique name; kept when omitted.")
+    ] = None,
+    filter: Annotated[
+        AudienceFilterInput | None,
+        strawberry.argument(description="Replaces the whole filter; kept when omitted."),
+    ] = None,
 ) -> SegmentPayload:
     """Omitted arguments keep their value; a given filter replaces the whole filter."""
     grant = await granted(info)

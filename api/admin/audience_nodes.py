@@ -9,17 +9,47 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from api.graphql.enums import expose_enum
 from api.graphql.ids import to_global_id
 from api.graphql.scalars import Long
 from loyalty.audience.filters import TagMatch
 from loyalty.audience.models import Lifecycle, Tag, ValueLevel
 from loyalty.audience.queries import MemberAudienceView, audiences_of
 
-strawberry.enum(TagMatch, name="TagMatch")
+expose_enum(
+    TagMatch,
+    "TagMatch",
+    "How a list of tags filters members.",
+    {
+        TagMatch.ANY: "Members with at least one of the tags.",
+        TagMatch.ALL: "Members with every one of the tags.",
+    },
+)
 TagMatchEnum: TypeAlias = TagMatch
-strawberry.enum(Lifecycle, name="Lifecycle")
+expose_enum(
+    Lifecycle,
+    "Lifecycle",
+    "A member's lifecycle stage (生命周期), a system tag kept current on order events and by the"
+    " tag refresh job (SPEC 9.4).",
+    {
+        Lifecycle.NEW: "No paid order yet (新客).",
+        Lifecycle.FIRST_PURCHASE: "Exactly one paid order (首购).",
+        Lifecycle.REPEAT: "Two or more paid orders, the last at most 90 days ago (复购).",
+        Lifecycle.AT_RISK: "Last paid order 90 to 180 days ago (流失预警).",
+        Lifecycle.CHURNED: "Last paid order over 180 days ago (已流失).",
+    },
+)
 LifecycleEnum: TypeAlias = Lifecycle
-strawberry.enum(ValueLevel, name="ValueLevel")
+expose_enum(
+    ValueLevel,
+    "ValueLevel",
+    "A member's value (RFM: recency, frequency and monetary over 365 days), a system tag.",
+    {
+        ValueLevel.HIGH: "High value (高价值).",
+        ValueLevel.MID: "Medium value (中价值).",
+        ValueLevel.LOW: "Low value (低价值), or no purchase in 365 days.",
+    },
+)
 ValueLevelEnum: TypeAlias = ValueLevel
 
 

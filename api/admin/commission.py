@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeAlias
+from typing import Annotated, TypeAlias
 
 import strawberry
 from strawberry.types import Info
@@ -19,13 +19,15 @@ from api.graphql.commission import (
     balances_node,
     entry_node,
 )
-from api.graphql.enums import DistributorKindEnum
+from api.graphql.enums import DistributorKindEnum, expose_enum
 from api.graphql.errors import UserError, matching_id
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.relay import (
     BY_ID,
     NEWEST_FIRST,
+    After,
     Connection,
+    First,
     build_connection,
     fetch_page,
     paginate,
@@ -46,12 +48,30 @@ from distribution.models import (
 from domain.access.capabilities import OutOfScope, confine_to_store
 from domain.errors import DomainError, ErrorCode
 
-strawberry.enum(RuleScope, name="CommissionRuleScope")
+expose_enum(
+    RuleScope,
+    "CommissionRuleScope",
+    "What a commission rule covers; for each item and role the most specific wins (SKU > PRODUCT"
+    " > CATEGORY > ALL), then the higher priority, then the newest.",
+    {
+        RuleScope.ALL: "Every product.",
+        RuleScope.CATEGORY: "The products of one category (scopeId: a Category ID).",
+        RuleScope.PRODUCT: "One product (scopeId: a Product ID).",
+        RuleScope.SKU: "One SKU (scopeId: a Sku ID).",
+    },
+)
 RuleScopeEnum: TypeAlias = RuleScope
-strawberry.enum(
+expose_enum(
     AccountKind,
-    name="CommissionAccountKind",
-    description="A store's own account (STORE), or a distributor's of that kind.",
+    "CommissionAccountKind",
+    "A store's own account (STORE), or a distributor's of that kind.",
+    {
+        AccountKind.GUIDE: "A guide's account (导购佣金).",
+        AccountKind.KOC: "A KOC distributor's account.",
+        AccountKind.MEMBER: "A member distributor's account (人人分销).",
+        AccountKind.SHOP: "A partner shop's account (小b).",
+        AccountKind.STORE: "A franchise store's own account (STORE_SHARE commission).",
+    },
 )
 AccountKindEnum: TypeAlias = AccountKind
 SCOPE_TYPES = {RuleScope.CATEGORY: "Category", RuleScope.PRODUCT: "Product", RuleScope.SKU: "Sku"}
@@ -101,8 +121,10 @@ def rule_node(rule: CommissionRule) -> CommissionRuleNode:
 
 @strawberry.input
 class CommissionRuleInput:
-    role: BeneficiaryRoleEnum
-    scope: RuleScopeEnum
+    role: BeneficiaryRoleEnum = strawberry.field(description="Who earns by this rule.")
+    scope: RuleScopeEnum = strawberry.field(
+        description="What the rule covers; the most specific scope wins."
+    )
     scope_id: strawberry.ID | None = strawberry.field(
         default=None, description="A Category, Product or Sku ID matching the scope."
     )
@@ -113,9 +135,21 @@ class CommissionRuleInput:
     fixed_fen_per_unit: Long | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="Fen per unit sold; or a rate."
     )
-    priority: int = 0
-    active_from: datetime | None = None
-    active_to: datetime | None = None
+    priority: int = strawberry.field(
+        default=0,
+        description=(
+            "Among rules of the same scope, the higher wins (then the newest); 0 by default."
+        ),
+    )
+    active_from: datetime | None = strawberry.field(
+        default=None, description="In force from (with a timezone); at once when omitted."
+    )
+    active_to: datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "In force until (with a timezone, after activeFrom); open-ended when omitted."
+        ),
+    )
 
     def to_spec(self, index: int) -> RuleSpec:
         scope = RuleScope(self.scope)
@@ -159,7 +193,15 @@ async def commission_rules(info: Info) -> list[CommissionRuleNode]:
 
 
 async def set_commission_rules(
-    info: Info, rules: list[CommissionRuleInput]
+    info: Info,
+    rules: Annotated[
+        list[CommissionRuleInput],
+        strawberry.argument(
+            description=(
+                "The whole new rule set, at most 100 rules; an empty list removes every rule."
+            )
+        ),
+    ],
 ) -> SetCommissionRulesPayload:
     """Replace the whole rule set; commission already accrued never changes."""
     staff = (await granted(info)).staff
@@ -172,12 +214,25 @@ async def set_commission_rules(
 
 async def commission_entries(
     info: Info,
-    status: EntryStatusEnum | None = None,
-    distributor_id: strawberry.ID | None = None,
-    store_id: strawberry.ID | None = None,
-    order_id: strawberry.ID | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    status: Annotated[
+        EntryStatusEnum | None, strawberry.argument(description="Only entries in this status.")
+    ] = None,
+    distributor_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(description="Only entries earned by this Distributor (global ID)."),
+    ] = None,
+    store_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description="Only entries earned by this Store's own account (global ID)."
+        ),
+    ] = None,
+    order_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(description="Only entries of this Order (global ID)."),
+    ] = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[CommissionEntryNode]:
     """Entries newest first, by state, beneficiary (distributor or store) and order. An
     ID of the wrong type matches nothing."""
@@ -203,10 +258,37 @@ async def commission_entries(
 
 async def adjust_commission(
     info: Info,
-    amount_fen: Long,  # type: ignore[valid-type]
-    reason: str,
-    distributor_id: strawberry.ID | None = None,
-    store_id: strawberry.ID | None = None,
+    amount_fen: Annotated[
+        Long,  # type: ignore[valid-type]
+        strawberry.argument(
+            description=(
+                "Signed amount in fen: positive credits, negative debits the "
+                "available balance; not 0."
+            )
+        ),
+    ],
+    reason: Annotated[
+        str,
+        strawberry.argument(
+            description=("Why (调整原因), required, at most 200 characters; kept in the ledger.")
+        ),
+    ],
+    distributor_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description=(
+                "The Distributor whose account is adjusted; or storeId, exactly one of them."
+            )
+        ),
+    ] = None,
+    store_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description=(
+                "The Store whose own account is adjusted; or distributorId, exactly one of them."
+            )
+        ),
+    ] = None,
 ) -> AdjustCommissionPayload:
     """Post a signed amount on a distributor's or store's available balance, with a reason."""
     staff = (await granted(info)).staff
@@ -264,11 +346,18 @@ def account_node(account: CommissionAccount, owner: AccountOwnerFacts) -> Commis
 
 async def commission_accounts(
     info: Info,
-    kind: AccountKindEnum | None = None,
-    store_id: strawberry.ID | None = None,
-    distributor_id: strawberry.ID | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    kind: Annotated[
+        AccountKindEnum | None, strawberry.argument(description="Only accounts of this kind.")
+    ] = None,
+    store_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(description="Only this Store's own account and its guides' accounts."),
+    ] = None,
+    distributor_id: Annotated[
+        strawberry.ID | None, strawberry.argument(description="Only this Distributor's account.")
+    ] = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[CommissionAccountNode]:
     """Every beneficiary's account with its four balances, oldest account first (keyset on id),
     filtered by kind, store (its own account and its guides') and distributor. HQ_FINANCE and

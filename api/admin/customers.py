@@ -4,7 +4,7 @@ transferring a guide's customers (离职继承) and the service relationship his
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeAlias
+from typing import Annotated, TypeAlias
 
 import strawberry
 from strawberry.types import Info
@@ -12,9 +12,10 @@ from tortoise.expressions import Subquery
 
 from api.admin.nodes import MemberNode, member_node
 from api.auth.permissions import granted
+from api.graphql.enums import expose_enum
 from api.graphql.errors import UserError, matching_id
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
-from api.graphql.relay import NEWEST_FIRST, Connection, Ordering, SortField, paginate
+from api.graphql.relay import NEWEST_FIRST, After, Connection, First, Ordering, SortField, paginate
 from api.shop.distribution_links import (
     CreateShareLinkInput,
     ShareLinkNode,
@@ -30,9 +31,37 @@ from domain.errors import DomainError, ErrorCode
 
 LATEST_FIRST = Ordering((SortField("valid_from", True, True), SortField("id", True)))
 
-strawberry.enum(ServiceReason, name="ServiceReason")
+expose_enum(
+    ServiceReason,
+    "ServiceReason",
+    "Why a service relationship (服务关系, whose customer a member is) began (SPEC 5.1).",
+    {
+        ServiceReason.GUIDE_SHARE: "The member opened a guide's share link.",
+        ServiceReason.STORE_QR: "The member scanned a store's QR code (store only, no guide).",
+        ServiceReason.OFFLINE_SIGNUP: "Staff signed the member up in store (开卡).",
+        ServiceReason.TRANSFER: "A store manager or HQ transferred the customer (离职继承"
+        " or reassignment); always replaces the one in force.",
+        ServiceReason.MERGE: "Taken over from an account merged into this member (One-ID).",
+    },
+)
 ServiceReasonEnum: TypeAlias = ServiceReason
-strawberry.enum(relationships.SignUpOutcome, name="SignUpOutcome")
+expose_enum(
+    relationships.SignUpOutcome,
+    "SignUpOutcome",
+    "What an in-store sign-up (开卡) did, as the signing staff may learn it.",
+    {
+        relationships.SignUpOutcome.CREATED: "No member had the phone: a new member, now the"
+        " caller's customer.",
+        relationships.SignUpOutcome.JOINED_THIS_STORE: "An existing member whose service"
+        " relationship moved to the caller.",
+        relationships.SignUpOutcome.ALREADY_OURS: "Already served by the caller (a manager: by"
+        " their store); nothing changed.",
+        relationships.SignUpOutcome.KEPT_IN_THIS_STORE: "Protected (service.protection_days): a"
+        " colleague or the store itself keeps serving the member; nothing changed.",
+        relationships.SignUpOutcome.KEPT_BY_ANOTHER_STORE: "Protected: another store keeps"
+        " serving the member; nothing changed, and nothing about that store is disclosed.",
+    },
+)
 SignUpOutcomeEnum: TypeAlias = relationships.SignUpOutcome
 
 
@@ -84,7 +113,13 @@ class TransferCustomersPayload:
     errors: list[UserError]
 
 
-async def create_share_link(info: Info, input: CreateShareLinkInput) -> ShareLinkPayload:
+async def create_share_link(
+    info: Info,
+    input: Annotated[
+        CreateShareLinkInput,
+        strawberry.argument(description="What the link opens and where it will be posted."),
+    ],
+) -> ShareLinkPayload:
     """A guide's own link: visits through it bind the referral and touch the service
     relationship (the guide and the guide's store)."""
     grant = await granted(info)
@@ -93,7 +128,7 @@ async def create_share_link(info: Info, input: CreateShareLinkInput) -> ShareLin
 
 
 async def my_share_links(
-    info: Info, first: int | None = 20, after: str | None = None
+    info: Info, first: First = 20, after: After = None
 ) -> Connection[ShareLinkNode]:
     """The guide's own links with their funnels, newest first (read only: a guide without a
     distributor row simply has none)."""
@@ -104,7 +139,10 @@ async def my_share_links(
     )
 
 
-async def sign_up_customer(info: Info, phone: str) -> SignUpCustomerPayload:
+async def sign_up_customer(
+    info: Info,
+    phone: Annotated[str, strawberry.argument(description="The customer's mobile number.")],
+) -> SignUpCustomerPayload:
     grant = await granted(info)
     signed = await relationships.sign_up_customer(grant.staff, phone)
     return SignUpCustomerPayload(
@@ -122,9 +160,28 @@ async def sign_up_customer(info: Info, phone: str) -> SignUpCustomerPayload:
 
 async def transfer_customers(
     info: Info,
-    from_guide_id: strawberry.ID,
-    to_guide_id: strawberry.ID | None = None,
-    member_ids: list[strawberry.ID] | None = None,
+    from_guide_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="The guide (a Staff global ID) whose customers move."),
+    ],
+    to_guide_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description=(
+                "Another guide of the same store (Staff global ID); omit to give "
+                "them to the store itself."
+            )
+        ),
+    ] = None,
+    member_ids: Annotated[
+        list[strawberry.ID] | None,
+        strawberry.argument(
+            description=(
+                "Only these members (Member global IDs, at most 100); all of the "
+                "guide's customers when omitted."
+            )
+        ),
+    ] = None,
 ) -> TransferCustomersPayload:
     """To another guide of the same store, or with no `toGuideId` to the store itself; all the
     guide's customers, or only `memberIds`. A store manager transfers within their store."""
@@ -149,7 +206,10 @@ async def transfer_customers(
 
 
 async def customer_relationships(
-    info: Info, member_id: strawberry.ID, first: int | None = 20, after: str | None = None
+    info: Info,
+    member_id: Annotated[strawberry.ID, strawberry.argument(description="A Member global ID.")],
+    first: First = 20,
+    after: After = None,
 ) -> Connection[CustomerRelationshipNode]:
     """Newest first. A store manager sees the history of the members their store serves now;
     for anyone else's the list is empty, as for an unknown member."""

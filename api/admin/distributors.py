@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -16,7 +18,7 @@ from api.graphql.distributors import (
 from api.graphql.enums import ApplicationStatusEnum, DistributorKindEnum, DistributorStatusEnum
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id
-from api.graphql.relay import BY_ID, NEWEST_FIRST, Connection, paginate
+from api.graphql.relay import BY_ID, NEWEST_FIRST, After, Connection, First, paginate
 from api.shop.orders import CheckoutInput
 from distribution import assisted_orders, enrollment
 from distribution.models import (
@@ -42,10 +44,16 @@ class DistributorPayload:
 
 async def distributors(
     info: Info,
-    kind: DistributorKindEnum | None = None,
-    status: DistributorStatusEnum | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    kind: Annotated[
+        DistributorKindEnum | None,
+        strawberry.argument(description="Only distributors of this kind."),
+    ] = None,
+    status: Annotated[
+        DistributorStatusEnum | None,
+        strawberry.argument(description="Only distributors in this status."),
+    ] = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[DistributorNode]:
     queryset = Distributor.all()
     if kind is not None:
@@ -57,9 +65,14 @@ async def distributors(
 
 async def distributor_applications(
     info: Info,
-    status: ApplicationStatusEnum | None = ApplicationStatus.PENDING,
-    first: int | None = 20,
-    after: str | None = None,
+    status: Annotated[
+        ApplicationStatusEnum | None,
+        strawberry.argument(
+            description=("Only applications in this status (PENDING by default; null for all).")
+        ),
+    ] = ApplicationStatus.PENDING,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[ApplicationNode]:
     queryset = DistributorApplication.all()
     if status is not None:
@@ -68,7 +81,14 @@ async def distributor_applications(
 
 
 async def review_distributor_application(
-    info: Info, id: strawberry.ID, approve: bool, note: str = ""
+    info: Info,
+    id: Annotated[
+        strawberry.ID, strawberry.argument(description="A DistributorApplication global ID.")
+    ],
+    approve: Annotated[bool, strawberry.argument(description="true approves, false rejects.")],
+    note: Annotated[
+        str, strawberry.argument(description="Reviewer's note, at most 200 characters.")
+    ] = "",
 ) -> ReviewApplicationPayload:
     staff = (await granted(info)).staff
     application = await enrollment.review(
@@ -79,8 +99,8 @@ async def review_distributor_application(
 
 async def set_distributor_status(
     info: Info,
-    id: strawberry.ID,
-    status: DistributorStatusEnum,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A Distributor global ID.")],
+    status: Annotated[DistributorStatusEnum, strawberry.argument(description="The new status.")],
 ) -> DistributorPayload:
     distributor = await enrollment.set_status(
         from_global_id(id, "Distributor"), DistributorStatus(status)
@@ -89,7 +109,24 @@ async def set_distributor_status(
 
 
 async def place_assisted_order(
-    info: Info, member_id: strawberry.ID, input: CheckoutInput, idempotency_key: str
+    info: Info,
+    member_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="A Member global ID the calling guide serves."),
+    ],
+    input: Annotated[
+        CheckoutInput,
+        strawberry.argument(description="The cart, as the member's placeOrder takes it."),
+    ],
+    idempotency_key: Annotated[
+        str,
+        strawberry.argument(
+            description=(
+                "Required, at most 64 characters, per checkout: sending it again "
+                "returns the same order; with another cart IDEMPOTENCY_CONFLICT."
+            )
+        ),
+    ],
 ) -> AdminOrderPayload:
     """代客下单: a guide orders for one of their own customers (`distribution.assisted_orders`)."""
     grant = await granted(info)

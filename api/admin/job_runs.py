@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from api.graphql.errors import InvalidArgument
 from api.graphql.ids import to_global_id
-from api.graphql.relay import Connection, Ordering, SortField, paginate
+from api.graphql.relay import After, Connection, First, Ordering, SortField, paginate
 from api.jobs import JOBS
 from domain.ops.models import JobRun
 
@@ -49,8 +49,8 @@ def job_run_node(run: JobRun) -> JobRunNode:
 
 async def job_runs(
     info: Info,
-    first: int | None = 20,
-    after: str | None = None,
+    first: First = 20,
+    after: After = None,
     job: Annotated[
         str | None, strawberry.argument(description="Only this job's runs, e.g. cancel-unpaid.")
     ] = None,

@@ -4,6 +4,8 @@ but HQ_ADMIN."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 from tortoise.expressions import Q
@@ -13,7 +15,7 @@ from api.admin.audience_nodes import LifecycleEnum, TagMatchEnum
 from api.admin.nodes import MemberNode, member_node
 from api.auth.permissions import granted
 from api.graphql.ids import from_global_id, optional_global_id
-from api.graphql.relay import NEWEST_FIRST, Connection, paginate
+from api.graphql.relay import NEWEST_FIRST, After, Connection, First, paginate
 from domain.access.capabilities import Capability
 from domain.members.queries import MemberScope, MemberSearch, searched_members
 from loyalty.audience.filters import TagMatch
@@ -22,13 +24,28 @@ from loyalty.audience.segments import search_condition
 
 @strawberry.input
 class MemberFilterInput:
-    keyword: str | None = None
-    phone: str | None = None
-    tag_ids: list[strawberry.ID] | None = None
-    tag_match: TagMatchEnum = TagMatch.ANY
-    tier_codes: list[str] | None = None
-    lifecycles: list[LifecycleEnum] | None = None
-    segment_id: strawberry.ID | None = None
+    keyword: str | None = strawberry.field(
+        default=None, description="Part of the nickname (case-insensitive), at most 64 characters."
+    )
+    phone: str | None = strawberry.field(
+        default=None,
+        description=("The exact phone number (any common form; normalised before matching)."),
+    )
+    tag_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Tag global IDs (at most 100), matched as tagMatch says."
+    )
+    tag_match: TagMatchEnum = strawberry.field(
+        default=TagMatch.ANY, description="ANY (default) or ALL of tagIds."
+    )
+    tier_codes: list[str] | None = strawberry.field(
+        default=None, description="Tier codes (V0, V1, ...), at most 100."
+    )
+    lifecycles: list[LifecycleEnum] | None = strawberry.field(
+        default=None, description="Lifecycle stages, at most 100."
+    )
+    segment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only members of this saved Segment (global ID)."
+    )
 
 
 async def _audience_condition(search: MemberFilterInput) -> Q:
@@ -47,9 +64,12 @@ async def _audience_condition(search: MemberFilterInput) -> Q:
 
 async def members(
     info: Info,
-    filter: MemberFilterInput | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    filter: Annotated[
+        MemberFilterInput | None,
+        strawberry.argument(description="Optional conditions, all of which must hold."),
+    ] = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[MemberNode]:
     """A filter that makes no sense is BAD_USER_INPUT with its UserError."""
     grant = await granted(info)
@@ -62,7 +82,9 @@ async def members(
     return await paginate(queryset, NEWEST_FIRST, first, after, lambda m: member_node(m, full))
 
 
-async def member(info: Info, id: strawberry.ID) -> MemberNode | None:
+async def member(
+    info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A Member global ID.")]
+) -> MemberNode | None:
     """Null for an unknown, malformed or out-of-scope id alike."""
     grant = await granted(info)
     pk = from_global_id(id, "Member")

@@ -24,10 +24,10 @@ from domain.members.phones import mask_phone
 from domain.org.models import Staff, Store
 
 
-@strawberry.type(name="Store")
+@strawberry.type(name="Store", description="A store (门店).")
 class StoreNode:
-    id: strawberry.ID
-    code: str
+    id: strawberry.ID = strawberry.field(description="Global ID (Store).")
+    code: str = strawberry.field(description="Unique store code.")
     name: str
     kind: StoreKindEnum
     status: StoreStatusEnum
@@ -53,14 +53,16 @@ def store_node(store: Store) -> StoreNode:
     )
 
 
-@strawberry.type(name="Staff")
+@strawberry.type(name="Staff", description="A staff account (员工).")
 class StaffNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (Staff).")
     username: str
     display_name: str
     role: StaffRoleEnum
     status: StaffStatusEnum
-    store_id: strawberry.ID | None
+    store_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the Store of a store role; null for HQ roles."
+    )
     created_at: datetime
 
 
@@ -76,17 +78,21 @@ def staff_node(staff: Staff) -> StaffNode:
     )
 
 
-@strawberry.type(name="Member")
+@strawberry.type(name="Member", description="A member (会员) as staff see them.")
 class MemberNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (Member).")
     nickname: str
     avatar_url: str
     gender: GenderEnum
     birthday: date | None
     region: str
     phone: str | None = strawberry.field(description="Masked (138****1234) for all but HQ_ADMIN.")
-    source_channel: AcquisitionChannelEnum
-    source_campaign: str | None
+    source_channel: AcquisitionChannelEnum = strawberry.field(
+        description="First-touch channel (首次来源), fixed at creation."
+    )
+    source_campaign: str | None = strawberry.field(
+        description="First-touch campaign, for CAMPAIGN."
+    )
     created_at: datetime
     source_store_pk: strawberry.Private[int | None]
     pk: strawberry.Private[int]

@@ -13,7 +13,15 @@ from api.graphql.enums import OrderChannelEnum, OrderStatusEnum, RefundStatusEnu
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, to_global_id
 from api.graphql.orders import DeliveryAddress, OrderNode, RefundNode, order_fields, refund_node
-from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page, paginate
+from api.graphql.relay import (
+    NEWEST_FIRST,
+    After,
+    Connection,
+    First,
+    build_connection,
+    fetch_page,
+    paginate,
+)
 from domain.access.capabilities import Capability, Grant
 from domain.errors import DomainError, ErrorCode
 from domain.members.phones import mask_phone
@@ -27,15 +35,21 @@ from domain.orders.queries import OrderScope, visible_orders, visible_refunds
     " rule that filled each slot. Read from the order row: it costs no query."
 )
 class Attribution:
-    channel: OrderChannelEnum
-    level1_distributor_id: strawberry.ID | None
+    channel: OrderChannelEnum = strawberry.field(description="The order's channel.")
+    level1_distributor_id: strawberry.ID | None = strawberry.field(
+        description=("Global ID of the level-1 Distributor (一级); null when none earns.")
+    )
     level1_rule: str | None = strawberry.field(
         description="last_share_within_window, bound_referrer or self_purchase_excluded;"
         " null when nobody filled the slot."
     )
-    level2_distributor_id: strawberry.ID | None
+    level2_distributor_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the level-2 Distributor (二级); null when none."
+    )
     level2_rule: str | None = strawberry.field(description="level1_upline, or null.")
-    service_store_id: strawberry.ID | None
+    service_store_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the serving Store; null for HQ online sales."
+    )
     service_guide_id: strawberry.ID | None = strawberry.field(description="A Staff ID.")
     service_rule: str | None = strawberry.field(
         description="assisting_guide, service_relationship, pickup_store or none."
@@ -57,11 +71,20 @@ class AdminOrderNode(OrderNode):
     pickup_code: str | None = strawberry.field(
         description="Always null here: only the member sees the code (SPEC 13)."
     )
-    member_id: strawberry.ID
-    channel: OrderChannelEnum
-    service_store_id: strawberry.ID | None
-    service_guide_id: strawberry.ID | None
-    placed_by_staff_id: strawberry.ID | None
+    member_id: strawberry.ID = strawberry.field(description="Global ID of the buyer (Member).")
+    channel: OrderChannelEnum = strawberry.field(description="From the attribution snapshot.")
+    service_store_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the serving Store."
+    )
+    service_guide_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the serving guide (Staff)."
+    )
+    placed_by_staff_id: strawberry.ID | None = strawberry.field(
+        description=(
+            "Global ID of the guide (Staff) who placed it for the member "
+            "(代客下单); null otherwise."
+        )
+    )
     attribution: Attribution
     commission_capped: bool = strawberry.field(
         description="Commission rules would have paid more than commission.max_share_bp of an"
@@ -160,9 +183,11 @@ class ReviewRefundPayload:
 
 async def orders(
     info: Info,
-    status: OrderStatusEnum | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    status: Annotated[
+        OrderStatusEnum | None, strawberry.argument(description="Only orders in this status.")
+    ] = None,
+    first: First = 20,
+    after: After = None,
     commission_capped: Annotated[
         bool | None,
         strawberry.argument(description="true: only orders whose commission the cap scaled down."),
@@ -180,14 +205,25 @@ async def orders(
     return build_connection(rows, nodes, has_next, after, NEWEST_FIRST, queryset.count)
 
 
-async def order(info: Info, id: strawberry.ID) -> AdminOrderNode | None:
+async def order(
+    info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="An Order global ID.")]
+) -> AdminOrderNode | None:
     """Null for an unknown, malformed or out-of-scope id alike."""
     grant = await granted(info)
     return _node(await _visible_order(grant, id), grant)
 
 
 async def ship_order(
-    info: Info, order_id: strawberry.ID, carrier: str, tracking_number: str
+    info: Info,
+    order_id: Annotated[
+        strawberry.ID, strawberry.argument(description="An Order global ID, PAID, DELIVERY.")
+    ],
+    carrier: Annotated[
+        str, strawberry.argument(description="Carrier name (快递公司), at most 32 characters.")
+    ],
+    tracking_number: Annotated[
+        str, strawberry.argument(description="Tracking number (快递单号), at most 64 characters.")
+    ],
 ) -> AdminOrderPayload:
     grant = await granted(info)
     carrier, tracking_number = carrier.strip(), tracking_number.strip()
@@ -201,13 +237,23 @@ async def ship_order(
     return AdminOrderPayload(order=_node(shipped, grant), errors=[])
 
 
-async def mark_ready_for_pickup(info: Info, order_id: strawberry.ID) -> AdminOrderPayload:
+async def mark_ready_for_pickup(
+    info: Info,
+    order_id: Annotated[
+        strawberry.ID, strawberry.argument(description="An Order global ID, PAID, PICKUP.")
+    ],
+) -> AdminOrderPayload:
     grant = await granted(info)
     ready = await lifecycle.ready_for_pickup(await _visible_order(grant, order_id, "orderId"))
     return AdminOrderPayload(order=_node(ready, grant), errors=[])
 
 
-async def verify_pickup(info: Info, code: str) -> AdminOrderPayload:
+async def verify_pickup(
+    info: Info,
+    code: Annotated[
+        str, strawberry.argument(description="The pickup code (提货码) the member shows.")
+    ],
+) -> AdminOrderPayload:
     """Store staff verify a code at their own store; HQ_ADMIN at any store."""
     grant = await granted(info)
     completed = await lifecycle.verify_pickup(grant.store_id, code)
@@ -216,9 +262,11 @@ async def verify_pickup(info: Info, code: str) -> AdminOrderPayload:
 
 async def refund_requests(
     info: Info,
-    status: RefundStatusEnum | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    status: Annotated[
+        RefundStatusEnum | None, strawberry.argument(description="Only refunds in this status.")
+    ] = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[RefundNode]:
     grant = await granted(info)
     queryset = visible_refunds(OrderScope.of(grant))
@@ -228,7 +276,14 @@ async def refund_requests(
 
 
 async def review_refund(
-    info: Info, id: strawberry.ID, approve: bool, note: str = ""
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A Refund global ID.")],
+    approve: Annotated[
+        bool, strawberry.argument(description="true refunds the money, false rejects.")
+    ],
+    note: Annotated[
+        str, strawberry.argument(description="Reviewer's note, at most 200 characters.")
+    ] = "",
 ) -> ReviewRefundPayload:
     grant = await granted(info)
     pk = from_global_id(id, "Refund")

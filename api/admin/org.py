@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -11,7 +13,7 @@ from api.auth.permissions import granted
 from api.graphql.enums import StaffRoleEnum, StoreKindEnum
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, optional_global_id
-from api.graphql.relay import BY_ID, Connection, paginate
+from api.graphql.relay import BY_ID, After, Connection, First, paginate
 from domain.errors import DomainError, ErrorCode
 from domain.org import service as org
 from domain.org.models import Staff, Store
@@ -19,13 +21,23 @@ from domain.org.models import Staff, Store
 
 @strawberry.input
 class CreateStoreInput:
-    code: str
-    name: str
-    kind: StoreKindEnum
-    region: str = ""
-    address: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
+    code: str = strawberry.field(description="Unique store code (门店编码), at most 32 characters.")
+    name: str = strawberry.field(description="At most 64 characters.")
+    kind: StoreKindEnum = strawberry.field(description="DIRECT (直营) or FRANCHISE (加盟).")
+    region: str = strawberry.field(
+        default="", description="Province and city, at most 64 characters."
+    )
+    address: str = strawberry.field(default="", description="At most 255 characters.")
+    latitude: float | None = strawberry.field(
+        default=None,
+        description=(
+            "Degrees, -90..90; with longitude or not at all (the shop's "
+            "nearest-store list needs both)."
+        ),
+    )
+    longitude: float | None = strawberry.field(
+        default=None, description="Degrees, -180..180; with latitude or not at all."
+    )
 
 
 @strawberry.type
@@ -36,11 +48,19 @@ class StorePayload:
 
 @strawberry.input
 class CreateStaffInput:
-    username: str
-    password: str
-    role: StaffRoleEnum
-    store_id: strawberry.ID | None = None
-    display_name: str = ""
+    username: str = strawberry.field(
+        description="Unique login name, at most 64 characters, stored lower-case."
+    )
+    password: str = strawberry.field(description="10 to 256 characters.")
+    role: StaffRoleEnum = strawberry.field(
+        description="The role; STORE_MANAGER and GUIDE need storeId."
+    )
+    store_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A Store global ID; required for store roles."
+    )
+    display_name: str = strawberry.field(
+        default="", description="Name shown to colleagues and customers, at most 64 characters."
+    )
 
 
 @strawberry.type
@@ -49,9 +69,7 @@ class StaffPayload:
     errors: list[UserError]
 
 
-async def stores(
-    info: Info, first: int | None = 20, after: str | None = None
-) -> Connection[StoreNode]:
+async def stores(info: Info, first: First = 20, after: After = None) -> Connection[StoreNode]:
     grant = await granted(info)
     queryset = Store.all()
     scope = grant.store_id
@@ -61,7 +79,7 @@ async def stores(
 
 
 async def staff_members(
-    info: Info, first: int | None = 20, after: str | None = None
+    info: Info, first: First = 20, after: After = None
 ) -> Connection[StaffNode]:
     grant = await granted(info)
     queryset = Staff.all()
@@ -71,7 +89,10 @@ async def staff_members(
     return await paginate(queryset, BY_ID, first, after, staff_node)
 
 
-async def create_store(info: Info, input: CreateStoreInput) -> StorePayload:
+async def create_store(
+    info: Info,
+    input: Annotated[CreateStoreInput, strawberry.argument(description="The new store.")],
+) -> StorePayload:
     store = await org.create_store(
         code=input.code,
         name=input.name,
@@ -84,7 +105,10 @@ async def create_store(info: Info, input: CreateStoreInput) -> StorePayload:
     return StorePayload(store=store_node(store), errors=[])
 
 
-async def create_staff(info: Info, input: CreateStaffInput) -> StaffPayload:
+async def create_staff(
+    info: Info,
+    input: Annotated[CreateStaffInput, strawberry.argument(description="The new staff account.")],
+) -> StaffPayload:
     if not MIN_PASSWORD_LENGTH <= len(input.password) <= 256:
         raise DomainError(ErrorCode.WEAK_PASSWORD, "password")
     staff = await org.create_staff(
@@ -97,7 +121,12 @@ async def create_staff(info: Info, input: CreateStaffInput) -> StaffPayload:
     return StaffPayload(staff=staff_node(staff), errors=[])
 
 
-async def mark_staff_left(info: Info, id: strawberry.ID) -> StaffPayload:
+async def mark_staff_left(
+    info: Info,
+    id: Annotated[
+        strawberry.ID, strawberry.argument(description="A Staff global ID (not one's own).")
+    ],
+) -> StaffPayload:
     """HQ_ADMIN for anyone, a store manager for their own store's guides only: a fellow
     manager (or anyone outside the store) is NOT_FOUND, as out of scope always is."""
     grant = await granted(info)

@@ -12,11 +12,13 @@ from domain.money import BP_SCALE
 
 @strawberry.type
 class CommissionFigures:
-    accrued: Money
+    accrued: Money = strawberry.field(
+        description="Commission accrued on orders paid in the bucket."
+    )
     cancelled: Money = strawberry.field(description="Taken off pending by refunds.")
-    settled: Money
+    settled: Money = strawberry.field(description="Moved from pending to available.")
     clawed_back: Money = strawberry.field(description="Taken off available by refunds.")
-    withdrawn: Money
+    withdrawn: Money = strawberry.field(description="Paid out by withdrawals.")
     adjusted: Money = strawberry.field(description="Manual adjustments, net.")
     pending_now: Money = strawberry.field(
         description="What of these accruals is still pending today."
@@ -37,10 +39,14 @@ def commission_figures(row: dict[str, Any]) -> CommissionFigures:
 
 @strawberry.type
 class PromoterFigures:
-    referred_members: int
-    orders: int
-    paid: Money
-    commission: Money
+    referred_members: int = strawberry.field(description="New referral bindings in the period.")
+    orders: int = strawberry.field(description="Paid orders they were level 1 on.")
+    paid: Money = strawberry.field(
+        description="What those orders paid (payable, before later refunds)."
+    )
+    commission: Money = strawberry.field(
+        description="Commission accrued to them in the period, after refunds."
+    )
     withdrawn: Money = strawberry.field(description="Balance today.")
     pending: Money = strawberry.field(description="Balance today.")
 
@@ -61,23 +67,43 @@ def promoter_figures(row: dict[str, Any]) -> PromoterFigures:
     "factor from exact counts (conversion and frequency rounded to 4 decimals for display)."
 )
 class StoreFigures:
-    relationships: int
-    buyers: int
-    orders: int
-    sales: Money
+    relationships: int = strawberry.field(
+        description="Service relationships in force at the end of the period."
+    )
+    buyers: int = strawberry.field(
+        description="Distinct members with a paid order served by the store."
+    )
+    orders: int = strawberry.field(description="Paid orders served by the store.")
+    sales: Money = strawberry.field(
+        description="What those orders paid (payable, before later refunds)."
+    )
     conversion: float | None = strawberry.field(description="buyers / relationships")
     frequency: float | None = strawberry.field(description="orders / buyers")
     average_order_value: Money = strawberry.field(description="sales / orders, whole fen")
-    distribution_sales: Money
-    new_members: int
-    share_links: int
-    share_visits: int
-    target_new_members: int
-    target_sales: Money
-    target_distribution_sales: Money
+    distribution_sales: Money = strawberry.field(
+        description="Sales through share links (分销业绩)."
+    )
+    new_members: int = strawberry.field(
+        description="Members whose first-touch store it is (开卡数)."
+    )
+    share_links: int = strawberry.field(description="Share links its guides created.")
+    share_visits: int = strawberry.field(description="Visits those links had.")
+    target_new_members: int = strawberry.field(
+        description="HQ's target for the months the period touches."
+    )
+    target_sales: Money = strawberry.field(
+        description="HQ's target for the months the period touches."
+    )
+    target_distribution_sales: Money = strawberry.field(
+        description="HQ's target for the months the period touches."
+    )
     new_members_attainment_bp: int | None = strawberry.field(description="null without target")
-    sales_attainment_bp: int | None
-    distribution_sales_attainment_bp: int | None
+    sales_attainment_bp: int | None = strawberry.field(
+        description="sales / target in bp (10000 = 100%); null without target."
+    )
+    distribution_sales_attainment_bp: int | None = strawberry.field(
+        description="distributionSales / target in bp; null without target."
+    )
 
 
 def store_figures(row: dict[str, Any]) -> StoreFigures:
@@ -114,11 +140,15 @@ def _attainment(actual: int, target: int) -> int | None:
 @strawberry.type
 class GuideFigures:
     customers: int = strawberry.field(description="In force at the end of the period.")
-    new_customers: int
-    new_bindings: int
-    orders: int
-    sales: Money
-    commission: Money
+    new_customers: int = strawberry.field(description="Relationships that started in the period.")
+    new_bindings: int = strawberry.field(
+        description="New referral bindings to the guide's distributor."
+    )
+    orders: int = strawberry.field(description="Paid orders served by the guide.")
+    sales: Money = strawberry.field(description="What those orders paid.")
+    commission: Money = strawberry.field(
+        description=("Commission accrued to the guide in the period, every role, after refunds.")
+    )
 
 
 def guide_figures(row: dict[str, Any]) -> GuideFigures:
@@ -134,14 +164,16 @@ def guide_figures(row: dict[str, Any]) -> GuideFigures:
 
 @strawberry.type
 class CohortFigures:
-    members: int
+    members: int = strawberry.field(description="Members who joined in the cohort.")
     buyers: int = strawberry.field(description="Bought within 180 days of joining.")
-    paid_30d: Money
-    paid_90d: Money
-    paid_180d: Money
+    paid_30d: Money = strawberry.field(
+        description="Paid within 30 days of joining, all members together."
+    )
+    paid_90d: Money = strawberry.field(description="Paid within 90 days of joining.")
+    paid_180d: Money = strawberry.field(description="Paid within 180 days of joining.")
     value_per_member_30d: Money = strawberry.field(description="paid30d / members, whole fen")
-    value_per_member_90d: Money
-    value_per_member_180d: Money
+    value_per_member_90d: Money = strawberry.field(description="paid90d / members, whole fen.")
+    value_per_member_180d: Money = strawberry.field(description="paid180d / members, whole fen.")
 
 
 def cohort_figures(row: dict[str, Any]) -> CohortFigures:
@@ -164,11 +196,13 @@ def cohort_figures(row: dict[str, Any]) -> CohortFigures:
 
 @strawberry.type
 class FunnelFigures:
-    visits: int
-    unique_visitors: int
-    bindings: int
-    orders: int
-    paid: Money
+    visits: int = strawberry.field(description="Visits in the period.")
+    unique_visitors: int = strawberry.field(
+        description="Distinct visitors (a distributor's counted once across links)."
+    )
+    bindings: int = strawberry.field(description="Visits that bound or rebound the member.")
+    orders: int = strawberry.field(description="Orders placed through the link(s) in the period.")
+    paid: Money = strawberry.field(description="What those of them that were paid paid.")
 
 
 def funnel_figures(row: dict[str, Any]) -> FunnelFigures:

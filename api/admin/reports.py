@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
 import strawberry
 from strawberry.types import Info
 
 from api.admin import report_figures as figures
 from api.auth.permissions import granted
-from api.graphql.enums import DistributorKindEnum
+from api.graphql.enums import DistributorKindEnum, expose_enum
 from api.graphql.errors import InvalidArgument, UserError
 from api.graphql.ids import optional_global_id, to_global_id
 from distribution.models import DistributorKind
@@ -25,18 +25,49 @@ from distribution.reports.run import MAX_ROWS, Page, ReportQuery, page
 from distribution.reports.sql import Granularity
 from domain.access.capabilities import OutOfScope, confine_to_store
 
-strawberry.enum(Granularity, name="ReportGranularity")
+expose_enum(
+    Granularity,
+    "ReportGranularity",
+    "The buckets of a report over time, in Asia/Shanghai days.",
+    {
+        Granularity.DAY: "One row per day.",
+        Granularity.WEEK: "One row per week, starting on Monday.",
+        Granularity.MONTH: "One row per calendar month.",
+    },
+)
 GranularityEnum: TypeAlias = Granularity
-strawberry.enum(commission.CommissionDimension, name="CommissionDimension")
+expose_enum(
+    commission.CommissionDimension,
+    "CommissionDimension",
+    "Whose commission a commission report row sums: the beneficiary's.",
+    {
+        commission.CommissionDimension.STORE: "Per store: a store account's store or a guide's"
+        " store (KOCs, members and shops have none: null key).",
+        commission.CommissionDimension.DISTRIBUTOR_KIND: "Per distributor kind (STORE for store"
+        " accounts).",
+        commission.CommissionDimension.DISTRIBUTOR: "Per account: the distributor or the store.",
+        commission.CommissionDimension.ROLE: "Per beneficiary role of the entry (LEVEL1, LEVEL2,"
+        " GUIDE_SERVICE, STORE_SHARE); withdrawals and adjustments have none (null key).",
+    },
+)
 CommissionDimensionEnum: TypeAlias = commission.CommissionDimension
-strawberry.enum(funnel.FunnelGrouping, name="ShareFunnelGrouping")
+expose_enum(
+    funnel.FunnelGrouping,
+    "ShareFunnelGrouping",
+    "What a share funnel row (推广漏斗) is about.",
+    {
+        funnel.FunnelGrouping.LINK: "One row per share link.",
+        funnel.FunnelGrouping.DISTRIBUTOR: "One row per distributor, all their links together"
+        " (unique visitors counted once across links).",
+    },
+)
 FunnelGroupingEnum: TypeAlias = funnel.FunnelGrouping
 
 
 @strawberry.input(description="Whole Asia/Shanghai days, both included, at most 366 days.")
 class ReportPeriodInput:
-    from_: date = strawberry.field(name="from")
-    to: date
+    from_: date = strawberry.field(name="from", description="First day, included (Asia/Shanghai).")
+    to: date = strawberry.field(description="Last day, included; at most 366 days after from.")
 
     def parse(self) -> Period:
         return period(self.from_, self.to)
@@ -196,11 +227,33 @@ def _commission_key(dimension: commission.CommissionDimension, key: str | None) 
 
 async def commission_report(
     info: Info,
-    period: ReportPeriodInput,
-    group_by: GranularityEnum = Granularity.DAY,
-    dimension: CommissionDimensionEnum = commission.CommissionDimension.STORE,
-    store_id: strawberry.ID | None = None,
-    first: int = MAX_ROWS,
+    period: Annotated[
+        ReportPeriodInput,
+        strawberry.argument(description="The period: whole Asia/Shanghai days, at most 366."),
+    ],
+    group_by: Annotated[
+        GranularityEnum,
+        strawberry.argument(description="Row buckets: DAY (default), WEEK or MONTH."),
+    ] = Granularity.DAY,
+    dimension: Annotated[
+        CommissionDimensionEnum,
+        strawberry.argument(description="Whose commission each row sums; STORE by default."),
+    ] = commission.CommissionDimension.STORE,
+    store_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description=(
+                "Only this Store (HQ); a store manager always sees their own "
+                "(another store: an empty report)."
+            )
+        ),
+    ] = None,
+    first: Annotated[
+        int,
+        strawberry.argument(
+            description="Rows to return, 1..100 (default 100); totals cover every row."
+        ),
+    ] = MAX_ROWS,
 ) -> CommissionReport:
     dimension = commission.CommissionDimension(dimension)
     result = await _run(
@@ -229,10 +282,29 @@ async def commission_report(
 
 async def promoter_ranking(
     info: Info,
-    period: ReportPeriodInput,
-    kind: DistributorKindEnum | None = None,
-    store_id: strawberry.ID | None = None,
-    first: int = MAX_ROWS,
+    period: Annotated[
+        ReportPeriodInput,
+        strawberry.argument(description="The period: whole Asia/Shanghai days, at most 366."),
+    ],
+    kind: Annotated[
+        DistributorKindEnum | None,
+        strawberry.argument(description="Only distributors of this kind."),
+    ] = None,
+    store_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description=(
+                "Only this Store (HQ); a store manager always sees their own "
+                "(another store: an empty report)."
+            )
+        ),
+    ] = None,
+    first: Annotated[
+        int,
+        strawberry.argument(
+            description="Rows to return, 1..100 (default 100); totals cover every row."
+        ),
+    ] = MAX_ROWS,
 ) -> PromoterRankingReport:
     result = await _run(
         info,
@@ -263,9 +335,25 @@ async def promoter_ranking(
 
 async def store_performance(
     info: Info,
-    period: ReportPeriodInput,
-    store_id: strawberry.ID | None = None,
-    first: int = MAX_ROWS,
+    period: Annotated[
+        ReportPeriodInput,
+        strawberry.argument(description="The period: whole Asia/Shanghai days, at most 366."),
+    ],
+    store_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description=(
+                "Only this Store (HQ); a store manager always sees their own "
+                "(another store: an empty report)."
+            )
+        ),
+    ] = None,
+    first: Annotated[
+        int,
+        strawberry.argument(
+            description="Rows to return, 1..100 (default 100); totals cover every row."
+        ),
+    ] = MAX_ROWS,
 ) -> StorePerformanceReport:
     result = await _run(
         info,
@@ -291,9 +379,25 @@ async def store_performance(
 
 async def guide_performance(
     info: Info,
-    period: ReportPeriodInput,
-    store_id: strawberry.ID | None = None,
-    first: int = MAX_ROWS,
+    period: Annotated[
+        ReportPeriodInput,
+        strawberry.argument(description="The period: whole Asia/Shanghai days, at most 366."),
+    ],
+    store_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description=(
+                "Only this Store (HQ); a store manager always sees their own "
+                "(another store: an empty report)."
+            )
+        ),
+    ] = None,
+    first: Annotated[
+        int,
+        strawberry.argument(
+            description="Rows to return, 1..100 (default 100); totals cover every row."
+        ),
+    ] = MAX_ROWS,
 ) -> GuidePerformanceReport:
     result = await _run(
         info,
@@ -319,9 +423,25 @@ async def guide_performance(
 
 async def channel_cohorts(
     info: Info,
-    period: ReportPeriodInput,
-    store_id: strawberry.ID | None = None,
-    first: int = MAX_ROWS,
+    period: Annotated[
+        ReportPeriodInput,
+        strawberry.argument(description="The period: whole Asia/Shanghai days, at most 366."),
+    ],
+    store_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description=(
+                "Only this Store (HQ); a store manager always sees their own "
+                "(another store: an empty report)."
+            )
+        ),
+    ] = None,
+    first: Annotated[
+        int,
+        strawberry.argument(
+            description="Rows to return, 1..100 (default 100); totals cover every row."
+        ),
+    ] = MAX_ROWS,
 ) -> ChannelCohortReport:
     result = await _run(
         info,
@@ -347,11 +467,32 @@ async def channel_cohorts(
 
 async def share_funnel(
     info: Info,
-    period: ReportPeriodInput,
-    group_by: FunnelGroupingEnum = funnel.FunnelGrouping.LINK,
-    distributor_id: strawberry.ID | None = None,
-    store_id: strawberry.ID | None = None,
-    first: int = MAX_ROWS,
+    period: Annotated[
+        ReportPeriodInput,
+        strawberry.argument(description="The period: whole Asia/Shanghai days, at most 366."),
+    ],
+    group_by: Annotated[
+        FunnelGroupingEnum,
+        strawberry.argument(description="Per LINK (default) or per DISTRIBUTOR."),
+    ] = funnel.FunnelGrouping.LINK,
+    distributor_id: Annotated[
+        strawberry.ID | None, strawberry.argument(description="Only this Distributor's links.")
+    ] = None,
+    store_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description=(
+                "Only this Store (HQ); a store manager always sees their own "
+                "(another store: an empty report)."
+            )
+        ),
+    ] = None,
+    first: Annotated[
+        int,
+        strawberry.argument(
+            description="Rows to return, 1..100 (default 100); totals cover every row."
+        ),
+    ] = MAX_ROWS,
 ) -> ShareFunnelReport:
     def build(store: int | None) -> ReportQuery:
         distributor = optional_global_id(distributor_id, "Distributor", "distributorId")

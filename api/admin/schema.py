@@ -36,178 +36,593 @@ from domain.access.capabilities import Capability as C
 
 @strawberry.type
 class Query:
-    viewer: StaffNode = staff_field(C.SESSION, session_api.viewer)
-    members: Connection[MemberNode] = staff_field(C.MEMBERS_READ, member_api.members)
-    member: MemberNode | None = staff_field(C.MEMBERS_READ, member_api.member)
-    stores: Connection[StoreNode] = staff_field(C.STORES_READ, org_api.stores)
-    staff_members: Connection[StaffNode] = staff_field(C.STAFF_READ, org_api.staff_members)
+    viewer: StaffNode = staff_field(
+        C.SESSION,
+        session_api.viewer,
+        description=("The logged-in staff member (员工) with role and store."),
+    )
+    members: Connection[MemberNode] = staff_field(
+        C.MEMBERS_READ,
+        member_api.members,
+        description=(
+            "Members (会员) in the caller's scope, newest first: HQ sees all, a store manager "
+            "their store's customers, a guide their own. Phones are masked (138****1234) except "
+            "for HQ_ADMIN. A refused filter answers BAD_USER_INPUT with extensions.userError."
+        ),
+    )
+    member: MemberNode | None = staff_field(
+        C.MEMBERS_READ,
+        member_api.member,
+        description=(
+            "One member by global ID with audience tags and loyalty; null for an unknown, "
+            "malformed or out-of-scope ID alike."
+        ),
+    )
+    stores: Connection[StoreNode] = staff_field(
+        C.STORES_READ,
+        org_api.stores,
+        description=("Stores (门店) in the caller's scope, by id: HQ all, store roles their own."),
+    )
+    staff_members: Connection[StaffNode] = staff_field(
+        C.STAFF_READ,
+        org_api.staff_members,
+        description=(
+            "Staff (员工) in the caller's scope, by id: HQ_ADMIN all, a store manager their "
+            "store's."
+        ),
+    )
     products: Connection[catalog_api.AdminProductNode] = staff_field(
-        C.CATALOG_WRITE, catalog_api.products
+        C.CATALOG_WRITE,
+        catalog_api.products,
+        description=(
+            "Every product (SPU) whatever its status, with its SKUs, newest first; optionally of "
+            "one status."
+        ),
     )
-    categories: list[CategoryNode] = staff_field(C.CATEGORIES_READ, catalog_api.categories)
-    orders: Connection[order_api.AdminOrderNode] = staff_field(C.ORDERS_READ, order_api.orders)
-    order: order_api.AdminOrderNode | None = staff_field(C.ORDERS_READ, order_api.order)
+    categories: list[CategoryNode] = staff_field(
+        C.CATEGORIES_READ,
+        catalog_api.categories,
+        description=("The whole two-level category tree (分类) in display order."),
+    )
+    orders: Connection[order_api.AdminOrderNode] = staff_field(
+        C.ORDERS_READ,
+        order_api.orders,
+        description=(
+            "Orders (订单) in the caller's scope, newest first: HQ all, a store manager the "
+            "orders served by or picked up at their store, a guide the orders they serve or "
+            "placed. Delivery addresses are null for HQ_FINANCE and masked for all but HQ_ADMIN."
+        ),
+    )
+    order: order_api.AdminOrderNode | None = staff_field(
+        C.ORDERS_READ,
+        order_api.order,
+        description=(
+            "One order by global ID with items, attribution and refunds; null for an unknown, "
+            "malformed or out-of-scope ID alike."
+        ),
+    )
     refund_requests: Connection[RefundNode] = staff_field(
-        C.REFUND_REVIEW, order_api.refund_requests
+        C.REFUND_REVIEW,
+        order_api.refund_requests,
+        description=(
+            "After-sale refund requests (售后), newest first, optionally of one status; a store "
+            "manager sees their store's."
+        ),
     )
-    settings: list[settings_api.SettingNode] = staff_field(C.SETTINGS_WRITE, settings_api.settings)
+    settings: list[settings_api.SettingNode] = staff_field(
+        C.SETTINGS_WRITE,
+        settings_api.settings,
+        description=(
+            "Every business setting (业务设置) with its current value, default and description."
+        ),
+    )
     my_share_links: Connection[ShareLinkNode] = staff_field(
-        C.SHARE_LINKS_OWN, customer_api.my_share_links
+        C.SHARE_LINKS_OWN,
+        customer_api.my_share_links,
+        description=(
+            "The calling guide's own share links (推广链接) with their funnels, newest first."
+        ),
     )
     customer_relationships: Connection[customer_api.CustomerRelationshipNode] = staff_field(
-        C.CUSTOMERS_TRANSFER, customer_api.customer_relationships
+        C.CUSTOMERS_TRANSFER,
+        customer_api.customer_relationships,
+        description=(
+            "The service relationship history (服务关系: which store and guide served a member, "
+            "from when, why), newest first. Out of scope answers an empty list, as for an "
+            "unknown member."
+        ),
     )
     commission_rules: list[commission_api.CommissionRuleNode] = staff_field(
-        C.COMMISSION_RULES_READ, commission_api.commission_rules
+        C.COMMISSION_RULES_READ,
+        commission_api.commission_rules,
+        description=(
+            "The commission rule set (佣金规则) in force or scheduled; at most 100 rules, not "
+            "paginated."
+        ),
     )
     commission_entries: Connection[commission_api.CommissionEntryNode] = staff_field(
-        C.COMMISSION_ENTRIES_READ, commission_api.commission_entries
+        C.COMMISSION_ENTRIES_READ,
+        commission_api.commission_entries,
+        description=(
+            "Commission entries (佣金明细: one per order item, beneficiary and role), newest "
+            "first, filtered by status, beneficiary and order. An ID of the wrong type matches "
+            "nothing."
+        ),
     )
     commission_accounts: Connection[commission_api.CommissionAccountNode] = staff_field(
-        C.COMMISSION_ACCOUNTS_READ, commission_api.commission_accounts
+        C.COMMISSION_ACCOUNTS_READ,
+        commission_api.commission_accounts,
+        description=(
+            "Commission accounts with their four balances in fen (pending, available, "
+            "withdrawing, withdrawn), oldest first: HQ_ADMIN and HQ_FINANCE all, a store manager "
+            "their store's and its guides', a guide their own."
+        ),
     )
     withdrawals: Connection[withdrawal_api.AdminWithdrawalNode] = staff_field(
-        C.WITHDRAWAL_REVIEW, withdrawal_api.withdrawals
+        C.WITHDRAWAL_REVIEW,
+        withdrawal_api.withdrawals,
+        description=(
+            "Withdrawal requests (提现申请), newest first, optionally by status and distributor. "
+            "Payee names and accounts are masked except for HQ_ADMIN."
+        ),
     )
     distributors: Connection[DistributorNode] = staff_field(
-        C.DISTRIBUTORS_READ, distributor_api.distributors
+        C.DISTRIBUTORS_READ,
+        distributor_api.distributors,
+        description=("Distributors (分销员), optionally by kind and status."),
     )
     distributor_applications: Connection[ApplicationNode] = staff_field(
-        C.DISTRIBUTOR_REVIEW, distributor_api.distributor_applications
+        C.DISTRIBUTOR_REVIEW,
+        distributor_api.distributor_applications,
+        description=("Applications to become a distributor; PENDING ones by default."),
     )
-    tiers: Connection[TierNode] = staff_field(C.TIERS_WRITE, loyalty_api.tiers)
+    tiers: Connection[TierNode] = staff_field(
+        C.TIERS_WRITE,
+        loyalty_api.tiers,
+        description=(
+            "Member tiers (会员等级) in code order, with threshold, discount, points multiplier "
+            "and free shipping."
+        ),
+    )
     coupon_templates: Connection[CouponTemplateNode] = staff_field(
-        C.COUPONS_WRITE, coupon_api.coupon_templates
+        C.COUPONS_WRITE,
+        coupon_api.coupon_templates,
+        description=("Coupon templates (优惠券模板), newest first."),
     )
-    tags: Connection[audience_api.TagNode] = staff_field(C.MEMBER_TAG, audience_api.tags)
+    tags: Connection[audience_api.TagNode] = staff_field(
+        C.MEMBER_TAG,
+        audience_api.tags,
+        description=("Manual member tags (标签), by id."),
+    )
     segments: Connection[audience_api.SegmentNode] = staff_field(
-        C.AUDIENCE_WRITE, audience_api.segments
+        C.AUDIENCE_WRITE,
+        audience_api.segments,
+        description=("Saved audience segments (人群分群), newest first."),
     )
-    segment: audience_api.SegmentNode | None = staff_field(C.AUDIENCE_WRITE, audience_api.segment)
+    segment: audience_api.SegmentNode | None = staff_field(
+        C.AUDIENCE_WRITE,
+        audience_api.segment,
+        description=(
+            "One segment by global ID with its live member count and list; null for an unknown "
+            "or malformed ID."
+        ),
+    )
     commission_report: report_api.CommissionReport = staff_field(
-        C.REPORT_COMMISSION, report_api.commission_report
+        C.REPORT_COMMISSION,
+        report_api.commission_report,
+        description=(
+            "Commission report (佣金报表): money through the commission ledger in the period, "
+            "per day, week or month and per dimension: accrued, cancelled, settled, clawed back, "
+            "withdrawn, adjusted, pending now; rows bounded by first (≤ 100) with totals over "
+            "every row. A store manager sees their store (another store: an empty report). "
+            "Errors in `errors`: INVALID_PERIOD."
+        ),
     )
     promoter_ranking: report_api.PromoterRankingReport = staff_field(
-        C.REPORT_COMMISSION, report_api.promoter_ranking
+        C.REPORT_COMMISSION,
+        report_api.promoter_ranking,
+        description=(
+            "Promoter ranking (推广员排行): per distributor, referred members, orders, paid fen, "
+            "commission, withdrawn and pending, best first; rows ≤ first (≤ 100). Errors in "
+            "`errors`: INVALID_PERIOD."
+        ),
     )
     store_performance: report_api.StorePerformanceReport = staff_field(
-        C.REPORTS_READ, report_api.store_performance
+        C.REPORTS_READ,
+        report_api.store_performance,
+        description=(
+            "Store performance (门店业绩) for the period: sales = relationships × conversion × "
+            "frequency × average order value, new members (开卡数), guides' shares, attainment "
+            "of monthly targets. A store manager sees their own store. Errors in `errors`: "
+            "INVALID_PERIOD."
+        ),
     )
     guide_performance: report_api.GuidePerformanceReport = staff_field(
-        C.REPORTS_READ, report_api.guide_performance
+        C.REPORTS_READ,
+        report_api.guide_performance,
+        description=(
+            "Guide performance (导购业绩): customers served, new bindings, attributed sales, "
+            "commission. A store manager sees their store's guides. Errors in `errors`: "
+            "INVALID_PERIOD."
+        ),
     )
     channel_cohorts: report_api.ChannelCohortReport = staff_field(
-        C.REPORTS_READ, report_api.channel_cohorts
+        C.REPORTS_READ,
+        report_api.channel_cohorts,
+        description=(
+            "Channel cohorts (渠道同期群): members by acquisition channel and join month, with "
+            "buyers and cumulative paid per member at 30/90/180 days. Errors in `errors`: "
+            "INVALID_PERIOD."
+        ),
     )
     share_funnel: report_api.ShareFunnelReport = staff_field(
-        C.REPORTS_READ, report_api.share_funnel
+        C.REPORTS_READ,
+        report_api.share_funnel,
+        description=(
+            "Share funnel (推广漏斗): visits → unique visitors → bindings → orders → paid fen, "
+            "per link or per distributor. Errors in `errors`: INVALID_PERIOD."
+        ),
     )
     job_runs: Connection[job_run_api.JobRunNode] = staff_field(
-        C.JOB_RUNS_READ, job_run_api.job_runs
+        C.JOB_RUNS_READ,
+        job_run_api.job_runs,
+        description=(
+            "Runs of the periodic jobs (定时任务): start, end, rows changed, error, newest first."
+        ),
     )
 
 
 @strawberry.type
 class Mutation:
-    staff_login: session_api.StaffLoginPayload = public_mutation(session_api.staff_login)
-    refresh_token: session_api.StaffRefreshPayload = public_mutation(session_api.refresh_token)
-    logout: session_api.StaffLogoutPayload = staff_mutation(C.SESSION, session_api.logout)
-    change_password: session_api.ChangePasswordPayload = staff_mutation(
-        C.SESSION, session_api.change_password
+    staff_login: session_api.StaffLoginPayload = public_mutation(
+        session_api.staff_login,
+        description=(
+            "Log a staff member in with username and password; returns an access token (15 "
+            "minutes) and a refresh token (30 days). Throttled: 5 failures in 15 minutes per "
+            "username lock it for 15 minutes; unknown user, wrong password, locked account and "
+            "staff who left get the same answer. Anonymous. Errors: INVALID_CREDENTIALS."
+        ),
     )
-    create_store: org_api.StorePayload = staff_mutation(C.STORE_CREATE, org_api.create_store)
-    create_tag: audience_api.TagPayload = staff_mutation(C.AUDIENCE_WRITE, audience_api.create_tag)
+    refresh_token: session_api.StaffRefreshPayload = public_mutation(
+        session_api.refresh_token,
+        description=(
+            "Exchange a staff refresh token for a new pair; single use (reusing a rotated one "
+            "revokes its whole family). Anonymous. Errors: INVALID_REFRESH_TOKEN."
+        ),
+    )
+    logout: session_api.StaffLogoutPayload = staff_mutation(
+        C.SESSION,
+        session_api.logout,
+        description=(
+            "End the session: the access token is revoked, and the refresh token's family when "
+            "given (an unknown one is ignored); repeating it changes nothing."
+        ),
+    )
+    change_password: session_api.ChangePasswordPayload = staff_mutation(
+        C.SESSION,
+        session_api.change_password,
+        description=(
+            "Change one's own password (at least 10 characters); every token of this staff "
+            "member, this one included, stops working: log in again. Errors: INVALID_CREDENTIALS "
+            "(old password), WEAK_PASSWORD."
+        ),
+    )
+    create_store: org_api.StorePayload = staff_mutation(
+        C.STORE_CREATE,
+        org_api.create_store,
+        description=(
+            "Create a store (新建门店). Errors: DUPLICATE (code), REQUIRED, TOO_LONG, "
+            "OUT_OF_RANGE (coordinates; give both or neither)."
+        ),
+    )
+    create_tag: audience_api.TagPayload = staff_mutation(
+        C.AUDIENCE_WRITE,
+        audience_api.create_tag,
+        description=("Create a manual member tag (标签). Errors: DUPLICATE, REQUIRED, TOO_LONG."),
+    )
     add_member_tag: audience_api.MemberTagPayload = staff_mutation(
-        C.MEMBER_TAG, audience_api.add_member_tag
+        C.MEMBER_TAG,
+        audience_api.add_member_tag,
+        description=(
+            "Put a manual tag on a member in the caller's scope; adding it twice changes "
+            "nothing. Errors: NOT_FOUND (member), UNKNOWN_TAG."
+        ),
     )
     remove_member_tag: audience_api.MemberTagPayload = staff_mutation(
-        C.MEMBER_TAG, audience_api.remove_member_tag
+        C.MEMBER_TAG,
+        audience_api.remove_member_tag,
+        description=(
+            "Take a manual tag off a member in the caller's scope; removing an absent tag "
+            "changes nothing. Errors: NOT_FOUND (member), UNKNOWN_TAG."
+        ),
     )
     create_segment: audience_api.SegmentPayload = staff_mutation(
-        C.AUDIENCE_WRITE, audience_api.create_segment
+        C.AUDIENCE_WRITE,
+        audience_api.create_segment,
+        description=(
+            "Save an audience segment (人群分群): a named filter, evaluated live. Errors: "
+            "DUPLICATE, REQUIRED, TOO_LONG, UNKNOWN_TAG, UNKNOWN_TIER, INVALID_RANGE, "
+            "OUT_OF_RANGE, NOT_FOUND."
+        ),
     )
     update_segment: audience_api.SegmentPayload = staff_mutation(
-        C.AUDIENCE_WRITE, audience_api.update_segment
+        C.AUDIENCE_WRITE,
+        audience_api.update_segment,
+        description=(
+            "Rename a segment or replace its whole filter; omitted arguments are kept. Errors: "
+            "as createSegment, and NOT_FOUND (id)."
+        ),
     )
-    create_staff: org_api.StaffPayload = staff_mutation(C.STAFF_CREATE, org_api.create_staff)
-    mark_staff_left: org_api.StaffPayload = staff_mutation(C.STAFF_LEAVE, org_api.mark_staff_left)
+    create_staff: org_api.StaffPayload = staff_mutation(
+        C.STAFF_CREATE,
+        org_api.create_staff,
+        description=(
+            "Create a staff account (员工账号); a guide also becomes a distributor of kind "
+            "GUIDE. Errors: DUPLICATE (username), STORE_REQUIRED (store roles), WEAK_PASSWORD, "
+            "NOT_FOUND (storeId), REQUIRED, TOO_LONG."
+        ),
+    )
+    mark_staff_left: org_api.StaffPayload = staff_mutation(
+        C.STAFF_LEAVE,
+        org_api.mark_staff_left,
+        description=(
+            "Mark a staff member LEFT (离职): they cannot log in and every token is revoked; "
+            "commission earned stays theirs; transfer their customers with transferCustomers. A "
+            "store manager may mark only their own store's guides. Errors: NOT_FOUND (out of "
+            "scope), INVALID_STATE (oneself)."
+        ),
+    )
     create_category: catalog_api.CategoryPayload = staff_mutation(
-        C.CATALOG_WRITE, catalog_api.create_category
+        C.CATALOG_WRITE,
+        catalog_api.create_category,
+        description=(
+            "Create a category; with parentId a second-level one. Errors: DUPLICATE (name), "
+            "CATEGORY_DEPTH, NOT_FOUND (parentId), REQUIRED, TOO_LONG."
+        ),
     )
     update_category: catalog_api.CategoryPayload = staff_mutation(
-        C.CATALOG_WRITE, catalog_api.update_category
+        C.CATALOG_WRITE,
+        catalog_api.update_category,
+        description=(
+            "Rename or reorder a category; omitted arguments are kept. Errors: NOT_FOUND, "
+            "DUPLICATE, TOO_LONG."
+        ),
     )
     create_product: catalog_api.ProductPayload = staff_mutation(
-        C.CATALOG_WRITE, catalog_api.create_product
+        C.CATALOG_WRITE,
+        catalog_api.create_product,
+        description=(
+            "Create a product (SPU) with at least one SKU, in one transaction. Errors: REQUIRED, "
+            "TOO_LONG, OUT_OF_RANGE (price, stock, images, specs), INVALID (image URL), "
+            "NOT_FOUND (categoryId), DUPLICATE (SKU code)."
+        ),
     )
     update_product: catalog_api.ProductPayload = staff_mutation(
-        C.CATALOG_WRITE, catalog_api.update_product
+        C.CATALOG_WRITE,
+        catalog_api.update_product,
+        description=(
+            "Change a product; fields left null are kept. Taking it off sale hides it from the "
+            "shop; orders already placed are not affected. Errors: NOT_FOUND, TOO_LONG, "
+            "OUT_OF_RANGE, INVALID."
+        ),
     )
-    create_sku: catalog_api.SkuPayload = staff_mutation(C.CATALOG_WRITE, catalog_api.create_sku)
-    update_sku: catalog_api.SkuPayload = staff_mutation(C.CATALOG_WRITE, catalog_api.update_sku)
-    ship_order: order_api.AdminOrderPayload = staff_mutation(C.ORDER_SHIP, order_api.ship_order)
+    create_sku: catalog_api.SkuPayload = staff_mutation(
+        C.CATALOG_WRITE,
+        catalog_api.create_sku,
+        description=(
+            "Add a SKU to a product. Errors: NOT_FOUND (productId), DUPLICATE (code), "
+            "OUT_OF_RANGE, TOO_LONG."
+        ),
+    )
+    update_sku: catalog_api.SkuPayload = staff_mutation(
+        C.CATALOG_WRITE,
+        catalog_api.update_sku,
+        description=(
+            "Replace a SKU's code, price, stock, specs and fixed commission. Errors: NOT_FOUND, "
+            "DUPLICATE (code), OUT_OF_RANGE, TOO_LONG."
+        ),
+    )
+    ship_order: order_api.AdminOrderPayload = staff_mutation(
+        C.ORDER_SHIP,
+        order_api.ship_order,
+        description=(
+            "Ship a PAID delivery order (发货) with carrier and tracking number: SHIPPED; it "
+            "completes on the member's confirmation or order.auto_complete_days later. Errors: "
+            "NOT_FOUND, INVALID_STATE, INVALID (carrier, trackingNumber)."
+        ),
+    )
     mark_ready_for_pickup: order_api.AdminOrderPayload = staff_mutation(
-        C.PICKUP_VERIFY, order_api.mark_ready_for_pickup
+        C.PICKUP_VERIFY,
+        order_api.mark_ready_for_pickup,
+        description=(
+            "Mark a PAID pickup order ready in store (备货完成): READY_FOR_PICKUP. Errors: "
+            "NOT_FOUND, INVALID_STATE."
+        ),
     )
     verify_pickup: order_api.AdminOrderPayload = staff_mutation(
-        C.PICKUP_VERIFY, order_api.verify_pickup
+        C.PICKUP_VERIFY,
+        order_api.verify_pickup,
+        description=(
+            "Hand over a pickup order (核销) by the code the member shows: COMPLETED. Store "
+            "staff verify at their own store, HQ_ADMIN at any. Errors: INVALID_PICKUP_CODE."
+        ),
     )
     review_refund: order_api.ReviewRefundPayload = staff_mutation(
-        C.REFUND_REVIEW, order_api.review_refund
+        C.REFUND_REVIEW,
+        order_api.review_refund,
+        description=(
+            "Approve or reject a REQUESTED refund (审核售后). Approval refunds through the "
+            "payment provider and reduces commission, points and growth in proportion; when "
+            "every item is refunded the order is CLOSED. Errors: NOT_FOUND, INVALID_STATE "
+            "(already reviewed), REFUND_FAILED, TOO_LONG."
+        ),
     )
     update_settings: settings_api.UpdateSettingsPayload = staff_mutation(
-        C.SETTINGS_WRITE, settings_api.update_settings_mutation
+        C.SETTINGS_WRITE,
+        settings_api.update_settings_mutation,
+        description=(
+            "Change business settings (业务设置), all or none, audited; takes effect at once. "
+            "Errors: UNKNOWN_SETTING, INVALID_SETTING, OUT_OF_RANGE (1 to 100 changes)."
+        ),
     )
     create_share_link: ShareLinkPayload = staff_mutation(
-        C.SHARE_LINKS_OWN, customer_api.create_share_link
+        C.SHARE_LINKS_OWN,
+        customer_api.create_share_link,
+        description=(
+            "Create one of the calling guide's own share links: visits bind the referral and "
+            "touch the service relationship (the guide and the guide's store). Errors: "
+            "NOT_A_DISTRIBUTOR, DISTRIBUTOR_INACTIVE, NOT_FOUND, NOT_ON_SALE, INVALID, REQUIRED, "
+            "TOO_LONG."
+        ),
     )
     sign_up_customer: customer_api.SignUpCustomerPayload = staff_mutation(
-        C.CUSTOMER_SIGN_UP, customer_api.sign_up_customer
+        C.CUSTOMER_SIGN_UP,
+        customer_api.sign_up_customer,
+        description=(
+            "Sign a customer up in store by phone (开卡): a new member is created if none has "
+            "the phone, else the service relationship moves to the caller unless protected; the "
+            "outcome says which, and the member is shown only if now the caller's. Errors: "
+            "INVALID_PHONE, STORE_REQUIRED."
+        ),
     )
     transfer_customers: customer_api.TransferCustomersPayload = staff_mutation(
-        C.CUSTOMERS_TRANSFER, customer_api.transfer_customers
+        C.CUSTOMERS_TRANSFER,
+        customer_api.transfer_customers,
+        description=(
+            "Transfer a guide's customers (离职继承 / 客户转移) to another guide of the same "
+            "store, or to the store itself without toGuideId: all of them, or only memberIds. "
+            "Always replaces the relationship in force (TRANSFER). A store manager transfers "
+            "within their store. Errors: NOT_FOUND, OUT_OF_RANGE (memberIds over 100), INVALID."
+        ),
     )
     set_commission_rules: commission_api.SetCommissionRulesPayload = staff_mutation(
-        C.COMMISSION_RULES_WRITE, commission_api.set_commission_rules
+        C.COMMISSION_RULES_WRITE,
+        commission_api.set_commission_rules,
+        description=(
+            "Replace the whole commission rule set (at most 100 rules) in one transaction; "
+            "commission already accrued never changes. Errors: INVALID_RULE, REQUIRED, "
+            "OUT_OF_RANGE, NOT_FOUND (scopeId)."
+        ),
     )
     adjust_commission: commission_api.AdjustCommissionPayload = staff_mutation(
-        C.COMMISSION_ADJUST, commission_api.adjust_commission
+        C.COMMISSION_ADJUST,
+        commission_api.adjust_commission,
+        description=(
+            "Post a manual commission adjustment (佣金调整), positive or negative, on a "
+            "distributor's or a store's available balance (it may go negative), with a reason; a "
+            "ledger row like any other. Errors: INVALID (give exactly one of distributorId, "
+            "storeId), NOT_FOUND, OUT_OF_RANGE, REQUIRED, TOO_LONG."
+        ),
     )
     review_withdrawal: withdrawal_api.AdminWithdrawalPayload = staff_mutation(
-        C.WITHDRAWAL_REVIEW, withdrawal_api.review_withdrawal
+        C.WITHDRAWAL_REVIEW,
+        withdrawal_api.review_withdrawal,
+        description=(
+            "Approve (→ APPROVED, ready to pay) or reject (→ REJECTED, the hold goes back to "
+            "available) a PENDING_REVIEW withdrawal. Repeating the same decision returns it "
+            "unchanged. Errors: NOT_FOUND, INVALID_STATE, TOO_LONG."
+        ),
     )
     pay_withdrawal: withdrawal_api.AdminWithdrawalPayload = staff_mutation(
-        C.WITHDRAWAL_REVIEW, withdrawal_api.pay_withdrawal
+        C.WITHDRAWAL_REVIEW,
+        withdrawal_api.pay_withdrawal,
+        description=(
+            "Pay an APPROVED (or retry a FAILED) withdrawal through the payout provider (打款), "
+            "with the withdrawal id as the provider's idempotency key: PAID, or FAILED with "
+            "failureReason and a PAYOUT_FAILED error (the one error returned together with the "
+            "changed withdrawal). A PAID one is returned as it is. Errors: NOT_FOUND, "
+            "INVALID_STATE, PAYOUT_FAILED."
+        ),
     )
     release_withdrawal: withdrawal_api.AdminWithdrawalPayload = staff_mutation(
-        C.WITHDRAWAL_REVIEW, withdrawal_api.release_withdrawal
+        C.WITHDRAWAL_REVIEW,
+        withdrawal_api.release_withdrawal,
+        description=(
+            "Give up a FAILED withdrawal: RELEASED, its hold goes back to the available balance. "
+            "Errors: NOT_FOUND, INVALID_STATE."
+        ),
     )
     review_distributor_application: distributor_api.ReviewApplicationPayload = staff_mutation(
-        C.DISTRIBUTOR_REVIEW, distributor_api.review_distributor_application
+        C.DISTRIBUTOR_REVIEW,
+        distributor_api.review_distributor_application,
+        description=(
+            "Approve (the member becomes a distributor of the kind applied for) or reject a "
+            "PENDING application. Errors: NOT_FOUND, INVALID_STATE (already reviewed), "
+            "ALREADY_DISTRIBUTOR, TOO_LONG."
+        ),
     )
     set_distributor_status: distributor_api.DistributorPayload = staff_mutation(
-        C.DISTRIBUTOR_REVIEW, distributor_api.set_distributor_status
+        C.DISTRIBUTOR_REVIEW,
+        distributor_api.set_distributor_status,
+        description=(
+            "Freeze (keeps balances, earns nothing new), disable or reactivate a distributor. "
+            "Errors: NOT_FOUND."
+        ),
     )
     place_assisted_order: order_api.AdminOrderPayload = staff_mutation(
-        C.ASSISTED_ORDER, distributor_api.place_assisted_order
+        C.ASSISTED_ORDER,
+        distributor_api.place_assisted_order,
+        description=(
+            "Place an order for one of the calling guide's own customers (代客下单), as "
+            "placeOrder does for a member: channel GUIDE_ASSISTED, credited to the guide and "
+            "their store; the member pays it. Idempotent by idempotencyKey. Errors: as "
+            "placeOrder, and NOT_FOUND (memberId not the guide's customer)."
+        ),
     )
     update_tier: loyalty_api.TierPayload = staff_mutation(
-        C.TIERS_WRITE, loyalty_api.update_tier_mutation
+        C.TIERS_WRITE,
+        loyalty_api.update_tier_mutation,
+        description=(
+            "Change a tier; fields left null are kept. Thresholds must rise with the tier codes, "
+            "the first 0; every member is re-tiered at once. Errors: NOT_FOUND, REQUIRED, "
+            "TOO_LONG, OUT_OF_RANGE."
+        ),
     )
     adjust_points: loyalty_api.AdjustPointsPayload = staff_mutation(
-        C.POINTS_ADJUST, loyalty_api.adjust_points
+        C.POINTS_ADJUST,
+        loyalty_api.adjust_points,
+        description=(
+            "Add or take points (积分调整) for a member, with a reason; an ADJUST movement the "
+            "member sees. Errors: NOT_FOUND, OUT_OF_RANGE (0 or too large), INSUFFICIENT_POINTS, "
+            "REQUIRED, TOO_LONG."
+        ),
     )
     create_coupon_template: coupon_api.CouponTemplatePayload = staff_mutation(
-        C.COUPONS_WRITE, coupon_api.create_coupon_template
+        C.COUPONS_WRITE,
+        coupon_api.create_coupon_template,
+        description=(
+            "Create a coupon template (优惠券模板). Errors: REQUIRED, TOO_LONG, OUT_OF_RANGE, "
+            "INVALID (validity), NOT_FOUND (scopeIds)."
+        ),
     )
     update_coupon_template: coupon_api.CouponTemplatePayload = staff_mutation(
-        C.COUPONS_WRITE, coupon_api.update_coupon_template
+        C.COUPONS_WRITE,
+        coupon_api.update_coupon_template,
+        description=(
+            "Replace a coupon template's settings; coupons already held keep their validity; "
+            "totalStock may not go below what was granted. Errors: as createCouponTemplate, and "
+            "NOT_FOUND (id)."
+        ),
     )
     issue_coupons: coupon_api.IssueCouponsPayload = staff_mutation(
-        C.COUPONS_WRITE, coupon_api.issue_coupons
+        C.COUPONS_WRITE,
+        coupon_api.issue_coupons,
+        description=(
+            "Issue one coupon (定向发券) to each listed member (at most 100) or each member of a "
+            "segment, not both. Members at the per-member limit or not active, and everyone "
+            "when the template is inactive or expired, are skipped and counted; issuing stops "
+            "when the stock runs out. Not idempotent: issuing again grants again, up to the "
+            "limit. Errors: NOT_FOUND, INVALID, OUT_OF_RANGE."
+        ),
     )
     set_store_targets: target_api.SetStoreTargetsPayload = staff_mutation(
-        C.STORE_TARGETS_WRITE, target_api.set_store_targets
+        C.STORE_TARGETS_WRITE,
+        target_api.set_store_targets,
+        description=(
+            "Set a store's targets (门店目标) for a month: new members, sales and distribution "
+            "sales in fen; replaces that month's targets. Errors: INVALID_TARGET_MONTH, "
+            "OUT_OF_RANGE, NOT_FOUND (storeId)."
+        ),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -46,7 +48,13 @@ async def viewer(info: Info) -> StaffNode:
     return staff_node((await granted(info)).staff)
 
 
-async def staff_login(info: Info, username: str, password: str) -> StaffLoginPayload:
+async def staff_login(
+    info: Info,
+    username: Annotated[
+        str, strawberry.argument(description="The staff username (case-insensitive).")
+    ],
+    password: Annotated[str, strawberry.argument(description="The password.")],
+) -> StaffLoginPayload:
     context = info.context
     staff, pair = await sessions.staff_login(
         context.services.tokens, username, password, context.client_ip
@@ -54,19 +62,38 @@ async def staff_login(info: Info, username: str, password: str) -> StaffLoginPay
     return StaffLoginPayload(staff=staff_node(staff), tokens=Tokens.of(pair), errors=[])
 
 
-async def refresh_token(info: Info, refresh_token: str) -> StaffRefreshPayload:
+async def refresh_token(
+    info: Info,
+    refresh_token: Annotated[
+        str,
+        strawberry.argument(description="The refresh token from staffLogin or the last refresh."),
+    ],
+) -> StaffRefreshPayload:
     pair = await sessions.refresh(info.context.services.tokens, ADMIN, refresh_token)
     return StaffRefreshPayload(tokens=Tokens.of(pair), errors=[])
 
 
-async def logout(info: Info, refresh_token: str | None = None) -> StaffLogoutPayload:
+async def logout(
+    info: Info,
+    refresh_token: Annotated[
+        str | None,
+        strawberry.argument(
+            description=(
+                "Also revoke this refresh token and its family; omit to revoke "
+                "only the access token."
+            )
+        ),
+    ] = None,
+) -> StaffLogoutPayload:
     viewer_ = await info.context.viewer()
     await sessions.logout(viewer_.claims, refresh_token)
     return StaffLogoutPayload(ok=True, errors=[])
 
 
 async def change_password(
-    info: Info, old_password: str, new_password: str
+    info: Info,
+    old_password: Annotated[str, strawberry.argument(description="The current password.")],
+    new_password: Annotated[str, strawberry.argument(description="10 to 256 characters.")],
 ) -> ChangePasswordPayload:
     """Kills every token of this staff member, this session's included: log in again."""
     staff = (await granted(info)).staff

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -28,7 +29,9 @@ class SettingNode:
 
 @strawberry.input
 class SettingChangeInput:
-    key: str
+    key: str = strawberry.field(
+        description=("A setting key from `settings`, e.g. order.payment_timeout_minutes.")
+    )
     value: str = strawberry.field(description="The new value as text: 90, true, LAST_TOUCH.")
 
 
@@ -60,7 +63,11 @@ async def settings(info: Info) -> list[SettingNode]:
 
 
 async def update_settings_mutation(
-    info: Info, changes: list[SettingChangeInput]
+    info: Info,
+    changes: Annotated[
+        list[SettingChangeInput],
+        strawberry.argument(description="1 to 100 changes, applied together or not at all."),
+    ],
 ) -> UpdateSettingsPayload:
     staff = (await granted(info)).staff
     if not changes or len(changes) > MAX_CHANGES:

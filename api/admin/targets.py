@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -15,11 +17,15 @@ from domain.org.models import StoreTarget
 
 @strawberry.input
 class StoreTargetsInput:
-    store_id: strawberry.ID
+    store_id: strawberry.ID = strawberry.field(description="A Store global ID.")
     month: str = strawberry.field(description="YYYY-MM (Asia/Shanghai).")
-    new_members: int = 0
-    sales_fen: Long = 0  # type: ignore[valid-type]
-    distribution_sales_fen: Long = 0  # type: ignore[valid-type]
+    new_members: int = strawberry.field(
+        default=0, description="New members (开卡数) target, 0 or more."
+    )
+    sales_fen: Long = strawberry.field(default=0, description="Sales target in fen, 0 or more.")  # type: ignore[valid-type]
+    distribution_sales_fen: Long = strawberry.field(  # type: ignore[valid-type]
+        default=0, description="Distribution sales (分销业绩) target in fen, 0 or more."
+    )
 
 
 @strawberry.type
@@ -47,7 +53,12 @@ def targets_node(target: StoreTarget) -> StoreTargetsNode:
     )
 
 
-async def set_store_targets(info: Info, input: StoreTargetsInput) -> SetStoreTargetsPayload:
+async def set_store_targets(
+    info: Info,
+    input: Annotated[
+        StoreTargetsInput, strawberry.argument(description="The store, month and targets.")
+    ],
+) -> SetStoreTargetsPayload:
     staff = (await granted(info)).staff
     store_id = from_global_id(input.store_id, "Store", "storeId")
     target = await targets.set_store_targets(

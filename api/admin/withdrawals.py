@@ -8,6 +8,7 @@ number (and shows the full name).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -15,7 +16,7 @@ from strawberry.types import Info
 from api.auth.permissions import granted
 from api.graphql.errors import UserError, matching_id, user_errors
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
-from api.graphql.relay import Connection, build_connection, fetch_page
+from api.graphql.relay import After, Connection, First, build_connection, fetch_page
 from api.shop.withdrawals import (
     NEWEST_WITHDRAWALS_FIRST,
     WithdrawalNode,
@@ -81,10 +82,18 @@ class AdminWithdrawalPayload:
 
 async def withdrawals(
     info: Info,
-    status: WithdrawalStatusEnum | None = None,
-    distributor_id: strawberry.ID | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    status: Annotated[
+        WithdrawalStatusEnum | None,
+        strawberry.argument(description="Only withdrawals in this status."),
+    ] = None,
+    distributor_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description=("Only this Distributor's withdrawals (a malformed ID matches nothing).")
+        ),
+    ] = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[AdminWithdrawalNode]:
     """A malformed `distributorId` matches nothing, like an unknown one."""
     grant = await granted(info)
@@ -105,14 +114,31 @@ def _pk(id: strawberry.ID) -> int:
 
 
 async def review_withdrawal(
-    info: Info, id: strawberry.ID, approve: bool, note: str = ""
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A Withdrawal global ID.")],
+    approve: Annotated[bool, strawberry.argument(description="true approves, false rejects.")],
+    note: Annotated[
+        str,
+        strawberry.argument(
+            description=(
+                "Reviewer's note, at most 200 characters; a rejection's note is "
+                "shown to the member as the reason."
+            )
+        ),
+    ] = "",
 ) -> AdminWithdrawalPayload:
     grant = await granted(info)
     reviewed = await service.review(_pk(id), approve, note, f"staff:{grant.staff.id}")
     return AdminWithdrawalPayload(withdrawal=await _node(reviewed, grant), errors=[])
 
 
-async def pay_withdrawal(info: Info, id: strawberry.ID) -> AdminWithdrawalPayload:
+async def pay_withdrawal(
+    info: Info,
+    id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="A Withdrawal global ID, APPROVED or FAILED."),
+    ],
+) -> AdminWithdrawalPayload:
     """PAID, or FAILED with `failureReason` and a PAYOUT_FAILED error: the one error reported
     together with a changed withdrawal (FAILED can be paid again or released)."""
     grant = await granted(info)
@@ -123,7 +149,12 @@ async def pay_withdrawal(info: Info, id: strawberry.ID) -> AdminWithdrawalPayloa
     return AdminWithdrawalPayload(withdrawal=await _node(paid, grant), errors=errors)
 
 
-async def release_withdrawal(info: Info, id: strawberry.ID) -> AdminWithdrawalPayload:
+async def release_withdrawal(
+    info: Info,
+    id: Annotated[
+        strawberry.ID, strawberry.argument(description="A Withdrawal global ID, FAILED.")
+    ],
+) -> AdminWithdrawalPayload:
     grant = await granted(info)
     released = await service.release(_pk(id), f"staff:{grant.staff.id}")
     return AdminWithdrawalPayload(withdrawal=await _node(released, grant), errors=[])

@@ -13,7 +13,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 
 from api.graphql.errors import ErrorsAsData, Forbidden, Unauthenticated
-from domain.access.capabilities import Capability, Grant, grant_for
+from domain.access.capabilities import CAPABILITIES, Capability, Grant, ScopeKind, grant_for
 
 
 async def require_member(info: Info) -> int:
@@ -76,23 +76,63 @@ async def granted(info: Info) -> Grant:
     return await _authorise(info, capability)
 
 
-def staff_field(capability: Capability, resolver: Callable[..., Any]) -> Any:
-    """An admin query field; DomainErrors answer as `ErrorsAsData` says."""
-    return strawberry.field(resolver=resolver, extensions=[Requires(capability), ErrorsAsData()])
+def who_may_call(capability: Capability) -> str:
+    """The roles holding `capability` and the scope each holds it in, for a field's description:
+    generated from the table, so the documentation cannot drift from what is enforced."""
+    roles = ", ".join(
+        f"{role.value} ({_SCOPE_WORDS[scope]})" for role, scope in CAPABILITIES[capability].items()
+    )
+    return f"Who: {roles}; capability {capability.value}."
 
 
-def staff_mutation(capability: Capability, resolver: Callable[..., Any]) -> Any:
-    return strawberry.mutation(resolver=resolver, extensions=[Requires(capability), ErrorsAsData()])
+_SCOPE_WORDS = {
+    ScopeKind.ALL: "all",
+    ScopeKind.OWN_STORE: "own store",
+    ScopeKind.OWN_CUSTOMERS: "own customers",
+    ScopeKind.OWN_STORE_GUIDES: "own store's guides",
+}
 
 
-def public_mutation(resolver: Callable[..., Any]) -> Any:
-    return strawberry.mutation(resolver=resolver, extensions=[Public(), ErrorsAsData()])
+def _staff_description(capability: Capability, description: str | None) -> str:
+    return (
+        f"{description}\n\n{who_may_call(capability)}" if description else who_may_call(capability)
+    )
 
 
-def shop_field(resolver: Callable[..., Any]) -> Any:
+def staff_field(
+    capability: Capability, resolver: Callable[..., Any], *, description: str | None = None
+) -> Any:
+    """An admin query field; DomainErrors answer as `ErrorsAsData` says. Its description ends
+    with the roles that may call it (`who_may_call`)."""
+    return strawberry.field(
+        resolver=resolver,
+        extensions=[Requires(capability), ErrorsAsData()],
+        description=_staff_description(capability, description),
+    )
+
+
+def staff_mutation(
+    capability: Capability, resolver: Callable[..., Any], *, description: str | None = None
+) -> Any:
+    return strawberry.mutation(
+        resolver=resolver,
+        extensions=[Requires(capability), ErrorsAsData()],
+        description=_staff_description(capability, description),
+    )
+
+
+def public_mutation(resolver: Callable[..., Any], *, description: str | None = None) -> Any:
+    return strawberry.mutation(
+        resolver=resolver, extensions=[Public(), ErrorsAsData()], description=description
+    )
+
+
+def shop_field(resolver: Callable[..., Any], *, description: str | None = None) -> Any:
     """A shop query field: members and visitors, each resolver asks for what it needs."""
-    return strawberry.field(resolver=resolver, extensions=[ErrorsAsData()])
+    return strawberry.field(resolver=resolver, extensions=[ErrorsAsData()], description=description)
 
 
-def shop_mutation(resolver: Callable[..., Any]) -> Any:
-    return strawberry.mutation(resolver=resolver, extensions=[ErrorsAsData()])
+def shop_mutation(resolver: Callable[..., Any], *, description: str | None = None) -> Any:
+    return strawberry.mutation(
+        resolver=resolver, extensions=[ErrorsAsData()], description=description
+    )

@@ -11,25 +11,36 @@ from api.graphql.ids import to_global_id
 from distribution.models import Distributor, DistributorApplication
 
 
-@strawberry.type(name="Distributor")
+@strawberry.type(
+    name="Distributor",
+    description=(
+        "A distributor (分销员): earns commission on sales through their links and referrals."
+    ),
+)
 class DistributorNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (Distributor).")
     kind: DistributorKindEnum
     status: DistributorStatusEnum
-    display_name: str
-    shop_name: str | None
-    upline_id: strawberry.ID | None
+    display_name: str = strawberry.field(
+        description="The member's nickname or the guide's name when enrolled."
+    )
+    shop_name: str | None = strawberry.field(description="SHOP only: the partner shop's name.")
+    upline_id: strawberry.ID | None = strawberry.field(
+        description=("Global ID of the upline Distributor (level 2 earns on this one's sales).")
+    )
     created_at: datetime
 
 
-@strawberry.type(name="DistributorApplication")
+@strawberry.type(
+    name="DistributorApplication", description="A member's application to become a distributor."
+)
 class ApplicationNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (DistributorApplication).")
     kind: DistributorKindEnum
     status: ApplicationStatusEnum
-    shop_name: str | None
-    note: str
-    review_note: str | None
+    shop_name: str | None = strawberry.field(description="SHOP only.")
+    note: str = strawberry.field(description="The applicant's note.")
+    review_note: str | None = strawberry.field(description="The reviewer's note, once reviewed.")
     created_at: datetime
 
 

@@ -21,10 +21,18 @@ from strawberry.types import Info
 from strawberry.types.base import StrawberryOptional, has_object_definition
 from strawberry.types.field import StrawberryField
 
-from domain.errors import DomainError
+from api.graphql.enums import expose_enum
+from domain.errors import WHEN, DomainError
 from domain.errors import ErrorCode as DomainErrorCode
 
-strawberry.enum(DomainErrorCode, name="ErrorCode")
+expose_enum(
+    DomainErrorCode,
+    "ErrorCode",
+    "Why an input or business rule was refused (UserError.code in a mutation payload, or"
+    " extensions.userError.code of a query's BAD_USER_INPUT error); nothing was changed. Each"
+    " value says when it is answered; UserError.message carries the Chinese and English text.",
+    WHEN,
+)
 ErrorCode: TypeAlias = DomainErrorCode
 
 ABSENT = (DomainErrorCode.NOT_FOUND, DomainErrorCode.INVALID_ID)
@@ -34,9 +42,18 @@ and malformed ids look alike."""
 
 @strawberry.type(description="A refused input or business rule; nothing was changed.")
 class UserError:
-    code: ErrorCode
-    field: str | None
-    message: str
+    code: ErrorCode = strawberry.field(
+        description=("What was refused; the ErrorCode's description says when it happens.")
+    )
+    field: str | None = strawberry.field(
+        description=(
+            "The input path as the client wrote it (e.g. "
+            "input.lines.0.skuId); null when no single input is at fault."
+        )
+    )
+    message: str = strawberry.field(
+        description=("Chinese and English text for people (中文 / English); do not parse it.")
+    )
 
 
 def user_errors(error: DomainError, field: str | None = None) -> list[UserError]:

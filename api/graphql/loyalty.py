@@ -18,18 +18,26 @@ from api.graphql.scalars import Long, Money
 from loyalty.models import Coupon, CouponScope, CouponTemplate, PointsTransaction, Tier
 
 
-@strawberry.type(name="Tier")
+@strawberry.type(
+    name="Tier",
+    description=(
+        "A member tier (会员等级): reached by growth (成长值), it sets "
+        "the member price, the points multiplier and free shipping."
+    ),
+)
 class TierNode:
-    id: strawberry.ID
-    code: str
-    name: str
-    threshold_growth: Long  # type: ignore[valid-type]
+    id: strawberry.ID = strawberry.field(description="Global ID (Tier).")
+    code: str = strawberry.field(description="Stable code, V0 (lowest) upwards.")
+    name: str = strawberry.field(description="Display name, e.g. 金卡.")
+    threshold_growth: Long = strawberry.field(  # type: ignore[valid-type]
+        description="Growth needed to reach this tier; the lowest tier needs 0."
+    )
     discount_bp: int = strawberry.field(
         description="Share of the price (not the list price 划线价) a member of this tier pays:"
         " 9800 = pays 98%, 2% off."
     )
     points_multiplier_bp: int = strawberry.field(description="12000 = points × 1.2.")
-    free_shipping: bool
+    free_shipping: bool = strawberry.field(description="Delivery orders ship free for this tier.")
 
 
 def tier_node(tier: Tier) -> TierNode:
@@ -44,9 +52,15 @@ def tier_node(tier: Tier) -> TierNode:
     )
 
 
-@strawberry.type(name="CouponTemplate")
+@strawberry.type(
+    name="CouponTemplate",
+    description=(
+        "A coupon template (优惠券模板): what its coupons take off, "
+        "where, how many, and how long they are valid."
+    ),
+)
 class CouponTemplateNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (CouponTemplate).")
     name: str
     kind: CouponKindEnum
     amount: Money = strawberry.field(description="AMOUNT_OFF: the fen taken off.")
@@ -54,15 +68,21 @@ class CouponTemplateNode:
     threshold: Money = strawberry.field(description="Goods in scope must reach this.")
     cap: Money = strawberry.field(description="PERCENT_OFF at most this much; 0 = no cap.")
     scope: CouponScopeEnum
-    scope_ids: list[strawberry.ID]
-    total_stock: Long  # type: ignore[valid-type]
-    stock_left: Long  # type: ignore[valid-type]
-    per_member_limit: int
-    valid_from: datetime | None
-    valid_until: datetime | None
+    scope_ids: list[strawberry.ID] = strawberry.field(
+        description=("Global IDs of the Categories or Products in scope; empty for ALL.")
+    )
+    total_stock: Long = strawberry.field(description="How many may be granted in all.")  # type: ignore[valid-type]
+    stock_left: Long = strawberry.field(description="How many may still be granted.")  # type: ignore[valid-type]
+    per_member_limit: int = strawberry.field(description="How many one member may hold.")
+    valid_from: datetime | None = strawberry.field(
+        description="Fixed window start; null when validDays is set."
+    )
+    valid_until: datetime | None = strawberry.field(
+        description="Fixed window end; null when validDays is set."
+    )
     valid_days: int | None = strawberry.field(description="Valid N days after it is granted.")
-    public: bool
-    active: bool
+    public: bool = strawberry.field(description="Members may claim it (领券中心).")
+    active: bool = strawberry.field(description="Claims and issues allowed.")
 
 
 def template_node(template: CouponTemplate) -> CouponTemplateNode:
@@ -88,16 +108,20 @@ def template_node(template: CouponTemplate) -> CouponTemplateNode:
     )
 
 
-@strawberry.type(name="Coupon")
+@strawberry.type(name="Coupon", description="A coupon a member holds (优惠券).")
 class CouponNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="Global ID (Coupon); pass as couponId at checkout."
+    )
     template: CouponTemplateNode
     status: CouponStatusEnum
     source: CouponSourceEnum
-    valid_from: datetime
-    valid_until: datetime
-    order_id: strawberry.ID | None
-    created_at: datetime
+    valid_from: datetime = strawberry.field(description="Usable from.")
+    valid_until: datetime = strawberry.field(description="Usable until; EXPIRED after.")
+    order_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the Order that locked or used it."
+    )
+    created_at: datetime = strawberry.field(description="When it was granted.")
     used_at: datetime | None
 
 
@@ -116,13 +140,19 @@ def coupon_node(coupon: Coupon) -> CouponNode:
     )
 
 
-@strawberry.type(name="PointsTransaction")
+@strawberry.type(
+    name="PointsTransaction", description="One movement of a member's points (积分明细)."
+)
 class PointsTransactionNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID.")
     kind: PointsKindEnum
-    delta: Long  # type: ignore[valid-type]
-    order_id: strawberry.ID | None
-    note: str
+    delta: Long = strawberry.field(description="Points added (positive) or taken (negative).")  # type: ignore[valid-type]
+    order_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the Order it came from, if any."
+    )
+    note: str = strawberry.field(
+        description="An ADJUST's reason, or why (e.g. returned to an expired lot); may be empty."
+    )
     created_at: datetime
 
 

@@ -23,24 +23,38 @@ from domain.orders.models import Order, OrderItem, OrderStatus, Refund
 SHOW_PICKUP_CODE = (OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP)
 
 
-@strawberry.type(name="OrderItem")
+@strawberry.type(
+    name="OrderItem",
+    description=(
+        "One line of an order, priced at placing time (SPEC 8.3); its "
+        "paid amount is the base of commission, growth and points."
+    ),
+)
 class OrderItemNode:
-    id: strawberry.ID
-    sku_id: strawberry.ID
-    product_id: strawberry.ID
-    title: str
-    specs: list[SpecValue]
-    unit_price: Money
+    id: strawberry.ID = strawberry.field(description="Global ID (OrderItem).")
+    sku_id: strawberry.ID = strawberry.field(description="Global ID of the Sku bought.")
+    product_id: strawberry.ID = strawberry.field(description="Global ID of its Product.")
+    title: str = strawberry.field(description="The product title when ordered.")
+    specs: list[SpecValue] = strawberry.field(description="The SKU's specs when ordered.")
+    unit_price: Money = strawberry.field(
+        description="The SKU price when ordered, before any discount."
+    )
     quantity: int
-    amount: Money
-    tier_discount: Money
-    coupon_discount: Money
-    points_discount: Money
+    amount: Money = strawberry.field(description="unitPrice × quantity.")
+    tier_discount: Money = strawberry.field(
+        description="Taken off by the member's tier (会员折扣)."
+    )
+    coupon_discount: Money = strawberry.field(
+        description="This item's share of the coupon (largest-remainder allocation)."
+    )
+    points_discount: Money = strawberry.field(
+        description="This item's share of the points used (1 point = 1 fen)."
+    )
     paid: Money = strawberry.field(description="What this item paid, shipping excluded.")
-    refunded: Money
+    refunded: Money = strawberry.field(description="Refunded so far (at most paid).")
 
 
-@strawberry.type
+@strawberry.type(description="Where a delivery order goes.")
 class DeliveryAddress:
     name: str
     phone: str
@@ -48,31 +62,54 @@ class DeliveryAddress:
     detail: str
 
 
-@strawberry.type(name="Order")
+@strawberry.type(
+    name="Order",
+    description=(
+        "An order (订单). Amounts are Money in fen: payable = goods − "
+        "tierDiscount − couponDiscount − points + shipping (at least 1 "
+        "fen)."
+    ),
+)
 class OrderNode:
-    id: strawberry.ID
-    number: str
+    id: strawberry.ID = strawberry.field(description="Global ID (Order).")
+    number: str = strawberry.field(description="The order number (订单号) shown to people; unique.")
     status: OrderStatusEnum
     fulfilment: FulfilmentEnum
-    address: DeliveryAddress | None
-    pickup_store_id: strawberry.ID | None
+    address: DeliveryAddress | None = strawberry.field(
+        description="DELIVERY orders; null for PICKUP."
+    )
+    pickup_store_id: strawberry.ID | None = strawberry.field(
+        description="PICKUP orders: global ID of the Store."
+    )
     pickup_code: str | None = strawberry.field(description="Shown while the order awaits pickup.")
-    goods: Money
-    tier_discount: Money
-    coupon_discount: Money
-    points_used: Long  # type: ignore[valid-type]
-    shipping: Money
-    payable: Money
+    goods: Money = strawberry.field(description="Sum of the items' amounts, before discounts.")
+    tier_discount: Money = strawberry.field(description="Total tier discount.")
+    coupon_discount: Money = strawberry.field(description="Total coupon discount.")
+    points_used: Long = strawberry.field(  # type: ignore[valid-type]
+        description="Points spent on the order (1 point = 1 fen off)."
+    )
+    shipping: Money = strawberry.field(
+        description=(
+            "Shipping fee; 0 for PICKUP, free shipping tiers or goods over "
+            "order.free_shipping_threshold_fen."
+        )
+    )
+    payable: Money = strawberry.field(description="What the member pays (实付), at least 1 fen.")
     order_pk: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="The order's lines in order.")
     async def items(self, info: Info) -> list[OrderItemNode]:
         return [item_node(item) for item in await order_items_loader(info).load(self.order_pk)]
 
-    carrier: str | None
-    tracking_number: str | None
+    carrier: str | None = strawberry.field(description="Set when shipped.")
+    tracking_number: str | None = strawberry.field(description="Set when shipped.")
     created_at: datetime
-    pay_deadline: datetime
+    pay_deadline: datetime = strawberry.field(
+        description=(
+            "Unpaid after this, the order is cancelled "
+            "(order.payment_timeout_minutes after placing)."
+        )
+    )
     paid_at: datetime | None
     shipped_at: datetime | None
     completed_at: datetime | None
@@ -148,14 +185,18 @@ def order_items_loader(info: Info) -> DataLoader[int, list[OrderItem]]:
     return info.context.loader("order_items", lambda: DataLoader(load_fn=_items_by_order))
 
 
-@strawberry.type(name="Refund")
+@strawberry.type(
+    name="Refund", description="An after-sale refund request (售后) on one order item."
+)
 class RefundNode:
-    id: strawberry.ID
-    item_id: strawberry.ID
-    amount: Money
+    id: strawberry.ID = strawberry.field(description="Global ID (Refund).")
+    item_id: strawberry.ID = strawberry.field(description="Global ID of the OrderItem refunded.")
+    amount: Money = strawberry.field(
+        description="Asked for, in fen; refunded in full when approved."
+    )
     reason: str
     status: RefundStatusEnum
-    review_note: str | None
+    review_note: str | None = strawberry.field(description="The reviewer's note, once reviewed.")
 
 
 def refund_node(refund: Refund) -> RefundNode:

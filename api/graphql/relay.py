@@ -11,7 +11,7 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from tortoise.expressions import Q
@@ -24,25 +24,55 @@ DEFAULT_PAGE = 20
 
 NodeType = TypeVar("NodeType")
 
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Page size (分页): {DEFAULT_PAGE} when omitted, at most {MAX_PAGE}; 0 returns"
+        f" no edges. Outside 0..{MAX_PAGE} answers BAD_USER_INPUT."
+    ),
+]
+"""`first` of a connection, described once for every connection."""
 
-@strawberry.type
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="`pageInfo.endCursor` of the previous page; omit for the first page. Cursors"
+        " are opaque and stable under inserts; a malformed one answers BAD_USER_INPUT."
+    ),
+]
+"""`after` of a connection, described once for every connection."""
+
+
+@strawberry.type(description="Where a page sits in its connection (Relay).")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="More edges follow: ask again with after = endCursor."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="True when this page was asked for with after."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the first edge; null on an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last edge: pass as after for the next page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a connection with its cursor.")
 class Edge(Generic[NodeType]):
-    cursor: str
-    node: NodeType
+    cursor: str = strawberry.field(description="Opaque position of this node, for after.")
+    node: NodeType = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A page of a list (Relay connection): at most 100 edges per page, keyset cursors."
+)
 class Connection(Generic[NodeType]):
-    edges: list[Edge[NodeType]]
-    page_info: PageInfo
+    edges: list[Edge[NodeType]] = strawberry.field(
+        description="At most first edges, in the list's order."
+    )
+    page_info: PageInfo = strawberry.field(description="Paging state.")
     counter: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="Counted only when asked for.")

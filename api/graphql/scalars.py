@@ -54,9 +54,13 @@ SCALARS = {
 
 @strawberry.type(description="An amount of money in integer fen (分).")
 class Money:
-    fen: Long  # type: ignore[valid-type]
-    currency: str
-    formatted: str
+    fen: Long = strawberry.field(  # type: ignore[valid-type]
+        description=(
+            "The amount in fen (分): 1234 = ¥12.34. Use this, not formatted, for arithmetic."
+        )
+    )
+    currency: str = strawberry.field(description="ISO 4217 code; always CNY.")
+    formatted: str = strawberry.field(description="For display, e.g. ¥12.34.")
 
     @classmethod
     def of(cls, fen: int) -> Money:

@@ -9,10 +9,19 @@ import strawberry
 from api.auth.sessions import TokenPair
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "A token pair: send the access token as Authorization: Bearer; "
+        "refresh it before it expires."
+    )
+)
 class Tokens:
-    access_token: str
-    access_token_expires_at: datetime
+    access_token: str = strawberry.field(
+        description="JWT for the Authorization header; valid 15 minutes."
+    )
+    access_token_expires_at: datetime = strawberry.field(
+        description="When the access token expires."
+    )
     refresh_token: str = strawberry.field(
         description="Opaque, 30 days, single use: every refresh returns a new one."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -64,16 +65,27 @@ class FirstTouchInput:
     login creates the member. `storeId` comes with STORE_QR only, `campaign` with CAMPAIGN
     only; OFFLINE_SIGNUP is recorded by staff (signUpCustomer), never claimed."""
 
-    channel: AcquisitionChannelEnum = AcquisitionChannel.MINI_PROGRAM
-    store_id: strawberry.ID | None = None
-    campaign: str | None = None
+    channel: AcquisitionChannelEnum = strawberry.field(
+        default=AcquisitionChannel.MINI_PROGRAM,
+        description=(
+            "MINI_PROGRAM by default; OFFLINE_SIGNUP answers CHANNEL_NOT_ALLOWED (staff record it)."
+        ),
+    )
+    store_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A Store global ID, with STORE_QR only (required there)."
+    )
+    campaign: str | None = strawberry.field(
+        default=None, description="The campaign's name, with CAMPAIGN only, at most 64 characters."
+    )
 
 
 @strawberry.type
 class LoginPayload:
     member: MeNode | None = None
-    tokens: Tokens | None = None
-    created: bool = False
+    tokens: Tokens | None = strawberry.field(default=None, description="The new session's tokens.")
+    created: bool = strawberry.field(
+        default=False, description="True when this login created the member (a first visit)."
+    )
     errors: list[UserError]
 
 
@@ -110,14 +122,44 @@ class UpdateProfilePayload:
 
 @strawberry.input
 class UpdateProfileInput:
-    nickname: str | None = None
-    avatar_url: str | None = None
-    gender: GenderEnum | None = None
-    birthday: date | None = None
-    region: str | None = None
+    nickname: str | None = strawberry.field(
+        default=None, description="At most 64 characters, not blank."
+    )
+    avatar_url: str | None = strawberry.field(
+        default=None, description="An https:// URL, at most 512 characters; empty clears it."
+    )
+    gender: GenderEnum | None = strawberry.field(
+        default=None, description="As the member gives it."
+    )
+    birthday: date | None = strawberry.field(
+        default=None, description="Not in the future (Asia/Shanghai)."
+    )
+    region: str | None = strawberry.field(
+        default=None, description="At most 64 characters; empty clears it."
+    )
 
 
-async def login(info: Info, code: str, first_touch: FirstTouchInput | None = None) -> LoginPayload:
+async def login(
+    info: Info,
+    code: Annotated[
+        str,
+        strawberry.argument(
+            description=(
+                "The code from wx.login (WECHAT provider), or dev:<openid>[:<unionid>] "
+                "with the DEV provider (refused in production)."
+            )
+        ),
+    ],
+    first_touch: Annotated[
+        FirstTouchInput | None,
+        strawberry.argument(
+            description=(
+                "Where a first-time visitor came from (from the scene the mini-program was opened "
+                "with); recorded only when this login creates the member, checked on every login."
+            )
+        ),
+    ] = None,
+) -> LoginPayload:
     services = info.context.services
     touch = None
     if first_touch is not None:
@@ -134,19 +176,46 @@ async def login(info: Info, code: str, first_touch: FirstTouchInput | None = Non
     )
 
 
-async def refresh_token(info: Info, refresh_token: str) -> RefreshTokenPayload:
+async def refresh_token(
+    info: Info,
+    refresh_token: Annotated[
+        str, strawberry.argument(description="The refresh token from login or the last refresh.")
+    ],
+) -> RefreshTokenPayload:
     pair = await sessions.refresh(info.context.services.tokens, SHOP, refresh_token)
     return RefreshTokenPayload(tokens=Tokens.of(pair), errors=[])
 
 
-async def logout(info: Info, refresh_token: str | None = None) -> LogoutPayload:
+async def logout(
+    info: Info,
+    refresh_token: Annotated[
+        str | None,
+        strawberry.argument(
+            description=(
+                "Also revoke this refresh token and its family; omit to revoke only the "
+                "access token."
+            )
+        ),
+    ] = None,
+) -> LogoutPayload:
     await require_member(info)
     viewer = await info.context.viewer()
     await sessions.logout(viewer.claims, refresh_token)
     return LogoutPayload(ok=True, errors=[])
 
 
-async def bind_phone_mutation(info: Info, code: str) -> BindPhonePayload:
+async def bind_phone_mutation(
+    info: Info,
+    code: Annotated[
+        str,
+        strawberry.argument(
+            description=(
+                "The code from the getPhoneNumber button (WECHAT provider), or "
+                "dev-phone:+86... with the DEV provider."
+            )
+        ),
+    ],
+) -> BindPhonePayload:
     member_id = await require_member(info)
     services = info.context.services
     phone = await services.login_provider.phone_for(code)
@@ -161,7 +230,13 @@ async def bind_phone_mutation(info: Info, code: str) -> BindPhonePayload:
     )
 
 
-async def update_profile(info: Info, input: UpdateProfileInput) -> UpdateProfilePayload:
+async def update_profile(
+    info: Info,
+    input: Annotated[
+        UpdateProfileInput,
+        strawberry.argument(description="The fields to change; null fields are kept."),
+    ],
+) -> UpdateProfilePayload:
     member_id = await require_member(info)
     member = await update_member_profile(
         member_id,

@@ -8,13 +8,22 @@ resolver runs inside the list.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.auth.permissions import optional_member
 from api.graphql.ids import from_global_id, to_global_id
-from api.graphql.relay import Connection, Ordering, SortField, build_connection, fetch_page
+from api.graphql.relay import (
+    After,
+    Connection,
+    First,
+    Ordering,
+    SortField,
+    build_connection,
+    fetch_page,
+)
 from api.graphql.scalars import Long, Money
 from domain.catalog.models import Category, Product, ProductStatus, Sku
 from domain.catalog.queries import (
@@ -27,51 +36,63 @@ from domain.money import share
 from loyalty.tiers import price_keep_bp
 
 
-@strawberry.type(name="Category")
+@strawberry.type(name="Category", description="A product category (分类); two levels.")
 class CategoryNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (Category).")
     name: str
-    parent_id: strawberry.ID | None
-    children: list[CategoryNode]
+    parent_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the parent; null for a top-level category."
+    )
+    children: list[CategoryNode] = strawberry.field(
+        description="Second-level categories (empty for those)."
+    )
 
 
-@strawberry.type(name="Sku")
+@strawberry.type(name="Sku", description="A SKU (规格): one buyable variant of a product.")
 class SkuNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (Sku); pass as skuId in a cart.")
     code: str
     specs: list[SpecValue]
-    price: Money
-    list_price: Money | None
-    member_price: Money
-    stock: int
+    price: Money = strawberry.field(description="Selling price.")
+    list_price: Money | None = strawberry.field(
+        description="Crossed-out list price (划线价), display only; null when none."
+    )
+    member_price: Money = strawberry.field(
+        description=(
+            "The price for the viewer after the tier discount; the price for anonymous visitors."
+        )
+    )
+    stock: int = strawberry.field(description="Units in stock now.")
     in_stock: bool
 
 
-@strawberry.type
+@strawberry.type(description="One spec of a SKU, e.g. 颜色: 红色.")
 class SpecValue:
-    name: str
-    value: str
+    name: str = strawberry.field(description="Spec name, e.g. 颜色.")
+    value: str = strawberry.field(description="Spec value, e.g. 红色.")
 
 
-@strawberry.type(name="Product")
+@strawberry.type(name="Product", description="A product on sale (SPU) with its SKUs.")
 class ProductNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (Product).")
     title: str
-    description: str
-    images: list[str]
-    sales_count: Long  # type: ignore[valid-type]
+    description: str = strawberry.field(description="Rich text for the product page.")
+    images: list[str] = strawberry.field(description="https URLs; the first is the cover.")
+    sales_count: Long = strawberry.field(  # type: ignore[valid-type]
+        description="Units sold (销量), as the SALES sort uses it."
+    )
     price: Money = strawberry.field(description="The lowest SKU price.")
     member_price: Money = strawberry.field(description="The lowest SKU price for this member.")
     category: CategoryNode
     skus: list[SkuNode]
 
 
-@strawberry.enum
+@strawberry.enum(description="The order of a product list.")
 class ProductSort(Enum):
-    NEWEST = "NEWEST"
-    PRICE_ASC = "PRICE_ASC"
-    PRICE_DESC = "PRICE_DESC"
-    SALES = "SALES"
+    NEWEST = strawberry.enum_value("NEWEST", description="Newest first (default).")
+    PRICE_ASC = strawberry.enum_value("PRICE_ASC", description="Lowest SKU price first.")
+    PRICE_DESC = strawberry.enum_value("PRICE_DESC", description="Highest SKU price first.")
+    SALES = strawberry.enum_value("SALES", description="Best selling first (销量).")
 
 
 ORDERINGS = {
@@ -84,10 +105,19 @@ ORDERINGS = {
 
 @strawberry.input
 class ProductFilterInput:
-    category_id: strawberry.ID | None = None
-    keyword: str | None = None
-    min_price_fen: Long | None = None  # type: ignore[valid-type]
-    max_price_fen: Long | None = None  # type: ignore[valid-type]
+    category_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A Category global ID; a top-level category includes its children.",
+    )
+    keyword: str | None = strawberry.field(
+        default=None, description="Words in the title (case-insensitive), at most 50 characters."
+    )
+    min_price_fen: Long | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Lowest SKU price at least this, in fen (分)."
+    )
+    max_price_fen: Long | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Lowest SKU price at most this, in fen."
+    )
 
 
 def category_node(category: Category, children: list[CategoryNode] | None = None) -> CategoryNode:
@@ -143,10 +173,15 @@ async def _nodes(info: Info, products: list[Product]) -> list[ProductNode]:
 
 async def products(
     info: Info,
-    filter: ProductFilterInput | None = None,
-    sort: ProductSort = ProductSort.NEWEST,
-    first: int | None = 20,
-    after: str | None = None,
+    filter: Annotated[
+        ProductFilterInput | None,
+        strawberry.argument(description="Optional conditions, all of which must hold."),
+    ] = None,
+    sort: Annotated[
+        ProductSort, strawberry.argument(description="Order of the list; NEWEST by default.")
+    ] = ProductSort.NEWEST,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[ProductNode]:
     """A filter that makes no sense is BAD_USER_INPUT with its UserError."""
     criteria = filter or ProductFilterInput()
@@ -169,7 +204,10 @@ async def products(
     )
 
 
-async def product(info: Info, id: strawberry.ID) -> ProductNode | None:
+async def product(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A Product global ID.")],
+) -> ProductNode | None:
     """Null for an unknown, malformed or unlisted id alike."""
     found = await Product.get_or_none(
         id=from_global_id(id, "Product"), status=ProductStatus.ON_SALE

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -31,9 +33,24 @@ class ApplyForDistributorPayload:
 
 async def apply_for_distributor(
     info: Info,
-    kind: DistributorKindEnum = DistributorKind.MEMBER,
-    shop_name: str | None = None,
-    note: str = "",
+    kind: Annotated[
+        DistributorKindEnum,
+        strawberry.argument(
+            description=(
+                "MEMBER (人人分销, default), KOC or SHOP (小b); GUIDE is refused (guides are "
+                "distributors already)."
+            )
+        ),
+    ] = DistributorKind.MEMBER,
+    shop_name: Annotated[
+        str | None,
+        strawberry.argument(
+            description="The shop's name, required for SHOP, at most 64 characters."
+        ),
+    ] = None,
+    note: Annotated[
+        str, strawberry.argument(description="A note for the reviewer, at most 200 characters.")
+    ] = "",
 ) -> ApplyForDistributorPayload:
     member_id = await require_member(info)
     result = await enrollment.apply(member_id, DistributorKind(kind), shop_name, note)

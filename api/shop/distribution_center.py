@@ -6,6 +6,8 @@ query for the distributor and one for the account.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -23,7 +25,15 @@ from api.graphql.distributors import (
     application_node,
     distributor_node,
 )
-from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page, paginate
+from api.graphql.relay import (
+    NEWEST_FIRST,
+    After,
+    Connection,
+    First,
+    build_connection,
+    fetch_page,
+    paginate,
+)
 from api.shop.distribution_links import ShareLinkNode, link_node
 from api.shop.withdrawals import WithdrawalNode, WithdrawalStatusEnum, member_withdrawals
 from distribution import referrals
@@ -53,18 +63,22 @@ class MemberCommissionEntryNode(CommissionEntryNode):
     item_title: str
 
 
-@strawberry.type
+@strawberry.type(description="The member's distribution centre (分销中心).")
 class DistributionCenter:
-    distributor: DistributorNode | None
+    distributor: DistributorNode | None = strawberry.field(
+        description="The member's distributor record; null when not a distributor."
+    )
     application: ApplicationNode | None = strawberry.field(
         description="The latest application, while there is no distributor yet."
     )
-    balances: BalancesNode
+    balances: BalancesNode = strawberry.field(
+        description="Commission balances in fen; zero when not a distributor."
+    )
     member_pk: strawberry.Private[int]
     distributor_pk: strawberry.Private[int | None]
     account_pk: strawberry.Private[int | None]
 
-    @strawberry.field
+    @strawberry.field(description="Who the member brought in (团队).")
     async def team(self) -> Team:
         if self.distributor_pk is None:
             return Team(level1=0, level2=0, referred_members=0)
@@ -75,19 +89,20 @@ class DistributionCenter:
             referred_members=await referrals.referred_members(self.distributor_pk, now).count(),
         )
 
-    @strawberry.field
-    async def links(
-        self, first: int | None = 20, after: str | None = None
-    ) -> Connection[ShareLinkNode]:
+    @strawberry.field(description="The member's own share links, newest first.")
+    async def links(self, first: First = 20, after: After = None) -> Connection[ShareLinkNode]:
         queryset = ShareLink.filter(distributor_id=self.distributor_pk or 0)
         return await paginate(queryset, NEWEST_FIRST, first, after, link_node)
 
-    @strawberry.field
+    @strawberry.field(description="Commission earned, newest first.")
     async def commission_entries(
         self,
-        status: EntryStatusEnum | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        status: Annotated[
+            EntryStatusEnum | None,
+            strawberry.argument(description="Only entries in this status; all when omitted."),
+        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[MemberCommissionEntryNode]:
         queryset = entries(
             account_id=self.account_pk or 0,
@@ -98,12 +113,15 @@ class DistributionCenter:
             rows, await _entry_nodes(rows), has_next, after, NEWEST_FIRST, queryset.count
         )
 
-    @strawberry.field
+    @strawberry.field(description="The member's withdrawals, newest first.")
     async def withdrawals(
         self,
-        status: WithdrawalStatusEnum | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        status: Annotated[
+            WithdrawalStatusEnum | None,
+            strawberry.argument(description="Only withdrawals in this status; all when omitted."),
+        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[WithdrawalNode]:
         return await member_withdrawals(self.member_pk, status, first, after)
 

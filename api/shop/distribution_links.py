@@ -7,13 +7,14 @@ landing with `?share=CODE` records the visit, a member scanning a store QR recor
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeAlias
+from typing import Annotated, TypeAlias
 from urllib.parse import quote, urlencode
 
 import strawberry
 from strawberry.types import Info
 
 from api.auth.permissions import require_member
+from api.graphql.enums import expose_enum
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, to_global_id
 from api.graphql.scalars import Money
@@ -23,11 +24,48 @@ from distribution.distributors import for_member
 from distribution.models import BindingOutcome, ShareChannel, ShareLink, ShareTarget
 from domain.errors import DomainError, ErrorCode
 
-strawberry.enum(ShareTarget, name="ShareTarget")
+expose_enum(
+    ShareTarget,
+    "ShareTarget",
+    "What a share link (推广链接) opens.",
+    {
+        ShareTarget.PRODUCT: "A product page (targetId: a Product ID).",
+        ShareTarget.STORE: "A store page (targetId: a Store ID).",
+        ShareTarget.HOME: "The mini-program's home page.",
+        ShareTarget.CAMPAIGN: "A campaign page (campaign: its code).",
+    },
+)
 ShareTargetEnum: TypeAlias = ShareTarget
-strawberry.enum(ShareChannel, name="ShareChannel")
+expose_enum(
+    ShareChannel,
+    "ShareChannel",
+    "Where a share link is meant to be posted; a tag for the funnel, it changes nothing else.",
+    {
+        ShareChannel.CHAT: "A WeChat chat (微信好友/群).",
+        ShareChannel.MOMENTS: "WeChat Moments (朋友圈).",
+        ShareChannel.POSTER: "A poster (海报) with the link's QR code.",
+        ShareChannel.QR: "A QR code (小程序码) on its own.",
+    },
+)
 ShareChannelEnum: TypeAlias = ShareChannel
-strawberry.enum(BindingOutcome, name="BindingOutcome")
+expose_enum(
+    BindingOutcome,
+    "BindingOutcome",
+    "What a share visit did to the member's referral binding (推广关系, SPEC 5.2); outcomes, not"
+    " errors. Checked in this order.",
+    {
+        BindingOutcome.SELF_REFERRAL: "The member opened their own link: not bound, not a touch.",
+        BindingOutcome.REFERRER_INACTIVE: "The link's distributor is frozen or disabled: not"
+        " bound, not a touch.",
+        BindingOutcome.CYCLE: "The member is in the referrer's upline: binding would close a loop.",
+        BindingOutcome.ALREADY_BOUND: "A valid binding stays (FIRST_TOUCH, or LAST_TOUCH to the"
+        " same referrer).",
+        BindingOutcome.NOT_NEW_MEMBER: "referral.new_members_only is on and the member has a paid"
+        " order or is older than 24 hours.",
+        BindingOutcome.BOUND: "Bound to the link's distributor (no valid binding was in force).",
+        BindingOutcome.REBOUND: "LAST_TOUCH: the binding in force was replaced by this one.",
+    },
+)
 BindingOutcomeEnum: TypeAlias = BindingOutcome
 
 PAGES = {
@@ -64,22 +102,32 @@ def _target_gid(link: ShareLink) -> strawberry.ID | None:
     return strawberry.ID(to_global_id(type_name, link.target_id))
 
 
-@strawberry.type
+@strawberry.type(
+    description=("A link's funnel counters (推广漏斗), kept current as visits and orders happen.")
+)
 class ShareFunnel:
-    visits: int
-    unique_visitors: int
-    bindings: int
-    orders: int
+    visits: int = strawberry.field(
+        description="Visits recorded (a reload within a short window counts once)."
+    )
+    unique_visitors: int = strawberry.field(description="Distinct members who visited.")
+    bindings: int = strawberry.field(
+        description=("Visits that bound or rebound the member to the link's distributor.")
+    )
+    orders: int = strawberry.field(description="Paid orders placed through the link.")
     paid: Money = strawberry.field(description="Goods paid after discounts, shipping excluded.")
 
 
-@strawberry.type(name="ShareLink")
+@strawberry.type(name="ShareLink", description="A share link (推广链接) of a distributor.")
 class ShareLinkNode:
-    id: strawberry.ID
-    code: str
+    id: strawberry.ID = strawberry.field(description="Global ID (ShareLink).")
+    code: str = strawberry.field(
+        description=("The unguessable share code (at least 8 characters), as ?share= carries it.")
+    )
     target: ShareTargetEnum
-    target_id: strawberry.ID | None
-    campaign: str | None
+    target_id: strawberry.ID | None = strawberry.field(
+        description=("Global ID of the Product or Store it opens; null for HOME and CAMPAIGN.")
+    )
+    campaign: str | None = strawberry.field(description="The campaign, for CAMPAIGN.")
     channel: ShareChannelEnum
     path: str = strawberry.field(description="The mini-program page with the share code.")
     qr_url: str = strawberry.field(description="QR code PNG of the path, for posters.")
@@ -112,19 +160,23 @@ def link_node(link: ShareLink) -> ShareLinkNode:
 class SharedTarget:
     code: str
     target: ShareTargetEnum
-    target_id: strawberry.ID | None
+    target_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of the Product or Store; null for HOME and CAMPAIGN."
+    )
     campaign: str | None
-    path: str
+    path: str = strawberry.field(description="The mini-program page to open.")
 
 
 @strawberry.input
 class CreateShareLinkInput:
-    target: ShareTargetEnum
+    target: ShareTargetEnum = strawberry.field(description="What the link opens.")
     target_id: strawberry.ID | None = strawberry.field(
         default=None, description="A Product for PRODUCT, a Store for STORE."
     )
     campaign: str | None = strawberry.field(default=None, description="Required for CAMPAIGN.")
-    channel: ShareChannelEnum = ShareChannel.CHAT
+    channel: ShareChannelEnum = strawberry.field(
+        default=ShareChannel.CHAT, description="Where it will be posted; CHAT by default."
+    )
 
     def to_domain(self) -> links.LinkRequest:
         target = ShareTarget(self.target)
@@ -148,10 +200,13 @@ class ShareLinkPayload:
     errors: list[UserError]
 
 
-@strawberry.type
+@strawberry.type(description="What recording a share visit did.")
 class ShareVisitPayload:
-    outcome: BindingOutcomeEnum | None = None
-    link: SharedTarget | None = None
+    outcome: BindingOutcomeEnum | None = strawberry.field(
+        default=None,
+        description=("What the visit did to the referral binding (not an error whatever it says)."),
+    )
+    link: SharedTarget | None = strawberry.field(default=None, description="Where the link leads.")
     errors: list[UserError]
 
 
@@ -161,14 +216,25 @@ class StoreVisitPayload:
     errors: list[UserError]
 
 
-async def create_share_link(info: Info, input: CreateShareLinkInput) -> ShareLinkPayload:
+async def create_share_link(
+    info: Info,
+    input: Annotated[
+        CreateShareLinkInput,
+        strawberry.argument(description="What the link opens and where it will be posted."),
+    ],
+) -> ShareLinkPayload:
     """For member distributors (KOC, MEMBER, SHOP); guides use the admin API."""
     member_id = await require_member(info)
     link = await links.create_link(await for_member(member_id), input.to_domain())
     return ShareLinkPayload(link=link_node(link), errors=[])
 
 
-async def record_share_visit(info: Info, code: str) -> ShareVisitPayload:
+async def record_share_visit(
+    info: Info,
+    code: Annotated[
+        str, strawberry.argument(description="The share code from the ?share= parameter.")
+    ],
+) -> ShareVisitPayload:
     member_id = await require_member(info)
     visit = await binding.record_share_visit(member_id, code)
     link = visit.link
@@ -185,7 +251,13 @@ async def record_share_visit(info: Info, code: str) -> ShareVisitPayload:
     )
 
 
-async def record_store_visit(info: Info, store_id: strawberry.ID) -> StoreVisitPayload:
+async def record_store_visit(
+    info: Info,
+    store_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="A Store global ID (from the store's QR code)."),
+    ],
+) -> StoreVisitPayload:
     member_id = await require_member(info)
     visit = await service_relationships.record_store_visit(
         member_id, from_global_id(store_id, "Store", "storeId")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -19,7 +21,7 @@ from api.graphql.loyalty import (
     template_node,
     tier_node,
 )
-from api.graphql.relay import BY_ID, NEWEST_FIRST, Connection, paginate
+from api.graphql.relay import BY_ID, NEWEST_FIRST, After, Connection, First, paginate
 from api.graphql.scalars import Long
 from domain import clock
 from loyalty import points, tiers
@@ -27,15 +29,17 @@ from loyalty.coupons import grants
 from loyalty.models import Coupon, CouponStatus, CouponTemplate, PointsTransaction
 
 
-@strawberry.type
+@strawberry.type(description=("Where a member stands in the tiers (会员等级) and growth (成长值)."))
 class LoyaltyStanding:
-    tier: TierNode
+    tier: TierNode = strawberry.field(description="The member's tier now.")
     growth: Long = strawberry.field(description="All growth earned, net of refunds.")  # type: ignore[valid-type]
     tier_growth: Long = strawberry.field(  # type: ignore[valid-type]
         description="The growth the tier is judged on (the last tier.review_months, if set)."
     )
-    next_tier: TierNode | None
-    growth_to_next_tier: Long | None  # type: ignore[valid-type]
+    next_tier: TierNode | None = strawberry.field(description="The next tier up; null at the top.")
+    growth_to_next_tier: Long | None = strawberry.field(  # type: ignore[valid-type]
+        description="Growth still needed for the next tier; null at the top."
+    )
 
 
 async def standing(member_id: int) -> LoyaltyStanding:
@@ -53,14 +57,14 @@ async def standing(member_id: int) -> LoyaltyStanding:
     )
 
 
-@strawberry.type
+@strawberry.type(description="A member's points (积分): 1 point = 1 fen off at checkout.")
 class MyPoints:
     member_id: strawberry.Private[int]
-    balance: Long  # type: ignore[valid-type]
+    balance: Long = strawberry.field(description="Points in unexpired lots; never negative.")  # type: ignore[valid-type]
 
     @strawberry.field(description="Newest first.")
     async def transactions(
-        self, first: int | None = 20, after: str | None = None
+        self, first: First = 20, after: After = None
     ) -> Connection[PointsTransactionNode]:
         queryset = PointsTransaction.filter(member_id=self.member_id)
         return await paginate(queryset, NEWEST_FIRST, first, after, points_transaction_node)
@@ -72,7 +76,7 @@ async def my_points(info: Info) -> MyPoints:
 
 
 async def claimable_coupons(
-    info: Info, first: int | None = 20, after: str | None = None
+    info: Info, first: First = 20, after: After = None
 ) -> Connection[CouponTemplateNode]:
     queryset = CouponTemplate.filter(grants.claimable(clock.now()))
     return await paginate(queryset, BY_ID, first, after, template_node)
@@ -80,9 +84,12 @@ async def claimable_coupons(
 
 async def my_coupons(
     info: Info,
-    status: CouponStatusEnum | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    status: Annotated[
+        CouponStatusEnum | None,
+        strawberry.argument(description="Only coupons in this status; all when omitted."),
+    ] = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[CouponNode]:
     member_id = await require_member(info)
     queryset = Coupon.filter(member_id=member_id).select_related("template")
@@ -97,7 +104,13 @@ class ClaimCouponPayload:
     errors: list[UserError]
 
 
-async def claim_coupon(info: Info, template_id: strawberry.ID) -> ClaimCouponPayload:
+async def claim_coupon(
+    info: Info,
+    template_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="A CouponTemplate global ID from claimableCoupons."),
+    ],
+) -> ClaimCouponPayload:
     member_id = await require_member(info)
     pk = from_global_id(template_id, "CouponTemplate", "templateId")
     coupon = await grants.claim(member_id, pk)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -10,7 +12,7 @@ from api.graphql.enums import FulfilmentEnum, OrderStatusEnum
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.orders import OrderNode, RefundNode, order_fields, refund_node
-from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page
+from api.graphql.relay import NEWEST_FIRST, After, Connection, First, build_connection, fetch_page
 from api.graphql.scalars import Long, Money
 from domain.errors import DomainError, ErrorCode
 from domain.orders import checkout, lifecycle, refunds
@@ -22,27 +24,58 @@ from domain.payments.service import start_payment
 
 @strawberry.input
 class CartLineInput:
-    sku_id: strawberry.ID
-    quantity: int
+    sku_id: strawberry.ID = strawberry.field(
+        description="A Sku global ID; each SKU at most once per cart (DUPLICATE)."
+    )
+    quantity: int = strawberry.field(description="1..99.")
 
 
 @strawberry.input
 class AddressInput:
-    name: str
-    phone: str
-    region: str
-    detail: str
+    name: str = strawberry.field(description="Recipient's name (收货人), at most 32 characters.")
+    phone: str = strawberry.field(
+        description="Recipient's mobile number; stored normalised (E.164)."
+    )
+    region: str = strawberry.field(
+        description="Province, city and district (省市区), at most 64 characters."
+    )
+    detail: str = strawberry.field(
+        description="Street and number (详细地址), at most 200 characters."
+    )
 
 
 @strawberry.input
 class CheckoutInput:
-    lines: list[CartLineInput]
-    fulfilment: FulfilmentEnum
-    address: AddressInput | None = None
-    pickup_store_id: strawberry.ID | None = None
-    coupon_id: strawberry.ID | None = None
-    points: Long = 0  # type: ignore[valid-type]
-    share_code: str | None = None
+    lines: list[CartLineInput] = strawberry.field(description="1 to 50 lines.")
+    fulfilment: FulfilmentEnum = strawberry.field(
+        description="DELIVERY needs address; PICKUP needs pickupStoreId."
+    )
+    address: AddressInput | None = strawberry.field(
+        default=None, description="Required for DELIVERY."
+    )
+    pickup_store_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A Store global ID of an active store; required for PICKUP."
+    )
+    coupon_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description=(
+            "One of the member's AVAILABLE coupons (a Coupon global ID); at most one per order."
+        ),
+    )
+    points: Long = strawberry.field(  # type: ignore[valid-type]
+        default=0,
+        description=(
+            "Points to use (1 point = 1 fen off); 0 by default; at most the balance and "
+            "checkoutPreview's pointsLimit."
+        ),
+    )
+    share_code: str | None = strawberry.field(
+        default=None,
+        description=(
+            "The share code the member landed with, if any (at most 32 characters); an unknown "
+            "code is ignored."
+        ),
+    )
 
     def to_domain(self) -> checkout.CheckoutRequest:
         if len(self.lines) > checkout.MAX_LINES:
@@ -69,31 +102,35 @@ class CheckoutInput:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One cart line priced (SPEC 8.3), in fen.")
 class PreviewLine:
-    sku_id: strawberry.ID
+    sku_id: strawberry.ID = strawberry.field(description="Global ID of the Sku.")
     quantity: int
-    amount: Money
-    tier_discount: Money
-    coupon_discount: Money
-    points_discount: Money
-    paid: Money
+    amount: Money = strawberry.field(description="Price × quantity.")
+    tier_discount: Money = strawberry.field(description="Taken off by the member's tier.")
+    coupon_discount: Money = strawberry.field(description="This line's share of the coupon.")
+    points_discount: Money = strawberry.field(description="This line's share of the points.")
+    paid: Money = strawberry.field(description="What this line pays, shipping excluded.")
 
 
-@strawberry.type
+@strawberry.type(
+    description=("What placeOrder would charge for this cart now, in fen; nothing is held.")
+)
 class CheckoutPreview:
     lines: list[PreviewLine]
-    goods: Money
+    goods: Money = strawberry.field(description="Sum of the lines' amounts, before discounts.")
     tier_discount: Money
     coupon_discount: Money
-    points_used: Long  # type: ignore[valid-type]
+    points_used: Long = strawberry.field(  # type: ignore[valid-type]
+        description="Points that would be spent (1 point = 1 fen)."
+    )
     points_limit: Long = strawberry.field(  # type: ignore[valid-type]
         description="The most points this cart may use (points.max_deduct_bp of goods after "
         "coupon), whatever the member holds."
     )
-    points_discount: Money
-    shipping: Money
-    payable: Money
+    points_discount: Money = strawberry.field(description="Taken off by those points.")
+    shipping: Money = strawberry.field(description="Shipping fee after free-shipping rules.")
+    payable: Money = strawberry.field(description="What the member would pay, at least 1 fen.")
 
 
 @strawberry.type
@@ -145,8 +182,12 @@ class PlaceOrderPayload:
 @strawberry.type
 class PayOrderPayload:
     order: OrderNode | None = None
-    provider: str | None = None
-    out_trade_no: str | None = None
+    provider: str | None = strawberry.field(
+        default=None, description="The payment provider: SANDBOX or WECHAT_PAY_V3."
+    )
+    out_trade_no: str | None = strawberry.field(
+        default=None, description="The payment's merchant order number (商户订单号)."
+    )
     pay_params: strawberry.scalars.JSON | None = strawberry.field(
         default=None, description="Pass to wx.requestPayment as is."
     )
@@ -172,13 +213,34 @@ async def _own_order(member_id: int, order_id: strawberry.ID) -> Order:
     return order
 
 
-async def checkout_preview(info: Info, input: CheckoutInput) -> CheckoutPreviewResult:
+async def checkout_preview(
+    info: Info,
+    input: Annotated[
+        CheckoutInput, strawberry.argument(description="The cart as placeOrder would receive it.")
+    ],
+) -> CheckoutPreviewResult:
     member_id = await require_member(info)
     quote = await checkout.quote(member_id, input.to_domain())
     return CheckoutPreviewResult(preview=preview_of(quote), errors=[])
 
 
-async def place_order(info: Info, input: CheckoutInput, idempotency_key: str) -> PlaceOrderPayload:
+async def place_order(
+    info: Info,
+    input: Annotated[
+        CheckoutInput,
+        strawberry.argument(description="The cart, fulfilment, coupon, points and share code."),
+    ],
+    idempotency_key: Annotated[
+        str,
+        strawberry.argument(
+            description=(
+                "Required, at most 64 characters, chosen by the client per checkout (e.g. a UUID): "
+                "sending it again returns the same order; the same key with another cart answers "
+                "IDEMPOTENCY_CONFLICT."
+            )
+        ),
+    ],
+) -> PlaceOrderPayload:
     member_id = await require_member(info)
     placed = await checkout.place_order(member_id, input.to_domain(), idempotency_key)
     return PlaceOrderPayload(
@@ -186,19 +248,36 @@ async def place_order(info: Info, input: CheckoutInput, idempotency_key: str) ->
     )
 
 
-async def cancel_order(info: Info, order_id: strawberry.ID) -> OrderPayload:
+async def cancel_order(
+    info: Info,
+    order_id: Annotated[
+        strawberry.ID, strawberry.argument(description="An Order global ID of the member's own.")
+    ],
+) -> OrderPayload:
     member_id = await require_member(info)
     order = await lifecycle.cancel(await _own_order(member_id, order_id), "MEMBER")
     return OrderPayload(order=member_order_node(order), errors=[])
 
 
-async def confirm_receipt(info: Info, order_id: strawberry.ID) -> OrderPayload:
+async def confirm_receipt(
+    info: Info,
+    order_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="An Order global ID of the member's own, SHIPPED."),
+    ],
+) -> OrderPayload:
     member_id = await require_member(info)
     order = await lifecycle.confirm_receipt(await _own_order(member_id, order_id))
     return OrderPayload(order=member_order_node(order), errors=[])
 
 
-async def pay_order(info: Info, order_id: strawberry.ID) -> PayOrderPayload:
+async def pay_order(
+    info: Info,
+    order_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="An Order global ID of the member's own, PENDING_PAYMENT."),
+    ],
+) -> PayOrderPayload:
     member_id = await require_member(info)
     provider = info.context.services.config.payment_provider
     to_pay = await order_to_pay(member_id, from_global_id(order_id, "Order", "orderId"))
@@ -217,9 +296,22 @@ async def pay_order(info: Info, order_id: strawberry.ID) -> PayOrderPayload:
 
 async def request_refund(
     info: Info,
-    item_id: strawberry.ID,
-    amount_fen: Long,  # type: ignore[valid-type]
-    reason: str,
+    item_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="An OrderItem global ID of the member's own paid order."),
+    ],
+    amount_fen: Annotated[
+        Long,  # type: ignore[valid-type]
+        strawberry.argument(
+            description=(
+                "The amount to refund in fen, above 0 and at most what is left to refund of the "
+                "item's paid amount."
+            )
+        ),
+    ],
+    reason: Annotated[
+        str, strawberry.argument(description="Why (退款原因), required, at most 200 characters.")
+    ],
 ) -> RefundPayload:
     member_id = await require_member(info)
     refund = await refunds.request_refund(
@@ -228,7 +320,9 @@ async def request_refund(
     return RefundPayload(refund=refund_node(refund), errors=[])
 
 
-async def order(info: Info, id: strawberry.ID) -> OrderNode | None:
+async def order(
+    info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="An Order global ID.")]
+) -> OrderNode | None:
     """Null for an unknown, malformed or another member's id alike."""
     member_id = await require_member(info)
     return member_order_node(await _own_order(member_id, id))
@@ -236,9 +330,12 @@ async def order(info: Info, id: strawberry.ID) -> OrderNode | None:
 
 async def my_orders(
     info: Info,
-    status: OrderStatusEnum | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    status: Annotated[
+        OrderStatusEnum | None,
+        strawberry.argument(description="Only orders in this status; all when omitted."),
+    ] = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[OrderNode]:
     member_id = await require_member(info)
     queryset = Order.filter(member_id=member_id)

@@ -23,41 +23,236 @@ from api.shop import withdrawals as withdrawal_api
 
 @strawberry.type
 class Query:
-    me: account.MeNode = shop_field(account.me)
-    products: Connection[catalog.ProductNode] = shop_field(catalog.products)
-    product: catalog.ProductNode | None = shop_field(catalog.product)
-    categories: list[catalog.CategoryNode] = shop_field(catalog.category_tree)
-    stores: Connection[store_list.StoreNode] = shop_field(store_list.stores)
-    checkout_preview: order_api.CheckoutPreviewResult = shop_field(order_api.checkout_preview)
-    order: OrderNode | None = shop_field(order_api.order)
-    my_orders: Connection[OrderNode] = shop_field(order_api.my_orders)
-    my_points: loyalty_api.MyPoints = shop_field(loyalty_api.my_points)
-    my_coupons: Connection[CouponNode] = shop_field(loyalty_api.my_coupons)
-    claimable_coupons: Connection[CouponTemplateNode] = shop_field(loyalty_api.claimable_coupons)
-    distribution_center: center_api.DistributionCenter = shop_field(center_api.distribution_center)
+    me: account.MeNode = shop_field(
+        account.me,
+        description=(
+            "The logged-in member (会员) with their profile and tier. Member token required "
+            "(UNAUTHENTICATED without)."
+        ),
+    )
+    products: Connection[catalog.ProductNode] = shop_field(
+        catalog.products,
+        description=(
+            "Products on sale (在售商品) with a price for the viewer (member price when logged "
+            "in: tier discount). Anonymous or member. A refused filter (keyword over 50 "
+            "characters: TOO_LONG; malformed categoryId: INVALID_ID) answers BAD_USER_INPUT "
+            "with extensions.userError."
+        ),
+    )
+    product: catalog.ProductNode | None = shop_field(
+        catalog.product,
+        description=(
+            "One product on sale by its global ID, with its SKUs; null for an unknown, malformed "
+            "or unlisted ID. Anonymous or member."
+        ),
+    )
+    categories: list[catalog.CategoryNode] = shop_field(
+        catalog.category_tree,
+        description=(
+            "The whole two-level category tree (分类) in display order, top-level categories "
+            "with their children. Anonymous."
+        ),
+    )
+    stores: Connection[store_list.StoreNode] = shop_field(
+        store_list.stores,
+        description=(
+            "Active stores (门店), by id, or nearest first when `near` is given (stores without "
+            "coordinates are then left out). Anonymous."
+        ),
+    )
+    checkout_preview: order_api.CheckoutPreviewResult = shop_field(
+        order_api.checkout_preview,
+        description=(
+            "The price breakdown placeOrder would charge for this cart (tier discount, coupon, "
+            "points, shipping), with no side effect: nothing is held. Member token required. "
+            "Answers the same errors as placeOrder (in `errors`)."
+        ),
+    )
+    order: OrderNode | None = shop_field(
+        order_api.order,
+        description=(
+            "One of the member's own orders by global ID; null for an unknown, malformed or "
+            "another member's ID alike. Member token required."
+        ),
+    )
+    my_orders: Connection[OrderNode] = shop_field(
+        order_api.my_orders,
+        description=(
+            "The member's orders, newest first, optionally of one status. Member token required."
+        ),
+    )
+    my_points: loyalty_api.MyPoints = shop_field(
+        loyalty_api.my_points,
+        description=("The member's points (积分) balance and movements. Member token required."),
+    )
+    my_coupons: Connection[CouponNode] = shop_field(
+        loyalty_api.my_coupons,
+        description=(
+            "The member's coupons (我的优惠券), newest first, optionally of one status. Member "
+            "token required."
+        ),
+    )
+    claimable_coupons: Connection[CouponTemplateNode] = shop_field(
+        loyalty_api.claimable_coupons,
+        description=(
+            "Public coupon templates that can be claimed now (领券中心): active, within "
+            "validity, stock left. Anonymous or member; claim with claimCoupon."
+        ),
+    )
+    distribution_center: center_api.DistributionCenter = shop_field(
+        center_api.distribution_center,
+        description=(
+            "The member's distribution centre (分销中心): distributor status or latest "
+            "application, commission (佣金) balances, team, links, entries and withdrawals. "
+            "Member token required; a member who is not a distributor sees zero balances and "
+            "empty lists."
+        ),
+    )
 
 
 @strawberry.type
 class Mutation:
-    login: account.LoginPayload = shop_mutation(account.login)
-    refresh_token: account.RefreshTokenPayload = shop_mutation(account.refresh_token)
-    logout: account.LogoutPayload = shop_mutation(account.logout)
-    bind_phone: account.BindPhonePayload = shop_mutation(account.bind_phone_mutation)
-    update_profile: account.UpdateProfilePayload = shop_mutation(account.update_profile)
-    place_order: order_api.PlaceOrderPayload = shop_mutation(order_api.place_order)
-    cancel_order: order_api.OrderPayload = shop_mutation(order_api.cancel_order)
-    pay_order: order_api.PayOrderPayload = shop_mutation(order_api.pay_order)
-    confirm_receipt: order_api.OrderPayload = shop_mutation(order_api.confirm_receipt)
-    request_refund: order_api.RefundPayload = shop_mutation(order_api.request_refund)
-    create_share_link: link_api.ShareLinkPayload = shop_mutation(link_api.create_share_link)
-    record_share_visit: link_api.ShareVisitPayload = shop_mutation(link_api.record_share_visit)
-    record_store_visit: link_api.StoreVisitPayload = shop_mutation(link_api.record_store_visit)
-    claim_coupon: loyalty_api.ClaimCouponPayload = shop_mutation(loyalty_api.claim_coupon)
+    login: account.LoginPayload = shop_mutation(
+        account.login,
+        description=(
+            "Log a member in with a mini-program login code (wx.login): known identity → that "
+            "member; same unionid → attached; otherwise a new member is created (created = true) "
+            "and firstTouch recorded. Returns an access token (15 minutes) and a refresh token "
+            "(30 days). Anonymous. Errors: INVALID_LOGIN_CODE, LOGIN_PROVIDER_UNAVAILABLE, "
+            "CHANNEL_NOT_ALLOWED, NOT_FOUND (firstTouch.storeId), TOO_LONG."
+        ),
+    )
+    refresh_token: account.RefreshTokenPayload = shop_mutation(
+        account.refresh_token,
+        description=(
+            "Exchange a refresh token for a new token pair; the refresh token is rotated (single "
+            "use: reusing a rotated one revokes its whole family). Anonymous. Errors: "
+            "INVALID_REFRESH_TOKEN."
+        ),
+    )
+    logout: account.LogoutPayload = shop_mutation(
+        account.logout,
+        description=(
+            "End the session: the access token is revoked, and the refresh token's family when "
+            "given (an unknown one is ignored); repeating it changes nothing. Member token "
+            "required."
+        ),
+    )
+    bind_phone: account.BindPhonePayload = shop_mutation(
+        account.bind_phone_mutation,
+        description=(
+            "Bind the phone from a getPhoneNumber code to the member (手机号授权). If another "
+            "member has that phone, the two accounts merge (One-ID): the older survives, merged "
+            "= true and, when the survivor is the other member, new tokens are returned (the old "
+            "ones stop working). Member token required. Errors: INVALID_LOGIN_CODE, "
+            "LOGIN_PROVIDER_UNAVAILABLE, INVALID_PHONE."
+        ),
+    )
+    update_profile: account.UpdateProfilePayload = shop_mutation(
+        account.update_profile,
+        description=(
+            "Change the member's profile; fields left null are kept. Member token required. "
+            "Errors: REQUIRED (blank nickname), TOO_LONG, INVALID (avatarUrl not https), "
+            "OUT_OF_RANGE (birthday in the future)."
+        ),
+    )
+    place_order: order_api.PlaceOrderPayload = shop_mutation(
+        order_api.place_order,
+        description=(
+            "Place an order (下单) in one transaction: validate, take stock, price, lock the "
+            "coupon and points, write the attribution snapshot. The order is PENDING_PAYMENT "
+            "until payOrder succeeds or the payment timeout cancels it. Idempotent: the same "
+            "idempotencyKey returns the same order (created = false). Member token required. "
+            "Errors: REQUIRED, OUT_OF_RANGE, DUPLICATE, NOT_FOUND, NOT_ON_SALE, "
+            "INSUFFICIENT_STOCK, COUPON_UNAVAILABLE, COUPON_NOT_APPLICABLE, "
+            "COUPON_THRESHOLD_NOT_MET, INSUFFICIENT_POINTS, POINTS_OVER_LIMIT, INVALID_PHONE, "
+            "INVALID_SHARE_CODE, IDEMPOTENCY_CONFLICT."
+        ),
+    )
+    cancel_order: order_api.OrderPayload = shop_mutation(
+        order_api.cancel_order,
+        description=(
+            "Cancel one of the member's PENDING_PAYMENT orders (取消订单): stock, coupon and "
+            "points are released. Member token required. Errors: NOT_FOUND, INVALID_STATE."
+        ),
+    )
+    pay_order: order_api.PayOrderPayload = shop_mutation(
+        order_api.pay_order,
+        description=(
+            "Start paying a PENDING_PAYMENT order: creates (or reuses the open) payment and "
+            "returns payParams for wx.requestPayment. The order becomes PAID when the provider's "
+            "notification arrives, not here. Member token required. Errors: NOT_FOUND, "
+            "INVALID_STATE, ORDER_EXPIRED, PAYMENT_FAILED."
+        ),
+    )
+    confirm_receipt: order_api.OrderPayload = shop_mutation(
+        order_api.confirm_receipt,
+        description=(
+            "Confirm receipt of a SHIPPED order (确认收货): it COMPLETES (growth and points are "
+            "earned, commission starts its freeze). Member token required. Errors: NOT_FOUND, "
+            "INVALID_STATE."
+        ),
+    )
+    request_refund: order_api.RefundPayload = shop_mutation(
+        order_api.request_refund,
+        description=(
+            "Ask for an after-sale refund (售后退款) of one item of a paid order, whole or "
+            "partial; staff review it. Member token required. Errors: NOT_FOUND, INVALID_STATE, "
+            "AMOUNT_NOT_POSITIVE, REFUND_EXCEEDS_PAID, REFUND_IN_PROGRESS, REQUIRED, TOO_LONG."
+        ),
+    )
+    create_share_link: link_api.ShareLinkPayload = shop_mutation(
+        link_api.create_share_link,
+        description=(
+            "Create a share link (推广链接) with its code, mini-program path and QR image, for a "
+            "member distributor (KOC, MEMBER, SHOP; guides use the admin API). Member token "
+            "required. Errors: NOT_A_DISTRIBUTOR, DISTRIBUTOR_INACTIVE, NOT_FOUND, NOT_ON_SALE, "
+            "INVALID, REQUIRED, TOO_LONG."
+        ),
+    )
+    record_share_visit: link_api.ShareVisitPayload = shop_mutation(
+        link_api.record_share_visit,
+        description=(
+            "Record that the member landed with ?share=CODE: stores the visit, runs the referral "
+            "binding rules (the outcome says what happened; these are not errors) and, for a "
+            "guide's link, the service relationship. Call once per landing; a repeat within a "
+            "short window counts once. Member token required. Errors: INVALID_SHARE_CODE."
+        ),
+    )
+    record_store_visit: link_api.StoreVisitPayload = shop_mutation(
+        link_api.record_store_visit,
+        description=(
+            "Record a store QR scan (门店码): the member becomes the store's customer unless "
+            "protected by a recent relationship. Member token required. Errors: NOT_FOUND "
+            "(unknown or closed store)."
+        ),
+    )
+    claim_coupon: loyalty_api.ClaimCouponPayload = shop_mutation(
+        loyalty_api.claim_coupon,
+        description=(
+            "Claim a coupon from a public template (领券), respecting its stock and per-member "
+            "limit under concurrency. Member token required. Errors: NOT_FOUND, "
+            "COUPON_UNAVAILABLE, COUPON_OUT_OF_STOCK, COUPON_LIMIT_REACHED."
+        ),
+    )
     request_withdrawal: withdrawal_api.WithdrawalPayload = shop_mutation(
-        withdrawal_api.request_withdrawal
+        withdrawal_api.request_withdrawal,
+        description=(
+            "Ask to withdraw available commission (提现): the amount is held at once (available "
+            "→ withdrawing) and paid after HQ finance approves. Member distributors only. "
+            "Errors: NOT_A_DISTRIBUTOR, WITHDRAWAL_BELOW_MINIMUM, INSUFFICIENT_BALANCE, "
+            "NEGATIVE_BALANCE, DAILY_WITHDRAWAL_LIMIT, REQUIRED, INVALID, TOO_LONG."
+        ),
     )
     apply_for_distributor: distribution_api.ApplyForDistributorPayload = shop_mutation(
-        distribution_api.apply_for_distributor
+        distribution_api.apply_for_distributor,
+        description=(
+            "Become a distributor (申请成为分销员) as set by distribution.enrollment: OPEN and "
+            "THRESHOLD (paid total reached) enroll a MEMBER at once (distributor set); otherwise "
+            "an application for HQ to review (application set). Member token required. Errors: "
+            "INVALID (kind GUIDE), ALREADY_DISTRIBUTOR, APPLICATION_PENDING, ENROLLMENT_CLOSED, "
+            "REQUIRED (shopName for SHOP), TOO_LONG."
+        ),
     )
 
 

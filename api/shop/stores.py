@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 import strawberry
 
@@ -11,8 +12,10 @@ from api.graphql.errors import InvalidArgument
 from api.graphql.ids import to_global_id
 from api.graphql.relay import (
     BY_ID,
+    After,
     Connection,
     Edge,
+    First,
     PageInfo,
     build_connection,
     fetch_page,
@@ -23,9 +26,9 @@ from domain.org.models import Store, StoreStatus
 EARTH_RADIUS_M = 6_371_000
 
 
-@strawberry.type(name="Store")
+@strawberry.type(name="Store", description="A store (门店) as the shop shows it.")
 class StoreNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (Store).")
     code: str
     name: str
     kind: StoreKindEnum
@@ -33,13 +36,17 @@ class StoreNode:
     address: str
     latitude: float | None
     longitude: float | None
-    distance_meters: int | None = None
+    distance_meters: int | None = strawberry.field(
+        default=None, description="From the position given as near; null otherwise."
+    )
 
 
 @strawberry.input
 class GeoPointInput:
-    latitude: float
-    longitude: float
+    latitude: float = strawberry.field(
+        description="Degrees, -90..90 (GCJ-02 as wx.getLocation returns it)."
+    )
+    longitude: float = strawberry.field(description="Degrees, -180..180.")
 
 
 def store_node(store: Store, distance: int | None = None) -> StoreNode:
@@ -64,7 +71,17 @@ def haversine_meters(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
 
 
 async def stores(
-    near: GeoPointInput | None = None, first: int | None = 20, after: str | None = None
+    near: Annotated[
+        GeoPointInput | None,
+        strawberry.argument(
+            description=(
+                "The member's position: nearest stores first, with distanceMeters; stores without "
+                "coordinates are left out."
+            )
+        ),
+    ] = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[StoreNode]:
     """By id, or nearest first when `near` is given.
 

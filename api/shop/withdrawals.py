@@ -8,15 +8,16 @@ never sent back once given.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
 import strawberry
 from strawberry.types import Info
 
 from api.auth.permissions import require_member
+from api.graphql.enums import expose_enum
 from api.graphql.errors import UserError
 from api.graphql.ids import to_global_id
-from api.graphql.relay import Connection, Ordering, SortField, paginate
+from api.graphql.relay import After, Connection, First, Ordering, SortField, paginate
 from api.graphql.scalars import Long, Money
 from distribution import withdrawals as service
 from distribution.models import Withdrawal, WithdrawalMethod, WithdrawalStatus
@@ -33,19 +34,45 @@ __all__ = [
     "withdrawals_of_member",
 ]
 
-strawberry.enum(WithdrawalMethod, name="WithdrawalMethod")
+expose_enum(
+    WithdrawalMethod,
+    "WithdrawalMethod",
+    "Where a withdrawal (提现) is paid to.",
+    {
+        WithdrawalMethod.WECHAT_BALANCE: "The member's WeChat balance (微信零钱), by their openid;"
+        " no payee details needed.",
+        WithdrawalMethod.BANK: "A bank account (银行卡): name, bank and account number, stored"
+        " encrypted.",
+        WithdrawalMethod.ALIPAY: "An Alipay account (支付宝): name and account.",
+    },
+)
 WithdrawalMethodEnum: TypeAlias = WithdrawalMethod
-strawberry.enum(WithdrawalStatus, name="WithdrawalStatus")
+expose_enum(
+    WithdrawalStatus,
+    "WithdrawalStatus",
+    "Where a withdrawal is (SPEC 11): PENDING_REVIEW → APPROVED → PAID, or FAILED (pay again, or"
+    " release); REJECTED.",
+    {
+        WithdrawalStatus.PENDING_REVIEW: "Requested; the amount is held (available →"
+        " withdrawing) until finance reviews it (待审核).",
+        WithdrawalStatus.APPROVED: "Approved by finance, waiting to be paid (待打款).",
+        WithdrawalStatus.PAID: "Paid out by the payout provider (已打款); amount minus fee reached"
+        " the payee.",
+        WithdrawalStatus.FAILED: "The payout failed (打款失败); still held: pay again or release.",
+        WithdrawalStatus.REJECTED: "Rejected by finance (已驳回); the hold went back to available.",
+        WithdrawalStatus.RELEASED: "A failed withdrawal given up; the hold went back to available.",
+    },
+)
 WithdrawalStatusEnum: TypeAlias = WithdrawalStatus
 
 NEWEST_WITHDRAWALS_FIRST = Ordering((SortField("requested_at", True, True), SortField("id", True)))
 
 
-@strawberry.type(name="Withdrawal")
+@strawberry.type(name="Withdrawal", description="A withdrawal (提现) of commission, in fen.")
 class WithdrawalNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Global ID (Withdrawal).")
     amount: Money = strawberry.field(description="Taken from the available balance.")
-    fee: Money
+    fee: Money = strawberry.field(description="floor(amount × withdraw.fee_bp / 10000).")
     payout: Money = strawberry.field(description="What the payee receives: amount − fee.")
     method: WithdrawalMethodEnum
     payee_masked: str = strawberry.field(
@@ -81,8 +108,8 @@ def withdrawal_node(withdrawal: Withdrawal) -> WithdrawalNode:
 async def member_withdrawals(
     member_id: int,
     status: WithdrawalStatus | None = None,
-    first: int | None = 20,
-    after: str | None = None,
+    first: First = 20,
+    after: After = None,
 ) -> Connection[WithdrawalNode]:
     """One page of the member's withdrawals, newest first (one SQL statement, plus a COUNT only
     when totalCount is asked)."""
@@ -94,8 +121,13 @@ async def member_withdrawals(
 
 @strawberry.input
 class RequestWithdrawalInput:
-    amount_fen: Long  # type: ignore[valid-type]
-    method: WithdrawalMethodEnum
+    amount_fen: Long = strawberry.field(  # type: ignore[valid-type]
+        description=(
+            "In fen: at least withdraw.min_fen, at most the available balance; the fee "
+            "(withdraw.fee_bp) comes off it."
+        )
+    )
+    method: WithdrawalMethodEnum = strawberry.field(description="Where to pay it.")
     payee_name: str | None = strawberry.field(default=None, description="BANK and ALIPAY.")
     bank_name: str | None = strawberry.field(default=None, description="BANK.")
     account_number: str | None = strawberry.field(
@@ -110,7 +142,12 @@ class WithdrawalPayload:
     errors: list[UserError]
 
 
-async def request_withdrawal(info: Info, input: RequestWithdrawalInput) -> WithdrawalPayload:
+async def request_withdrawal(
+    info: Info,
+    input: Annotated[
+        RequestWithdrawalInput, strawberry.argument(description="Amount, method and payee.")
+    ],
+) -> WithdrawalPayload:
     member_id = await require_member(info)
     withdrawal = await service.request_withdrawal(
         member_id,
