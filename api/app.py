@@ -24,15 +24,31 @@ from api.logs import configure as configure_logging
 from api.payments.setup import Payments, build_payments
 from api.payouts.setup import install_payouts
 from api.plugins import install_plugins
-from api.rest import exports, health, qr
+from api.rest import exports, health, qr, wechat_push
 from api.rest import payments as payment_routes
 from api.scheduler import Scheduler, running
 from api.shop.schema import schema as shop_schema
+from api.wechat.client import WechatApp, WechatClient
+from api.wechat.codes import CodeMaker
 from domain.db import tortoise_config
 from domain.payments.service import register_provider
 
 
-def build_login_provider(config: AppConfig) -> LoginProvider:
+def build_wechat(config: AppConfig) -> WechatClient | None:
+    """The mini-program's one WeChat client (its token shared by every call), or None under the
+    DEV login provider, where nothing talks to WeChat."""
+    if config.login_provider != "WECHAT":
+        return None
+    return WechatClient(
+        WechatApp(config.wechat_app_id, config.wechat_app_secret),
+        config.wechat_api_base_url,
+        timeout=config.wechat_api_timeout,
+    )
+
+
+def build_login_provider(config: AppConfig, wechat: WechatClient | None = None) -> LoginProvider:
+    if wechat is not None:
+        return WechatLoginProvider(wechat.app_id, "", wechat=wechat)
     if config.login_provider == "WECHAT":
         return WechatLoginProvider(
             config.wechat_app_id, config.wechat_app_secret, config.wechat_api_base_url
@@ -40,12 +56,12 @@ def build_login_provider(config: AppConfig) -> LoginProvider:
     return DevLoginProvider(config.wechat_app_id)
 
 
-def build_services(config: AppConfig) -> Services:
+def build_services(config: AppConfig, wechat: WechatClient | None = None) -> Services:
     config.check()
     return Services(
         config=config,
         tokens=TokenService(config.jwt_secret, config.jwt_issuer),
-        login_provider=build_login_provider(config),
+        login_provider=build_login_provider(config, wechat),
     )
 
 
@@ -61,7 +77,9 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
     """`manage_database=False` leaves Tortoise to the caller (tests own their database)."""
     config = config or AppConfig()
     install_plugins()
-    services = build_services(config)
+    config.check()
+    wechat = build_wechat(config)
+    services = build_services(config, wechat)
     payments = start_payments(config)
     payouts = install_payouts(config)
     if manage_database:
@@ -81,6 +99,10 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         context_for(ADMIN),
         config.graphiql,
         introspection_needs_token=config.production,
+    )
+
+    push_endpoint = wechat_push.PushEndpoint(
+        config.wechat_push_token, config.wechat_push_aes_key, config.wechat_app_id
     )
 
     scheduler = (
@@ -109,6 +131,8 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         close = getattr(services.login_provider, "aclose", None)
         if close is not None:
             await close()
+        if wechat is not None:
+            await wechat.aclose()
         await payments.aclose()
 
     app = Starlette(
@@ -118,7 +142,9 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
             Route("/metrics", health.metrics),
-            Route(qr.QR_PATH, qr.share_qr),
+            Route(qr.STORE_QR_PATH, qr.store_qr),
+            Route(qr.LINK_QR_PATH, qr.link_qr),
+            Route(wechat_push.PUSH_PATH, push_endpoint, methods=["GET", "POST"]),
             Route(exports.EXPORT_PATH, exports.export_csv),
             *payment_routes.routes(payments),
             *graphiql_assets,
@@ -129,6 +155,8 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
     if config.cors_origins:
         app.add_middleware(BrowserRoutesCORS, allow_origins=config.cors_origins)
     app.state.services = services
+    app.state.wechat = wechat
+    app.state.code_maker = CodeMaker(wechat)
     app.state.payments = payments
     app.state.payouts = payouts
     app.state.scheduler = scheduler

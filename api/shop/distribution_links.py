@@ -7,7 +7,7 @@ landing with `?share=CODE` records the visit, a member scanning a store QR recor
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeAlias
+from typing import Annotated, TypeAlias
 from urllib.parse import quote, urlencode
 
 import strawberry
@@ -17,11 +17,13 @@ from api.auth.permissions import require_member
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, to_global_id
 from api.graphql.scalars import Money
+from api.rest.qr import link_qr_url
 from api.shop.stores import StoreNode, store_node
 from distribution import binding, links, service_relationships
 from distribution.distributors import for_member
 from distribution.models import BindingOutcome, ShareChannel, ShareLink, ShareTarget
 from domain.errors import DomainError, ErrorCode
+from domain.org.models import Store, StoreStatus
 
 strawberry.enum(ShareTarget, name="ShareTarget")
 ShareTargetEnum: TypeAlias = ShareTarget
@@ -52,11 +54,6 @@ def mini_program_path(link: ShareLink) -> str:
     return f"{PAGES[link.target]}?{urlencode(query, quote_via=quote)}"
 
 
-def qr_url(code: str) -> str:
-    """Stable and public (api/rest/qr.py): the code is the only key, posters can cache it."""
-    return f"/qr/{code}.png"
-
-
 def _target_gid(link: ShareLink) -> strawberry.ID | None:
     type_name = TARGET_TYPES.get(link.target)
     if type_name is None or link.target_id is None:
@@ -82,9 +79,14 @@ class ShareLinkNode:
     campaign: str | None
     channel: ShareChannelEnum
     path: str = strawberry.field(description="The mini-program page with the share code.")
-    qr_url: str = strawberry.field(description="QR code PNG of the path, for posters.")
     funnel: ShareFunnel
     created_at: datetime
+
+    @strawberry.field(
+        description="Absolute URL of the link's 小程序码 PNG (scene = the code), for posters."
+    )
+    def qr_url(self, info: Info) -> str:
+        return link_qr_url(info.context.services.config.public_base_url, self.code)
 
 
 def link_node(link: ShareLink) -> ShareLinkNode:
@@ -96,7 +98,6 @@ def link_node(link: ShareLink) -> ShareLinkNode:
         campaign=link.campaign,
         channel=link.channel,
         path=mini_program_path(link),
-        qr_url=qr_url(link.code),
         funnel=ShareFunnel(
             visits=link.visits,
             unique_visitors=link.unique_visitors,
@@ -185,9 +186,26 @@ async def record_share_visit(info: Info, code: str) -> ShareVisitPayload:
     )
 
 
-async def record_store_visit(info: Info, store_id: strawberry.ID) -> StoreVisitPayload:
+async def record_store_visit(
+    info: Info,
+    store_id: strawberry.ID | None = None,
+    code: Annotated[
+        str | None, strawberry.argument(description="The store's code: its 小程序码's scene.")
+    ] = None,
+) -> StoreVisitPayload:
+    """A store's QR scanned: by its id, or by its code (the scene of the store's 小程序码, which
+    is what the mini-program has after a scan). Exactly one of the two."""
     member_id = await require_member(info)
-    visit = await service_relationships.record_store_visit(
-        member_id, from_global_id(store_id, "Store", "storeId")
-    )
+    if (store_id is None) == (code is None):
+        raise DomainError(ErrorCode.INVALID, "code", "storeId or code, one of them")
+    if code is not None:
+        store = await Store.get_or_none(code=code.strip()[:32], status=StoreStatus.ACTIVE)
+        if store is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "code")
+        visit = await service_relationships.record_store_visit(member_id, store.id)
+    else:
+        assert store_id is not None
+        visit = await service_relationships.record_store_visit(
+            member_id, from_global_id(store_id, "Store", "storeId")
+        )
     return StoreVisitPayload(store=store_node(visit.store), errors=[])
