@@ -87,9 +87,11 @@ _ERRMSG = {
 class FakeWechat:
     """The fake's state and the knobs tests turn; `app` is the Starlette app that serves it."""
 
-    def __init__(self, app_id: str, secret: str):
+    def __init__(self, app_id: str, secret: str, open_codes: bool = False):
         self.app_id = app_id
         self.secret = secret
+        # Development: any `dev:<openid>` login code is accepted (once), as the DEV provider's.
+        self.open_codes = open_codes
         self.base_url = ""
         self.calls: Counter[str] = Counter()
         # Seconds every answer waits first (client timeouts).
@@ -198,6 +200,8 @@ class FakeWechat:
             return _error(41008)
         if code in self._used:
             return _error(40163)
+        if self.open_codes and code.startswith("dev:") and len(code) > 4:
+            self._codes.setdefault(code, (code[4:], None))
         if code not in self._codes:
             return _error(40029)
         self._used.add(code)
@@ -319,6 +323,18 @@ async def running_fake_wechat(app_id: str, secret: str) -> AsyncIterator[FakeWec
     async with serving(fake.app) as base_url:
         fake.base_url = base_url
         yield fake
+
+
+def development_app() -> Starlette:
+    """The fake for a development server (README: "A local WeChat"): `uvicorn --factory
+    tests.fakes.wechat:development_app --port 9100`, app id and secret from
+    `FAKE_WECHAT_APP_ID` / `FAKE_WECHAT_APP_SECRET` (default `wx-dev-app` / `dev-secret`)."""
+    fake = FakeWechat(
+        os.environ.get("FAKE_WECHAT_APP_ID", "wx-dev-app"),
+        os.environ.get("FAKE_WECHAT_APP_SECRET", "dev-secret"),
+        open_codes=True,
+    )
+    return fake.app
 
 
 class PushSender:
