@@ -46,18 +46,13 @@ def build_wechat(config: AppConfig) -> WechatClient | None:
     )
 
 
-def build_login_provider(config: AppConfig, wechat: WechatClient | None = None) -> LoginProvider:
+def build_login_provider(config: AppConfig, wechat: WechatClient | None) -> LoginProvider:
     if wechat is not None:
         return WechatLoginProvider(wechat.app_id, "", wechat=wechat)
-    if config.login_provider == "WECHAT":
-        return WechatLoginProvider(
-            config.wechat_app_id, config.wechat_app_secret, config.wechat_api_base_url
-        )
     return DevLoginProvider(config.wechat_app_id)
 
 
-def build_services(config: AppConfig, wechat: WechatClient | None = None) -> Services:
-    config.check()
+def build_services(config: AppConfig, wechat: WechatClient | None) -> Services:
     return Services(
         config=config,
         tokens=TokenService(config.jwt_secret, config.jwt_issuer),
@@ -128,9 +123,6 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         else:
             async with running(scheduler):
                 yield
-        close = getattr(services.login_provider, "aclose", None)
-        if close is not None:
-            await close()
         if wechat is not None:
             await wechat.aclose()
         await payments.aclose()

@@ -11,12 +11,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from api.app import create_app
+from api.config import AppConfig, ConfigError
 from api.graphql.ids import to_global_id
 from distribution.models import ServiceReason, ServiceRelationship
 from domain import clock
 from domain.org.models import StaffRole, Store, StoreStatus
 from domain.wechat.models import CodeKind, WechatCode
 from tests.api.test_binding_rules import home_link, make_distributor
+from tests.api.test_withdrawals_config import production
 from tests.fakes.wechat import STABLE_TOKEN, UNLIMITED_CODE, FakeWechat, running_fake_wechat
 from tests.support.api import ApiFactory, MemberSession, make_store
 from tests.support.catalog import make_category, make_product
@@ -279,3 +282,16 @@ async def test_a_store_visit_needs_one_known_store(db, variables, error):
 
     assert result["recordStoreVisit"] == {"store": None, "errors": [error]}
     assert await ServiceRelationship.all().count() == 0
+
+
+@pytest.mark.parametrize(
+    "url", ["mall.example.com", "https://mall.example.com/", "https://mall.example.com/?x=1", ""]
+)
+def test_a_public_base_url_that_is_no_base_url_refuses_to_start(url):
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        create_app(AppConfig(env="test", public_base_url=url), manage_database=False)
+
+
+def test_production_wants_an_https_public_base_url():
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL must be https"):
+        create_app(production(public_base_url="http://mall.example.com"), manage_database=False)
