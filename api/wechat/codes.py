@@ -38,7 +38,7 @@ import segno
 from api.wechat.client import WechatClient
 from api.wechat.errors import WechatError, WechatRateLimited
 from domain import clock
-from domain.settings.service import load_settings
+from domain.settings.service import Settings, load_settings
 from domain.wechat import codes
 from domain.wechat.models import CodeKind
 
@@ -133,7 +133,7 @@ class CodeMaker:
                 raise CodeUnavailable(1)
             await asyncio.sleep(_POLL)
 
-    async def _make(self, kind: CodeKind, scene: str, page: str, settings) -> CodeImage:
+    async def _make(self, kind: CodeKind, scene: str, page: str, settings: Settings) -> CodeImage:
         assert self.wechat is not None
         try:
             png = await self.wechat.unlimited_code(
