@@ -27,28 +27,39 @@ from api.metrics import RouteMetrics, mark_this_worker_dead, sampling_pool
 from api.payments.setup import Payments, build_payments
 from api.payouts.setup import install_payouts
 from api.plugins import install_plugins
-from api.rest import exports, health, qr
+from api.rest import exports, health, qr, wechat_push
 from api.rest import payments as payment_routes
 from api.scheduler import Scheduler, running
 from api.shop.schema import schema as shop_schema
+from api.wechat.client import WechatApp, WechatClient
+from api.wechat.codes import CodeMaker
 from domain.db import tortoise_config
 from domain.payments.service import register_provider
 
 
-def build_login_provider(config: AppConfig) -> LoginProvider:
-    if config.login_provider == "WECHAT":
-        return WechatLoginProvider(
-            config.wechat_app_id, config.wechat_app_secret, config.wechat_api_base_url
-        )
+def build_wechat(config: AppConfig) -> WechatClient | None:
+    """The mini-program's one WeChat client (its token shared by every call), or None under the
+    DEV login provider, where nothing talks to WeChat."""
+    if config.login_provider != "WECHAT":
+        return None
+    return WechatClient(
+        WechatApp(config.wechat_app_id, config.wechat_app_secret),
+        config.wechat_api_base_url,
+        timeout=config.wechat_api_timeout,
+    )
+
+
+def build_login_provider(config: AppConfig, wechat: WechatClient | None) -> LoginProvider:
+    if wechat is not None:
+        return WechatLoginProvider(wechat.app_id, "", wechat=wechat)
     return DevLoginProvider(config.wechat_app_id)
 
 
-def build_services(config: AppConfig) -> Services:
-    config.check()
+def build_services(config: AppConfig, wechat: WechatClient | None) -> Services:
     return Services(
         config=config,
         tokens=TokenService(config.jwt_secret, config.jwt_issuer),
-        login_provider=build_login_provider(config),
+        login_provider=build_login_provider(config, wechat),
     )
 
 
@@ -64,7 +75,9 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
     """`manage_database=False` leaves Tortoise to the caller (tests own their database)."""
     config = config or AppConfig()
     install_plugins()
-    services = build_services(config)
+    config.check()
+    wechat = build_wechat(config)
+    services = build_services(config, wechat)
     payments = start_payments(config)
     payouts = install_payouts(config)
     if manage_database:
@@ -84,6 +97,10 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         context_for(ADMIN),
         config.graphiql,
         introspection_needs_token=config.production,
+    )
+
+    push_endpoint = wechat_push.PushEndpoint(
+        config.wechat_push_token, config.wechat_push_aes_key, config.wechat_app_id
     )
 
     scheduler = (
@@ -110,9 +127,8 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         else:
             async with running(scheduler):
                 yield
-        close = getattr(services.login_provider, "aclose", None)
-        if close is not None:
-            await close()
+        if wechat is not None:
+            await wechat.aclose()
         await payments.aclose()
         mark_this_worker_dead()
 
@@ -123,7 +139,9 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz),
             Route("/metrics", health.metrics),
-            Route(qr.QR_PATH, qr.share_qr),
+            Route(qr.STORE_QR_PATH, qr.store_qr),
+            Route(qr.LINK_QR_PATH, qr.link_qr),
+            Route(wechat_push.PUSH_PATH, push_endpoint, methods=["GET", "POST"]),
             Route(exports.EXPORT_PATH, exports.export_csv),
             *payment_routes.routes(payments),
             *graphiql_assets,
@@ -140,6 +158,8 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
     if traced is not None:
         app.add_middleware(tracing.TracingMiddleware, tracing=traced, routes=app.routes)
     app.state.services = services
+    app.state.wechat = wechat
+    app.state.code_maker = CodeMaker(wechat)
     app.state.payments = payments
     app.state.payouts = payouts
     app.state.scheduler = scheduler

@@ -48,6 +48,19 @@ def _is_origin(text: str) -> bool:
     return scheme in ("http", "https") and bool(sep) and bool(rest) and "/" not in rest
 
 
+def _is_base_url(text: str) -> bool:
+    """scheme://host[:port][/path] without a trailing slash, query or fragment."""
+    scheme, sep, rest = text.partition("://")
+    host = rest.split("/", 1)[0]
+    return (
+        scheme in ("http", "https")
+        and bool(sep)
+        and bool(host)
+        and not text.endswith("/")
+        and not any(c in rest for c in "?#@ ")
+    )
+
+
 class AppConfig(BaseSettings):
     """The process's settings, one environment variable each (upper case).
 
@@ -73,6 +86,15 @@ class AppConfig(BaseSettings):
     wechat_app_id: str = "wx-dev-app"
     wechat_app_secret: str = ""
     wechat_api_base_url: str = "https://api.weixin.qq.com"
+    # Seconds a WeChat server call may take (a timeout is an unknown outcome, api/wechat/).
+    wechat_api_timeout: float = Field(default=5.0, gt=0, le=60)
+    # Message push (消息推送) of the mini-program: its Token and, for safe mode, its
+    # EncodingAESKey (43 characters). With the key set, only encrypted pushes are accepted.
+    wechat_push_token: str = Field(default="", repr=False)
+    wechat_push_aes_key: str = Field(default="", repr=False)
+    # Where this service is reached from outside: absolute URLs it hands out (a link's qrUrl)
+    # start with it. https in production.
+    public_base_url: str = "http://127.0.0.1:8000"
     # Payments (SPEC 8.5). Keys are PEM text or paths to PEM files.
     payment_provider: Literal["SANDBOX", "WECHAT_PAY_V3"] = "SANDBOX"
     wechat_pay_mch_id: str = ""
@@ -155,6 +177,12 @@ class AppConfig(BaseSettings):
                 raise ConfigError(
                     f"CORS_ALLOW_ORIGINS: {origin!r} is not an origin like https://hq.example.com"
                 )
+        if not _is_base_url(self.public_base_url):
+            raise ConfigError("PUBLIC_BASE_URL must be like https://mall.example.com[/prefix]")
+        if self.wechat_push_aes_key and len(self.wechat_push_aes_key) != 43:
+            raise ConfigError("WECHAT_PUSH_AES_KEY must be the 43-character EncodingAESKey")
+        if self.wechat_push_aes_key and not self.wechat_push_token:
+            raise ConfigError("WECHAT_PUSH_AES_KEY needs WECHAT_PUSH_TOKEN")
         missing = self.missing_wechat_pay_settings()
         if self.payment_provider == "WECHAT_PAY_V3" and missing:
             raise ConfigError(f"WECHAT_PAY_V3 needs {', '.join(missing)}")
@@ -169,6 +197,8 @@ class AppConfig(BaseSettings):
             raise ConfigError("WECHAT_APP_SECRET must be set for the WECHAT login provider")
         if self.payment_provider == "SANDBOX":
             raise ConfigError("the SANDBOX payment provider is refused in production")
+        if not self.public_base_url.startswith("https://"):
+            raise ConfigError("PUBLIC_BASE_URL must be https in production")
         if not self.wechat_pay_notify_url.startswith("https://"):
             raise ConfigError("WECHAT_PAY_NOTIFY_URL must be https (WeChat refuses anything else)")
         if not self.payee_encryption_key:

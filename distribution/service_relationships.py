@@ -155,11 +155,27 @@ class StoreVisit:
     touch: TouchResult
 
 
-async def record_store_visit(member_id: int, store_id: int) -> StoreVisit:
-    """A store QR scan: the member → that store, no guide."""
-    store = await Store.get_or_none(id=store_id, status=StoreStatus.ACTIVE)
+async def record_store_visit(
+    member_id: int, store_id: int | None = None, code: str | None = None
+) -> StoreVisit:
+    """A store QR scan: the member → that store, no guide. The store is named by its id or by
+    its code (the scene of the store's 小程序码, what the mini-program has after a scan):
+    exactly one of the two; a closed store or an unknown code is NOT_FOUND."""
+    if (store_id is None) == (code is None):
+        raise DomainError(ErrorCode.INVALID, "code", "storeId or code, one of them")
+    if code is not None:
+        code = code.strip()
+        store = (
+            await Store.get_or_none(code=code, status=StoreStatus.ACTIVE)
+            if 0 < len(code) <= 32
+            else None
+        )
+        field = "code"
+    else:
+        store = await Store.get_or_none(id=store_id, status=StoreStatus.ACTIVE)
+        field = "storeId"
     if store is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "storeId")
+        raise DomainError(ErrorCode.NOT_FOUND, field)
     async with transaction():
         await locked_member(member_id)
         result = await touch(

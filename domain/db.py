@@ -26,6 +26,7 @@ MODEL_MODULES = [
     "domain.orders.models",
     "domain.payments.models",
     "domain.ops.models",
+    "domain.wechat.models",
     "distribution.models",
     "loyalty.models",
     "loyalty.audience.models",

@@ -16,8 +16,9 @@ from strawberry.types import Info
 from api.auth.permissions import require_member
 from api.graphql.enums import expose_enum
 from api.graphql.errors import UserError
-from api.graphql.ids import from_global_id, to_global_id
+from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.scalars import Money
+from api.rest.qr import link_qr_url
 from api.shop.stores import StoreNode, store_node
 from distribution import binding, links, service_relationships
 from distribution.distributors import for_member
@@ -90,11 +91,6 @@ def mini_program_path(link: ShareLink) -> str:
     return f"{PAGES[link.target]}?{urlencode(query, quote_via=quote)}"
 
 
-def qr_url(code: str) -> str:
-    """Stable and public (api/rest/qr.py): the code is the only key, posters can cache it."""
-    return f"/qr/{code}.png"
-
-
 def _target_gid(link: ShareLink) -> strawberry.ID | None:
     type_name = TARGET_TYPES.get(link.target)
     if type_name is None or link.target_id is None:
@@ -130,9 +126,14 @@ class ShareLinkNode:
     campaign: str | None = strawberry.field(description="The campaign, for CAMPAIGN.")
     channel: ShareChannelEnum
     path: str = strawberry.field(description="The mini-program page with the share code.")
-    qr_url: str = strawberry.field(description="QR code PNG of the path, for posters.")
     funnel: ShareFunnel
     created_at: datetime
+
+    @strawberry.field(
+        description="Absolute URL of the link's 小程序码 PNG (scene = the code), for posters."
+    )
+    def qr_url(self, info: Info) -> str:
+        return link_qr_url(info.context.services.config.public_base_url, self.code)
 
 
 def link_node(link: ShareLink) -> ShareLinkNode:
@@ -144,7 +145,6 @@ def link_node(link: ShareLink) -> ShareLinkNode:
         campaign=link.campaign,
         channel=link.channel,
         path=mini_program_path(link),
-        qr_url=qr_url(link.code),
         funnel=ShareFunnel(
             visits=link.visits,
             unique_visitors=link.unique_visitors,
@@ -254,12 +254,16 @@ async def record_share_visit(
 async def record_store_visit(
     info: Info,
     store_id: Annotated[
-        strawberry.ID,
-        strawberry.argument(description="A Store global ID (from the store's QR code)."),
-    ],
+        strawberry.ID | None,
+        strawberry.argument(description="A Store global ID (from the store's page)."),
+    ] = None,
+    code: Annotated[
+        str | None, strawberry.argument(description="The store's code: its 小程序码's scene.")
+    ] = None,
 ) -> StoreVisitPayload:
+    """A store's QR scanned: by its id, or by its code. Exactly one of the two."""
     member_id = await require_member(info)
     visit = await service_relationships.record_store_visit(
-        member_id, from_global_id(store_id, "Store", "storeId")
+        member_id, optional_global_id(store_id, "Store", "storeId"), code
     )
     return StoreVisitPayload(store=store_node(visit.store), errors=[])

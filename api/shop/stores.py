@@ -6,6 +6,7 @@ import math
 from typing import Annotated
 
 import strawberry
+from strawberry.types import Info
 
 from api.graphql.enums import StoreKindEnum
 from api.graphql.errors import InvalidArgument
@@ -21,6 +22,8 @@ from api.graphql.relay import (
     fetch_page,
     page_size,
 )
+from api.rest.qr import store_qr_url
+from api.wechat.codes import is_scene
 from domain.org.models import Store, StoreStatus
 
 EARTH_RADIUS_M = 6_371_000
@@ -39,6 +42,15 @@ class StoreNode:
     distance_meters: int | None = strawberry.field(
         default=None, description="From the position given as near; null otherwise."
     )
+
+    @strawberry.field(
+        description="Absolute URL of the store's 小程序码 PNG (scene = the store's code); null "
+        "when the code has characters WeChat does not allow in a scene."
+    )
+    def qr_url(self, info: Info) -> str | None:
+        if not is_scene(self.code):
+            return None
+        return store_qr_url(info.context.services.config.public_base_url, self.code)
 
 
 @strawberry.input

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import cast
+
+_PAGE = re.compile(r"[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+){0,7}")
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,24 @@ class ChoiceSetting:
         return value
 
 
-Definition = IntSetting | BoolSetting | ChoiceSetting
+@dataclass(frozen=True)
+class PageSetting:
+    """A mini-program page path as WeChat wants it for a 小程序码: `pages/x/index`, no leading
+    slash, no query (parameters travel in the scene)."""
+
+    key: str
+    default: str
+    description: str
+    kind: str = "PAGE"
+
+    def parse(self, raw: str) -> str:
+        value = raw.strip()
+        if not _PAGE.fullmatch(value):
+            raise ValueError("a page path like pages/product/index (no leading /, no ?)")
+        return value
+
+
+Definition = IntSetting | BoolSetting | ChoiceSetting | PageSetting
 
 _MAX_FEN = 10**12
 _DAY_LIMIT = 3650
@@ -75,46 +94,49 @@ def job_interval_key(job: str) -> str:
     return f"scheduler.{job.replace('-', '_')}_every_seconds"
 
 
-DEFINITIONS: dict[str, Definition] = {
-    d.key: cast(Definition, d)
-    for d in (
-        IntSetting("service.protection_days", 90, 0, _DAY_LIMIT, "服务关系保护期（天）"),
-        ChoiceSetting(
-            "referral.bind_mode", "FIRST_TOUCH", ("FIRST_TOUCH", "LAST_TOUCH"), "推广关系绑定方式"
-        ),
-        IntSetting("referral.bind_days", 30, 0, _DAY_LIMIT, "推广关系有效期（天，0 为永久）"),
-        BoolSetting("referral.new_members_only", False, "仅新会员可被绑定"),
-        ChoiceSetting(
-            "distribution.enrollment", "APPLY", ("APPLY", "OPEN", "THRESHOLD"), "分销员招募方式"
-        ),
-        IntSetting("distribution.threshold_fen", 100_000, 0, _MAX_FEN, "自动成为分销员的消费门槛"),
-        IntSetting("distribution.levels", 2, 1, 2, "分销层级（法规上限 2 级）"),
-        BoolSetting("distribution.self_purchase", False, "自购返佣"),
-        IntSetting("order.payment_timeout_minutes", 30, 1, 1440, "未支付订单自动取消（分钟）"),
-        IntSetting("order.auto_complete_days", 10, 1, 60, "发货后自动确认收货（天）"),
-        IntSetting("order.shipping_fen", 1000, 0, 100_000, "运费（分）"),
-        IntSetting("order.free_shipping_threshold_fen", 9900, 0, _MAX_FEN, "包邮门槛（分）"),
-        ChoiceSetting(
-            "attribution.mode", "LAST_SHARE", ("LAST_SHARE", "RELATIONSHIP"), "订单归因方式"
-        ),
-        IntSetting("attribution.window_hours", 168, 1, 24 * 90, "分享归因窗口（小时）"),
-        IntSetting("points.max_deduct_bp", 5000, 0, 10_000, "积分最高抵扣比例（bp）"),
-        IntSetting("points.valid_days", 365, 1, _DAY_LIMIT, "积分有效期（天）"),
-        IntSetting("tier.review_months", 0, 0, 120, "等级复核周期（月，0 为关闭）"),
-        IntSetting("coupon.welcome_template_id", 0, 0, _MAX_FEN, "新会员欢迎券模板（0 为关闭）"),
-        IntSetting(
-            "coupon.new_customer_template_id", 0, 0, _MAX_FEN, "推广绑定新客券模板（0 为关闭）"
-        ),
-        IntSetting("commission.max_share_bp", 4000, 0, 10_000, "单件佣金总额上限（bp）"),
-        IntSetting("commission.freeze_days", 7, 0, 365, "佣金冻结期（天）"),
-        IntSetting("withdraw.min_fen", 1000, 1, _MAX_FEN, "最低提现金额（分）"),
-        IntSetting("withdraw.daily_max_count", 3, 1, 100, "每日提现次数上限"),
-        IntSetting("withdraw.fee_bp", 0, 0, 10_000, "提现手续费（bp）"),
-        *(
-            IntSetting(
-                job_interval_key(job), seconds, 1, _WEEK_SECONDS, f"定时任务间隔（秒）：{what}"
-            )
-            for job, seconds, what in _JOB_INTERVALS
-        ),
-    )
-}
+_ALL: tuple[Definition, ...] = (
+    IntSetting("service.protection_days", 90, 0, _DAY_LIMIT, "服务关系保护期（天）"),
+    ChoiceSetting(
+        "referral.bind_mode", "FIRST_TOUCH", ("FIRST_TOUCH", "LAST_TOUCH"), "推广关系绑定方式"
+    ),
+    IntSetting("referral.bind_days", 30, 0, _DAY_LIMIT, "推广关系有效期（天，0 为永久）"),
+    BoolSetting("referral.new_members_only", False, "仅新会员可被绑定"),
+    ChoiceSetting(
+        "distribution.enrollment", "APPLY", ("APPLY", "OPEN", "THRESHOLD"), "分销员招募方式"
+    ),
+    IntSetting("distribution.threshold_fen", 100_000, 0, _MAX_FEN, "自动成为分销员的消费门槛"),
+    IntSetting("distribution.levels", 2, 1, 2, "分销层级（法规上限 2 级）"),
+    BoolSetting("distribution.self_purchase", False, "自购返佣"),
+    IntSetting("order.payment_timeout_minutes", 30, 1, 1440, "未支付订单自动取消（分钟）"),
+    IntSetting("order.auto_complete_days", 10, 1, 60, "发货后自动确认收货（天）"),
+    IntSetting("order.shipping_fen", 1000, 0, 100_000, "运费（分）"),
+    IntSetting("order.free_shipping_threshold_fen", 9900, 0, _MAX_FEN, "包邮门槛（分）"),
+    ChoiceSetting("attribution.mode", "LAST_SHARE", ("LAST_SHARE", "RELATIONSHIP"), "订单归因方式"),
+    IntSetting("attribution.window_hours", 168, 1, 24 * 90, "分享归因窗口（小时）"),
+    IntSetting("points.max_deduct_bp", 5000, 0, 10_000, "积分最高抵扣比例（bp）"),
+    IntSetting("points.valid_days", 365, 1, _DAY_LIMIT, "积分有效期（天）"),
+    IntSetting("tier.review_months", 0, 0, 120, "等级复核周期（月，0 为关闭）"),
+    IntSetting("coupon.welcome_template_id", 0, 0, _MAX_FEN, "新会员欢迎券模板（0 为关闭）"),
+    IntSetting("coupon.new_customer_template_id", 0, 0, _MAX_FEN, "推广绑定新客券模板（0 为关闭）"),
+    IntSetting("commission.max_share_bp", 4000, 0, 10_000, "单件佣金总额上限（bp）"),
+    IntSetting("commission.freeze_days", 7, 0, 365, "佣金冻结期（天）"),
+    IntSetting("withdraw.min_fen", 1000, 1, _MAX_FEN, "最低提现金额（分）"),
+    IntSetting("withdraw.daily_max_count", 3, 1, 100, "每日提现次数上限"),
+    IntSetting("withdraw.fee_bp", 0, 0, 10_000, "提现手续费（bp）"),
+    # 小程序码 (SPEC 18): the page each kind of code opens, and how WeChat makes it.
+    PageSetting("wechat.page.product", "pages/product/index", "小程序码：商品页"),
+    PageSetting("wechat.page.store", "pages/store/index", "小程序码：门店页（推广链接）"),
+    PageSetting("wechat.page.home", "pages/index/index", "小程序码：首页"),
+    PageSetting("wechat.page.campaign", "pages/campaign/index", "小程序码：活动页"),
+    PageSetting("wechat.page.store_code", "pages/store/scan", "小程序码：门店码落地页"),
+    BoolSetting("wechat.check_path", True, "小程序码：校验页面已发布"),
+    ChoiceSetting(
+        "wechat.env_version", "RELEASE", ("RELEASE", "TRIAL", "DEVELOP"), "小程序码：版本"
+    ),
+    *(
+        IntSetting(job_interval_key(job), seconds, 1, _WEEK_SECONDS, f"定时任务间隔（秒）：{what}")
+        for job, seconds, what in _JOB_INTERVALS
+    ),
+)
+
+DEFINITIONS: dict[str, Definition] = {d.key: d for d in _ALL}

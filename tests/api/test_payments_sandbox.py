@@ -140,6 +140,7 @@ async def test_there_is_no_sandbox_in_production():
         wechat_pay_platform_public_key=public_pem(platform),
         wechat_pay_api_v3_key="0123456789abcdef0123456789abcdef",
         wechat_pay_notify_url="https://shop.example.com/payments/notify/WECHAT_PAY_V3",
+        public_base_url="https://shop.example.com",
         payee_encryption_key=Fernet.generate_key().decode(),
         payout_provider="MANUAL",
     )

@@ -402,6 +402,7 @@ def production(**settings: str) -> AppConfig:
         wechat_app_secret="s",
         payee_encryption_key=PAYEE_KEY,
         payout_provider="MANUAL",
+        public_base_url="https://shop.example.com",
         **settings,
     )
 

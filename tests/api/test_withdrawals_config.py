@@ -50,6 +50,7 @@ def production(**overrides: str) -> AppConfig:
         "wechat_pay_notify_url": "https://shop.example.com/payments/notify/WECHAT_PAY_V3",
         "payee_encryption_key": Fernet.generate_key().decode(),
         "payout_provider": "MANUAL",
+        "public_base_url": "https://shop.example.com",
     }
     settings.update(overrides)
     return AppConfig(**settings)

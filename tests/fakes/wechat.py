@@ -1,20 +1,43 @@
 """A fake WeChat server API: the real protocol, served by uvicorn over TCP on loopback.
 
-Tests of `WechatLoginProvider` go through a real socket and real HTTP (timeouts, refused
+Tests of the WeChat client go through a real socket and real HTTP (timeouts, refused
 connections, odd content-types) instead of a mock transport, so what passes here is what the
-provider does against api.weixin.qq.com. It knows code2session, the access-token endpoint and
-getuserphonenumber; codes are single-use like WeChat's, and tests can make it fail on demand.
+client does against api.weixin.qq.com. It knows:
+- code2session and getuserphonenumber; codes are single-use like WeChat's;
+- `stable_token` as documented: the normal mode gives every caller the same token while it has
+  more than five minutes left, then a new one while the old one stays valid until it expires;
+  `force_refresh` revokes the current token at once and issues a new one (at most one per 30 s:
+  a second force within 30 s gives the current token, as WeChat does);
+- `getwxacodeunlimit`: a real PNG of a QR code whose content is the scene (WeChat's round
+  小程序码 cannot be drawn here; the scene is what matters), with WeChat's checks of scene,
+  page, check_path and env_version;
+- error injection: an errcode or a raw HTTP answer for the next call, and `answer_late`, where
+  the server does the work and answers too late (the client times out, the effect happened).
+
+`PushSender` signs (and in safe mode encrypts) events exactly as WeChat's message push does and
+posts them to the app. The fake's clock is its own (`advance`), like a remote server's.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import io
 import json
+import os
+import re
 import secrets
+import struct
+import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
+import httpx
+import segno
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,9 +46,23 @@ from starlette.routing import Route
 from tests.fakes.serving import serving
 
 CODE2SESSION = "/sns/jscode2session"
-TOKEN = "/cgi-bin/token"
+STABLE_TOKEN = "/cgi-bin/stable_token"
 PHONE = "/wxa/business/getuserphonenumber"
+UNLIMITED_CODE = "/wxa/getwxacodeunlimit"
 TOKEN_LIFETIME = 7200
+# The normal mode hands out a new token in the old one's last five minutes.
+RENEW_WINDOW = 300
+FORCE_INTERVAL = 30
+SCENE = re.compile(r"[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}")
+PUBLISHED_PAGES = frozenset(
+    {
+        "pages/index/index",
+        "pages/product/index",
+        "pages/store/index",
+        "pages/store/scan",
+        "pages/campaign/index",
+    }
+)
 
 _ERRMSG = {
     -1: "system error",
@@ -33,10 +70,15 @@ _ERRMSG = {
     40002: "invalid grant_type",
     40013: "invalid appid",
     40029: "invalid code",
+    40097: "invalid args",
     40125: "invalid appsecret",
     40163: "code been used",
+    40169: "invalid length for scene, or the data is not json string",
     41001: "access_token missing",
     41008: "missing code",
+    41030: "invalid page",
+    42001: "access_token expired",
+    45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit",
     47001: "data format error",
 }
@@ -45,25 +87,46 @@ _ERRMSG = {
 class FakeWechat:
     """The fake's state and the knobs tests turn; `app` is the Starlette app that serves it."""
 
-    def __init__(self, app_id: str, secret: str):
+    def __init__(self, app_id: str, secret: str, open_codes: bool = False):
         self.app_id = app_id
         self.secret = secret
+        # Development: any `dev:<openid>` login code is accepted (once), as the DEV provider's.
+        self.open_codes = open_codes
         self.base_url = ""
         self.calls: Counter[str] = Counter()
-        # Seconds every answer waits first (provider timeouts).
+        # Seconds every answer waits first (client timeouts).
         self.delay = 0.0
+        self.published_pages = set(PUBLISHED_PAGES)
+        # What getwxacodeunlimit made: (scene, page, check_path, env_version) per call.
+        self.codes_made: list[tuple[str, str, bool, str]] = []
+        self.forced_refreshes = 0
+        self._offset = 0.0
         self._codes: dict[str, tuple[str, str | None]] = {}
         self._phone_codes: dict[str, tuple[str, str]] = {}
         self._used: set[str] = set()
-        self._tokens: set[str] = set()
+        # Every valid token and when it stops being valid (fake time).
+        self._tokens: dict[str, float] = {}
+        self._current: str | None = None
+        self._last_force = -1e18
         self._failures: list[tuple[str | None, Response]] = []
+        self._late: list[tuple[str | None, float]] = []
         self.app = Starlette(
             routes=[
-                Route(CODE2SESSION, self._code2session),
-                Route(TOKEN, self._token),
-                Route(PHONE, self._phone, methods=["POST"]),
+                self._route(CODE2SESSION, self._code2session, "GET"),
+                self._route(STABLE_TOKEN, self._stable_token, "POST"),
+                self._route(PHONE, self._phone, "POST"),
+                self._route(UNLIMITED_CODE, self._unlimited_code, "POST"),
             ]
         )
+
+    # Knobs
+
+    def now(self) -> float:
+        return time.time() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock (token lifetimes) forward."""
+        self._offset += seconds
 
     def register_code(self, code: str, openid: str, unionid: str | None = None) -> None:
         """A `wx.login` code that code2session will accept once."""
@@ -81,74 +144,109 @@ class FakeWechat:
         """Answer the next call with a raw HTTP answer (a proxy's 502 page, garbage...)."""
         self._failures.append((endpoint, Response(body, status_code=status)))
 
+    def answer_late(self, seconds: float, endpoint: str | None = None) -> None:
+        """Do the next call's work, then wait `seconds` before answering (a client timing out
+        on a call that happened)."""
+        self._late.append((endpoint, seconds))
+
     def expire_tokens(self) -> None:
         """Revoke every access token issued so far: their next use answers 40001."""
         self._tokens.clear()
+        self._current = None
 
-    async def _begin(self, endpoint: str) -> Response | None:
-        """Count the call, wait if told to, and pop a queued failure meant for it."""
-        self.calls[endpoint] += 1
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        for index, (target, response) in enumerate(self._failures):
-            if target in (None, endpoint):
-                del self._failures[index]
-                return response
+    def token_valid(self, token: str) -> bool:
+        return self._tokens.get(token, -1.0) > self.now()
+
+    # Serving
+
+    def _route(
+        self, path: str, handler: Callable[[Request], Awaitable[Response]], method: str
+    ) -> Route:
+        async def endpoint(request: Request) -> Response:
+            self.calls[path] += 1
+            late = _pop(self._late, path)
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            failure = _pop(self._failures, path)
+            response = failure if failure is not None else await handler(request)
+            if late:
+                await asyncio.sleep(late)
+            if path == CODE2SESSION:
+                # code2session says text/plain even though the body is JSON.
+                return Response(
+                    response.body, status_code=response.status_code, media_type="text/plain"
+                )
+            return response
+
+        return Route(path, endpoint, methods=[method])
+
+    def _checked_token(self, request: Request) -> Response | None:
+        token = request.query_params.get("access_token")
+        if not token:
+            return _error(41001)
+        if not self.token_valid(token):
+            return _error(40001)
         return None
 
-    def _bad_credentials(self, request: Request) -> Response | None:
+    async def _code2session(self, request: Request) -> Response:
+        if request.query_params.get("grant_type") != "authorization_code":
+            return _error(40002)
         if request.query_params.get("appid") != self.app_id:
             return _error(40013)
         if request.query_params.get("secret") != self.secret:
             return _error(40125)
-        return None
-
-    async def _code2session(self, request: Request) -> Response:
-        failure = await self._begin(CODE2SESSION)
-        if failure is None and request.query_params.get("grant_type") != "authorization_code":
-            failure = _error(40002)
-        failure = failure or self._bad_credentials(request)
-        if failure is not None:
-            return _as_text(failure)
         code = request.query_params.get("js_code", "")
         if not code:
-            return _as_text(_error(41008))
+            return _error(41008)
         if code in self._used:
-            return _as_text(_error(40163))
+            return _error(40163)
+        if self.open_codes and code.startswith("dev:") and len(code) > 4:
+            self._codes.setdefault(code, (code[4:], None))
         if code not in self._codes:
-            return _as_text(_error(40029))
+            return _error(40029)
         self._used.add(code)
         openid, unionid = self._codes[code]
         answer = {"openid": openid, "session_key": secrets.token_urlsafe(16)}
         if unionid is not None:
             answer["unionid"] = unionid
-        # The real endpoint says text/plain even though the body is JSON.
-        return Response(json.dumps(answer), media_type="text/plain")
+        return JSONResponse(answer)
 
-    async def _token(self, request: Request) -> Response:
-        failure = await self._begin(TOKEN)
-        if failure is None and request.query_params.get("grant_type") != "client_credential":
-            failure = _error(40002)
-        failure = failure or self._bad_credentials(request)
-        if failure is not None:
-            return failure
-        token = secrets.token_urlsafe(24)
-        self._tokens.add(token)
-        return JSONResponse({"access_token": token, "expires_in": TOKEN_LIFETIME})
+    async def _stable_token(self, request: Request) -> Response:
+        body = await _json_body(request)
+        if body is None:
+            return _error(47001)
+        if body.get("grant_type") != "client_credential":
+            return _error(40002)
+        if body.get("appid") != self.app_id:
+            return _error(40013)
+        if body.get("secret") != self.secret:
+            return _error(40125)
+        now = self.now()
+        current = self._current if self._current and self.token_valid(self._current) else None
+        if body.get("force_refresh") is True and now - self._last_force >= FORCE_INTERVAL:
+            self._last_force = now
+            self.forced_refreshes += 1
+            if current is not None:
+                del self._tokens[current]
+            current = None
+        elif current is not None and self._tokens[current] - now <= RENEW_WINDOW:
+            current = None  # renewed in its last five minutes; it stays valid until it expires
+        if current is None:
+            current = secrets.token_urlsafe(24)
+            self._tokens[current] = now + TOKEN_LIFETIME
+            self._current = current
+        return JSONResponse(
+            {"access_token": current, "expires_in": int(self._tokens[current] - now)}
+        )
 
     async def _phone(self, request: Request) -> Response:
-        failure = await self._begin(PHONE)
-        if failure is not None:
-            return failure
-        token = request.query_params.get("access_token")
-        if not token:
-            return _error(41001)
-        if token not in self._tokens:
-            return _error(40001)
-        try:
-            code = json.loads(await request.body()).get("code")
-        except (ValueError, AttributeError):
+        refused = self._checked_token(request)
+        if refused is not None:
+            return refused
+        body = await _json_body(request)
+        if body is None:
             return _error(47001)
+        code = body.get("code")
         if not code:
             return _error(41008)
         if code in self._used or code not in self._phone_codes:
@@ -168,15 +266,54 @@ class FakeWechat:
             }
         )
 
+    async def _unlimited_code(self, request: Request) -> Response:
+        refused = self._checked_token(request)
+        if refused is not None:
+            return refused
+        body = await _json_body(request)
+        if body is None:
+            return _error(47001)
+        scene = body.get("scene")
+        page = body.get("page", "pages/index/index")
+        check_path = body.get("check_path", True)
+        env_version = body.get("env_version", "release")
+        if not isinstance(scene, str) or not SCENE.fullmatch(scene):
+            return _error(40169)
+        if not isinstance(check_path, bool) or env_version not in ("release", "trial", "develop"):
+            return _error(40097)
+        if not isinstance(page, str) or page.startswith("/") or "?" in page:
+            return _error(41030)
+        if check_path and page not in self.published_pages:
+            return _error(41030)
+        self.codes_made.append((scene, page, check_path, env_version))
+        return Response(qr_png(scene), media_type="image/png")
+
+
+def qr_png(text: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(buffer, kind="png", scale=6, border=2)
+    return buffer.getvalue()
+
+
+def _pop(queue: list[tuple[str | None, Any]], endpoint: str) -> Any:
+    for index, (target, value) in enumerate(queue):
+        if target in (None, endpoint):
+            del queue[index]
+            return value
+    return None
+
+
+async def _json_body(request: Request) -> dict[str, Any] | None:
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
 
 def _error(errcode: int) -> Response:
     errmsg = _ERRMSG.get(errcode, "fake failure")
     return JSONResponse({"errcode": errcode, "errmsg": f"{errmsg} rid: {secrets.token_hex(8)}"})
-
-
-def _as_text(response: Response) -> Response:
-    """code2session errors also come as text/plain."""
-    return Response(response.body, status_code=response.status_code, media_type="text/plain")
 
 
 @asynccontextmanager
@@ -186,3 +323,78 @@ async def running_fake_wechat(app_id: str, secret: str) -> AsyncIterator[FakeWec
     async with serving(fake.app) as base_url:
         fake.base_url = base_url
         yield fake
+
+
+def development_app() -> Starlette:
+    """The fake for a development server (README: "A local WeChat"): `uvicorn --factory
+    tests.fakes.wechat:development_app --port 9100`, app id and secret from
+    `FAKE_WECHAT_APP_ID` / `FAKE_WECHAT_APP_SECRET` (default `wx-dev-app` / `dev-secret`)."""
+    fake = FakeWechat(
+        os.environ.get("FAKE_WECHAT_APP_ID", "wx-dev-app"),
+        os.environ.get("FAKE_WECHAT_APP_SECRET", "dev-secret"),
+        open_codes=True,
+    )
+    return fake.app
+
+
+class PushSender:
+    """WeChat's message push, as documented for mini-programs (消息推送, JSON format):
+    `signature` = sha1 of the sorted token, timestamp and nonce in the query; in safe mode the
+    body is `{"ToUserName", "Encrypt"}` with `encrypt_type=aes` and `msg_signature` = sha1 of
+    the sorted token, timestamp, nonce and Encrypt. Encrypt is base64 of AES-256-CBC (key =
+    base64 of the EncodingAESKey + "=", IV = its first 16 bytes) over 16 random bytes, the
+    message length (4 bytes, network order), the message and the appid, PKCS#7-padded to 32."""
+
+    def __init__(self, token: str, encoding_aes_key: str, app_id: str):
+        self.token = token
+        self.key = base64.b64decode(encoding_aes_key + "=")
+        self.app_id = app_id
+
+    def signature(self, *parts: str) -> str:
+        return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()  # noqa: S324 (WeChat's)
+
+    def encrypt(self, message: bytes, app_id: str | None = None) -> str:
+        plain = os.urandom(16) + struct.pack(">I", len(message)) + message
+        plain += (app_id or self.app_id).encode()
+        pad = 32 - len(plain) % 32
+        plain += bytes([pad]) * pad
+        encryptor = Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16])).encryptor()
+        return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
+
+    def handshake_params(self, echostr: str) -> dict[str, str]:
+        timestamp, nonce = str(int(time.time())), str(secrets.randbelow(10**9))
+        return {
+            "signature": self.signature(self.token, timestamp, nonce),
+            "timestamp": timestamp,
+            "nonce": nonce,
+            "echostr": echostr,
+        }
+
+    def request(
+        self, event: dict[str, Any], safe: bool = True, app_id: str | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        """The query parameters and body WeChat would post for `event`."""
+        timestamp, nonce = str(int(time.time())), str(secrets.randbelow(10**9))
+        params = {
+            "signature": self.signature(self.token, timestamp, nonce),
+            "timestamp": timestamp,
+            "nonce": nonce,
+        }
+        if "FromUserName" in event:
+            params["openid"] = event["FromUserName"]
+        message = json.dumps(event, ensure_ascii=False).encode()
+        if not safe:
+            return params, message
+        encrypted = self.encrypt(message, app_id)
+        params["encrypt_type"] = "aes"
+        params["msg_signature"] = self.signature(self.token, timestamp, nonce, encrypted)
+        body = {"ToUserName": event.get("ToUserName", "gh_fake"), "Encrypt": encrypted}
+        return params, json.dumps(body).encode()
+
+    async def send(
+        self, http: httpx.AsyncClient, url: str, event: dict[str, Any], safe: bool = True
+    ) -> httpx.Response:
+        params, body = self.request(event, safe)
+        return await http.post(
+            url, params=params, content=body, headers={"Content-Type": "application/json"}
+        )
