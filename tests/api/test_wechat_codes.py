@@ -270,7 +270,8 @@ async def test_scanning_a_store_code_makes_the_store_relationship(db):
     [
         ({"code": "SH-404"}, {"code": "NOT_FOUND", "field": "code"}),
         ({}, {"code": "INVALID", "field": "code"}),
-        ({"code": "SH-004", "id": "x"}, {"code": "INVALID", "field": "code"}),
+        ({"code": "SH-004", "id": to_global_id("Store", 1)}, {"code": "INVALID", "field": "code"}),
+        ({"id": "x"}, {"code": "INVALID_ID", "field": "storeId"}),
     ],
 )
 async def test_a_store_visit_needs_one_known_store(db, variables, error):
