@@ -27,7 +27,7 @@ from domain.members.models import Member
 from domain.orders.lifecycle import PAID_STATES
 from domain.orders.models import OrderItem
 from domain.settings.service import get_setting
-from domain.validation import bounded_text
+from domain.validation import clean_text
 
 MEMBER_KINDS = (DistributorKind.KOC, DistributorKind.MEMBER, DistributorKind.SHOP)
 
@@ -73,8 +73,8 @@ async def apply(
     if kind not in MEMBER_KINDS:
         raise DomainError(ErrorCode.INVALID, "kind")
     if kind == DistributorKind.SHOP:
-        shop_name = bounded_text(shop_name or "", "shopName", 64)
-    note = bounded_text(note, "note", 200, required=False)
+        shop_name = clean_text(shop_name or "", "shopName", 64)
+    note = clean_text(note, "note", 200, multiline=True, required=False)
     if await Distributor.exists(member_id=member_id):
         raise DomainError(ErrorCode.ALREADY_DISTRIBUTOR)
     policy = await get_setting("distribution.enrollment")
@@ -97,7 +97,7 @@ async def apply(
 async def review(
     application_id: int, approve: bool, actor: str, note: str
 ) -> DistributorApplication:
-    note = bounded_text(note, "note", 200, required=False)
+    note = clean_text(note, "note", 200, multiline=True, required=False)
     async with transaction():
         target = ApplicationStatus.APPROVED if approve else ApplicationStatus.REJECTED
         moved = await DistributorApplication.filter(

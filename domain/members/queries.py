@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from tortoise.queryset import QuerySet
 
-from domain.errors import DomainError, ErrorCode
 from domain.members.models import Member, MemberStatus
 from domain.members.phones import normalise_phone
+from domain.validation import search_text
 
 
 @dataclass(frozen=True)
@@ -20,10 +20,8 @@ class MemberSearch:
 
 def searched_members(search: MemberSearch) -> QuerySet[Member]:
     query = Member.filter(status=MemberStatus.ACTIVE)
-    if search.keyword:
-        keyword = search.keyword.strip()
-        if len(keyword) > 64:
-            raise DomainError(ErrorCode.TOO_LONG, "filter.keyword", "max 64")
+    keyword = search_text(search.keyword, "filter.keyword", 64)
+    if keyword:
         query = query.filter(nickname__icontains=keyword)
     if search.phone:
         query = query.filter(phone=normalise_phone(search.phone, "filter.phone"))

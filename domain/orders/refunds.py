@@ -22,13 +22,13 @@ from domain.orders.models import Order, OrderItem, OrderStatus, Refund, RefundSt
 from domain.payments.models import Payment, PaymentStatus
 from domain.payments.provider import ProviderError, RefundRequest
 from domain.payments.service import provider_named
-from domain.validation import bounded_text
+from domain.validation import clean_text
 
 UNSHIPPED = (OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP)
 
 
 async def request_refund(member_id: int, item_id: int, amount_fen: int, reason: str) -> Refund:
-    reason = bounded_text(reason, "reason", 200)
+    reason = clean_text(reason, "reason", 200, multiline=True)
     item = await OrderItem.get_or_none(id=item_id, order__member_id=member_id)
     if item is None:
         raise DomainError(ErrorCode.NOT_FOUND, "itemId")
@@ -58,7 +58,7 @@ async def request_refund(member_id: int, item_id: int, amount_fen: int, reason: 
 
 
 async def reject(refund: Refund, actor: str, note: str) -> Refund:
-    note = bounded_text(note, "note", 200, required=False)
+    note = clean_text(note, "note", 200, multiline=True, required=False)
     async with transaction():
         moved = await Refund.filter(id=refund.id, status=RefundStatus.REQUESTED).update(
             status=RefundStatus.REJECTED,
@@ -74,7 +74,7 @@ async def reject(refund: Refund, actor: str, note: str) -> Refund:
 
 
 async def approve(refund: Refund, actor: str, note: str) -> Refund:
-    note = bounded_text(note, "note", 200, required=False)
+    note = clean_text(note, "note", 200, multiline=True, required=False)
     if refund.status != RefundStatus.REQUESTED:
         raise DomainError(ErrorCode.INVALID_STATE, "id")
     payment = await Payment.get_or_none(order_id=refund.order_id, status=PaymentStatus.SUCCEEDED)
