@@ -72,8 +72,10 @@ async def apply(
     """A Distributor when enrollment is immediate, else the pending application."""
     if kind not in MEMBER_KINDS:
         raise DomainError(ErrorCode.INVALID, "kind")
-    if kind == DistributorKind.SHOP:
-        shop_name = clean_text(shop_name or "", "shopName", 64)
+    # Only a partner shop keeps a shop name; given with another kind it is checked all the same.
+    is_shop = kind == DistributorKind.SHOP
+    name = clean_text(shop_name or "", "shopName", 64, required=is_shop)
+    shop_name = name if is_shop else None
     note = clean_text(note, "note", 200, multiline=True, required=False)
     if await Distributor.exists(member_id=member_id):
         raise DomainError(ErrorCode.ALREADY_DISTRIBUTOR)

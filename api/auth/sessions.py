@@ -10,6 +10,7 @@ from api.auth.providers import LoginProvider
 from api.auth.tokens import ADMIN, SHOP, AccessClaims, TokenService
 from domain.access import service as access
 from domain.errors import DomainError, ErrorCode
+from domain.validation import clean_text
 from domain.members.models import Member, MemberStatus
 from domain.members.service import FirstTouch, LoginResult, login_with_identity
 from domain.org.models import Staff, StaffStatus
@@ -46,7 +47,7 @@ async def staff_login(
     tokens: TokenService, username: str, password: str, ip: str
 ) -> tuple[Staff, TokenPair]:
     """Same answer and time for an unknown user and a wrong password; 5 failures lock the pair."""
-    key = username.strip().lower()[:64]
+    key = clean_text(username, "username", 64).lower()
     if await access.is_locked(key, ip):
         raise DomainError(ErrorCode.ACCOUNT_LOCKED)
     staff = await Staff.get_or_none(username=key, status=StaffStatus.ACTIVE)

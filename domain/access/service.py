@@ -25,7 +25,8 @@ THROTTLE_MAX_FAILURES = 5
 
 
 def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # surrogatepass: a client's token with a lone surrogate hashes (to no stored token).
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
