@@ -10,10 +10,10 @@ from api.auth.providers import LoginProvider
 from api.auth.tokens import ADMIN, SHOP, AccessClaims, TokenService
 from domain.access import service as access
 from domain.errors import DomainError, ErrorCode
-from domain.validation import clean_text
 from domain.members.models import Member, MemberStatus
 from domain.members.service import FirstTouch, LoginResult, login_with_identity
 from domain.org.models import Staff, StaffStatus
+from domain.validation import clean_text
 
 
 @dataclass(frozen=True)
