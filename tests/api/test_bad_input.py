@@ -302,3 +302,30 @@ async def test_an_unparseable_body_is_a_400_with_a_json_error(api, body):
         [error] = response.json()["errors"]
         assert error["message"].startswith("`body` is not valid JSON")
     assert await row_counts() == before
+
+
+# --- report periods ----------------------------------------------------------------------------
+
+
+GUIDE_PERFORMANCE = """
+query($p: ReportPeriodInput!) { guidePerformance(period: $p) { rowCount errors { code field } } }
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [("0001-01-01", "0001-01-01"), ("9999-12-31", "9999-12-31"), ("1999-12-31", "2000-01-01")],
+)
+async def test_a_report_period_outside_business_days_is_invalid_period(api, first, last):
+    """Shanghai midnight of 0001-01-01 is not representable in UTC: once an OverflowError."""
+    admin = await api.staff(StaffRole.HQ_ADMIN)
+    body = await admin.client.data(GUIDE_PERFORMANCE, {"p": {"from": first, "to": last}})
+    assert body["guidePerformance"] == {
+        "rowCount": 0,
+        "errors": [{"code": "INVALID_PERIOD", "field": "period"}],
+    }
+    export = await admin.client.http.get(
+        f"/admin/exports/guide-performance.csv?from={first}&to={last}",
+        headers={"Authorization": f"Bearer {admin.client.token}"},
+    )
+    assert export.status_code == 400
