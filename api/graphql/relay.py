@@ -1,8 +1,8 @@
 """Relay connections over keyset cursors: no OFFSET, stable under inserts, constant SQL per page.
 
 `totalCount` runs its COUNT only when a client selects it. A cursor is opaque to clients but
-comes back from them: each value is checked against the type of its sort key (a 64-bit integer,
-an aware datetime or plain text) before it reaches SQL, so a forged cursor is BAD_USER_INPUT,
+comes back from them: each value is checked against the type of its sort key (a 64-bit integer
+or an aware datetime) before it reaches SQL, so a forged cursor is BAD_USER_INPUT,
 never a driver error.
 """
 
@@ -58,12 +58,11 @@ class Connection(Generic[NodeType]):
 
 @dataclass(frozen=True)
 class SortField:
-    """A sort key: a 64-bit integer unless it is a datetime or text."""
+    """A sort key: a 64-bit integer unless it is a datetime."""
 
     name: str
     descending: bool = False
     is_datetime: bool = False
-    is_text: bool = False
 
     def cursor_value(self, value: Any) -> Any:
         """A value decoded from a cursor, or ValueError when it cannot be one of this key's."""
@@ -75,11 +74,6 @@ class SortField:
                 raise ValueError
             # Out of range in UTC (year 9999 at -23:59) raises OverflowError here, not in SQL.
             return moment.astimezone(UTC)
-        if self.is_text:
-            if not isinstance(value, str) or "\x00" in value:
-                raise ValueError
-            value.encode()  # a lone surrogate cannot be sent to the database
-            return value
         if isinstance(value, bool) or not isinstance(value, int) or value not in _INT64:
             raise ValueError
         return value

@@ -329,3 +329,19 @@ async def test_a_report_period_outside_business_days_is_invalid_period(api, firs
         headers={"Authorization": f"Bearer {admin.client.token}"},
     )
     assert export.status_code == 400
+
+
+async def test_variables_nested_deep_but_parseable_are_refused_cleanly(api):
+    """900 levels parse (the parser's limit is about 1000): coercion refuses them as a request
+    error, without recursing into a crash."""
+    nested = b"[" * 900 + b"]" * 900
+    query = b'"query($a: String) { products(filter: {keyword: $a}) { totalCount } }"'
+    body = b'{"query": ' + query + b', "variables": {"a": ' + nested + b"}}"
+    response = await api.http.post(
+        "/graphql", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 200
+    [error] = response.json()["errors"]
+    assert error["message"] == (
+        "Variable '$a' has invalid value: String cannot represent a non string value: [[[...]]]"
+    )
