@@ -27,7 +27,7 @@ from domain.members.models import Member
 from domain.orders.lifecycle import PAID_STATES
 from domain.orders.models import OrderItem
 from domain.settings.service import get_setting
-from domain.validation import bounded_text
+from domain.validation import clean_text
 
 MEMBER_KINDS = (DistributorKind.KOC, DistributorKind.MEMBER, DistributorKind.SHOP)
 
@@ -72,9 +72,11 @@ async def apply(
     """A Distributor when enrollment is immediate, else the pending application."""
     if kind not in MEMBER_KINDS:
         raise DomainError(ErrorCode.INVALID, "kind")
-    if kind == DistributorKind.SHOP:
-        shop_name = bounded_text(shop_name or "", "shopName", 64)
-    note = bounded_text(note, "note", 200, required=False)
+    # Only a partner shop keeps a shop name; given with another kind it is checked all the same.
+    is_shop = kind == DistributorKind.SHOP
+    name = clean_text(shop_name or "", "shopName", 64, required=is_shop)
+    shop_name = name if is_shop else None
+    note = clean_text(note, "note", 200, multiline=True, required=False)
     if await Distributor.exists(member_id=member_id):
         raise DomainError(ErrorCode.ALREADY_DISTRIBUTOR)
     policy = await get_setting("distribution.enrollment")
@@ -97,7 +99,7 @@ async def apply(
 async def review(
     application_id: int, approve: bool, actor: str, note: str
 ) -> DistributorApplication:
-    note = bounded_text(note, "note", 200, required=False)
+    note = clean_text(note, "note", 200, multiline=True, required=False)
     async with transaction():
         target = ApplicationStatus.APPROVED if approve else ApplicationStatus.REJECTED
         moved = await DistributorApplication.filter(

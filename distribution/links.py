@@ -3,6 +3,7 @@ campaign; their funnel counters move by guarded increments, never by COUNT at re
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -21,12 +22,14 @@ from domain.catalog.models import Product, ProductStatus
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.org.models import Store
-from domain.validation import bounded_text
+from domain.validation import clean_text
 
 # 9 random bytes are 12 URL-safe characters (72 bits): unguessable, and short enough for a QR.
 CODE_BYTES = 9
 CODE_ATTEMPTS = 5
 CODE_MAX_LENGTH = 16  # the column's width: anything longer is no code of ours
+# token_urlsafe's alphabet: anything else (a NUL, a quote) is no code of ours either.
+_CODE = re.compile(f"[A-Za-z0-9_-]{{1,{CODE_MAX_LENGTH}}}")
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ async def _checked_target(request: LinkRequest) -> tuple[int | None, str | None]
             raise DomainError(ErrorCode.NOT_FOUND, "targetId")
         return request.target_id, None
     if request.target == ShareTarget.CAMPAIGN:
-        return None, bounded_text(request.campaign or "", "campaign", 64)
+        return None, clean_text(request.campaign or "", "campaign", 64)
     return None, None
 
 
@@ -91,7 +94,7 @@ async def create_link(distributor: Distributor | None, request: LinkRequest) -> 
 async def by_code(code: str) -> ShareLink | None:
     """The link with its distributor (one query), or None for an unknown code."""
     code = code.strip()
-    if not code or len(code) > CODE_MAX_LENGTH:
+    if not _CODE.fullmatch(code):
         return None
     return await ShareLink.get_or_none(code=code).select_related("distributor")
 

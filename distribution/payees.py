@@ -20,11 +20,12 @@ from collections.abc import Iterable
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from domain.errors import DomainError, ErrorCode
+from domain.validation import clean_text
 
 NAME_MAX = 64
 BANK_MAX = 64
-_BANK_ACCOUNT = re.compile(r"\d{10,30}")
-_CN_MOBILE = re.compile(r"1[3-9]\d{9}")
+_BANK_ACCOUNT = re.compile(r"\d{10,30}", re.ASCII)
+_CN_MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,190}\.[A-Za-z]{2,24}")
 _SEPARATORS = re.compile(r"[\s\-]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -85,21 +86,11 @@ def cipher() -> PayeeCipher:
 
 
 def payee_name(raw: str | None) -> str:
-    name = _CONTROL.sub("", raw or "").strip()
-    if not name:
-        raise DomainError(ErrorCode.REQUIRED, "payeeName")
-    if len(name) > NAME_MAX:
-        raise DomainError(ErrorCode.TOO_LONG, "payeeName", f"max {NAME_MAX}")
-    return name
+    return clean_text(raw or "", "payeeName", NAME_MAX)
 
 
 def bank_name(raw: str | None) -> str:
-    name = _CONTROL.sub("", raw or "").strip()
-    if not name:
-        raise DomainError(ErrorCode.REQUIRED, "bankName")
-    if len(name) > BANK_MAX:
-        raise DomainError(ErrorCode.TOO_LONG, "bankName", f"max {BANK_MAX}")
-    return name
+    return clean_text(raw or "", "bankName", BANK_MAX)
 
 
 def bank_account(raw: str | None) -> str:
@@ -115,9 +106,7 @@ def bank_account(raw: str | None) -> str:
 
 def alipay_account(raw: str | None) -> str:
     """An Alipay login: a mainland mobile number (+86 optional) or an e-mail address."""
-    text = (raw or "").strip()
-    if not text:
-        raise DomainError(ErrorCode.REQUIRED, "accountNumber")
+    text = clean_text(raw or "", "accountNumber", NAME_MAX)
     digits = _SEPARATORS.sub("", text).removeprefix("+86")
     if _CN_MOBILE.fullmatch(digits):
         return digits

@@ -70,7 +70,7 @@ from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.members.models import MemberIdentity
 from domain.settings.service import load_settings
-from domain.validation import bounded_text
+from domain.validation import clean_text
 
 log = logging.getLogger("siyu.withdrawals")
 
@@ -232,7 +232,7 @@ async def _release_hold(withdrawal: Withdrawal, actor: str, reason: str) -> None
 
 async def review(withdrawal_id: int, approve: bool, note: str, actor: str) -> Withdrawal:
     """Approve (→ APPROVED, ready to pay) or reject (→ REJECTED, the hold goes back)."""
-    note = bounded_text(note or "", "note", NOTE_MAX, required=False)
+    note = clean_text(note or "", "note", NOTE_MAX, multiline=True, required=False)
     withdrawal = await _get(withdrawal_id)
     target = S.APPROVED if approve else S.REJECTED
     changes: dict = {"status": target, "reviewed_by": actor, "reviewed_at": clock.now()}

@@ -13,6 +13,7 @@ class ErrorCode(StrEnum):
     INVALID = "INVALID"
     REQUIRED = "REQUIRED"
     TOO_LONG = "TOO_LONG"
+    INVALID_TEXT = "INVALID_TEXT"
     OUT_OF_RANGE = "OUT_OF_RANGE"
     INVALID_ID = "INVALID_ID"
     NOT_FOUND = "NOT_FOUND"
@@ -71,6 +72,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.INVALID: ("输入无效", "The input is invalid."),
     ErrorCode.REQUIRED: ("必填项不能为空", "This field is required."),
     ErrorCode.TOO_LONG: ("输入过长", "The input is too long."),
+    ErrorCode.INVALID_TEXT: (
+        "包含不允许的字符（控制字符或文字方向字符）",
+        "The text contains characters that are not allowed (control or direction characters).",
+    ),
     ErrorCode.OUT_OF_RANGE: ("数值超出允许范围", "The value is out of the allowed range."),
     ErrorCode.INVALID_ID: ("ID 无效", "The ID is invalid."),
     ErrorCode.NOT_FOUND: ("未找到", "Not found."),

@@ -19,6 +19,7 @@ from domain import clock
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.settings.service import get_setting
+from domain.validation import clean_text
 from loyalty.models import LotSource, PointsKind, PointsLot, PointsSpend, PointsTransaction
 
 MAX_ATTEMPTS = 10
@@ -224,11 +225,7 @@ async def adjust(change: Adjustment) -> int:
     first; refused beyond the balance). Returns the new balance."""
     if change.delta == 0 or abs(change.delta) > MAX_ADJUST:
         raise DomainError(ErrorCode.OUT_OF_RANGE, "amount")
-    reason = change.reason.strip()
-    if not reason:
-        raise DomainError(ErrorCode.REQUIRED, "reason")
-    if len(reason) > 200:
-        raise DomainError(ErrorCode.TOO_LONG, "reason")
+    reason = clean_text(change.reason, "reason", 200, multiline=True)
     async with transaction():
         lot_id = None
         if change.delta > 0:

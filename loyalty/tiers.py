@@ -18,6 +18,7 @@ from domain.errors import DomainError, ErrorCode
 from domain.money import BP_SCALE
 from domain.settings.service import get_setting
 from domain.sql import Sql, as_model
+from domain.validation import clean_text
 from loyalty.models import GrowthRecord, MemberLoyalty, Tier
 
 DEFAULT_TIERS = (
@@ -174,12 +175,7 @@ async def update_tier(tier_id: int, change: TierChange) -> Tier:
         if tier is None:
             raise DomainError(ErrorCode.NOT_FOUND, "id")
         if change.name is not None:
-            name = change.name.strip()
-            if not name:
-                raise DomainError(ErrorCode.REQUIRED, "name")
-            if len(name) > 32:
-                raise DomainError(ErrorCode.TOO_LONG, "name")
-            tier.name = name
+            tier.name = clean_text(change.name, "name", 32)
         if change.discount_bp is not None:
             if not 1 <= change.discount_bp <= BP_SCALE:
                 raise DomainError(ErrorCode.OUT_OF_RANGE, "discountBp", f"1..{BP_SCALE}")

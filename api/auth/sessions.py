@@ -13,6 +13,7 @@ from domain.errors import DomainError, ErrorCode
 from domain.members.models import Member, MemberStatus
 from domain.members.service import FirstTouch, LoginResult, login_with_identity
 from domain.org.models import Staff, StaffStatus
+from domain.validation import clean_text
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ async def staff_login(
     wrong password: a locked account with the right password tells a guesser nothing either.
     Throttling (per pair and per username) is domain.access's `claim_login_attempt`; `ip` is
     the client as api/clients.py determines it."""
-    key = username.strip().lower()[:64]
+    key = clean_text(username, "username", 64).lower()
     attempt = await access.claim_login_attempt(key, ip)
     staff = attempt.staff
     matches = verify_password(staff.password_hash if staff else None, password)

@@ -46,7 +46,7 @@ from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api import metrics, tracing
-from api.graphql.errors import ClientError, Unauthenticated
+from api.graphql.errors import ClientError, InvalidArgument, Unauthenticated
 from api.graphql.graphiql import graphiql_page
 from api.graphql.limits import (
     LIMIT_RULES,
@@ -55,6 +55,7 @@ from api.graphql.limits import (
     parse_document,
     request_cost_error,
 )
+from domain.errors import DomainError
 
 log = logging.getLogger("siyu.graphql")
 
@@ -110,6 +111,21 @@ def _graphql_error(message: str) -> dict[str, Any]:
     return {"message": message}
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+class _JSONResponse(JSONResponse):
+    """JSON as UTF-8; with ASCII escapes when the answer holds a lone surrogate, which UTF-8
+    cannot encode: a client's invalid variable value is echoed in its error message."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 def _respond(
     payload: dict[str, Any],
     media_type: str,
@@ -117,7 +133,7 @@ def _respond(
     headers: dict[str, str] | None = None,
 ) -> Response:
     # The spec asks for the encoding in Content-Type; Starlette adds it to text/* types only.
-    return JSONResponse(
+    return _JSONResponse(
         payload, status_code=status, headers=headers, media_type=f"{media_type}; charset=utf-8"
     )
 
@@ -260,9 +276,11 @@ class GraphQLEndpoint:
 
     @staticmethod
     def _json(raw: str | bytes, what: str) -> Any:
+        """Parsed JSON, or a 400 for anything that is not JSON: bad syntax or encoding, NaN and
+        Infinity (Python's extensions), nesting too deep for the parser (RecursionError)."""
         try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            return json.loads(raw, parse_constant=_not_json)
+        except (ValueError, RecursionError):
             raise RequestError(400, f"`{what}` is not valid JSON.") from None
 
     @staticmethod
@@ -374,6 +392,17 @@ class GraphQLEndpoint:
             if isinstance(original, ClientError):
                 formatted["extensions"] = dict(original.extensions or {})
             return formatted
+        if isinstance(original, DomainError):
+            # Bad input a query's resolver did not turn into a payload: the client's mistake,
+            # answered like a refused filter (BAD_USER_INPUT with the UserError), not masked.
+            return {
+                **error.formatted,
+                "message": original.message,
+                "extensions": {
+                    "code": InvalidArgument.code,
+                    "userError": {"code": original.code.value, "field": original.field},
+                },
+            }
         log.error(
             "unexpected error in resolver",
             exc_info=original,

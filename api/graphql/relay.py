@@ -1,6 +1,9 @@
 """Relay connections over keyset cursors: no OFFSET, stable under inserts, constant SQL per page.
 
-`totalCount` runs its COUNT only when a client selects it.
+`totalCount` runs its COUNT only when a client selects it. A cursor is opaque to clients but
+comes back from them: each value is checked against the type of its sort key (a 64-bit integer
+or an aware datetime) before it reaches SQL, so a forged cursor is BAD_USER_INPUT,
+never a driver error.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -21,6 +24,9 @@ from api.graphql.errors import InvalidArgument
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
+# What the server makes is far shorter: a few keys of at most a few dozen characters each.
+MAX_CURSOR_LENGTH = 1024
+_INT64 = range(-(2**63), 2**63)
 
 NodeType = TypeVar("NodeType")
 
@@ -82,9 +88,25 @@ class Connection(Generic[NodeType]):
 
 @dataclass(frozen=True)
 class SortField:
+    """A sort key: a 64-bit integer unless it is a datetime."""
+
     name: str
     descending: bool = False
     is_datetime: bool = False
+
+    def cursor_value(self, value: Any) -> Any:
+        """A value decoded from a cursor, or ValueError when it cannot be one of this key's."""
+        if self.is_datetime:
+            if not isinstance(value, str) or len(value) > 64:
+                raise ValueError
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                raise ValueError
+            # Out of range in UTC (year 9999 at -23:59) raises OverflowError here, not in SQL.
+            return moment.astimezone(UTC)
+        if isinstance(value, bool) or not isinstance(value, int) or value not in _INT64:
+            raise ValueError
+        return value
 
 
 @dataclass(frozen=True)
@@ -118,19 +140,13 @@ class Ordering:
 
     def _decode(self, cursor: str) -> list[Any]:
         try:
+            if len(cursor) > MAX_CURSOR_LENGTH:
+                raise ValueError
             values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
             if not isinstance(values, list) or len(values) != len(self.fields):
                 raise ValueError
-            decoded = []
-            for f, value in zip(self.fields, values, strict=True):
-                if f.is_datetime:
-                    decoded.append(datetime.fromisoformat(value))
-                elif isinstance(value, int | str) and not isinstance(value, bool):
-                    decoded.append(value)
-                else:
-                    raise ValueError
-            return decoded
-        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+            return [f.cursor_value(v) for f, v in zip(self.fields, values, strict=True)]
+        except (binascii.Error, ValueError, TypeError, OverflowError, RecursionError):
             raise InvalidArgument("Invalid cursor. / 游标无效") from None
 
 

@@ -8,7 +8,7 @@ from distribution.models import AccountOwner, CommissionAccount, Distributor, Le
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.org.models import Store
-from domain.validation import bounded_text
+from domain.validation import clean_text
 
 MAX_ADJUSTMENT_FEN = 10_000_000_00  # ¥10,000,000: a typo guard, not a business limit
 
@@ -17,7 +17,7 @@ async def adjust(
     owner_type: AccountOwner, owner_id: int, amount_fen: int, reason: str, actor: str
 ) -> CommissionAccount:
     """Post ±`amount_fen` on the owner's available balance (it may go negative)."""
-    reason = bounded_text(reason, "reason", 200)
+    reason = clean_text(reason, "reason", 200, multiline=True)
     if amount_fen == 0 or abs(amount_fen) > MAX_ADJUSTMENT_FEN:
         raise DomainError(
             ErrorCode.OUT_OF_RANGE, "amountFen", f"non-zero, at most {MAX_ADJUSTMENT_FEN}"

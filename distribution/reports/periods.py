@@ -10,6 +10,10 @@ from domain.clock import SHANGHAI
 from domain.errors import DomainError, ErrorCode
 
 MAX_DAYS = 366
+# Business days a report may name: a day outside has no data and its Shanghai midnight may not
+# even be representable in UTC (0001-01-01, 9999-12-31).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class Period:
 
 def period(first_day: date, last_day: date, field: str = "period") -> Period:
     """A valid period, or INVALID_PERIOD naming what is wrong with it."""
+    if not (first_day >= FIRST_DAY and last_day <= LAST_DAY):
+        raise DomainError(ErrorCode.INVALID_PERIOD, field, f"days from {FIRST_DAY} to {LAST_DAY}")
     if last_day < first_day:
         raise DomainError(ErrorCode.INVALID_PERIOD, field, "from must not be after to")
     if (last_day - first_day).days + 1 > MAX_DAYS:

@@ -34,7 +34,8 @@ USERNAME_THROTTLE_MAX_FAILURES = 20
 
 
 def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # surrogatepass: a client's token with a lone surrogate hashes (to no stored token).
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from domain.catalog.models import Category, Product, ProductStatus, Sku
-from domain.errors import DomainError, ErrorCode
+from domain.validation import search_text
 
 MAX_KEYWORD = 50
 
@@ -30,12 +30,9 @@ def storefront_products(criteria: ProductFilter) -> QuerySet[Product]:
         query = query.filter(
             Q(category_id=criteria.category_id) | Q(category__parent_id=criteria.category_id)
         )
-    if criteria.keyword:
-        keyword = criteria.keyword.strip()
-        if len(keyword) > MAX_KEYWORD:
-            raise DomainError(ErrorCode.TOO_LONG, "filter.keyword", f"max {MAX_KEYWORD}")
-        if keyword:
-            query = query.filter(title__icontains=keyword)
+    keyword = search_text(criteria.keyword, "filter.keyword", MAX_KEYWORD)
+    if keyword:
+        query = query.filter(title__icontains=keyword)
     if criteria.min_price_fen is not None:
         query = query.filter(min_price_fen__gte=criteria.min_price_fen)
     if criteria.max_price_fen is not None:

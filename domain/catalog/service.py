@@ -11,7 +11,7 @@ from domain import clock
 from domain.catalog.models import Category, Product, ProductStatus, Sku
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
-from domain.validation import bounded_text, in_range
+from domain.validation import clean_text, https_url, in_range
 
 MAX_PRICE_FEN = 100_000_000
 MAX_STOCK = 10_000_000
@@ -19,7 +19,7 @@ MAX_IMAGES = 20
 
 
 async def create_category(name: str, parent_id: int | None, sort_order: int = 0) -> Category:
-    name = bounded_text(name, "name", 32)
+    name = clean_text(name, "name", 32)
     if parent_id is not None:
         parent = await Category.get_or_none(id=parent_id)
         if parent is None:
@@ -40,7 +40,7 @@ async def update_category(category_id: int, name: str | None, sort_order: int | 
     if category is None:
         raise DomainError(ErrorCode.NOT_FOUND, "id")
     if name is not None:
-        category.name = bounded_text(name, "name", 32)
+        category.name = clean_text(name, "name", 32)
     if sort_order is not None:
         category.sort_order = sort_order
     try:
@@ -86,11 +86,11 @@ def _validated_sku(sku: SkuInput, prefix: str) -> dict[str, object]:
     if len(sku.specs) > 5:
         raise DomainError(ErrorCode.OUT_OF_RANGE, f"{prefix}specs", "max 5")
     specs = {
-        bounded_text(k, f"{prefix}specs", 16): bounded_text(v, f"{prefix}specs", 32)
+        clean_text(k, f"{prefix}specs", 16): clean_text(v, f"{prefix}specs", 32)
         for k, v in sku.specs.items()
     }
     return {
-        "code": bounded_text(sku.code, f"{prefix}code", 64),
+        "code": clean_text(sku.code, f"{prefix}code", 64),
         "price_fen": sku.price_fen,
         "stock": sku.stock,
         "specs": specs,
@@ -108,18 +108,17 @@ def _camel(snake: str) -> str:
 async def _validated_product(data: ProductInput, *, creating: bool) -> dict[str, object]:
     values: dict[str, object] = {}
     if data.title is not None or creating:
-        values["title"] = bounded_text(data.title or "", "title", 120)
+        values["title"] = clean_text(data.title or "", "title", 120)
     if data.description is not None:
-        values["description"] = bounded_text(
-            data.description, "description", 20_000, required=False
+        values["description"] = clean_text(
+            data.description, "description", 20_000, multiline=True, required=False
         )
     if data.images is not None:
         if len(data.images) > MAX_IMAGES:
             raise DomainError(ErrorCode.OUT_OF_RANGE, "images", f"max {MAX_IMAGES}")
-        for index, url in enumerate(data.images):
-            if not url.startswith("https://") or len(url) > 512:
-                raise DomainError(ErrorCode.INVALID, f"images.{index}", "https URL")
-        values["images"] = list(data.images)
+        values["images"] = [
+            https_url(url, f"images.{index}") for index, url in enumerate(data.images)
+        ]
     if data.category_id is not None or creating:
         if data.category_id is None or not await Category.exists(id=data.category_id):
             raise DomainError(ErrorCode.NOT_FOUND, "categoryId")

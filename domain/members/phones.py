@@ -6,8 +6,8 @@ import re
 
 from domain.errors import DomainError, ErrorCode
 
-_CN_MOBILE = re.compile(r"1[3-9]\d{9}")
-_E164 = re.compile(r"\+[1-9]\d{6,14}")
+_CN_MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)
+_E164 = re.compile(r"\+[1-9]\d{6,14}", re.ASCII)
 
 
 def normalise_phone(raw: str, field: str = "phone") -> str:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from tortoise.queryset import QuerySet
 
 from domain.access.capabilities import Grant, ScopeKind
-from domain.errors import DomainError, ErrorCode
 from domain.members.audience_sources import audience_sources
 from domain.members.models import Member, MemberStatus
 from domain.members.phones import normalise_phone
+from domain.validation import search_text
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,8 @@ class MemberSearch:
 
 def searched_members(search: MemberSearch) -> QuerySet[Member]:
     query = Member.filter(status=MemberStatus.ACTIVE)
-    if search.keyword:
-        keyword = search.keyword.strip()
-        if len(keyword) > 64:
-            raise DomainError(ErrorCode.TOO_LONG, "filter.keyword", "max 64")
+    keyword = search_text(search.keyword, "filter.keyword", 64)
+    if keyword:
         query = query.filter(nickname__icontains=keyword)
     if search.phone:
         query = query.filter(phone=normalise_phone(search.phone, "filter.phone"))

@@ -22,7 +22,7 @@ from domain.members.models import (
 from domain.members.phones import normalise_phone
 from domain.orders.models import Order
 from domain.org.models import Store, StoreStatus
-from domain.validation import bounded_text
+from domain.validation import clean_text, https_url
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ async def claimed_first_touch(
         raise DomainError(ErrorCode.INVALID, "firstTouch.storeId", "only with STORE_QR")
     name = None
     if channel == AcquisitionChannel.CAMPAIGN:
-        name = bounded_text(campaign or "", "firstTouch.campaign", CAMPAIGN_MAX_LENGTH)
+        name = clean_text(campaign or "", "firstTouch.campaign", CAMPAIGN_MAX_LENGTH)
     elif campaign is not None:
         raise DomainError(ErrorCode.INVALID, "firstTouch.campaign", "only with CAMPAIGN")
     return FirstTouch(channel=channel, store_id=store_id, campaign=name)
@@ -230,12 +230,9 @@ class ProfileChange:
 async def update_profile(member_id: int, change: ProfileChange) -> Member:
     updates: dict[str, object] = {}
     if change.nickname is not None:
-        updates["nickname"] = bounded_text(change.nickname, "nickname", 64)
+        updates["nickname"] = clean_text(change.nickname, "nickname", 64)
     if change.avatar_url is not None:
-        avatar = bounded_text(change.avatar_url, "avatarUrl", 512, required=False)
-        if avatar and not avatar.startswith("https://"):
-            raise DomainError(ErrorCode.INVALID, "avatarUrl", "https only")
-        updates["avatar_url"] = avatar
+        updates["avatar_url"] = https_url(change.avatar_url, "avatarUrl", required=False)
     if change.gender is not None:
         updates["gender"] = change.gender
     if change.birthday is not None:
@@ -243,7 +240,7 @@ async def update_profile(member_id: int, change: ProfileChange) -> Member:
             raise DomainError(ErrorCode.OUT_OF_RANGE, "birthday")
         updates["birthday"] = change.birthday
     if change.region is not None:
-        updates["region"] = bounded_text(change.region, "region", 64, required=False)
+        updates["region"] = clean_text(change.region, "region", 64, required=False)
     async with transaction():
         member = await active_member(member_id)
         if updates:

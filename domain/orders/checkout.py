@@ -27,7 +27,7 @@ from domain.orders.pricing import Quote, QuoteLine, pipeline
 from domain.org.models import Store, StoreStatus
 from domain.settings.service import load_settings
 from domain.sql import Sql
-from domain.validation import bounded_text
+from domain.validation import clean_text
 
 MAX_LINES = 50
 MAX_SHARE_CODE = 32
@@ -60,8 +60,10 @@ class CheckoutRequest:
     share_code: str | None = None
 
     def fingerprint(self) -> str:
+        """A hash of the request as sent, taken before it is validated (a replayed key answers
+        with its order): a lone surrogate in the text must hash too, hence surrogatepass."""
         canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -82,10 +84,10 @@ def _clean_address(address: Address | None) -> dict[str, str]:
     if address is None:
         raise DomainError(ErrorCode.REQUIRED, "address")
     return {
-        "name": bounded_text(address.name, "address.name", 32),
+        "name": clean_text(address.name, "address.name", 32),
         "phone": normalise_phone(address.phone, "address.phone"),
-        "region": bounded_text(address.region, "address.region", 64),
-        "detail": bounded_text(address.detail, "address.detail", 200),
+        "region": clean_text(address.region, "address.region", 64),
+        "detail": clean_text(address.detail, "address.detail", 200),
     }
 
 
@@ -189,7 +191,7 @@ async def place_order(
     idempotency_key: str,
     assistance: Assistance | None = None,
 ) -> Placement:
-    key = bounded_text(idempotency_key, "idempotencyKey", 64)
+    key = clean_text(idempotency_key, "idempotencyKey", 64)
     fingerprint = request.fingerprint()
     existing = await _order_by_key(member_id, key)
     if existing is not None:

@@ -8,6 +8,7 @@ jobs running twice at once act once.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections import Counter
 from datetime import datetime, timedelta
@@ -19,6 +20,10 @@ from domain.orders import stock
 from domain.orders.models import Fulfilment, Order, OrderItem, OrderStatus
 from domain.settings.service import get_setting
 from domain.sql import Sql
+from domain.validation import clean_text
+
+# Pickup codes are made at payment as six digits; anything else cannot be one.
+_PICKUP_CODE = re.compile(r"[0-9]{6}")
 
 PAID_STATES = (
     OrderStatus.PAID,
@@ -120,6 +125,8 @@ async def mark_paid(order: Order) -> bool:
 
 
 async def ship(order: Order, carrier: str, tracking_number: str) -> Order:
+    carrier = clean_text(carrier, "carrier", 32)
+    tracking_number = clean_text(tracking_number, "trackingNumber", 64)
     if order.fulfilment != Fulfilment.DELIVERY:
         raise DomainError(ErrorCode.INVALID_STATE, "id", "pickup orders are not shipped")
     async with transaction():
@@ -164,15 +171,18 @@ async def confirm_receipt(order: Order) -> Order:
 
 async def verify_pickup(store_id: int | None, code: str) -> Order:
     """Store staff hand over a pickup order: its code, at its store (HQ may verify any)."""
+    code = code.strip()
+    if not _PICKUP_CODE.fullmatch(code):
+        raise DomainError(ErrorCode.INVALID_PICKUP_CODE, "code")
     query = Order.filter(
         fulfilment=Fulfilment.PICKUP,
-        pickup_code=code.strip(),
+        pickup_code=code,
         status__in=[OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP],
     )
     if store_id is not None:
         query = query.filter(pickup_store_id=store_id)
     found = await query.order_by("-paid_at").first()
-    if found is None or not code.strip().isdigit():
+    if found is None:
         raise DomainError(ErrorCode.INVALID_PICKUP_CODE, "code")
     handed_over = (OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP)
     if not await complete(found, handed_over):

@@ -22,7 +22,7 @@ from domain.orders.models import Order, OrderItem, OrderStatus, Refund, RefundSt
 from domain.payments.models import Payment, PaymentStatus
 from domain.payments.provider import ProviderError, RefundRequest
 from domain.payments.service import provider_named
-from domain.validation import bounded_text
+from domain.validation import clean_text
 
 UNSHIPPED = (OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP)
 
@@ -30,7 +30,7 @@ UNSHIPPED = (OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP)
 async def request_refund(member_id: int, item_id: int, amount_fen: int, reason: str) -> Refund:
     if amount_fen <= 0:
         raise DomainError(ErrorCode.AMOUNT_NOT_POSITIVE, "amountFen")
-    reason = bounded_text(reason, "reason", 200)
+    reason = clean_text(reason, "reason", 200, multiline=True)
     item = await OrderItem.get_or_none(id=item_id, order__member_id=member_id)
     if item is None:
         raise DomainError(ErrorCode.NOT_FOUND, "itemId")
@@ -72,7 +72,7 @@ async def _refusal(refund_id: int, change: str) -> DomainError:
 
 
 async def reject(refund: Refund, actor: str, note: str) -> Refund:
-    note = bounded_text(note, "note", 200, required=False)
+    note = clean_text(note, "note", 200, multiline=True, required=False)
     async with transaction():
         moved = await Refund.filter(id=refund.id, status=RefundStatus.REQUESTED).update(
             status=RefundStatus.REJECTED,
@@ -89,7 +89,7 @@ async def reject(refund: Refund, actor: str, note: str) -> Refund:
 
 
 async def approve(refund: Refund, actor: str, note: str) -> Refund:
-    note = bounded_text(note, "note", 200, required=False)
+    note = clean_text(note, "note", 200, multiline=True, required=False)
     if refund.status != RefundStatus.REQUESTED:
         raise DomainError(
             ErrorCode.INVALID_STATE, "id", f"refund is {refund.status}; approving needs REQUESTED"

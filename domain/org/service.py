@@ -13,7 +13,7 @@ from domain import clock, events
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.org.models import STORE_ROLES, Staff, StaffRole, StaffStatus, Store, StoreKind
-from domain.validation import bounded_text
+from domain.validation import clean_text
 
 
 async def create_store(
@@ -26,10 +26,10 @@ async def create_store(
     latitude: float | None = None,
     longitude: float | None = None,
 ) -> Store:
-    code = bounded_text(code, "code", 32)
-    name = bounded_text(name, "name", 64)
-    region = bounded_text(region, "region", 64, required=False)
-    address = bounded_text(address, "address", 255, required=False)
+    code = clean_text(code, "code", 32)
+    name = clean_text(name, "name", 64)
+    region = clean_text(region, "region", 64, required=False)
+    address = clean_text(address, "address", 255, required=False)
     if (latitude is None) != (longitude is None):
         raise DomainError(ErrorCode.REQUIRED, "latitude" if latitude is None else "longitude")
     if latitude is not None and not -90 <= latitude <= 90:
@@ -60,8 +60,8 @@ async def create_staff(
     store_id: int | None,
     display_name: str = "",
 ) -> Staff:
-    username = bounded_text(username, "username", 64).lower()
-    display_name = bounded_text(display_name, "displayName", 64, required=False)
+    username = clean_text(username, "username", 64).lower()
+    display_name = clean_text(display_name, "displayName", 64, required=False)
     if role in STORE_ROLES and store_id is None:
         raise DomainError(ErrorCode.STORE_REQUIRED, "storeId")
     if role not in STORE_ROLES:

@@ -80,8 +80,10 @@ async def validated(audience: AudienceFilter, prefix: str) -> AudienceFilter:
     tags = set(audience.tag_ids)
     if tags and await Tag.filter(id__in=list(tags)).count() != len(tags):
         raise DomainError(ErrorCode.UNKNOWN_TAG, f"{prefix}.tagIds")
+    # Tiers are a handful of rows: the given codes are compared with all of them, so no client
+    # text (an overlong code, a quote, a NUL) ever reaches the SQL, not even as a parameter.
     codes = set(audience.tier_codes)
-    if codes and await Tier.filter(code__in=list(codes)).count() != len(codes):
+    if codes and not codes <= set(await Tier.all().values_list("code", flat=True)):
         raise DomainError(ErrorCode.UNKNOWN_TIER, f"{prefix}.tierCodes")
     store = audience.service_store_id
     if store is not None and not await Store.exists(id=store):

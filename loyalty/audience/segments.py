@@ -13,7 +13,7 @@ from domain import clock
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.members.models import Member, MemberStatus
-from domain.validation import bounded_text
+from domain.validation import clean_text
 from loyalty.audience.filters import AudienceFilter, member_condition, validated
 from loyalty.audience.models import Segment
 
@@ -21,7 +21,7 @@ ISSUE_BATCH = 1000
 
 
 async def create_segment(name: str, audience: AudienceFilter, actor: str) -> Segment:
-    name = bounded_text(name, "name", 64)
+    name = clean_text(name, "name", 64)
     await validated(audience, "filter")
     now = clock.now()
     try:
@@ -46,7 +46,7 @@ async def update_segment(
         raise DomainError(ErrorCode.NOT_FOUND, "id")
     changes: dict[str, object] = {"updated_at": clock.now()}
     if name is not None:
-        changes["name"] = bounded_text(name, "name", 64)
+        changes["name"] = clean_text(name, "name", 64)
     if audience is not None:
         changes["rules"] = (await validated(audience, "filter")).to_json()
     try:

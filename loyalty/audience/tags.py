@@ -11,12 +11,12 @@ from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.members.models import Member, MemberStatus
 from domain.members.queries import MemberScope
-from domain.validation import bounded_text
+from domain.validation import clean_text
 from loyalty.audience.models import MemberTag, Tag
 
 
 async def create_tag(name: str, actor: str) -> Tag:
-    name = bounded_text(name, "name", 32)
+    name = clean_text(name, "name", 32)
     try:
         async with transaction():
             return await Tag.create(name=name, created_by=actor, created_at=clock.now())

@@ -12,6 +12,7 @@ from domain.catalog.models import Category, Product
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.money import BP_SCALE
+from domain.validation import clean_text
 from loyalty.models import CouponKind, CouponScope, CouponTemplate
 
 MAX_FEN = 10**12
@@ -41,11 +42,7 @@ class TemplateInput:
 
 
 async def _validated(spec: TemplateInput) -> TemplateInput:
-    name = spec.name.strip()
-    if not name:
-        raise DomainError(ErrorCode.REQUIRED, "name")
-    if len(name) > 64:
-        raise DomainError(ErrorCode.TOO_LONG, "name")
+    name = clean_text(spec.name, "name", 64)
     if spec.kind == CouponKind.AMOUNT_OFF and not 1 <= spec.amount_fen <= MAX_FEN:
         raise DomainError(ErrorCode.OUT_OF_RANGE, "amountFen")
     if spec.kind == CouponKind.PERCENT_OFF and not 1 <= spec.percent_off_bp < BP_SCALE:
