@@ -244,7 +244,7 @@ async def test_a_nickname_with_control_or_bidi_characters_is_refused(api, nickna
     body = await escaped(shopper.client, UPDATE_PROFILE, {"input": {"nickname": nickname}})
     assert body["updateProfile"] == {
         "member": None,
-        "errors": [{"code": "INVALID_TEXT", "field": "nickname"}],
+        "errors": [{"code": "INVALID_TEXT", "field": "input.nickname"}],
     }
     assert await row_counts() == before
     assert (await Member.get(id=shopper.member_id)).nickname == "原名"
@@ -272,7 +272,7 @@ async def test_an_address_with_control_characters_is_refused_and_no_order_made(a
     checkout = delivery((sku, 1), address={**ADDRESS, field: value})
     result = (await escaped(shopper.client, PLACE, {"input": checkout, "key": "k1"}))["placeOrder"]
     assert result["order"] is None
-    assert result["errors"] == [{"code": "INVALID_TEXT", "field": f"address.{field}"}]
+    assert result["errors"] == [{"code": "INVALID_TEXT", "field": f"input.address.{field}"}]
     assert await row_counts() == before
     assert (await sku.refresh_from_db()) is None and sku.stock == 100
 
