@@ -196,6 +196,9 @@ WHEN: dict[ErrorCode, str] = {
     " address, payee details for BANK/ALIPAY).",
     ErrorCode.TOO_LONG: "A text is longer than its limit (names, notes, reasons, keywords; the"
     " message says the limit).",
+    ErrorCode.INVALID_TEXT: "A free text holds characters no field accepts: NUL and other control"
+    " characters, lone surrogates, bidi overrides and isolates (U+202A-U+202E, U+2066-U+2069);"
+    " newline and tab only where a field allows lines (descriptions, reasons, notes).",
     ErrorCode.OUT_OF_RANGE: "A number or list is outside its bounds: quantity 1..99, at most 50"
     " order lines, input lists of at most 100 items, basis points 0..10000, amounts in fen.",
     ErrorCode.INVALID_ID: "A global ID is malformed or of another type than the argument expects"
