@@ -26,6 +26,7 @@ from api.payouts.setup import install_payouts
 from api.plugins import install_plugins
 from api.rest import exports, health, qr
 from api.rest import payments as payment_routes
+from api.rest import payouts as payout_routes
 from api.scheduler import Scheduler, running
 from api.shop.schema import schema as shop_schema
 from domain.db import tortoise_config
@@ -110,6 +111,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         if close is not None:
             await close()
         await payments.aclose()
+        await payouts.aclose()
 
     app = Starlette(
         routes=[
@@ -121,6 +123,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
             Route(qr.QR_PATH, qr.share_qr),
             Route(exports.EXPORT_PATH, exports.export_csv),
             *payment_routes.routes(payments),
+            *payout_routes.routes(payouts),
             *graphiql_assets,
         ],
         lifespan=lifespan,

@@ -56,6 +56,9 @@ class Mutation:
     request_withdrawal: withdrawal_api.WithdrawalPayload = shop_mutation(
         withdrawal_api.request_withdrawal
     )
+    set_payee_real_name: withdrawal_api.PayeeRealNamePayload = shop_mutation(
+        withdrawal_api.set_payee_real_name
+    )
     apply_for_distributor: distribution_api.ApplyForDistributorPayload = shop_mutation(
         distribution_api.apply_for_distributor
     )
