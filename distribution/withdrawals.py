@@ -305,7 +305,9 @@ async def pay(withdrawal_id: int, actor: str) -> Withdrawal:
     FAILED with the provider's reason. A PAID one is returned as it is."""
     transfers = transfer_provider()
     if transfers is not None:
-        method = await Withdrawal.filter(id=withdrawal_id).values_list("method", flat=True).first()
+        method = (
+            await Withdrawal.filter(id=withdrawal_id).first().values_list("method", flat=True)
+        )
         if method == WithdrawalMethod.WECHAT_BALANCE:
             return await _pay_by_transfer(transfers, withdrawal_id, actor)
     provider = payout_provider()
