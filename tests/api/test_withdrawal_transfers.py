@@ -532,3 +532,44 @@ async def test_the_report_infos_and_remark_are_settings(shop, wechat_pay):
         {"info_type": "奖励说明", "info_content": "推广佣金"},
     ]
     assert bill["user_name"] is None
+
+
+# Concurrency (PostgreSQL, two OS processes)
+
+
+async def test_20_payouts_of_one_withdrawal_from_two_processes_pay_once(
+    shop, wechat_pay, backend, postgres_database_url
+):
+    from tests.support.racing import race, require_postgres
+
+    require_postgres(backend)
+    _, account, finance, withdrawal = await approved_transfer(shop, 250_000)
+    pay_request = {
+        "path": "/admin/graphql",
+        "token": finance.client.token,
+        "json": {"query": ADMIN_PAY, "variables": {"id": withdrawal["id"]}},
+    }
+    config = {
+        **wechat_pay_settings(wechat_pay),
+        "wechat_transfer_payouts": "on",
+        "wechat_transfer_notify_url": NOTIFY_URL,
+    }
+
+    results = await race(postgres_database_url, [[pay_request] * 10, [pay_request] * 10], config)
+
+    answers = [r["body"]["data"]["payWithdrawal"] for r in results]
+    assert [a["errors"] for a in answers] == [[]] * 20
+    assert {a["withdrawal"]["status"] for a in answers} <= {"PAYING", "AWAITING_PAYEE"}
+    assert list(wechat_pay.transfers.bills) == ["WD%d" % pk(withdrawal)]
+    saved = await Withdrawal.get(id=pk(withdrawal))
+    assert saved.status == "AWAITING_PAYEE"
+    assert await wechat_pay.transfers.confirm("WD%d" % pk(withdrawal)) == 204
+    assert wechat_pay.transfers.paid_fen == 250_000
+    assert await ledger_kinds(withdrawal) == [LedgerKind.HOLD, LedgerKind.PAID]
+    assert await balances(account) == {
+        "pending": 0,
+        "available": 0,
+        "withdrawing": 0,
+        "withdrawn": 250_000,
+    }
+    await assert_ledger_sound()
