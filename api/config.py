@@ -183,7 +183,9 @@ class AppConfig(BaseSettings):
         if self.wechat_transfer_payouts == "on" and not self.wechat_transfer_notify_url.startswith(
             "https://"
         ):
-            raise ConfigError("WECHAT_TRANSFER_NOTIFY_URL must be https (WeChat refuses anything else)")
+            raise ConfigError(
+                "WECHAT_TRANSFER_NOTIFY_URL must be https (WeChat refuses anything else)"
+            )
 
     def _check_strength(self) -> None:
         """Refuse weak secrets by name, never printing them (class docstring)."""

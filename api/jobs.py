@@ -35,11 +35,11 @@ JOBS: dict[str, tuple[Job, str]] = {
     "expire-points": (points.expire_due, "write off points in lots past their expiry"),
     "expire-coupons": (coupons.expire_due, "expire unused coupons past their validity"),
     "review-tiers": (tiers.review_tiers, "re-tier members on the last tier.review_months"),
-    "refresh-tags": (audience_stats.refresh_all, "recompute lifecycle, value and KOC tags"),
     "poll-transfers": (
         withdrawals.poll_transfers,
         "query WeChat transfer bills not final, cancel those the payee left unconfirmed",
     ),
+    "refresh-tags": (audience_stats.refresh_all, "recompute lifecycle, value and KOC tags"),
 }
 
 

@@ -40,11 +40,11 @@ Nothing here logs or raises the payee's name, account or openid (distribution/pa
 WeChat transfer bills (商家转账, SPEC 20) pay WECHAT_BALANCE withdrawals when a transfer
 provider is registered. They are asynchronous, so they do not hold a row lock across the call:
 
-    APPROVED ──pay──▶ PAYING ──bill WAIT_USER_CONFIRM──▶ AWAITING_PAYEE ──payee confirms──▶ PAID
-                        │  (answer lost: stays PAYING,      │
-                        │   queried before anything else)   ├─ bill FAIL ──▶ FAILED   (hold released)
-                        ├─ refused, no bill ─▶ FAILED       ├─ cancelled ──▶ CANCELLED (hold released)
-                        │  (hold kept: pay again or release)└─ unconfirmed 24 h ──▶ EXPIRED (released)
+    APPROVED ──pay──▶ PAYING ──WAIT_USER_CONFIRM──▶ AWAITING_PAYEE ──payee confirms──▶ PAID
+                      │  (answer lost: stays PAYING,   │
+                      │   queried before all else)     ├─ bill FAIL ──▶ FAILED (released)
+                      ├─ refused, no bill ─▶ FAILED    ├─ cancelled ──▶ CANCELLED (released)
+                      │  (hold kept: pay or release)   └─ unconfirmed 24 h ──▶ EXPIRED (released)
 
 - The bill's number is `WD<withdrawal id>` (`out_bill_no`): WeChat answers a repeated number with
   the bill it already has, so a retry, a second process, or a poll re-sending after a crash never
@@ -305,16 +305,12 @@ async def pay(withdrawal_id: int, actor: str) -> Withdrawal:
     FAILED with the provider's reason. A PAID one is returned as it is."""
     transfers = transfer_provider()
     if transfers is not None:
-        method = (
-            await Withdrawal.filter(id=withdrawal_id).first().values_list("method", flat=True)
-        )
+        method = await Withdrawal.filter(id=withdrawal_id).first().values_list("method", flat=True)
         if method == WithdrawalMethod.WECHAT_BALANCE:
             return await _pay_by_transfer(transfers, withdrawal_id, actor)
     provider = payout_provider()
     async with transaction():
-        claimed = await Withdrawal.filter(PAYABLE_NOW, id=withdrawal_id).update(
-            failure_reason=None
-        )
+        claimed = await Withdrawal.filter(PAYABLE_NOW, id=withdrawal_id).update(failure_reason=None)
         if not claimed:
             current = await _get(withdrawal_id)
             if current.status == S.PAID:
@@ -391,9 +387,7 @@ async def release(withdrawal_id: int, actor: str) -> Withdrawal:
     """Give a FAILED withdrawal's hold back to the available balance (→ RELEASED)."""
     withdrawal = await _get(withdrawal_id)
     async with transaction():
-        moved = await Withdrawal.filter(HOLDING_FAILED, id=withdrawal.id).update(
-            status=S.RELEASED
-        )
+        moved = await Withdrawal.filter(HOLDING_FAILED, id=withdrawal.id).update(status=S.RELEASED)
         if moved:
             await _release_hold(withdrawal, actor, "payout failed: released")
     await withdrawal.refresh_from_db()
@@ -446,7 +440,8 @@ async def _transfer_request(withdrawal: Withdrawal) -> PayoutRequest:
     infos = tuple(
         (kind, content)
         for kind, _, content in (
-            pair.partition("=") for pair in settings["payout.transfer_scene_report_infos"].split(";")
+            pair.partition("=")
+            for pair in settings["payout.transfer_scene_report_infos"].split(";")
         )
     )
     return PayoutRequest(
@@ -577,9 +572,7 @@ async def apply_bill(withdrawal_id: int, bill: TransferBill, actor: str) -> bool
     return await _end_unpaid(withdrawal, bill, seen, actor)
 
 
-async def _end_unpaid(
-    withdrawal: Withdrawal, bill: TransferBill, seen: dict, actor: str
-) -> bool:
+async def _end_unpaid(withdrawal: Withdrawal, bill: TransferBill, seen: dict, actor: str) -> bool:
     """FAIL / CANCELLED: nothing was paid, the hold goes back (the member may ask again)."""
     now = clock.now()
     if bill.outcome == BillOutcome.FAILED:
@@ -647,18 +640,22 @@ async def poll_transfers(now: datetime) -> int:
     settings = await load_settings()
     stale = now - timedelta(minutes=settings["payout.transfer_poll_after_minutes"])
     changed = 0
-    expired = await Withdrawal.filter(
-        status=S.AWAITING_PAYEE, package_expires_at__lte=now
-    ).order_by("id").limit(POLL_BATCH)
+    expired = (
+        await Withdrawal.filter(status=S.AWAITING_PAYEE, package_expires_at__lte=now)
+        .order_by("id")
+        .limit(POLL_BATCH)
+    )
     for withdrawal in expired:
         try:
             ended = await cancel_transfer(withdrawal.id, "job:poll-transfers", S.EXPIRED)
         except DomainError:
             continue  # moved meanwhile (a notification, another poller)
         changed += ended.status != S.AWAITING_PAYEE
-    due = await Withdrawal.filter(
-        status__in=TRANSFERRING, transfer_checked_at__lte=stale
-    ).order_by("id").limit(POLL_BATCH)
+    due = (
+        await Withdrawal.filter(status__in=TRANSFERRING, transfer_checked_at__lte=stale)
+        .order_by("id")
+        .limit(POLL_BATCH)
+    )
     for withdrawal in due:
         before = withdrawal.status
         after = await sync_transfer(withdrawal, "job:poll-transfers")

@@ -9,7 +9,6 @@ import base64
 from dataclasses import dataclass
 
 import httpx
-
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF

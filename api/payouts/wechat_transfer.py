@@ -72,11 +72,15 @@ _OUTCOMES = {
 }
 
 
+# WeChat's sensitive-field scheme fixes OAEP's hash to SHA-1 (no collision resistance needed here).
+_OAEP_HASH = hashes.SHA1()  # noqa: S303
+
+
 def encrypt_sensitive(key: rsa.RSAPublicKey, text: str) -> str:
     """WeChat's sensitive-field encryption: RSAES-OAEP (SHA-1, MGF1-SHA-1), base64."""
     ciphertext = key.encrypt(
         text.encode(),
-        padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA1()), algorithm=hashes.SHA1(), label=None),  # noqa: S303 (WeChat's scheme)
+        padding.OAEP(mgf=padding.MGF1(algorithm=_OAEP_HASH), algorithm=_OAEP_HASH, label=None),
     )
     return base64.b64encode(ciphertext).decode()
 
@@ -231,9 +235,7 @@ class WechatTransferProvider:
         )
         url = httpx.URL(self._base_url + path)
         headers = {
-            "Authorization": self._signer.authorization(
-                method, url.raw_path.decode("ascii"), body
-            ),
+            "Authorization": self._signer.authorization(method, url.raw_path.decode("ascii"), body),
             "Accept": "application/json",
             "User-Agent": "siyu-wechatpay-v3",
             **(extra_headers or {}),

@@ -30,8 +30,8 @@ from distribution.withdrawals import withdrawals_of_member
 
 __all__ = [
     "NEWEST_WITHDRAWALS_FIRST",
-    "WithdrawalMethodEnum",
     "WithdrawalCommon",
+    "WithdrawalMethodEnum",
     "WithdrawalNode",
     "WithdrawalStatusEnum",
     "member_withdrawals",

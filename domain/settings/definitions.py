@@ -87,7 +87,9 @@ _JOB_INTERVALS = (
     ("expire_coupons", 3600, "优惠券过期"),
     ("review_tiers", 24 * 3600, "会员等级复核"),
     ("refresh_tags", 24 * 3600, "刷新会员标签"),
-    ("poll_transfers", 300, "查询未完结的微信转账单"),
+    # A fallback: WeChat notifies each final bill (and retries); finance's payWithdrawal asks
+    # at once.
+    ("poll_transfers", 3600, "查询未完结的微信转账单"),
 )
 
 # WeChat's transfer-bill report infos: `信息类型=信息内容` pairs separated by `;` (up to 5).
@@ -99,6 +101,11 @@ def job_interval_key(job: str) -> str:
     """The setting holding a job's interval: `scheduler.cancel_unpaid_every_seconds`."""
     return f"scheduler.{job.replace('-', '_')}_every_seconds"
 
+
+_INTERVAL_SETTINGS: list[Definition] = [
+    IntSetting(job_interval_key(job), seconds, 1, _WEEK_SECONDS, f"定时任务间隔（秒）：{what}")
+    for job, seconds, what in _JOB_INTERVALS
+]
 
 DEFINITIONS: dict[str, Definition] = {
     d.key: d
@@ -136,7 +143,11 @@ DEFINITIONS: dict[str, Definition] = {
         IntSetting("withdraw.daily_max_count", 3, 1, 100, "每日提现次数上限"),
         IntSetting("withdraw.fee_bp", 0, 0, 10_000, "提现手续费（bp）"),
         TextSetting(
-            "payout.transfer_scene_id", "1005", 16, r"[0-9A-Za-z]+", "商家转账场景 ID（1005 佣金报酬）"
+            "payout.transfer_scene_id",
+            "1005",
+            16,
+            r"[0-9A-Za-z]+",
+            "商家转账场景 ID（1005 佣金报酬）",
         ),
         TextSetting(
             "payout.transfer_scene_report_infos",
@@ -149,11 +160,6 @@ DEFINITIONS: dict[str, Definition] = {
         IntSetting(
             "payout.transfer_poll_after_minutes", 10, 1, 1440, "转账单未完结多久后主动查询（分钟）"
         ),
-        *(
-            IntSetting(
-                job_interval_key(job), seconds, 1, _WEEK_SECONDS, f"定时任务间隔（秒）：{what}"
-            )
-            for job, seconds, what in _JOB_INTERVALS
-        ),
+        *_INTERVAL_SETTINGS,
     )
 }

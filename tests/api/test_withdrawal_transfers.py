@@ -61,14 +61,11 @@ mutation($id: ID!, $reason: String!) {
   }
 }
 """
-CANCEL = (
-    """
+CANCEL = """
 mutation($id: ID!) {
   cancelWithdrawalTransfer(id: $id) { withdrawal { %s } errors { code field message } }
 }
-"""
-    % (ADMIN_WITHDRAWAL + " transferState transferBillNo realNameMasked")
-)
+""" % (ADMIN_WITHDRAWAL + " transferState transferBillNo realNameMasked")
 ADMIN_PAY = PAY.replace("payee {", "transferState transferBillNo realNameMasked payee {")
 ADMIN_REVIEW = REVIEW.replace("payee {", "realNameMasked payee {")
 
@@ -112,7 +109,7 @@ async def koc_with_name(api, available: int, name: str | None = REAL_NAME):
 
 
 async def approved_transfer(api, amount: int, available: int | None = None, name=REAL_NAME):
-    member, distributor, account = await koc_with_name(api, available or amount, name)
+    member, _, account = await koc_with_name(api, available or amount, name)
     withdrawal = await request_ok(member, amount, **WECHAT)
     finance = await api.staff(R.HQ_FINANCE)
     reviewed = await admin(finance, ADMIN_REVIEW, id=withdrawal["id"], approve=True, note="")
@@ -243,9 +240,7 @@ async def test_a_payee_who_never_confirms_expires_after_24_hours_and_the_hold_is
     assert again["status"] == "PENDING_REVIEW"
 
 
-async def test_finance_cancels_an_unconfirmed_transfer_and_the_hold_is_released(
-    shop, wechat_pay
-):
+async def test_finance_cancels_an_unconfirmed_transfer_and_the_hold_is_released(shop, wechat_pay):
     _, account, finance, withdrawal = await approved_transfer(shop, 5000)
     await pay(finance, withdrawal)
 
@@ -358,9 +353,7 @@ async def test_a_5xx_or_a_transient_error_is_an_unknown_outcome_and_the_poll_set
     await assert_ledger_sound()
 
 
-async def test_not_enough_funds_fails_keeping_the_hold_and_paying_again_succeeds(
-    shop, wechat_pay
-):
+async def test_not_enough_funds_fails_keeping_the_hold_and_paying_again_succeeds(shop, wechat_pay):
     _, account, finance, withdrawal = await approved_transfer(shop, 5000)
     wechat_pay.transfers.faults.append("NOT_ENOUGH")
 
@@ -407,7 +400,7 @@ async def test_a_notification_not_signed_by_wechat_or_for_another_amount_changes
 async def test_approval_of_2000_yuan_or_more_needs_the_real_name_and_changes_nothing_without(
     shop, wechat_pay
 ):
-    member, _, account = await koc_with_name(shop, 400_000, name=None)
+    member, _, _ = await koc_with_name(shop, 400_000, name=None)
     withdrawal = await request_ok(member, 200_000, **WECHAT)
     finance = await shop.staff(R.HQ_FINANCE)
 
@@ -443,7 +436,7 @@ async def test_approval_of_2000_yuan_or_more_needs_the_real_name_and_changes_not
 async def test_the_real_name_is_encrypted_masked_for_every_role_and_revealed_with_an_audit(
     shop, wechat_pay
 ):
-    member, account, finance, withdrawal = await approved_transfer(shop, 250_000)
+    member, _, finance, withdrawal = await approved_transfer(shop, 250_000)
     hq_admin = await shop.staff(R.HQ_ADMIN)
     distributor = await Distributor.get(member_id=member.member_id)
     assert REAL_NAME not in distributor.real_name_encrypted
@@ -500,7 +493,7 @@ async def test_a_member_who_is_not_a_distributor_cannot_set_a_real_name(shop):
 
 
 async def test_bank_withdrawals_still_go_to_the_payout_provider(shop, wechat_pay):
-    member, _, account = await koc_with_name(shop, 5000)
+    member, _, _ = await koc_with_name(shop, 5000)
     withdrawal = await request_ok(member, 1000)  # BANK
     finance = await shop.staff(R.HQ_FINANCE)
     await admin(finance, ADMIN_REVIEW, id=withdrawal["id"], approve=True, note="")

@@ -161,7 +161,9 @@ class FakeTransfers:
             return fault, self.pay._error(403, "NOT_ENOUGH", "资金不足")
         return fault, None
 
-    async def _begin(self, endpoint: str, request: Request) -> tuple[str, str | None, Response | None]:
+    async def _begin(
+        self, endpoint: str, request: Request
+    ) -> tuple[str, str | None, Response | None]:
         self.calls[endpoint] += 1
         body = (await request.body()).decode()
         if not self.pay._signed_by_merchant(request, body):
@@ -251,8 +253,8 @@ class FakeTransfers:
             plain = self.pay.platform_key.decrypt(
                 base64.b64decode(encrypted),
                 padding.OAEP(
-                    mgf=padding.MGF1(algorithm=hashes.SHA1()),
-                    algorithm=hashes.SHA1(),
+                    mgf=padding.MGF1(algorithm=hashes.SHA1()),  # noqa: S303 (WeChat's OAEP)
+                    algorithm=hashes.SHA1(),  # noqa: S303
                     label=None,
                 ),
             )
