@@ -42,9 +42,10 @@ class Distributor(Model):
     display_name = fields.CharField(max_length=64, default="")
     shop_name = fields.CharField(max_length=64, null=True)
     # The payee's real name (实名) for WeChat transfers of 2000 yuan and more (SPEC 20):
-    # Fernet-encrypted, and the masked form ('张*三') everybody sees.
-    real_name_encrypted = fields.TextField(default="")
-    real_name_masked = fields.CharField(max_length=64, default="")
+    # Fernet-encrypted, and the masked form ('张*三') everybody sees. Nullable: rows inserted by
+    # hand-written SQL (older migrations) leave them out.
+    real_name_encrypted = fields.TextField(null=True)
+    real_name_masked = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 

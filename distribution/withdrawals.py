@@ -284,7 +284,7 @@ async def review(withdrawal_id: int, approve: bool, note: str, actor: str) -> Wi
         if distributor is None or not distributor.real_name_encrypted:
             raise DomainError(ErrorCode.PAYEE_REAL_NAME_REQUIRED, "id")
         changes["real_name_encrypted"] = distributor.real_name_encrypted
-        changes["real_name_masked"] = distributor.real_name_masked
+        changes["real_name_masked"] = distributor.real_name_masked or ""
     async with transaction():
         moved = await Withdrawal.filter(id=withdrawal.id, status=S.PENDING_REVIEW).update(**changes)
         if moved and not approve:

@@ -25,12 +25,12 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Distributor',
             name='real_name_encrypted',
-            field=fields.TextField(default='', unique=False),
+            field=fields.TextField(null=True, unique=False),
         ),
         ops.AddField(
             model_name='Distributor',
             name='real_name_masked',
-            field=fields.CharField(default='', max_length=64),
+            field=fields.CharField(null=True, max_length=64),
         ),
         ops.AlterField(
             model_name='Withdrawal',

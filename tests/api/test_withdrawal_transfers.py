@@ -481,7 +481,7 @@ async def test_a_bad_real_name_is_refused_without_echoing_it(shop, typed, code):
     [error] = answer["setPayeeRealName"]["errors"]
     assert (error["code"], error["field"]) == (code, "realName")
     assert typed not in error["message"] or not typed
-    assert (await Distributor.get(member_id=member.member_id)).real_name_encrypted == ""
+    assert (await Distributor.get(member_id=member.member_id)).real_name_encrypted is None
 
 
 async def test_a_member_who_is_not_a_distributor_cannot_set_a_real_name(shop):
