@@ -38,7 +38,7 @@ async def test_20_requests_of_1000_on_5000_from_two_processes_hold_exactly_5(
         [(e["code"], e["field"]) for e in a["errors"]] for a in answers if not a["withdrawal"]
     ]
     assert len(held) == 5
-    assert refused == [[("INSUFFICIENT_BALANCE", "amountFen")]] * 15
+    assert refused == [[("INSUFFICIENT_BALANCE", "input.amountFen")]] * 15
     assert await balances(account) == {
         "pending": 0,
         "available": 0,
