@@ -29,6 +29,7 @@ from api.payouts.setup import install_payouts
 from api.plugins import install_plugins
 from api.rest import exports, health, qr, wechat_push
 from api.rest import payments as payment_routes
+from api.rest import payouts as payout_routes
 from api.scheduler import Scheduler, running
 from api.shop.schema import schema as shop_schema
 from api.wechat.client import WechatApp, WechatClient
@@ -130,6 +131,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         if wechat is not None:
             await wechat.aclose()
         await payments.aclose()
+        await payouts.aclose()
         mark_this_worker_dead()
 
     app = Starlette(
@@ -144,6 +146,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
             Route(wechat_push.PUSH_PATH, push_endpoint, methods=["GET", "POST"]),
             Route(exports.EXPORT_PATH, exports.export_csv),
             *payment_routes.routes(payments),
+            *payout_routes.routes(payouts),
             *graphiql_assets,
         ],
         lifespan=lifespan,

@@ -104,6 +104,7 @@ async def jobs(config: AppConfig, names: list[str], now: str | None) -> int:
     from datetime import datetime
 
     from api.jobs import JOBS, process_name, run_recorded
+    from api.payouts.setup import install_payouts
     from api.plugins import install_plugins
     from domain import clock
 
@@ -112,6 +113,7 @@ async def jobs(config: AppConfig, names: list[str], now: str | None) -> int:
         print(f"unknown job(s): {', '.join(unknown)}; known: {', '.join(JOBS)}", file=sys.stderr)
         return 2
     install_plugins()
+    install_payouts(config)  # poll-transfers asks WeChat
     moment = datetime.fromisoformat(now) if now else None
     if moment is not None and moment.tzinfo is None:
         print("--now needs a timezone, e.g. 2026-11-22T08:00:00+08:00", file=sys.stderr)

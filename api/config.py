@@ -109,6 +109,11 @@ class AppConfig(BaseSettings):
     # Withdrawals (SPEC 11). PAYEE_ENCRYPTION_KEY: comma-separated Fernet keys, the first
     # encrypts (rotation); empty outside production derives one from JWT_SECRET.
     payout_provider: Literal["SANDBOX", "MANUAL"] = "SANDBOX"
+    # `on`: WECHAT_BALANCE withdrawals are paid by WeChat transfer bills (商家转账, SPEC 20) with
+    # the WeChat Pay merchant settings above; results come to WECHAT_TRANSFER_NOTIFY_URL
+    # (https://<host>/payouts/notify/wechat-transfer). BANK and ALIPAY stay with PAYOUT_PROVIDER.
+    wechat_transfer_payouts: Literal["on", "off"] = "off"
+    wechat_transfer_notify_url: str = ""
     payee_encryption_key: str = Field(default="", repr=False)
     metrics_token: str = Field(default="", repr=False)
     forwarded_allow_ips: str = ""
@@ -205,6 +210,12 @@ class AppConfig(BaseSettings):
             raise ConfigError("PAYEE_ENCRYPTION_KEY must be set in production")
         if self.payout_provider == "SANDBOX":
             raise ConfigError("the SANDBOX payout provider is refused in production")
+        if self.wechat_transfer_payouts == "on" and not self.wechat_transfer_notify_url.startswith(
+            "https://"
+        ):
+            raise ConfigError(
+                "WECHAT_TRANSFER_NOTIFY_URL must be https (WeChat refuses anything else)"
+            )
 
     def _check_strength(self) -> None:
         """Refuse weak secrets by name, never printing them (class docstring)."""

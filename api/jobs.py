@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from api import metrics
+from distribution import withdrawals
 from distribution.commission import settlement
 from domain import clock
 from domain.errors import DomainError
@@ -34,6 +35,10 @@ JOBS: dict[str, tuple[Job, str]] = {
     "expire-points": (points.expire_due, "write off points in lots past their expiry"),
     "expire-coupons": (coupons.expire_due, "expire unused coupons past their validity"),
     "review-tiers": (tiers.review_tiers, "re-tier members on the last tier.review_months"),
+    "poll-transfers": (
+        withdrawals.poll_transfers,
+        "query WeChat transfer bills not final, cancel those the payee left unconfirmed",
+    ),
     "refresh-tags": (audience_stats.refresh_all, "recompute lifecycle, value and KOC tags"),
 }
 

@@ -41,6 +41,11 @@ class Distributor(Model):
     )
     display_name = fields.CharField(max_length=64, default="")
     shop_name = fields.CharField(max_length=64, null=True)
+    # The payee's real name (实名) for WeChat transfers of 2000 yuan and more (SPEC 20):
+    # Fernet-encrypted, and the masked form ('张*三') everybody sees. Nullable: rows inserted by
+    # hand-written SQL (older migrations) leave them out.
+    real_name_encrypted = fields.TextField(null=True)
+    real_name_masked = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 
@@ -430,10 +435,18 @@ class WithdrawalMethod(StrEnum):
 class WithdrawalStatus(StrEnum):
     PENDING_REVIEW = "PENDING_REVIEW"
     APPROVED = "APPROVED"
+    # A transfer bill was sent to WeChat and its outcome is not known yet (no package yet, or
+    # the answer was lost): it is queried, never released, until WeChat says.
+    PAYING = "PAYING"
+    # WeChat waits for the payee to confirm in the mini-program (wx.requestMerchantTransfer).
+    AWAITING_PAYEE = "AWAITING_PAYEE"
     PAID = "PAID"
     FAILED = "FAILED"
     REJECTED = "REJECTED"
     RELEASED = "RELEASED"
+    # The transfer bill was cancelled (by finance) or expired unconfirmed: the hold went back.
+    CANCELLED = "CANCELLED"
+    EXPIRED = "EXPIRED"
 
 
 class Withdrawal(Model):
@@ -459,6 +472,18 @@ class Withdrawal(Model):
     reviewed_at = fields.DatetimeField(null=True)
     paid_at = fields.DatetimeField(null=True)
     requested_day = fields.CharField(max_length=10)
+    # The payee's real name for a WeChat transfer of 2000 yuan and more, copied from the
+    # distributor at approval (Fernet; masked form beside it).
+    real_name_encrypted = fields.TextField(default="")
+    real_name_masked = fields.CharField(max_length=64, default="")
+    # WeChat transfer bills (商家转账, SPEC 20); out_bill_no is derived from the id.
+    transfer_bill_no = fields.CharField(max_length=64, null=True)
+    transfer_state = fields.CharField(max_length=20, null=True)
+    transfer_started_at = fields.DatetimeField(null=True)
+    transfer_checked_at = fields.DatetimeField(null=True)
+    package_info = fields.TextField(null=True)
+    package_expires_at = fields.DatetimeField(null=True)
+    cancel_requested = fields.CharField(max_length=16, null=True)
 
     class Meta:
         table = "withdrawal"
@@ -466,3 +491,17 @@ class Withdrawal(Model):
             Index(fields=("account_id", "requested_day"), name="withdrawal_account_day"),
             Index(fields=("status", "requested_at"), name="withdrawal_status"),
         )
+
+
+class PayeeNameReveal(Model):
+    """Audit: an HQ_ADMIN saw a payee's real name in full (SPEC 13: personal data)."""
+
+    id = fields.BigIntField(primary_key=True)
+    distributor_id = fields.BigIntField(db_index=True)
+    withdrawal_id = fields.BigIntField(null=True)
+    staff_id = fields.BigIntField()
+    reason = fields.CharField(max_length=200, default="")
+    revealed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "payee_name_reveal"

@@ -89,6 +89,20 @@ def payee_name(raw: str | None) -> str:
     return clean_text(raw or "", "payeeName", NAME_MAX)
 
 
+def real_name(raw: str | None) -> str:
+    """A person's real name as WeChat checks it against the payee's verified identity: 2 to 64
+    characters, no digits (a digit means a phone or an account was typed in the wrong box).
+    Minority names keep their middle dot ('阿卜杜·热合曼')."""
+    name = _CONTROL.sub("", raw or "").strip()
+    if not name:
+        raise DomainError(ErrorCode.REQUIRED, "realName")
+    if len(name) > NAME_MAX:
+        raise DomainError(ErrorCode.TOO_LONG, "realName", f"max {NAME_MAX}")
+    if len(name) < 2 or any(char.isdigit() for char in name):
+        raise DomainError(ErrorCode.INVALID, "realName", "a person's name")
+    return name
+
+
 def bank_name(raw: str | None) -> str:
     return clean_text(raw or "", "bankName", BANK_MAX)
 
@@ -136,6 +150,14 @@ def mask_name(name: str) -> str:
     if not name:
         return ""
     return name[0] + "*" * max(len(name) - 1, 1)
+
+
+def mask_real_name(name: str) -> str:
+    """'张三' → '张*', '张小三' → '张*三', '欧阳娜娜' → '欧**娜': the first and the last character
+    show (the last only from three characters on), the rest is starred."""
+    if len(name) <= 2:
+        return name[:1] + "*" if name else ""
+    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def scrub(text: str, secrets: Iterable[str | None], max_length: int = 200) -> str:

@@ -36,14 +36,42 @@ Review notes: a rejection's note is kept as `failure_reason` (the distributor se
 approval's note is not stored (the model has no field for it).
 
 Nothing here logs or raises the payee's name, account or openid (distribution/payees.py).
+
+WeChat transfer bills (商家转账, SPEC 20) pay WECHAT_BALANCE withdrawals when a transfer
+provider is registered. They are asynchronous, so they do not hold a row lock across the call:
+
+    APPROVED ──pay──▶ PAYING ──WAIT_USER_CONFIRM──▶ AWAITING_PAYEE ──payee confirms──▶ PAID
+                      │  (answer lost: stays PAYING,   │
+                      │   queried before all else)     ├─ bill FAIL ──▶ FAILED (released)
+                      ├─ refused, no bill ─▶ FAILED    ├─ cancelled ──▶ CANCELLED (released)
+                      │  (hold kept: pay or release)   └─ unconfirmed 24 h ──▶ EXPIRED (released)
+
+- The bill's number is `WD<withdrawal id>` (`out_bill_no`): WeChat answers a repeated number with
+  the bill it already has, so a retry, a second process, or a poll re-sending after a crash never
+  creates a second transfer.
+- Claiming is a committed compare-and-set (APPROVED, or FAILED without a bill → PAYING); every
+  later transition is a compare-and-set from PAYING / AWAITING_PAYEE, and the ledger moves in the
+  same transaction as the transition that won, so a notification and a poll arriving together
+  move the money once.
+- A timeout, a 5xx, SYSTEM_ERROR or FREQUENCY_LIMITED is an unknown outcome: the withdrawal stays
+  PAYING and the next attempt (payWithdrawal again, or the poll job) queries the bill first. Only
+  a bill WeChat reports FAIL or CANCELLED releases the hold; a refusal before any bill exists
+  (NOT_ENOUGH, PARAM_ERROR...) is FAILED with the hold kept, as for other providers.
+- A FAILED withdrawal whose bill failed (`transfer_state` FAIL) has had its hold released: it can
+  be neither paid again nor released again; the member asks again.
+- The payee must confirm within the package's validity (WeChat: 24 hours); after it the poll job
+  cancels the bill and the withdrawal ends EXPIRED.
+- From 2000 yuan paid out (`REAL_NAME_FROM_FEN`) WeChat needs the payee's real name: approval
+  refuses without one (PAYEE_REAL_NAME_REQUIRED) and copies the distributor's, encrypted.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from tortoise.expressions import F, Subquery
+from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 
 from distribution import ledger, payees
@@ -55,15 +83,20 @@ from distribution.models import (
     CommissionAccount,
     Distributor,
     LedgerKind,
+    PayeeNameReveal,
     Withdrawal,
     WithdrawalMethod,
     WithdrawalStatus,
 )
 from distribution.payouts import (
+    BillOutcome,
     PayoutError,
     PayoutOutcomeUnknown,
     PayoutRequest,
+    TransferBill,
+    TransferProvider,
     payout_provider,
+    transfer_provider,
 )
 from domain import clock, events, money
 from domain.db import transaction
@@ -76,6 +109,16 @@ log = logging.getLogger("siyu.withdrawals")
 
 S = WithdrawalStatus
 PAYABLE = (S.APPROVED, S.FAILED)
+# Transfers in flight: a transition out of them is a compare-and-set from these.
+TRANSFERRING = (S.PAYING, S.AWAITING_PAYEE)
+# WeChat requires the payee's real name from this much paid out (2000 yuan).
+REAL_NAME_FROM_FEN = 200_000
+# How long the payee may confirm a transfer (WeChat's package validity).
+PACKAGE_VALIDITY = timedelta(hours=24)
+# A FAILED withdrawal still holding its amount: no transfer bill of it failed (that released it).
+HOLDING_FAILED = Q(status=S.FAILED, transfer_state__isnull=True)
+PAYABLE_NOW = Q(status=S.APPROVED) | HOLDING_FAILED
+POLL_BATCH = 200
 WECHAT_BALANCE_MASK = "微信零钱"
 NOTE_MAX = 200
 
@@ -238,6 +281,12 @@ async def review(withdrawal_id: int, approve: bool, note: str, actor: str) -> Wi
     changes: dict = {"status": target, "reviewed_by": actor, "reviewed_at": clock.now()}
     if not approve:
         changes["failure_reason"] = note or None
+    elif withdrawal.status == S.PENDING_REVIEW and needs_real_name(withdrawal):
+        distributor = await _distributor_of(withdrawal)
+        if distributor is None or not distributor.real_name_encrypted:
+            raise DomainError(ErrorCode.PAYEE_REAL_NAME_REQUIRED, "id")
+        changes["real_name_encrypted"] = distributor.real_name_encrypted
+        changes["real_name_masked"] = distributor.real_name_masked or ""
     async with transaction():
         moved = await Withdrawal.filter(id=withdrawal.id, status=S.PENDING_REVIEW).update(**changes)
         if moved and not approve:
@@ -258,11 +307,14 @@ async def review(withdrawal_id: int, approve: bool, note: str, actor: str) -> Wi
 async def pay(withdrawal_id: int, actor: str) -> Withdrawal:
     """Pay an APPROVED (or retry a FAILED) withdrawal through the payout provider: PAID, or
     FAILED with the provider's reason. A PAID one is returned as it is."""
+    transfers = transfer_provider()
+    if transfers is not None:
+        method = await Withdrawal.filter(id=withdrawal_id).first().values_list("method", flat=True)
+        if method == WithdrawalMethod.WECHAT_BALANCE:
+            return await _pay_by_transfer(transfers, withdrawal_id, actor)
     provider = payout_provider()
     async with transaction():
-        claimed = await Withdrawal.filter(id=withdrawal_id, status__in=PAYABLE).update(
-            failure_reason=None
-        )
+        claimed = await Withdrawal.filter(PAYABLE_NOW, id=withdrawal_id).update(failure_reason=None)
         if not claimed:
             current = await _get(withdrawal_id)
             if current.status == S.PAID:
@@ -341,7 +393,7 @@ async def release(withdrawal_id: int, actor: str) -> Withdrawal:
     """Give a FAILED withdrawal's hold back to the available balance (→ RELEASED)."""
     withdrawal = await _get(withdrawal_id)
     async with transaction():
-        moved = await Withdrawal.filter(id=withdrawal.id, status=S.FAILED).update(status=S.RELEASED)
+        moved = await Withdrawal.filter(HOLDING_FAILED, id=withdrawal.id).update(status=S.RELEASED)
         if moved:
             await _release_hold(withdrawal, actor, "payout failed: released")
             await events.publish(WithdrawalMoved(withdrawal.id, S.RELEASED.value))
@@ -351,6 +403,331 @@ async def release(withdrawal_id: int, actor: str) -> Withdrawal:
     if moved:
         log.info("withdrawal released", extra={"withdrawal_id": withdrawal.id, "actor": actor})
     return withdrawal
+
+
+# WeChat transfer bills (module docstring)
+
+
+def needs_real_name(withdrawal: Withdrawal) -> bool:
+    return (
+        withdrawal.method == WithdrawalMethod.WECHAT_BALANCE
+        and withdrawal.payout_fen >= REAL_NAME_FROM_FEN
+    )
+
+
+def out_bill_no(withdrawal_id: int) -> str:
+    """The transfer bill's number: letters and digits only, as WeChat requires."""
+    return f"WD{withdrawal_id}"
+
+
+def withdrawal_id_of_bill(bill_no: str) -> int | None:
+    digits = bill_no.removeprefix("WD")
+    return int(digits) if bill_no.startswith("WD") and digits.isdigit() else None
+
+
+async def _distributor_of(withdrawal: Withdrawal) -> Distributor | None:
+    account = await CommissionAccount.get(id=withdrawal.account_id)
+    if account.owner_type != AccountOwner.DISTRIBUTOR:
+        return None
+    return await Distributor.get_or_none(id=account.owner_id)
+
+
+async def _transfer_request(withdrawal: Withdrawal) -> PayoutRequest:
+    """The transfer as WeChat takes it: to the member's openid, the amount after the fee, the
+    real name (decrypted only for this request) from 2000 yuan, scene and remark from settings."""
+    cipher = payees.cipher()
+    try:
+        openid = cipher.decrypt(withdrawal.payee_encrypted)
+        name = cipher.decrypt(withdrawal.real_name_encrypted) if needs_real_name(withdrawal) else ""
+    except payees.PayeeUnreadable:
+        raise PayoutError("payee details cannot be decrypted (encryption key changed?)") from None
+    if needs_real_name(withdrawal) and not name:
+        raise PayoutError("the payee's real name is missing")
+    settings = await load_settings()
+    infos = tuple(
+        (kind, content)
+        for kind, _, content in (
+            pair.partition("=")
+            for pair in settings["payout.transfer_scene_report_infos"].split(";")
+        )
+    )
+    return PayoutRequest(
+        idempotency_key=out_bill_no(withdrawal.id),
+        amount_fen=withdrawal.payout_fen,
+        method=withdrawal.method,
+        payee_name=name,
+        openid=openid,
+        description=settings["payout.transfer_remark"],
+        scene_id=settings["payout.transfer_scene_id"],
+        scene_report_infos=infos,
+    )
+
+
+async def _pay_by_transfer(
+    provider: TransferProvider, withdrawal_id: int, actor: str
+) -> Withdrawal:
+    now = clock.now()
+    claimed = await Withdrawal.filter(PAYABLE_NOW, id=withdrawal_id).update(
+        status=S.PAYING, failure_reason=None, transfer_started_at=now, transfer_checked_at=now
+    )
+    withdrawal = await _get(withdrawal_id)
+    if not claimed:
+        if withdrawal.status in TRANSFERRING:
+            return await sync_transfer(withdrawal, actor)
+        if withdrawal.status == S.PAID:
+            return withdrawal
+        raise DomainError(ErrorCode.INVALID_STATE, "id")
+    log.info("transfer started", extra={"withdrawal_id": withdrawal.id, "actor": actor})
+    return await _send_transfer(provider, withdrawal, actor)
+
+
+async def _send_transfer(
+    provider: TransferProvider, withdrawal: Withdrawal, actor: str
+) -> Withdrawal:
+    """Create (or, for a repeated number, fetch) the bill and apply what it says."""
+    request: PayoutRequest | None = None
+    try:
+        request = await _transfer_request(withdrawal)
+        bill = await provider.transfer(request)
+    except PayoutError as error:
+        secrets = [withdrawal.payee_name, request.openid if request else None]
+        reason = payees.scrub(error.reason, secrets)
+        await Withdrawal.filter(id=withdrawal.id, status=S.PAYING).update(
+            status=S.FAILED, failure_reason=reason, transfer_checked_at=clock.now()
+        )
+        log.warning(
+            "transfer refused",
+            extra={"withdrawal_id": withdrawal.id, "provider": provider.name, "why": reason},
+        )
+    except PayoutOutcomeUnknown:
+        log.warning(
+            "transfer outcome unknown",
+            extra={"withdrawal_id": withdrawal.id, "provider": provider.name},
+        )
+    else:
+        await apply_bill(withdrawal.id, bill, actor)
+    await withdrawal.refresh_from_db()
+    return withdrawal
+
+
+async def sync_transfer(withdrawal: Withdrawal, actor: str) -> Withdrawal:
+    """Ask WeChat where a bill in flight stands and apply it. No bill under the number (the
+    claim committed, the request never arrived): send it, under the same number. A bill waiting
+    for the payee whose package we never saw (its answer was lost): send again, WeChat answers
+    the same bill with its package."""
+    provider = transfer_provider()
+    if provider is None or withdrawal.status not in TRANSFERRING:
+        return withdrawal
+    try:
+        bill = await provider.query(out_bill_no(withdrawal.id))
+    except PayoutOutcomeUnknown:
+        await Withdrawal.filter(id=withdrawal.id).update(transfer_checked_at=clock.now())
+        await withdrawal.refresh_from_db()
+        return withdrawal
+    if bill is None or (
+        bill.outcome == BillOutcome.AWAITING_PAYEE
+        and not (bill.package_info or withdrawal.package_info)
+    ):
+        if withdrawal.status == S.PAYING:
+            return await _send_transfer(provider, withdrawal, actor)
+        return withdrawal
+    await apply_bill(withdrawal.id, bill, actor)
+    await withdrawal.refresh_from_db()
+    return withdrawal
+
+
+async def apply_bill(withdrawal_id: int, bill: TransferBill, actor: str) -> bool:
+    """Move a withdrawal in flight to what its bill says; True when this call moved it (a
+    repeat, or a bill already applied by a notification, moves nothing)."""
+    withdrawal = await _get(withdrawal_id)
+    now = clock.now()
+    seen = {
+        "transfer_state": bill.state[:20],
+        "transfer_checked_at": now,
+        "transfer_bill_no": bill.bill_no or withdrawal.transfer_bill_no,
+    }
+    in_flight = Withdrawal.filter(id=withdrawal_id, status__in=TRANSFERRING)
+    if bill.outcome == BillOutcome.IN_FLIGHT:
+        return bool(await in_flight.update(**seen))
+    if bill.outcome == BillOutcome.AWAITING_PAYEE:
+        package = bill.package_info or withdrawal.package_info
+        if not package:
+            return bool(await in_flight.update(**seen))
+        expires = withdrawal.package_expires_at or (bill.created_at or now) + PACKAGE_VALIDITY
+        moved = await in_flight.update(
+            **seen, status=S.AWAITING_PAYEE, package_info=package, package_expires_at=expires
+        )
+        return bool(moved) and withdrawal.status == S.PAYING
+    if bill.outcome == BillOutcome.PAID:
+        async with transaction():
+            moved = await in_flight.update(**seen, status=S.PAID, paid_at=now, package_info=None)
+            if moved:
+                await ledger.move(
+                    withdrawal.account_id,
+                    LedgerKind.PAID,
+                    Deltas(withdrawing=-withdrawal.amount_fen, withdrawn=withdrawal.amount_fen),
+                    actor=actor,
+                    reason=f"transfer {bill.bill_no or out_bill_no(withdrawal_id)}",
+                    refs=Refs(withdrawal_id=withdrawal_id),
+                )
+        if moved:
+            log.info(
+                "withdrawal paid",
+                extra={"withdrawal_id": withdrawal_id, "payout_fen": withdrawal.payout_fen},
+            )
+        return bool(moved)
+    return await _end_unpaid(withdrawal, bill, seen, actor)
+
+
+async def _end_unpaid(withdrawal: Withdrawal, bill: TransferBill, seen: dict, actor: str) -> bool:
+    """FAIL / CANCELLED: nothing was paid, the hold goes back (the member may ask again)."""
+    now = clock.now()
+    if bill.outcome == BillOutcome.FAILED:
+        target = S.FAILED
+        reason = payees.scrub(bill.fail_reason or "transfer failed", [withdrawal.payee_name])
+        seen = {**seen, "transfer_state": "FAIL"}
+    elif withdrawal.cancel_requested == S.CANCELLED.value:
+        target, reason = S.CANCELLED, "transfer cancelled"
+    elif withdrawal.cancel_requested == S.EXPIRED.value or (
+        withdrawal.package_expires_at is not None and withdrawal.package_expires_at <= now
+    ):
+        target, reason = S.EXPIRED, "the payee did not confirm in time"
+    else:
+        target, reason = S.CANCELLED, "transfer cancelled"
+    async with transaction():
+        moved = await Withdrawal.filter(id=withdrawal.id, status__in=TRANSFERRING).update(
+            **seen, status=target, failure_reason=reason, package_info=None
+        )
+        if moved:
+            await _release_hold(withdrawal, actor, f"transfer {target.value.lower()}")
+    if moved:
+        log.info(
+            "transfer ended unpaid",
+            extra={"withdrawal_id": withdrawal.id, "status": target.value},
+        )
+    return bool(moved)
+
+
+async def cancel_transfer(
+    withdrawal_id: int, actor: str, why: WithdrawalStatus = S.CANCELLED
+) -> Withdrawal:
+    """Cancel a bill the payee has not confirmed (finance: → CANCELLED; the poll job after the
+    package's validity: → EXPIRED). WeChat takes the cancel on and finishes it asynchronously;
+    the bill is queried at once and again later until final. A payee who confirmed meanwhile
+    wins: the cancel is refused and the bill is applied as it is."""
+    provider = transfer_provider()
+    if provider is None:
+        raise DomainError(ErrorCode.INVALID_STATE, "id")
+    marked = await Withdrawal.filter(id=withdrawal_id, status=S.AWAITING_PAYEE).update(
+        cancel_requested=why.value
+    )
+    withdrawal = await _get(withdrawal_id)
+    if not marked:
+        if withdrawal.status == why:
+            return withdrawal
+        raise DomainError(ErrorCode.INVALID_STATE, "id")
+    try:
+        bill = await provider.cancel(out_bill_no(withdrawal_id))
+    except (PayoutError, PayoutOutcomeUnknown):
+        return await sync_transfer(withdrawal, actor)
+    await apply_bill(withdrawal_id, bill, actor)
+    if bill.outcome == BillOutcome.IN_FLIGHT:
+        await withdrawal.refresh_from_db()
+        return await sync_transfer(withdrawal, actor)
+    await withdrawal.refresh_from_db()
+    return withdrawal
+
+
+async def poll_transfers(now: datetime) -> int:
+    """The job: cancel bills whose package expired unconfirmed, and query the bills not final
+    `payout.transfer_poll_after_minutes` after they were last heard of. Returns how many
+    withdrawals it moved. Safe twice at once: every move is a compare-and-set."""
+    if transfer_provider() is None:
+        return 0
+    settings = await load_settings()
+    stale = now - timedelta(minutes=settings["payout.transfer_poll_after_minutes"])
+    changed = 0
+    expired = (
+        await Withdrawal.filter(status=S.AWAITING_PAYEE, package_expires_at__lte=now)
+        .order_by("id")
+        .limit(POLL_BATCH)
+    )
+    for withdrawal in expired:
+        try:
+            ended = await cancel_transfer(withdrawal.id, "job:poll-transfers", S.EXPIRED)
+        except DomainError:
+            continue  # moved meanwhile (a notification, another poller)
+        changed += ended.status != S.AWAITING_PAYEE
+    due = (
+        await Withdrawal.filter(status__in=TRANSFERRING, transfer_checked_at__lte=stale)
+        .order_by("id")
+        .limit(POLL_BATCH)
+    )
+    for withdrawal in due:
+        before = withdrawal.status
+        after = await sync_transfer(withdrawal, "job:poll-transfers")
+        changed += after.status != before
+    return changed
+
+
+async def transfer_notified(bill_no: str, bill: TransferBill) -> bool:
+    """A verified transfer notification: apply it to its withdrawal. Raises LookupError for a
+    bill that is not ours or whose amount is not the payout (it must not be believed)."""
+    withdrawal_id = withdrawal_id_of_bill(bill_no)
+    withdrawal = await Withdrawal.get_or_none(id=withdrawal_id) if withdrawal_id else None
+    if withdrawal is None or withdrawal.method != WithdrawalMethod.WECHAT_BALANCE:
+        raise LookupError("no such transfer")
+    if bill.amount_fen is not None and bill.amount_fen != withdrawal.payout_fen:
+        raise LookupError("amount differs from the payout")
+    return await apply_bill(withdrawal.id, bill, "wechat:notify")
+
+
+# Payee identity
+
+
+async def set_real_name(member_id: int, raw: str) -> Distributor:
+    """The distributor's real name for WeChat transfers of 2000 yuan and more, encrypted;
+    withdrawals approved later carry it."""
+    distributor = await for_member(member_id)
+    if distributor is None:
+        raise DomainError(ErrorCode.NOT_A_DISTRIBUTOR, None)
+    name = payees.real_name(raw)
+    await Distributor.filter(id=distributor.id).update(
+        real_name_encrypted=payees.cipher().encrypt(name),
+        real_name_masked=payees.mask_real_name(name),
+        updated_at=clock.now(),
+    )
+    await distributor.refresh_from_db()
+    return distributor
+
+
+async def reveal_real_name(withdrawal_id: int, staff_id: int, reason: str) -> str:
+    """The payee's real name in full, for HQ_ADMIN checking it before approval: an audit row
+    in the same transaction (who, whose, which withdrawal, why). Refused when there is none."""
+    reason = clean_text(reason or "", "reason", NOTE_MAX, multiline=True)
+    withdrawal = await _get(withdrawal_id)
+    encrypted = withdrawal.real_name_encrypted
+    distributor = await _distributor_of(withdrawal)
+    if not encrypted and distributor is not None:
+        encrypted = distributor.real_name_encrypted
+    if not encrypted or distributor is None:
+        raise DomainError(ErrorCode.PAYEE_REAL_NAME_REQUIRED, "withdrawalId")
+    try:
+        name = payees.cipher().decrypt(encrypted)
+    except payees.PayeeUnreadable:
+        raise DomainError(ErrorCode.PAYEE_REAL_NAME_REQUIRED, "withdrawalId") from None
+    await PayeeNameReveal.create(
+        distributor_id=distributor.id,
+        withdrawal_id=withdrawal.id,
+        staff_id=staff_id,
+        reason=reason,
+        revealed_at=clock.now(),
+    )
+    log.info(
+        "payee name revealed",
+        extra={"withdrawal_id": withdrawal.id, "staff_id": staff_id},
+    )
+    return name
 
 
 # Queries

@@ -54,6 +54,7 @@ class ErrorCode(StrEnum):
     NEGATIVE_BALANCE = "NEGATIVE_BALANCE"
     DAILY_WITHDRAWAL_LIMIT = "DAILY_WITHDRAWAL_LIMIT"
     PAYOUT_FAILED = "PAYOUT_FAILED"
+    PAYEE_REAL_NAME_REQUIRED = "PAYEE_REAL_NAME_REQUIRED"
     COUPON_UNAVAILABLE = "COUPON_UNAVAILABLE"
     COUPON_NOT_APPLICABLE = "COUPON_NOT_APPLICABLE"
     COUPON_THRESHOLD_NOT_MET = "COUPON_THRESHOLD_NOT_MET"
@@ -148,6 +149,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "The daily number of withdrawals is reached.",
     ),
     ErrorCode.PAYOUT_FAILED: ("打款失败", "The payout failed."),
+    ErrorCode.PAYEE_REAL_NAME_REQUIRED: (
+        "提现 2000 元及以上需先填写收款人真实姓名",
+        "A payout of 2000 yuan or more needs the payee's real name first.",
+    ),
     ErrorCode.COUPON_UNAVAILABLE: (
         "优惠券不可用（已使用、已锁定、已过期或未到使用时间）",
         "The coupon cannot be used (used, locked, expired or not yet valid).",

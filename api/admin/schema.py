@@ -542,6 +542,12 @@ class Mutation:
             "Errors: NOT_FOUND, INVALID_STATE."
         ),
     )
+    cancel_withdrawal_transfer: withdrawal_api.AdminWithdrawalPayload = staff_mutation(
+        C.WITHDRAWAL_REVIEW, withdrawal_api.cancel_withdrawal_transfer
+    )
+    reveal_payee_real_name: withdrawal_api.RevealPayeeRealNamePayload = staff_mutation(
+        C.PAYEE_REAL_NAME_REVEAL, withdrawal_api.reveal_payee_real_name
+    )
     review_distributor_application: distributor_api.ReviewApplicationPayload = staff_mutation(
         C.DISTRIBUTOR_REVIEW,
         distributor_api.review_distributor_application,

@@ -2,7 +2,10 @@
 payout provider, release a failed payout. HQ_FINANCE and HQ_ADMIN only.
 
 The payee is personal data: HQ_FINANCE sees it masked; only HQ_ADMIN's view decrypts the account
-number (and shows the full name).
+number (and shows the full name). The real name a WeChat transfer of 2000 yuan and more carries is
+masked for every role; HQ_ADMIN may reveal it (`revealPayeeRealName`), which is audited (who,
+whose, which withdrawal, why). `cancelWithdrawalTransfer` cancels a transfer the payee has not
+confirmed yet (→ CANCELLED, hold released).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.relay import After, Connection, First, build_connection, fetch_page
 from api.shop.withdrawals import (
     NEWEST_WITHDRAWALS_FIRST,
-    WithdrawalNode,
+    WithdrawalCommon,
     WithdrawalStatusEnum,
     withdrawal_fields,
 )
@@ -39,11 +42,16 @@ class PayeeNode:
 
 
 @strawberry.type(name="Withdrawal")
-class AdminWithdrawalNode(WithdrawalNode):
+class AdminWithdrawalNode(WithdrawalCommon):
     distributor_id: strawberry.ID | None
     payee: PayeeNode
     reviewed_at: datetime | None
     reviewed_by: str | None
+    transfer_state: str | None = strawberry.field(
+        description="WeChat's state of the transfer bill (ACCEPTED, WAIT_USER_CONFIRM, SUCCESS, "
+        "FAIL, CANCELLED...), when paid by transfer."
+    )
+    transfer_bill_no: str | None
 
 
 def sees_full_payee(grant: Grant) -> bool:
@@ -66,6 +74,8 @@ def admin_withdrawal_node(
         payee=PayeeNode(name=payee.name, bank_name=payee.bank, account=payee.account),
         reviewed_at=withdrawal.reviewed_at,
         reviewed_by=withdrawal.reviewed_by,
+        transfer_state=withdrawal.transfer_state,
+        transfer_bill_no=withdrawal.transfer_bill_no,
     )
 
 
@@ -158,3 +168,25 @@ async def release_withdrawal(
     grant = await granted(info)
     released = await service.release(_pk(id), f"staff:{grant.staff.id}")
     return AdminWithdrawalPayload(withdrawal=await _node(released, grant), errors=[])
+
+
+async def cancel_withdrawal_transfer(info: Info, id: strawberry.ID) -> AdminWithdrawalPayload:
+    grant = await granted(info)
+    cancelled = await service.cancel_transfer(_pk(id), f"staff:{grant.staff.id}")
+    return AdminWithdrawalPayload(withdrawal=await _node(cancelled, grant), errors=[])
+
+
+@strawberry.type
+class RevealPayeeRealNamePayload:
+    real_name: str | None = None
+    errors: list[UserError]
+
+
+async def reveal_payee_real_name(
+    info: Info, withdrawal_id: strawberry.ID, reason: str
+) -> RevealPayeeRealNamePayload:
+    """The payee's real name in full, to check it before approving: every reveal is audited."""
+    grant = await granted(info)
+    pk = from_global_id(withdrawal_id, "Withdrawal", "withdrawalId")
+    name = await service.reveal_real_name(pk, grant.staff.id, reason)
+    return RevealPayeeRealNamePayload(real_name=name, errors=[])

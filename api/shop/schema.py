@@ -244,6 +244,9 @@ class Mutation:
             "NEGATIVE_BALANCE, DAILY_WITHDRAWAL_LIMIT, REQUIRED, INVALID, TOO_LONG."
         ),
     )
+    set_payee_real_name: withdrawal_api.PayeeRealNamePayload = shop_mutation(
+        withdrawal_api.set_payee_real_name
+    )
     apply_for_distributor: distribution_api.ApplyForDistributorPayload = shop_mutation(
         distribution_api.apply_for_distributor,
         description=(

@@ -2,7 +2,12 @@
 distribution centre reuses (`withdrawals_of_member`, `withdrawal_node`, `member_withdrawals`).
 
 A member sees their payee only masked, even their own account number: the full number is
-never sent back once given.
+never sent back once given; the same for their real name (`setPayeeRealName`, needed for WeChat
+transfers of 2000 yuan and more).
+
+A WeChat transfer waiting for the member (`AWAITING_PAYEE`) carries `payeeConfirmation`: what
+the mini-program passes to `wx.requestMerchantTransfer({mchId, appId, package})`, and until when.
+Only the member's own view has it (the admin API's Withdrawal does not).
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from api.graphql.relay import After, Connection, First, Ordering, SortField, pag
 from api.graphql.scalars import Long, Money
 from distribution import withdrawals as service
 from distribution.models import Withdrawal, WithdrawalMethod, WithdrawalStatus
+from distribution.payouts import transfer_provider
 from distribution.withdrawals import withdrawals_of_member
 
 __all__ = [
     "NEWEST_WITHDRAWALS_FIRST",
+    "WithdrawalCommon",
     "WithdrawalMethodEnum",
     "WithdrawalNode",
     "WithdrawalStatusEnum",
@@ -68,8 +75,10 @@ WithdrawalStatusEnum: TypeAlias = WithdrawalStatus
 NEWEST_WITHDRAWALS_FIRST = Ordering((SortField("requested_at", True, True), SortField("id", True)))
 
 
-@strawberry.type(name="Withdrawal", description="A withdrawal (提现) of commission, in fen.")
-class WithdrawalNode:
+@strawberry.type(name="WithdrawalCommon")
+class WithdrawalCommon:
+    """What both APIs show of a withdrawal (the type itself is never in a schema)."""
+
     id: strawberry.ID = strawberry.field(description="Global ID (Withdrawal).")
     amount: Money = strawberry.field(description="Taken from the available balance.")
     fee: Money = strawberry.field(description="floor(amount × withdraw.fee_bp / 10000).")
@@ -83,6 +92,44 @@ class WithdrawalNode:
     paid_at: datetime | None
     failure_reason: str | None = strawberry.field(
         description="Why it was not paid: the provider's reason, or the reviewer's note."
+    )
+    real_name_masked: str = strawberry.field(
+        description="The payee's real name for WeChat transfers of 2000 yuan and more, masked "
+        "('张*三') for everybody; empty when none was needed."
+    )
+
+
+@strawberry.type(name="PayeeConfirmation")
+class PayeeConfirmation:
+    """The arguments of `wx.requestMerchantTransfer`; valid until `expiresAt`."""
+
+    mch_id: str
+    app_id: str
+    package: str
+    expires_at: datetime
+
+
+@strawberry.type(name="Withdrawal", description="A withdrawal (提现) of commission, in fen.")
+class WithdrawalNode(WithdrawalCommon):
+    payee_confirmation: PayeeConfirmation | None = strawberry.field(
+        description="Set while AWAITING_PAYEE: open WeChat's confirm page with it."
+    )
+
+
+def payee_confirmation(withdrawal: Withdrawal) -> PayeeConfirmation | None:
+    provider = transfer_provider()
+    if (
+        withdrawal.status != WithdrawalStatus.AWAITING_PAYEE
+        or provider is None
+        or not withdrawal.package_info
+        or withdrawal.package_expires_at is None
+    ):
+        return None
+    return PayeeConfirmation(
+        mch_id=provider.mch_id,
+        app_id=provider.app_id,
+        package=withdrawal.package_info,
+        expires_at=withdrawal.package_expires_at,
     )
 
 
@@ -98,11 +145,14 @@ def withdrawal_fields(withdrawal: Withdrawal) -> dict[str, Any]:
         "requested_at": withdrawal.requested_at,
         "paid_at": withdrawal.paid_at,
         "failure_reason": withdrawal.failure_reason,
+        "real_name_masked": withdrawal.real_name_masked,
     }
 
 
 def withdrawal_node(withdrawal: Withdrawal) -> WithdrawalNode:
-    return WithdrawalNode(**withdrawal_fields(withdrawal))
+    return WithdrawalNode(
+        **withdrawal_fields(withdrawal), payee_confirmation=payee_confirmation(withdrawal)
+    )
 
 
 async def member_withdrawals(
@@ -156,3 +206,17 @@ async def request_withdrawal(
         service.PayeeInput(input.payee_name, input.bank_name, input.account_number),
     )
     return WithdrawalPayload(withdrawal=withdrawal_node(withdrawal), errors=[])
+
+
+@strawberry.type
+class PayeeRealNamePayload:
+    real_name_masked: str | None = strawberry.field(default=None, description="'张*三'.")
+    errors: list[UserError]
+
+
+async def set_payee_real_name(info: Info, real_name: str) -> PayeeRealNamePayload:
+    """The distributor's real name for WeChat transfers of 2000 yuan and more (WeChat checks it
+    against the payee's verified identity); stored encrypted, shown masked."""
+    member_id = await require_member(info)
+    distributor = await service.set_real_name(member_id, real_name)
+    return PayeeRealNamePayload(real_name_masked=distributor.real_name_masked, errors=[])

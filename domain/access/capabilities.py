@@ -21,6 +21,9 @@ Grey cells, decided here:
 - Commission balances (`commissionAccounts`): HQ_ADMIN and HQ_FINANCE every account, a store
   manager their store's and its guides', a guide their own; HQ_OPERATOR none (finance data).
 - Personal data (phones, payees' names and accounts) is unmasked for HQ_ADMIN only.
+- A payee's real name (WeChat transfers of 2000 yuan and more) is masked for every role, HQ_ADMIN
+  included; HQ_ADMIN reveals it on purpose (`PAYEE_REAL_NAME_REVEAL`), one audit row each.
+  HQ_FINANCE approves with the masked name: checking identities is the administrator's act.
 - Staff leaving: HQ_ADMIN marks anyone LEFT; a store manager only the guides of their own store
   (never a fellow manager).
 """
@@ -70,6 +73,7 @@ class Capability(StrEnum):
     COMMISSION_ACCOUNTS_READ = "COMMISSION_ACCOUNTS_READ"
     COMMISSION_ADJUST = "COMMISSION_ADJUST"
     WITHDRAWAL_REVIEW = "WITHDRAWAL_REVIEW"
+    PAYEE_REAL_NAME_REVEAL = "PAYEE_REAL_NAME_REVEAL"
     REPORT_COMMISSION = "REPORT_COMMISSION"
     REPORTS_READ = "REPORTS_READ"
     JOB_RUNS_READ = "JOB_RUNS_READ"
@@ -131,6 +135,7 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     },
     Capability.COMMISSION_ADJUST: _ADMIN_FINANCE,
     Capability.WITHDRAWAL_REVIEW: _ADMIN_FINANCE,
+    Capability.PAYEE_REAL_NAME_REVEAL: _ADMIN,
     Capability.REPORT_COMMISSION: {**_HQ, R.STORE_MANAGER: S.OWN_STORE},
     Capability.REPORTS_READ: {**_ADMIN_OPERATOR, R.STORE_MANAGER: S.OWN_STORE},
     Capability.JOB_RUNS_READ: _ADMIN,

@@ -70,7 +70,27 @@ class PageSetting:
         return value
 
 
-Definition = IntSetting | BoolSetting | ChoiceSetting | PageSetting
+@dataclass(frozen=True)
+class TextSetting:
+    """Short text (a WeChat scene id, a remark the payee sees), matching `pattern` in full."""
+
+    key: str
+    default: str
+    max_length: int
+    pattern: str
+    description: str
+    kind: str = "TEXT"
+
+    def parse(self, raw: str) -> str:
+        value = raw.strip()
+        if not 0 < len(value) <= self.max_length:
+            raise ValueError(f"1 to {self.max_length} characters")
+        if not re.fullmatch(self.pattern, value) or re.search(r"[\x00-\x1f\x7f]", value):
+            raise ValueError("not in the expected form")
+        return value
+
+
+Definition = IntSetting | BoolSetting | ChoiceSetting | PageSetting | TextSetting
 
 _MAX_FEN = 10**12
 _DAY_LIMIT = 3650
@@ -86,7 +106,14 @@ _JOB_INTERVALS = (
     ("expire_coupons", 3600, "优惠券过期"),
     ("review_tiers", 24 * 3600, "会员等级复核"),
     ("refresh_tags", 24 * 3600, "刷新会员标签"),
+    # A fallback: WeChat notifies each final bill (and retries); finance's payWithdrawal asks
+    # at once.
+    ("poll_transfers", 3600, "查询未完结的微信转账单"),
 )
+
+# WeChat's transfer-bill report infos: `信息类型=信息内容` pairs separated by `;` (up to 5).
+_REPORT_PAIR = r"[^=;]{1,32}=[^=;]{1,64}"
+_REPORT_INFOS = rf"{_REPORT_PAIR}(;{_REPORT_PAIR}){{0,4}}"
 
 
 def job_interval_key(job: str) -> str:
@@ -123,6 +150,24 @@ _ALL: tuple[Definition, ...] = (
     IntSetting("withdraw.min_fen", 1000, 1, _MAX_FEN, "最低提现金额（分）"),
     IntSetting("withdraw.daily_max_count", 3, 1, 100, "每日提现次数上限"),
     IntSetting("withdraw.fee_bp", 0, 0, 10_000, "提现手续费（bp）"),
+    TextSetting(
+        "payout.transfer_scene_id",
+        "1005",
+        16,
+        r"[0-9A-Za-z]+",
+        "商家转账场景 ID（1005 佣金报酬）",
+    ),
+    TextSetting(
+        "payout.transfer_scene_report_infos",
+        "岗位类型=分销员;报酬说明=分销佣金提现",
+        400,
+        _REPORT_INFOS,
+        "转账场景报备信息（类型=内容，分号分隔）",
+    ),
+    TextSetting("payout.transfer_remark", "佣金提现", 32, r".+", "转账备注（收款人可见）"),
+    IntSetting(
+        "payout.transfer_poll_after_minutes", 10, 1, 1440, "转账单未完结多久后主动查询（分钟）"
+    ),
     # 小程序码 (SPEC 18): the page each kind of code opens, and how WeChat makes it.
     PageSetting("wechat.page.product", "pages/product/index", "小程序码：商品页"),
     PageSetting("wechat.page.store", "pages/store/index", "小程序码：门店页（推广链接）"),

@@ -165,6 +165,10 @@ EXPECTED = {
     "withdrawals_FAILED": 0,
     "withdrawals_REJECTED": 0,
     "withdrawals_RELEASED": 0,
+    "withdrawals_PAYING": 0,
+    "withdrawals_AWAITING_PAYEE": 0,
+    "withdrawals_CANCELLED": 0,
+    "withdrawals_EXPIRED": 0,
 }
 
 

@@ -100,6 +100,10 @@ CALLS = {
     "payWithdrawal": 'mutation { payWithdrawal(id: "V2l0aGRyYXdhbDox") { errors { code } } }',
     "releaseWithdrawal": 'mutation { releaseWithdrawal(id: "V2l0aGRyYXdhbDox") '
     "{ errors { code } } }",
+    "cancelWithdrawalTransfer": 'mutation { cancelWithdrawalTransfer(id: "V2l0aGRyYXdhbDox") '
+    "{ errors { code } } }",
+    "revealPayeeRealName": 'mutation { revealPayeeRealName(withdrawalId: "V2l0aGRyYXdhbDox", '
+    'reason: "check") { errors { code } } }',
     "reviewDistributorApplication": "mutation { reviewDistributorApplication("
     'id: "RGlzdHJpYnV0b3JBcHBsaWNhdGlvbjox", approve: true) { errors { code } } }',
     "setDistributorStatus": 'mutation { setDistributorStatus(id: "RGlzdHJpYnV0b3I6MQ==", '

@@ -34,6 +34,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tests.fakes.serving import serving
+from tests.fakes.wechat_transfers import FakeTransfers
 
 JSAPI = "/v3/pay/transactions/jsapi"
 REFUNDS = "/v3/refund/domestic/refunds"
@@ -110,10 +111,13 @@ class FakeWechatPay:
         self.delay = 0.0
         # Answers are signed with this key (None: unsigned); tests swap it to forge answers.
         self.answer_key: rsa.RSAPrivateKey | None = self.platform_key
+        # Transfer bills (商家转账): tests/fakes/wechat_transfers.py.
+        self.transfers = FakeTransfers(self)
         self.app = Starlette(
             routes=[
                 Route(JSAPI, self._jsapi, methods=["POST"]),
                 Route(REFUNDS, self._refund, methods=["POST"]),
+                *self.transfers.routes(),
             ]
         )
 

@@ -2,7 +2,7 @@
 the shared PostgreSQL database, and prints the answers as JSON.
 
 Run by `tests.support.racing.race` (job on stdin: {"database_url", "requests": [{"path", "json",
-"token"}]}).
+"token"}], "config": {app settings, optional}}).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tests.support.racing import read_job, wait_for_go
 async def race(job: dict) -> list[dict]:
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(job["database_url"] + "?maxsize=40"))
-        app = create_app(test_config(), manage_database=False)
+        app = create_app(test_config(**job.get("config", {})), manage_database=False)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://race") as client:
 
@@ -37,7 +37,9 @@ async def race(job: dict) -> list[dict]:
                 return {"status": response.status_code, "body": body}
 
             await wait_for_go()
-            return await asyncio.gather(*(send(r) for r in job["requests"]))
+            answers = await asyncio.gather(*(send(r) for r in job["requests"]))
+        await app.state.payouts.aclose()
+        return answers
 
 
 def main() -> None:

@@ -65,9 +65,15 @@ async def run_workers(module: str, jobs: list[dict]) -> list:
     return results
 
 
-async def race(database_url: str, shares: list[list[dict]]) -> list[dict]:
-    """Each share of HTTP requests goes to its own process; all fire at the same moment."""
-    jobs = [{"database_url": database_url, "requests": share} for share in shares]
+async def race(
+    database_url: str, shares: list[list[dict]], config: dict | None = None
+) -> list[dict]:
+    """Each share of HTTP requests goes to its own process; all fire at the same moment.
+    `config` overrides the workers' app settings (e.g. a fake provider's address)."""
+    jobs = [
+        {"database_url": database_url, "requests": share, "config": config or {}}
+        for share in shares
+    ]
     return [
         answer
         for answers in await run_workers("tests.support.race_worker", jobs)
