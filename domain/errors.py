@@ -201,6 +201,9 @@ WHEN: dict[ErrorCode, str] = {
     " address, payee details for BANK/ALIPAY).",
     ErrorCode.TOO_LONG: "A text is longer than its limit (names, notes, reasons, keywords; the"
     " message says the limit).",
+    ErrorCode.PAYEE_REAL_NAME_REQUIRED: "Approving a WeChat transfer of 2000 yuan or more whose"
+    " distributor has not recorded a real name (setPayeeRealName); revealing a name none was"
+    " recorded for.",
     ErrorCode.INVALID_TEXT: "A free text holds characters no field accepts: NUL and other control"
     " characters, lone surrogates, bidi overrides and isolates (U+202A-U+202E, U+2066-U+2069);"
     " newline and tab only where a field allows lines (descriptions, reasons, notes).",

@@ -543,10 +543,22 @@ class Mutation:
         ),
     )
     cancel_withdrawal_transfer: withdrawal_api.AdminWithdrawalPayload = staff_mutation(
-        C.WITHDRAWAL_REVIEW, withdrawal_api.cancel_withdrawal_transfer
+        C.WITHDRAWAL_REVIEW,
+        withdrawal_api.cancel_withdrawal_transfer,
+        description=(
+            "Cancel a WeChat transfer the payee has not confirmed (AWAITING_PAYEE): CANCELLED once"
+            " WeChat confirms, and the hold goes back to available. Errors: NOT_FOUND,"
+            " INVALID_STATE."
+        ),
     )
     reveal_payee_real_name: withdrawal_api.RevealPayeeRealNamePayload = staff_mutation(
-        C.PAYEE_REAL_NAME_REVEAL, withdrawal_api.reveal_payee_real_name
+        C.PAYEE_REAL_NAME_REVEAL,
+        withdrawal_api.reveal_payee_real_name,
+        description=(
+            "The payee's real name in full, to check it before approving a large transfer; every"
+            " reveal writes an audit row (who, whose, which withdrawal, why). Errors: NOT_FOUND,"
+            " PAYEE_REAL_NAME_REQUIRED (none recorded), REQUIRED, INVALID_TEXT."
+        ),
     )
     review_distributor_application: distributor_api.ReviewApplicationPayload = staff_mutation(
         C.DISTRIBUTOR_REVIEW,

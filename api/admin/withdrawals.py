@@ -170,7 +170,10 @@ async def release_withdrawal(
     return AdminWithdrawalPayload(withdrawal=await _node(released, grant), errors=[])
 
 
-async def cancel_withdrawal_transfer(info: Info, id: strawberry.ID) -> AdminWithdrawalPayload:
+async def cancel_withdrawal_transfer(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A Withdrawal global ID.")],
+) -> AdminWithdrawalPayload:
     grant = await granted(info)
     cancelled = await service.cancel_transfer(_pk(id), f"staff:{grant.staff.id}")
     return AdminWithdrawalPayload(withdrawal=await _node(cancelled, grant), errors=[])
@@ -183,7 +186,11 @@ class RevealPayeeRealNamePayload:
 
 
 async def reveal_payee_real_name(
-    info: Info, withdrawal_id: strawberry.ID, reason: str
+    info: Info,
+    withdrawal_id: Annotated[
+        strawberry.ID, strawberry.argument(description="A Withdrawal global ID.")
+    ],
+    reason: Annotated[str, strawberry.argument(description="Why it is revealed (audited).")],
 ) -> RevealPayeeRealNamePayload:
     """The payee's real name in full, to check it before approving: every reveal is audited."""
     grant = await granted(info)

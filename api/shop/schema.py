@@ -245,7 +245,13 @@ class Mutation:
         ),
     )
     set_payee_real_name: withdrawal_api.PayeeRealNamePayload = shop_mutation(
-        withdrawal_api.set_payee_real_name
+        withdrawal_api.set_payee_real_name,
+        description=(
+            "Record the distributor's real name (实名) for WeChat transfers of 2000 yuan and more:"
+            " stored encrypted, shown masked ('张*三'); WeChat checks it against the payee's"
+            " verified identity. Member distributors only. Errors: NOT_A_DISTRIBUTOR, REQUIRED,"
+            " INVALID, INVALID_TEXT, TOO_LONG."
+        ),
     )
     apply_for_distributor: distribution_api.ApplyForDistributorPayload = shop_mutation(
         distribution_api.apply_for_distributor,

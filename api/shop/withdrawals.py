@@ -68,6 +68,14 @@ expose_enum(
         WithdrawalStatus.FAILED: "The payout failed (打款失败); still held: pay again or release.",
         WithdrawalStatus.REJECTED: "Rejected by finance (已驳回); the hold went back to available.",
         WithdrawalStatus.RELEASED: "A failed withdrawal given up; the hold went back to available.",
+        WithdrawalStatus.PAYING: "A WeChat transfer bill is being made or its outcome is being"
+        " checked (转账中); still held.",
+        WithdrawalStatus.AWAITING_PAYEE: "WeChat waits for the payee to confirm the transfer in"
+        " the mini-program (待确认收款): `payeeConfirmation` carries the package.",
+        WithdrawalStatus.CANCELLED: "Finance cancelled the transfer before the payee confirmed;"
+        " the hold went back to available.",
+        WithdrawalStatus.EXPIRED: "The payee did not confirm within WeChat's 24 hours, or WeChat"
+        " closed the bill; the hold went back to available and the member may ask again.",
     },
 )
 WithdrawalStatusEnum: TypeAlias = WithdrawalStatus
@@ -214,7 +222,12 @@ class PayeeRealNamePayload:
     errors: list[UserError]
 
 
-async def set_payee_real_name(info: Info, real_name: str) -> PayeeRealNamePayload:
+async def set_payee_real_name(
+    info: Info,
+    real_name: Annotated[
+        str, strawberry.argument(description="The payee's legal name as WeChat knows it (实名).")
+    ],
+) -> PayeeRealNamePayload:
     """The distributor's real name for WeChat transfers of 2000 yuan and more (WeChat checks it
     against the payee's verified identity); stored encrypted, shown masked."""
     member_id = await require_member(info)
