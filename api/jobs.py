@@ -18,7 +18,7 @@ from domain import clock
 from domain.errors import DomainError
 from domain.ops import service as ops
 from domain.ops.models import JobRun
-from domain.orders import lifecycle
+from domain.orders import lifecycle, refunds
 from loyalty import points, tiers
 from loyalty.audience import stats as audience_stats
 from loyalty.coupons import usage as coupons
@@ -34,6 +34,8 @@ JOBS: dict[str, tuple[Job, str]] = {
     "expire-points": (points.expire_due, "write off points in lots past their expiry"),
     "expire-coupons": (coupons.expire_due, "expire unused coupons past their validity"),
     "review-tiers": (tiers.review_tiers, "re-tier members on the last tier.review_months"),
+    # Before refresh-tags: the last job of a tick stays refresh-tags (tests read the order).
+    "poll-refunds": (refunds.poll_unfinished, "ask the provider about refunds not final yet"),
     "refresh-tags": (audience_stats.refresh_all, "recompute lifecycle, value and KOC tags"),
 }
 

@@ -17,6 +17,7 @@ from api.admin import loyalty as loyalty_api
 from api.admin import members as member_api
 from api.admin import orders as order_api
 from api.admin import org as org_api
+from api.admin import refund_attention as refund_attention_api
 from api.admin import reports as report_api
 from api.admin import session as session_api
 from api.admin import settings as settings_api
@@ -105,6 +106,9 @@ class Query:
     job_runs: Connection[job_run_api.JobRunNode] = staff_field(
         C.JOB_RUNS_READ, job_run_api.job_runs
     )
+    refunds_needing_attention: Connection[refund_attention_api.RefundAttentionNode] = staff_field(
+        C.REFUND_ATTENTION, refund_attention_api.refunds_needing_attention
+    )
 
 
 @strawberry.type
@@ -154,6 +158,9 @@ class Mutation:
     )
     review_refund: order_api.ReviewRefundPayload = staff_mutation(
         C.REFUND_REVIEW, order_api.review_refund
+    )
+    resolve_refund: refund_attention_api.ResolveRefundPayload = staff_mutation(
+        C.REFUND_ATTENTION, refund_attention_api.resolve_refund
     )
     update_settings: settings_api.UpdateSettingsPayload = staff_mutation(
         C.SETTINGS_WRITE, settings_api.update_settings_mutation

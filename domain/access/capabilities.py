@@ -21,6 +21,9 @@ Grey cells, decided here:
 - Commission balances (`commissionAccounts`): HQ_ADMIN and HQ_FINANCE every account, a store
   manager their store's and its guides', a guide their own; HQ_OPERATOR none (finance data).
 - Personal data (phones, payees' names and accounts) is unmasked for HQ_ADMIN only.
+- Refunds WeChat left ABNORMAL or CLOSED, and the reconciliation with WeChat's bills: HQ_FINANCE
+  and HQ_ADMIN (money going out and the books); HQ_OPERATOR reviews refunds but does not settle
+  them with the bank, store managers neither.
 - Staff leaving: HQ_ADMIN marks anyone LEFT; a store manager only the guides of their own store
   (never a fellow manager).
 """
@@ -73,6 +76,7 @@ class Capability(StrEnum):
     REPORT_COMMISSION = "REPORT_COMMISSION"
     REPORTS_READ = "REPORTS_READ"
     JOB_RUNS_READ = "JOB_RUNS_READ"
+    REFUND_ATTENTION = "REFUND_ATTENTION"
 
 
 class ScopeKind(StrEnum):
@@ -134,6 +138,7 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.REPORT_COMMISSION: {**_HQ, R.STORE_MANAGER: S.OWN_STORE},
     Capability.REPORTS_READ: {**_ADMIN_OPERATOR, R.STORE_MANAGER: S.OWN_STORE},
     Capability.JOB_RUNS_READ: _ADMIN,
+    Capability.REFUND_ATTENTION: _ADMIN_FINANCE,
 }
 
 CAPABILITIES: Mapping[Capability, Mapping[StaffRole, ScopeKind]] = MappingProxyType(

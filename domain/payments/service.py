@@ -164,6 +164,13 @@ async def record_refused(provider_name: str, detail: str) -> None:
     await _record(provider_name, None, "BAD_SIGNATURE", detail)
 
 
+async def record_notification(
+    provider_name: str, reference: str, outcome: str, detail: str = ""
+) -> None:
+    """A refund notification's outcome; `reference` is its out_refund_no."""
+    await _record(provider_name, reference, outcome, detail)
+
+
 async def _record(provider: str, out_trade_no: str | None, outcome: str, detail: str = "") -> None:
     await sql.insert(
         PaymentNotification(

@@ -66,6 +66,8 @@ _JOB_INTERVALS = (
     ("expire_coupons", 3600, "优惠券过期"),
     ("review_tiers", 24 * 3600, "会员等级复核"),
     ("refresh_tags", 24 * 3600, "刷新会员标签"),
+    ("poll_refunds", 3600, "查询处理中的退款"),
+    ("reconcile_bills", 3600, "下载微信支付账单并对账"),
 )
 
 
@@ -109,6 +111,7 @@ DEFINITIONS: dict[str, Definition] = {
         IntSetting("withdraw.min_fen", 1000, 1, _MAX_FEN, "最低提现金额（分）"),
         IntSetting("withdraw.daily_max_count", 3, 1, 100, "每日提现次数上限"),
         IntSetting("withdraw.fee_bp", 0, 0, 10_000, "提现手续费（bp）"),
+        IntSetting("refunds.poll_after_minutes", 10, 1, 1440, "退款处理中多久后主动查询（分钟）"),
         *(
             IntSetting(
                 job_interval_key(job), seconds, 1, _WEEK_SECONDS, f"定时任务间隔（秒）：{what}"

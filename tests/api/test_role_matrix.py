@@ -35,6 +35,9 @@ CALLS = {
     "commissionEntries": "{ commissionEntries { totalCount } }",
     "commissionAccounts": "{ commissionAccounts { totalCount } }",
     "jobRuns": "{ jobRuns { totalCount } }",
+    "refundsNeedingAttention": "{ refundsNeedingAttention { totalCount } }",
+    "resolveRefund": f'mutation {{ resolveRefund(id: "{to_global_id("Refund", 1)}", '
+    'resolution: ABANDONED, note: "n") { errors { code } } }',
     "withdrawals": "{ withdrawals { totalCount } }",
     "distributors": "{ distributors { totalCount } }",
     "distributorApplications": "{ distributorApplications { totalCount } }",
