@@ -208,7 +208,8 @@ class FakeWechatPay:
 
     def _add_certificate(self, key: rsa.RSAPrivateKey) -> None:
         serial_number = secrets.randbits(120) | 1 << 119
-        not_after = datetime.now(UTC) + timedelta(days=5 * 365)
+        # Each new certificate outlives the previous one, as WeChat's do.
+        not_after = datetime.now(UTC) + timedelta(days=5 * 365 + len(self.certificates))
         serial = f"{serial_number:X}"
         pem = self_signed_certificate(key, serial_number, not_after)
         self.certificates.append(Certificate(serial, key, pem, not_after))
