@@ -19,6 +19,7 @@ from domain.errors import DomainError
 from domain.ops import service as ops
 from domain.ops.models import JobRun
 from domain.orders import lifecycle, refunds
+from domain.payments import reconciliation
 from loyalty import points, tiers
 from loyalty.audience import stats as audience_stats
 from loyalty.coupons import usage as coupons
@@ -36,6 +37,7 @@ JOBS: dict[str, tuple[Job, str]] = {
     "review-tiers": (tiers.review_tiers, "re-tier members on the last tier.review_months"),
     # Before refresh-tags: the last job of a tick stays refresh-tags (tests read the order).
     "poll-refunds": (refunds.poll_unfinished, "ask the provider about refunds not final yet"),
+    "reconcile-bills": (reconciliation.reconcile_bills, "compare WeChat Pay's daily bills"),
     "refresh-tags": (audience_stats.refresh_all, "recompute lifecycle, value and KOC tags"),
 }
 

@@ -17,6 +17,7 @@ from api.admin import loyalty as loyalty_api
 from api.admin import members as member_api
 from api.admin import orders as order_api
 from api.admin import org as org_api
+from api.admin import reconciliation as reconciliation_api
 from api.admin import refund_attention as refund_attention_api
 from api.admin import reports as report_api
 from api.admin import session as session_api
@@ -109,6 +110,12 @@ class Query:
     refunds_needing_attention: Connection[refund_attention_api.RefundAttentionNode] = staff_field(
         C.REFUND_ATTENTION, refund_attention_api.refunds_needing_attention
     )
+    reconciliation_runs: Connection[reconciliation_api.ReconciliationRunNode] = staff_field(
+        C.RECONCILIATION, reconciliation_api.reconciliation_runs
+    )
+    reconciliation_differences: Connection[reconciliation_api.DifferenceNode] = staff_field(
+        C.RECONCILIATION, reconciliation_api.reconciliation_differences
+    )
 
 
 @strawberry.type
@@ -161,6 +168,9 @@ class Mutation:
     )
     resolve_refund: refund_attention_api.ResolveRefundPayload = staff_mutation(
         C.REFUND_ATTENTION, refund_attention_api.resolve_refund
+    )
+    resolve_reconciliation_difference: reconciliation_api.ResolveDifferencePayload = staff_mutation(
+        C.RECONCILIATION, reconciliation_api.resolve_reconciliation_difference
     )
     update_settings: settings_api.UpdateSettingsPayload = staff_mutation(
         C.SETTINGS_WRITE, settings_api.update_settings_mutation

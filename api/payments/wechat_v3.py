@@ -49,8 +49,9 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain import clock
+from domain.payments.models import BillKind
 from domain.payments.provider import (
-    BillKind,
+    NoBill,
     OutcomeUnknown,
     PrepayRequest,
     ProviderError,
@@ -585,7 +586,12 @@ class WechatPayV3Provider:
         """
         query = {"bill_date": day.isoformat(), "tar_type": "GZIP"}
         query |= {"bill_type": "ALL"} if kind == BillKind.TRADE else {"account_type": "BASIC"}
-        answer = await self._request("GET", BILL_PATHS[kind], query=query)
+        try:
+            answer = await self._request("GET", BILL_PATHS[kind], query=query)
+        except ProviderError as error:
+            if str(error).endswith(" NO_STATEMENT_EXIST"):
+                raise NoBill(str(error)) from None
+            raise
         url, hash_type, digest = (
             answer.get(k) for k in ("download_url", "hash_type", "hash_value")
         )

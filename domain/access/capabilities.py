@@ -77,6 +77,7 @@ class Capability(StrEnum):
     REPORTS_READ = "REPORTS_READ"
     JOB_RUNS_READ = "JOB_RUNS_READ"
     REFUND_ATTENTION = "REFUND_ATTENTION"
+    RECONCILIATION = "RECONCILIATION"
 
 
 class ScopeKind(StrEnum):
@@ -139,6 +140,7 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.REPORTS_READ: {**_ADMIN_OPERATOR, R.STORE_MANAGER: S.OWN_STORE},
     Capability.JOB_RUNS_READ: _ADMIN,
     Capability.REFUND_ATTENTION: _ADMIN_FINANCE,
+    Capability.RECONCILIATION: _ADMIN_FINANCE,
 }
 
 CAPABILITIES: Mapping[Capability, Mapping[StaffRole, ScopeKind]] = MappingProxyType(

@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+
+from domain.payments.models import BillKind
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,8 @@ class OutcomeUnknown(ProviderError):
     provider must be asked what became of it before anything is retried or released."""
 
 
-class BillKind(StrEnum):
-    TRADE = "TRADE"
-    FUND_FLOW = "FUND_FLOW"
+class NoBill(ProviderError):
+    """The provider has no bill for that day (WeChat: NO_STATEMENT_EXIST, no transaction)."""
 
 
 class PaymentProvider(Protocol):
@@ -76,6 +77,7 @@ class PaymentProvider(Protocol):
         ...
 
 
+@runtime_checkable
 class BillSource(Protocol):
     """A provider that publishes daily bills (WeChat Pay's trade and fund-flow bills)."""
 

@@ -15,7 +15,7 @@ from domain.errors import DomainError, ErrorCode
 from domain.orders import lifecycle
 from domain.orders.models import Order, OrderStatus
 from domain.payments.models import Payment, PaymentNotification, PaymentStatus
-from domain.payments.provider import PaymentProvider, PrepayRequest, ProviderError
+from domain.payments.provider import BillSource, PaymentProvider, PrepayRequest, ProviderError
 from domain.sql import Sql
 
 log = logging.getLogger("siyu.payments")
@@ -25,6 +25,11 @@ _providers: dict[str, PaymentProvider] = {}
 
 def register_provider(provider: PaymentProvider) -> None:
     _providers[provider.name] = provider
+
+
+def bill_sources() -> list[BillSource]:
+    """The registered providers that publish daily bills (WeChat Pay; not the sandbox)."""
+    return [p for p in _providers.values() if isinstance(p, BillSource)]
 
 
 def provider_named(name: str) -> PaymentProvider:
