@@ -22,7 +22,7 @@ when the run is done; the differences stay for finance, who mark each resolved w
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -237,18 +237,28 @@ async def _reconcile_trade(source: BillSource, run: ReconciliationRun) -> None:
     )
 
 
-async def _bill_lines(run: ReconciliationRun, subject: BillSubject) -> AsyncIterator[list]:
+@dataclass(frozen=True)
+class _Line:
+    reference: str
+    amount_fen: int
+    state: str
+
+
+async def _bill_lines(run: ReconciliationRun, subject: BillSubject) -> AsyncIterator[list[_Line]]:
+    """The run's bill lines of `subject` in keyset batches (plain values: a million of them
+    pass through here)."""
     last = 0
     while True:
         rows = (
             await BillLine.filter(run_id=run.id, subject=subject, id__gt=last)
             .order_by("id")
             .limit(BATCH)
+            .values_list("id", "reference", "amount_fen", "state")
         )
         if not rows:
             return
-        yield rows
-        last = rows[-1].id
+        yield [_Line(reference, amount, state) for _, reference, amount, state in rows]
+        last = rows[-1][0]
 
 
 def _difference(
@@ -271,60 +281,58 @@ async def _save(differences: list[ReconciliationDifference]) -> int:
     return len(differences)
 
 
-async def _compare_payments(run: ReconciliationRun) -> int:
+async def _compare(
+    run: ReconciliationRun,
+    subject: BillSubject,
+    ours: Callable[[list[str]], Awaitable[dict[str, tuple[int, str]]]],
+    expected_state: Callable[[str], str | None],
+) -> int:
+    """Each bill line of `subject` against siyu's row of the same reference, read per batch:
+    none → MISSING_IN_SIYU, another amount → AMOUNT, another state → STATE."""
     found = 0
-    async for lines in _bill_lines(run, BillSubject.PAYMENT):
-        ours = {
-            p.out_trade_no: p
-            for p in await Payment.filter(
-                provider=run.provider, out_trade_no__in=[line.reference for line in lines]
-            )
-        }
+    async for lines in _bill_lines(run, subject):
+        known = await ours([line.reference for line in lines])
         differences = []
         for line in lines:
-            payment = ours.get(line.reference)
-            values = {"bill_fen": line.amount_fen, "bill_state": line.state}
-            if payment is None:
+            mine = known.get(line.reference)
+            values: dict[str, object] = {"bill_fen": line.amount_fen, "bill_state": line.state}
+            if mine is None:
                 kind = DifferenceKind.MISSING_IN_SIYU
-            elif payment.amount_fen != line.amount_fen:
+            elif mine[0] != line.amount_fen:
                 kind = DifferenceKind.AMOUNT
-            elif payment.status != PaymentStatus.SUCCEEDED:
+            elif mine[1] != expected_state(line.state):
                 kind = DifferenceKind.STATE
             else:
                 continue
-            if payment is not None:
-                values |= {"siyu_fen": payment.amount_fen, "siyu_state": payment.status.value}
-            differences.append(
-                _difference(run, kind, BillSubject.PAYMENT, line.reference, **values)
-            )
+            if mine is not None:
+                values |= {"siyu_fen": mine[0], "siyu_state": mine[1]}
+            differences.append(_difference(run, kind, subject, line.reference, **values))
         found += await _save(differences)
     return found
+
+
+async def _compare_payments(run: ReconciliationRun) -> int:
+    async def ours(references: list[str]) -> dict[str, tuple[int, str]]:
+        rows = await Payment.filter(provider=run.provider, out_trade_no__in=references).values_list(
+            "out_trade_no", "amount_fen", "status"
+        )
+        return {number: (amount, str(status)) for number, amount, status in rows}
+
+    return await _compare(run, BillSubject.PAYMENT, ours, lambda _: PaymentStatus.SUCCEEDED.value)
 
 
 async def _compare_refunds(run: ReconciliationRun) -> int:
-    found = 0
-    async for lines in _bill_lines(run, BillSubject.REFUND):
-        ours = {
-            r.out_refund_no: r
-            for r in await Refund.filter(out_refund_no__in=[line.reference for line in lines])
-        }
-        differences = []
-        for line in lines:
-            refund = ours.get(line.reference)
-            values = {"bill_fen": line.amount_fen, "bill_state": line.state}
-            if refund is None:
-                kind = DifferenceKind.MISSING_IN_SIYU
-            elif refund.amount_fen != line.amount_fen:
-                kind = DifferenceKind.AMOUNT
-            elif _REFUND_STATES.get(line.state) != refund.status:
-                kind = DifferenceKind.STATE
-            else:
-                continue
-            if refund is not None:
-                values |= {"siyu_fen": refund.amount_fen, "siyu_state": refund.status.value}
-            differences.append(_difference(run, kind, BillSubject.REFUND, line.reference, **values))
-        found += await _save(differences)
-    return found
+    async def ours(references: list[str]) -> dict[str, tuple[int, str]]:
+        rows = await Refund.filter(out_refund_no__in=references).values_list(
+            "out_refund_no", "amount_fen", "status"
+        )
+        return {number: (amount, str(status)) for number, amount, status in rows}
+
+    def expected(state: str) -> str | None:
+        status = _REFUND_STATES.get(state)
+        return None if status is None else status.value
+
+    return await _compare(run, BillSubject.REFUND, ours, expected)
 
 
 async def _payments_missing_in_bill(run: ReconciliationRun) -> int:
