@@ -426,7 +426,7 @@ def _transaction(data: dict[str, Any]) -> Transaction:
     return Transaction(out_trade_no, transaction_id, trade_state, total)
 
 
-class _NotFound(ProviderError):
+class ResourceNotFound(ProviderError):
     """WeChat has no such resource (RESOURCE_NOT_EXISTS / ORDER_NOT_EXIST, HTTP 404)."""
 
 
@@ -519,8 +519,8 @@ class WechatPayV3Provider:
         """`GET /v3/refund/domestic/refunds/{out_refund_no}`; None when WeChat has no such
         refund (404 RESOURCE_NOT_EXISTS): it never arrived, and may be sent again."""
         try:
-            answer = await self._request("GET", f"{REFUND_PATH}/{out_refund_no}")
-        except _NotFound:
+            answer = await self.request("GET", f"{REFUND_PATH}/{out_refund_no}")
+        except ResourceNotFound:
             return None
         outcome = refund_outcome(answer, "status")
         if outcome is None:
@@ -587,7 +587,7 @@ class WechatPayV3Provider:
         query = {"bill_date": day.isoformat(), "tar_type": "GZIP"}
         query |= {"bill_type": "ALL"} if kind == BillKind.TRADE else {"account_type": "BASIC"}
         try:
-            answer = await self._request("GET", BILL_PATHS[kind], query=query)
+            answer = await self.request("GET", BILL_PATHS[kind], query=query)
         except ProviderError as error:
             if str(error).endswith(" NO_STATEMENT_EXIST"):
                 raise NoBill(str(error)) from None
@@ -637,7 +637,7 @@ class WechatPayV3Provider:
         )
 
     async def _call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        return await self._request("POST", path, payload=payload)
+        return await self.request("POST", path, payload=payload)
 
     async def _send(
         self,
@@ -646,6 +646,7 @@ class WechatPayV3Provider:
         *,
         query: dict[str, str] | None = None,
         payload: dict[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send one signed request; a 2xx answer (not yet verified) or a ProviderError.
 
@@ -666,6 +667,7 @@ class WechatPayV3Provider:
         }
         if payload is not None:
             headers["Content-Type"] = "application/json"
+        headers |= extra_headers or {}
         try:
             response = await self._client.request(method, url, content=body, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout):
@@ -678,22 +680,28 @@ class WechatPayV3Provider:
             code = _error_code(response)
             message = f"HTTP {response.status_code}{code}"
             if response.status_code == 404:
-                raise _NotFound(message)
+                raise ResourceNotFound(message)
             if response.status_code >= 500 or code.strip() in _UNKNOWN_OUTCOME_CODES:
                 raise OutcomeUnknown(message)
             raise ProviderError(message)
         return response
 
-    async def _request(
+    async def request(
         self,
         method: str,
         path: str,
         *,
         query: dict[str, str] | None = None,
         payload: dict[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        """One signed request; only a 2xx answer signed by a platform key counts."""
-        response = await self._send(method, path, query=query, payload=payload)
+        """One signed request; only a 2xx answer signed by a platform key counts.
+
+        A request carrying a field from `encrypt_sensitive` passes
+        `extra_headers={"Wechatpay-Serial": serial}` (WeChat decrypts with that key)."""
+        response = await self._send(
+            method, path, query=query, payload=payload, extra_headers=extra_headers
+        )
         try:
             await self.keys.check(response.headers, response.content)
         except VerificationFailed as failure:
