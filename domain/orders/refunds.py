@@ -276,11 +276,10 @@ async def poll_unfinished(now: datetime) -> int:
             if outcome is None and refund.status == RefundStatus.PROCESSING:
                 await Refund.filter(id=refund.id).update(submitted_at=now)
                 outcome = await provider.refund(_request(refund, payment))
-        except (ProviderError, DomainError):
+            if outcome is not None and await record_outcome(refund, outcome):
+                changed += 1
+        except (ProviderError, DomainError, RefundNoticeRefused):
             log.warning("refund poll failed", extra={"refund_id": refund.id})
-            continue
-        if outcome is not None and await record_outcome(refund, outcome):
-            changed += 1
     return changed
 
 
