@@ -27,6 +27,13 @@ def register_provider(provider: PaymentProvider) -> None:
     _providers[provider.name] = provider
 
 
+def use_providers(providers: list[PaymentProvider]) -> None:
+    """Exactly these providers from now on (the process's configuration)."""
+    _providers.clear()
+    for provider in providers:
+        register_provider(provider)
+
+
 def bill_sources() -> list[BillSource]:
     """The registered providers that publish daily bills (WeChat Pay; not the sandbox)."""
     return [p for p in _providers.values() if isinstance(p, BillSource)]
