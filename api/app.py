@@ -35,7 +35,7 @@ from api.shop.schema import schema as shop_schema
 from api.wechat.client import WechatApp, WechatClient
 from api.wechat.codes import CodeMaker
 from domain.db import tortoise_config
-from domain.payments.service import register_provider
+from domain.payments.service import use_providers
 
 
 def build_wechat(config: AppConfig) -> WechatClient | None:
@@ -65,10 +65,10 @@ def build_services(config: AppConfig, wechat: WechatClient | None) -> Services:
 
 
 def start_payments(config: AppConfig) -> Payments:
-    """Build the configured payment providers and hand them to the core by name."""
+    """Build the configured payment providers and hand them to the core by name: they replace
+    any registered before (jobs such as reconcile-bills act on every registered provider)."""
     payments = build_payments(config)
-    for provider in payments.providers.values():
-        register_provider(provider)
+    use_providers(list(payments.providers.values()))
     return payments
 
 

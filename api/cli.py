@@ -118,6 +118,10 @@ async def jobs(config: AppConfig, names: list[str], now: str | None) -> int:
     if moment is not None and moment.tzinfo is None:
         print("--now needs a timezone, e.g. 2026-11-22T08:00:00+08:00", file=sys.stderr)
         return 2
+    # Jobs that talk to the payment provider (refund polling, bills) need it registered.
+    from api.app import start_payments
+
+    payments = start_payments(config)
 
     async def run() -> int:
         """Each job recorded like the scheduler's runs; a failure is reported and the others
@@ -134,7 +138,10 @@ async def jobs(config: AppConfig, names: list[str], now: str | None) -> int:
                 print(f"{name} failed: {record.error}", file=sys.stderr)
         return 1 if failed else 0
 
-    return await _with_database(config, run)
+    try:
+        return await _with_database(config, run)
+    finally:
+        await payments.aclose()
 
 
 async def check_ledger(config: AppConfig) -> int:

@@ -101,11 +101,22 @@ class AppConfig(BaseSettings):
     wechat_pay_app_id: str = ""  # empty: WECHAT_APP_ID
     wechat_pay_merchant_serial: str = ""
     wechat_pay_merchant_key: str = ""
+    # Verification (api/payments/wechat_v3.py): WECHAT_PAY_PUBLIC_KEY_ID (`PUB_KEY_ID_…`) and
+    # WECHAT_PAY_PUBLIC_KEY select the WeChat Pay public key mode; without them the platform
+    # certificates are downloaded from /v3/certificates, and the single certificate below (the
+    # older setting) stays trusted beside them as a fallback. A PUB_KEY_ID_ serial in the older
+    # setting is the public key mode too.
     wechat_pay_platform_serial: str = ""
     wechat_pay_platform_public_key: str = ""
+    wechat_pay_public_key_id: str = ""
+    wechat_pay_public_key: str = ""
     wechat_pay_api_v3_key: str = ""
     wechat_pay_base_url: str = "https://api.mch.weixin.qq.com"
     wechat_pay_notify_url: str = ""
+    # Where refund results are posted; empty: the notify URL's /payments/refund-notify/ twin.
+    wechat_pay_refund_notify_url: str = ""
+    # Seconds a WeChat Pay call may take; a timeout is an unknown outcome (queried, not retried).
+    wechat_pay_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     # Withdrawals (SPEC 11). PAYEE_ENCRYPTION_KEY: comma-separated Fernet keys, the first
     # encrypts (rotation); empty outside production derives one from JWT_SECRET.
     payout_provider: Literal["SANDBOX", "MANUAL"] = "SANDBOX"
@@ -156,8 +167,6 @@ class AppConfig(BaseSettings):
             "WECHAT_PAY_MCH_ID": self.wechat_pay_mch_id,
             "WECHAT_PAY_MERCHANT_SERIAL": self.wechat_pay_merchant_serial,
             "WECHAT_PAY_MERCHANT_KEY": self.wechat_pay_merchant_key,
-            "WECHAT_PAY_PLATFORM_SERIAL": self.wechat_pay_platform_serial,
-            "WECHAT_PAY_PLATFORM_PUBLIC_KEY": self.wechat_pay_platform_public_key,
             "WECHAT_PAY_API_V3_KEY": self.wechat_pay_api_v3_key,
             "WECHAT_PAY_NOTIFY_URL": self.wechat_pay_notify_url,
         }

@@ -19,7 +19,8 @@ from domain import clock
 from domain.errors import DomainError
 from domain.ops import service as ops
 from domain.ops.models import JobRun
-from domain.orders import lifecycle
+from domain.orders import lifecycle, refunds
+from domain.payments import reconciliation
 from loyalty import points, tiers
 from loyalty.audience import stats as audience_stats
 from loyalty.coupons import usage as coupons
@@ -39,6 +40,9 @@ JOBS: dict[str, tuple[Job, str]] = {
         withdrawals.poll_transfers,
         "query WeChat transfer bills not final, cancel those the payee left unconfirmed",
     ),
+    # Before refresh-tags: the last job of a tick stays refresh-tags (tests read the order).
+    "poll-refunds": (refunds.poll_unfinished, "ask the provider about refunds not final yet"),
+    "reconcile-bills": (reconciliation.reconcile_bills, "compare WeChat Pay's daily bills"),
     "refresh-tags": (audience_stats.refresh_all, "recompute lifecycle, value and KOC tags"),
 }
 

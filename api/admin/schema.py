@@ -17,6 +17,8 @@ from api.admin import loyalty as loyalty_api
 from api.admin import members as member_api
 from api.admin import orders as order_api
 from api.admin import org as org_api
+from api.admin import reconciliation as reconciliation_api
+from api.admin import refund_attention as refund_attention_api
 from api.admin import reports as report_api
 from api.admin import session as session_api
 from api.admin import settings as settings_api
@@ -270,6 +272,15 @@ class Query:
             "Runs of the periodic jobs (定时任务): start, end, rows changed, error, newest first."
         ),
     )
+    refunds_needing_attention: Connection[refund_attention_api.RefundAttentionNode] = staff_field(
+        C.REFUND_ATTENTION, refund_attention_api.refunds_needing_attention
+    )
+    reconciliation_runs: Connection[reconciliation_api.ReconciliationRunNode] = staff_field(
+        C.RECONCILIATION, reconciliation_api.reconciliation_runs
+    )
+    reconciliation_differences: Connection[reconciliation_api.DifferenceNode] = staff_field(
+        C.RECONCILIATION, reconciliation_api.reconciliation_differences
+    )
 
 
 @strawberry.type
@@ -456,6 +467,12 @@ class Mutation:
             "every item is refunded the order is CLOSED. Errors: NOT_FOUND, INVALID_STATE "
             "(already reviewed), REFUND_FAILED, TOO_LONG."
         ),
+    )
+    resolve_refund: refund_attention_api.ResolveRefundPayload = staff_mutation(
+        C.REFUND_ATTENTION, refund_attention_api.resolve_refund
+    )
+    resolve_reconciliation_difference: reconciliation_api.ResolveDifferencePayload = staff_mutation(
+        C.RECONCILIATION, reconciliation_api.resolve_reconciliation_difference
     )
     update_settings: settings_api.UpdateSettingsPayload = staff_mutation(
         C.SETTINGS_WRITE,

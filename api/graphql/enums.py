@@ -173,8 +173,15 @@ expose_enum(
         RefundStatus.REQUESTED: "Requested by the member, waiting for review (待审核); no other"
         " refund of that item may be requested meanwhile (REFUND_IN_PROGRESS).",
         RefundStatus.REJECTED: "Rejected by staff (已拒绝); nothing was refunded.",
-        RefundStatus.REFUNDED: "Approved and refunded through the payment provider (已退款);"
-        " commission, points and growth reduced in proportion.",
+        RefundStatus.REFUNDED: "Refunded through the payment provider (已退款); stock,"
+        " commission, points and growth reversed in proportion, once, when the provider said"
+        " SUCCESS.",
+        RefundStatus.PROCESSING: "Approved and sent to the provider, which has not finished it"
+        " (退款中); nothing reversed yet and the item's commission does not settle.",
+        RefundStatus.ABNORMAL: "The provider could not pay the buyer back (e.g. a closed card);"
+        " finance refunds another way and answers resolveRefund(REFUNDED_OFFLINE).",
+        RefundStatus.CLOSED: "The provider closed the refund unpaid; finance re-initiates it"
+        " (resolveRefund RETRIED) or ends it (ABANDONED).",
     },
 )
 RefundStatusEnum: TypeAlias = RefundStatus

@@ -31,7 +31,13 @@ from api.payments.wechat_v3 import (
     signed_text,
 )
 from domain import clock
-from domain.payments.provider import PrepayRequest, ProviderError, RefundRequest
+from domain.payments.provider import (
+    PrepayRequest,
+    ProviderError,
+    RefundOutcome,
+    RefundRequest,
+    RefundState,
+)
 
 SANDBOX_MCH_ID = "1900000109"
 SANDBOX_PLATFORM_SERIAL = "SANDBOX-PLATFORM-KEY"
@@ -83,10 +89,25 @@ class SandboxProvider:
         prepay_id = f"sandbox_{secrets.token_hex(12)}"
         return mini_program_pay_params(self.app_id, prepay_id, self._keys.merchant)
 
-    async def refund(self, request: RefundRequest) -> None:
+    async def refund(self, request: RefundRequest) -> RefundOutcome:
+        """Sandbox refunds succeed at once: no money moves, so nothing can be pending."""
         if not 0 < request.refund_fen <= request.total_fen:
             raise ProviderError("refund amount out of range")
-        self.refunds.setdefault(request.out_refund_no, request)
+        known = self.refunds.setdefault(request.out_refund_no, request)
+        return self._outcome(known)
+
+    async def query_refund(self, out_refund_no: str) -> RefundOutcome | None:
+        known = self.refunds.get(out_refund_no)
+        return None if known is None else self._outcome(known)
+
+    @staticmethod
+    def _outcome(request: RefundRequest) -> RefundOutcome:
+        return RefundOutcome(
+            request.out_refund_no,
+            RefundState.SUCCESS,
+            f"sandbox_{request.out_refund_no}",
+            request.refund_fen,
+        )
 
     def notification(self, out_trade_no: str, amount_fen: int) -> tuple[dict[str, str], bytes]:
         """Headers and body of a TRANSACTION.SUCCESS notification, exactly as WeChat sends it."""

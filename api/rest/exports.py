@@ -17,6 +17,7 @@ import io
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
@@ -33,6 +34,7 @@ from distribution.reports.sql import Granularity
 from domain.access.capabilities import Capability, OutOfScope, confine_to_store, grant_for
 from domain.clock import to_shanghai
 from domain.errors import DomainError, ErrorCode
+from domain.payments import reconciliation
 
 EXPORT_PATH = "/admin/exports/{report}.csv"
 ROWS_PER_CHUNK = 500
@@ -119,6 +121,28 @@ def _funnel(params: QueryParams, store: int | None) -> Rows:
     return _report(funnel.funnel_query(filters))
 
 
+def _differences(params: QueryParams, store: int | None) -> Rows:
+    """Reconciliation differences (HQ only: `store` is None for every role holding it), by
+    bill date `from`/`to` and `resolved=true|false`."""
+    first = parse_day(params["from"], "from") if "from" in params else None
+    last = parse_day(params["to"], "to") if "to" in params else None
+    resolved = _choice(params, "resolved", _Flag, None)
+    chosen = None if resolved is None else resolved == _Flag.TRUE
+    return _difference_times(
+        reconciliation.difference_rows(reconciliation.differences(chosen, first, last))
+    )
+
+
+class _Flag(StrEnum):
+    TRUE = "true"
+    FALSE = "false"
+
+
+async def _difference_times(rows: Rows) -> Rows:
+    async for row in rows:
+        yield tuple(_local_time(value) if index == 11 else value for index, value in enumerate(row))
+
+
 EXPORTS: dict[str, Export] = {
     "commission": Export(Capability.REPORT_COMMISSION, commission.COLUMNS, _commission),
     "commission-entries": Export(Capability.REPORT_COMMISSION, entries.COLUMNS, _entries),
@@ -127,6 +151,9 @@ EXPORTS: dict[str, Export] = {
     "guide-performance": Export(Capability.REPORTS_READ, guides.COLUMNS, _guides),
     "channel-cohorts": Export(Capability.REPORTS_READ, cohorts.COLUMNS, _cohorts),
     "share-funnel": Export(Capability.REPORTS_READ, funnel.COLUMNS, _funnel),
+    "reconciliation-differences": Export(
+        Capability.RECONCILIATION, reconciliation.DIFFERENCE_COLUMNS, _differences
+    ),
 }
 
 

@@ -20,10 +20,12 @@ from starlette.types import ASGIApp
 
 from api.payments.setup import Payments
 from api.payments.wechat_v3 import VerificationFailed
+from domain.orders import refunds
 from domain.payments.service import (
     NotificationRefused,
     confirm_payment,
     payment_amount,
+    record_notification,
     record_refused,
 )
 
@@ -33,12 +35,16 @@ log = logging.getLogger("siyu.payments.notify")
 MAX_NOTIFICATION_BYTES = 64 * 1024
 MAX_SANDBOX_REQUEST_BYTES = 1024
 NOTIFY_PATH = "/payments/notify/{provider}"
+REFUND_NOTIFY_PATH = "/payments/refund-notify/{provider}"
 SANDBOX_SUCCEED_PATH = "/payments/sandbox/{out_trade_no}/succeed"
 
 
 def routes(payments: Payments) -> list[Route]:
     """The sandbox's route exists only where the sandbox does (never in production)."""
-    found = [Route(NOTIFY_PATH, notify, methods=["POST"])]
+    found = [
+        Route(NOTIFY_PATH, notify, methods=["POST"]),
+        Route(REFUND_NOTIFY_PATH, refund_notify, methods=["POST"]),
+    ]
     if payments.sandbox is not None:
         found.append(Route(SANDBOX_SUCCEED_PATH, sandbox_succeed, methods=["POST"]))
     return found
@@ -73,7 +79,7 @@ async def notify(request: Request) -> Response:
         log.warning("payment notification refused", extra={"provider": provider, "why": "size"})
         return _fail(413, "body too large")
     try:
-        transaction = verifier.verify(request.headers, body)
+        transaction = await verifier.verify(request.headers, body)
     except VerificationFailed as failure:
         await record_refused(provider, failure.reason)
         log.warning(
@@ -105,6 +111,44 @@ async def notify(request: Request) -> Response:
             "payment notification failed", extra={"out_trade_no": transaction.out_trade_no}
         )
         return _fail(500, "temporarily unavailable")
+    return Response(status_code=204)
+
+
+async def refund_notify(request: Request) -> Response:
+    """A refund's result (REFUND.SUCCESS / REFUND.ABNORMAL / REFUND.CLOSED), verified and
+    decrypted like a payment notification, then applied idempotently: a repeat, or a result the
+    poller already recorded, changes nothing and answers success so WeChat stops retrying."""
+    provider = request.path_params["provider"]
+    payments: Payments = request.app.state.payments
+    verifier = payments.verifiers.get(provider)
+    if verifier is None:
+        return _fail(404, "unknown payment provider")
+    body = await _read_limited(request, MAX_NOTIFICATION_BYTES)
+    if body is None:
+        await record_refused(provider, "body too large")
+        return _fail(413, "body too large")
+    try:
+        outcome = await verifier.verify_refund(request.headers, body)
+    except VerificationFailed as failure:
+        await record_refused(provider, failure.reason)
+        log.warning(
+            "refund notification refused", extra={"provider": provider, "why": failure.reason}
+        )
+        return _fail(401, "verification failed")
+    try:
+        changed = await refunds.apply_notice(provider, outcome)
+    except refunds.RefundNoticeRefused as refusal:
+        await record_notification(provider, outcome.out_refund_no, "REFUND_REFUSED", str(refusal))
+        log.warning(
+            "refund notification refused",
+            extra={"provider": provider, "out_refund_no": outcome.out_refund_no},
+        )
+        return _fail(400, str(refusal))
+    except Exception:  # rolled back: WeChat retries a 5xx
+        log.exception("refund notification failed", extra={"out_refund_no": outcome.out_refund_no})
+        return _fail(500, "temporarily unavailable")
+    outcome_name = f"REFUND_{outcome.state.value}" if changed else "REFUND_REPEAT"
+    await record_notification(provider, outcome.out_refund_no, outcome_name)
     return Response(status_code=204)
 
 

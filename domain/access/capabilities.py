@@ -24,6 +24,9 @@ Grey cells, decided here:
 - A payee's real name (WeChat transfers of 2000 yuan and more) is masked for every role, HQ_ADMIN
   included; HQ_ADMIN reveals it on purpose (`PAYEE_REAL_NAME_REVEAL`), one audit row each.
   HQ_FINANCE approves with the masked name: checking identities is the administrator's act.
+- Refunds WeChat left ABNORMAL or CLOSED, and the reconciliation with WeChat's bills: HQ_FINANCE
+  and HQ_ADMIN (money going out and the books); HQ_OPERATOR reviews refunds but does not settle
+  them with the bank, store managers neither.
 - Staff leaving: HQ_ADMIN marks anyone LEFT; a store manager only the guides of their own store
   (never a fellow manager).
 """
@@ -77,6 +80,8 @@ class Capability(StrEnum):
     REPORT_COMMISSION = "REPORT_COMMISSION"
     REPORTS_READ = "REPORTS_READ"
     JOB_RUNS_READ = "JOB_RUNS_READ"
+    REFUND_ATTENTION = "REFUND_ATTENTION"
+    RECONCILIATION = "RECONCILIATION"
 
 
 class ScopeKind(StrEnum):
@@ -139,6 +144,8 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.REPORT_COMMISSION: {**_HQ, R.STORE_MANAGER: S.OWN_STORE},
     Capability.REPORTS_READ: {**_ADMIN_OPERATOR, R.STORE_MANAGER: S.OWN_STORE},
     Capability.JOB_RUNS_READ: _ADMIN,
+    Capability.REFUND_ATTENTION: _ADMIN_FINANCE,
+    Capability.RECONCILIATION: _ADMIN_FINANCE,
 }
 
 CAPABILITIES: Mapping[Capability, Mapping[StaffRole, ScopeKind]] = MappingProxyType(

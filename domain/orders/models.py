@@ -135,9 +135,24 @@ class OrderItem(Model):
 
 
 class RefundStatus(StrEnum):
+    """REQUESTED → REJECTED, or approved → PROCESSING (the provider has it) → REFUNDED (the
+    provider's SUCCESS: the money left, reversals applied), or ABNORMAL / CLOSED (finance acts:
+    `domain.orders.refunds.resolve`)."""
+
     REQUESTED = "REQUESTED"
     REJECTED = "REJECTED"
+    PROCESSING = "PROCESSING"
     REFUNDED = "REFUNDED"
+    ABNORMAL = "ABNORMAL"
+    CLOSED = "CLOSED"
+
+
+class RefundResolution(StrEnum):
+    """What finance did about an ABNORMAL or CLOSED refund."""
+
+    REFUNDED_OFFLINE = "REFUNDED_OFFLINE"
+    RETRIED = "RETRIED"
+    ABANDONED = "ABANDONED"
 
 
 class Refund(Model):
@@ -154,6 +169,16 @@ class Refund(Model):
     review_note = fields.CharField(max_length=200, null=True)
     created_at = fields.DatetimeField()
     reviewed_at = fields.DatetimeField(null=True)
+    # When the provider was last asked to refund (the poller waits refunds.poll_after_minutes).
+    submitted_at = fields.DatetimeField(null=True)
+    provider_refund_id = fields.CharField(max_length=64, null=True)
+    # When the provider's final state (SUCCESS, ABNORMAL, CLOSED) was recorded.
+    finished_at = fields.DatetimeField(null=True)
+    resolution = fields.CharEnumField(RefundResolution, max_length=16, null=True)
+    resolved_by = fields.CharField(max_length=64, null=True)
+    resolution_note = fields.CharField(max_length=200, null=True)
+    resolved_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "refund"
+        indexes = (("status", "submitted_at"),)

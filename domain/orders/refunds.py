@@ -1,28 +1,62 @@
-"""After-sale refunds (SPEC 8.6): requested per item by the member, reviewed by the order's store
-manager or HQ, paid back through the payment provider.
+"""After-sale refunds (SPEC 8.6, 20): requested per item by the member, reviewed by the order's
+store manager or HQ, paid back through the payment provider.
 
 Guards: one open request per item (compare-and-set on `refund_open`), and the refunded total of
-an item can never pass what it paid (guarded increment). Approval asks the provider first,
-keyed by `out_refund_no` so a retried approval never refunds twice, then applies everything in one
-transaction and publishes `ItemRefunded` for commission, points and growth to follow.
+an item can never pass what it paid (guarded increment).
+
+When things move. Approval claims the refund (REQUESTED → PROCESSING, compare-and-set) and asks
+the provider, keyed by `out_refund_no`: every retry, resubmission or query uses that same number,
+so WeChat never refunds twice. Stock, commission, points and growth move ONCE, in the transaction
+that records the provider's SUCCESS (PROCESSING or ABNORMAL → REFUNDED, compare-and-set), whether
+SUCCESS comes in the approval's answer, in a REFUND.SUCCESS notification or from the polling job:
+whichever records it first applies the reversals, the others change nothing. Until then the item
+stays `refund_open`, so its commission is not settled (distribution.commission.settlement skips
+items with an open refund) and nothing is reversed for money that has not left. ABNORMAL (the
+buyer's card or account refused the money) and CLOSED go to finance (`needing_attention`), who
+refund offline (REFUNDED_OFFLINE applies the reversals then), re-initiate (RETRIED: a new
+out_refund_no, PROCESSING again) or abandon (ABANDONED: the item reopens, nothing reversed).
+
+An answer that may hide an accepted refund (timeout, 5xx, SYSTEM_ERROR) is an unknown outcome:
+the refund is queried by out_refund_no before it is sent again, and left PROCESSING for the
+polling job when even that fails.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from tortoise.expressions import F
+from tortoise.queryset import QuerySet
 
 from domain import clock, events
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.orders import stock
 from domain.orders.lifecycle import PAID_STATES
-from domain.orders.models import Order, OrderItem, OrderStatus, Refund, RefundStatus
+from domain.orders.models import (
+    Order,
+    OrderItem,
+    OrderStatus,
+    Refund,
+    RefundResolution,
+    RefundStatus,
+)
 from domain.payments.models import Payment, PaymentStatus
-from domain.payments.provider import ProviderError, RefundRequest
+from domain.payments.provider import (
+    OutcomeUnknown,
+    ProviderError,
+    RefundOutcome,
+    RefundRequest,
+    RefundState,
+)
 from domain.payments.service import provider_named
+from domain.settings.service import get_setting
 from domain.validation import clean_text
+
+log = logging.getLogger("siyu.refunds")
 
 UNSHIPPED = (OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP)
 
@@ -56,18 +90,20 @@ async def request_refund(member_id: int, item_id: int, amount_fen: int, reason: 
             item_id=item.id,
             amount_fen=amount_fen,
             reason=reason,
-            out_refund_no="R" + secrets.token_hex(12),
+            out_refund_no=new_out_refund_no(),
             created_at=clock.now(),
         )
         await events.publish(events.RefundRequested(refund.id, amount_fen))
         return refund
 
 
-async def _refusal(refund_id: int, change: str) -> DomainError:
+async def _refusal(
+    refund_id: int, change: str, needed: RefundStatus = RefundStatus.REQUESTED
+) -> DomainError:
     """INVALID_STATE naming the state another reviewer left the refund in."""
     current = await Refund.filter(id=refund_id).first().values_list("status", flat=True)
     return DomainError(
-        ErrorCode.INVALID_STATE, "id", f"refund is {current}; {change} needs REQUESTED"
+        ErrorCode.INVALID_STATE, "id", f"refund is {current}; {change} needs {needed.value}"
     )
 
 
@@ -88,37 +124,258 @@ async def reject(refund: Refund, actor: str, note: str) -> Refund:
     return refund
 
 
+def new_out_refund_no() -> str:
+    return "R" + secrets.token_hex(12)
+
+
+async def _payment_of(refund: Refund) -> Payment:
+    payment = await Payment.get_or_none(order_id=refund.order_id, status=PaymentStatus.SUCCEEDED)
+    if payment is None:
+        raise DomainError(ErrorCode.INVALID_STATE, "id", "the order has no payment")
+    return payment
+
+
+def _request(refund: Refund, payment: Payment) -> RefundRequest:
+    return RefundRequest(
+        out_trade_no=payment.out_trade_no,
+        out_refund_no=refund.out_refund_no,
+        refund_fen=refund.amount_fen,
+        total_fen=payment.amount_fen,
+        reason=refund.reason,
+    )
+
+
+async def _submit(refund: Refund, payment: Payment) -> RefundOutcome | None:
+    """Send the refund; None when its outcome is still unknown (the poller asks later).
+
+    A definite refusal raises ProviderError. An unknown outcome is queried first; only a refund
+    the provider never received is sent again, under the same out_refund_no.
+    """
+    provider = provider_named(payment.provider)
+    request = _request(refund, payment)
+    try:
+        return await provider.refund(request)
+    except OutcomeUnknown:
+        log.warning("refund outcome unknown", extra={"refund_id": refund.id})
+    try:
+        known = await provider.query_refund(refund.out_refund_no)
+    except ProviderError:
+        return None
+    if known is not None:
+        return known
+    try:
+        return await provider.refund(request)
+    except OutcomeUnknown:
+        return None
+
+
 async def approve(refund: Refund, actor: str, note: str) -> Refund:
+    """Claim the refund and ask the provider. A definite refusal puts it back to REQUESTED
+    (REFUND_FAILED, nothing moved); any other answer leaves it PROCESSING or finishes it."""
     note = clean_text(note, "note", 200, multiline=True, required=False)
     if refund.status != RefundStatus.REQUESTED:
         raise DomainError(
             ErrorCode.INVALID_STATE, "id", f"refund is {refund.status}; approving needs REQUESTED"
         )
-    payment = await Payment.get_or_none(order_id=refund.order_id, status=PaymentStatus.SUCCEEDED)
-    if payment is None:
-        raise DomainError(ErrorCode.INVALID_STATE, "id", "the order has no payment")
+    payment = await _payment_of(refund)
+    now = clock.now()
+    claimed = await Refund.filter(id=refund.id, status=RefundStatus.REQUESTED).update(
+        status=RefundStatus.PROCESSING,
+        reviewed_by=actor,
+        review_note=note,
+        reviewed_at=now,
+        submitted_at=now,
+    )
+    if not claimed:
+        raise await _refusal(refund.id, "approving")
+    await refund.refresh_from_db()
     try:
-        await provider_named(payment.provider).refund(
-            RefundRequest(
-                out_trade_no=payment.out_trade_no,
-                out_refund_no=refund.out_refund_no,
-                refund_fen=refund.amount_fen,
-                total_fen=payment.amount_fen,
-                reason=refund.reason,
-            )
-        )
+        outcome = await _submit(refund, payment)
     except ProviderError:
-        raise DomainError(ErrorCode.REFUND_FAILED, "id") from None
-    async with transaction():
-        moved = await Refund.filter(id=refund.id, status=RefundStatus.REQUESTED).update(
-            status=RefundStatus.REFUNDED,
-            reviewed_by=actor,
-            review_note=note,
-            reviewed_at=clock.now(),
+        await Refund.filter(id=refund.id, status=RefundStatus.PROCESSING).update(
+            status=RefundStatus.REQUESTED,
+            reviewed_by=None,
+            review_note=None,
+            reviewed_at=None,
+            submitted_at=None,
         )
-        if not moved:
-            raise await _refusal(refund.id, "approving")
-        await _apply(refund)
+        raise DomainError(ErrorCode.REFUND_FAILED, "id") from None
+    if outcome is not None:
+        await record_outcome(refund, outcome)
+    await refund.refresh_from_db()
+    return refund
+
+
+class RefundNoticeRefused(Exception):
+    """A refund notification that must not change anything (unknown refund, wrong amount)."""
+
+
+async def record_outcome(refund: Refund, outcome: RefundOutcome) -> bool:
+    """Apply what the provider says about a refund; True when it changed the refund.
+
+    SUCCESS finishes it (reversals, once); ABNORMAL and CLOSED hand it to finance; PROCESSING
+    only notes the provider's refund id. Every move is a compare-and-set on the status, so the
+    answer, a notification and the poller racing each other apply it once.
+    """
+    if outcome.amount_fen is not None and outcome.amount_fen != refund.amount_fen:
+        log.error("refund amount mismatch", extra={"refund_id": refund.id})
+        raise RefundNoticeRefused("amount mismatch")
+    provider_id = (outcome.refund_id or refund.provider_refund_id or "")[:64] or None
+    now = clock.now()
+    if outcome.state == RefundState.SUCCESS:
+        async with transaction():
+            won = await Refund.filter(
+                id=refund.id, status__in=[RefundStatus.PROCESSING, RefundStatus.ABNORMAL]
+            ).update(status=RefundStatus.REFUNDED, finished_at=now, provider_refund_id=provider_id)
+            if won:
+                await _apply(refund)
+        return bool(won)
+    if outcome.state == RefundState.PROCESSING:
+        await Refund.filter(id=refund.id, provider_refund_id__isnull=True).update(
+            provider_refund_id=provider_id
+        )
+        return False
+    target = RefundStatus.ABNORMAL if outcome.state == RefundState.ABNORMAL else RefundStatus.CLOSED
+    sources = [RefundStatus.PROCESSING]
+    if target == RefundStatus.CLOSED:
+        sources.append(RefundStatus.ABNORMAL)
+    # A re-initiated refund ending badly again needs finance again: its resolution clears
+    # (who re-initiated it stays in resolved_by / resolved_at).
+    moved = await Refund.filter(id=refund.id, status__in=sources).update(
+        status=target, finished_at=now, provider_refund_id=provider_id, resolution=None
+    )
+    if moved:
+        log.warning("refund needs finance", extra={"refund_id": refund.id, "state": target.value})
+    return bool(moved)
+
+
+async def apply_notice(provider_name: str, outcome: RefundOutcome) -> bool:
+    """A verified refund notification: applied like any other outcome, idempotently."""
+    refund = await Refund.get_or_none(out_refund_no=outcome.out_refund_no)
+    if refund is None:
+        raise RefundNoticeRefused("unknown out_refund_no")
+    payment = await _payment_of(refund)
+    if payment.provider != provider_name:
+        raise RefundNoticeRefused("another provider's refund")
+    return await record_outcome(refund, outcome)
+
+
+async def poll_unfinished(now: datetime) -> int:
+    """Job `poll-refunds`: ask the provider about refunds still PROCESSING (or ABNORMAL: finance
+    may retry them on WeChat's merchant platform) `refunds.poll_after_minutes` after they were
+    sent. A refund the provider never received (its creation timed out before reaching it) is
+    sent again under the same out_refund_no. Returns how many refunds changed state."""
+    minutes = await get_setting("refunds.poll_after_minutes")
+    waiting = await Refund.filter(
+        status__in=[RefundStatus.PROCESSING, RefundStatus.ABNORMAL],
+        submitted_at__lte=now - timedelta(minutes=minutes),
+    ).order_by("id")
+    changed = 0
+    for refund in waiting:
+        try:
+            payment = await _payment_of(refund)
+            provider = provider_named(payment.provider)
+            outcome = await provider.query_refund(refund.out_refund_no)
+            if outcome is None and refund.status == RefundStatus.PROCESSING:
+                await Refund.filter(id=refund.id).update(submitted_at=now)
+                outcome = await provider.refund(_request(refund, payment))
+            if outcome is not None and await record_outcome(refund, outcome):
+                changed += 1
+        except (ProviderError, DomainError, RefundNoticeRefused):
+            log.warning("refund poll failed", extra={"refund_id": refund.id})
+    return changed
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A refund finance must act on, and what to do."""
+
+    refund: Refund
+    suggested_action: str
+
+
+SUGGESTED_ACTIONS = {
+    RefundStatus.ABNORMAL: (
+        "退款异常：买家的银行卡或账户异常，原路退款未到账。请在微信支付商户平台发起异常退款"
+        "（退到其他账户），或线下退款后标记为 REFUNDED_OFFLINE。 / ABNORMAL: the buyer's card or "
+        "account refused the money. Retry to another account on WeChat Pay's merchant platform, "
+        "or refund offline and mark it REFUNDED_OFFLINE."
+    ),
+    RefundStatus.CLOSED: (
+        "退款关闭：钱没有退出。请重新发起（RETRIED）或放弃（ABANDONED）。 / CLOSED: no money "
+        "left. Re-initiate it (RETRIED) or abandon it (ABANDONED)."
+    ),
+}
+
+
+def needing_attention(refunds: QuerySet[Refund]) -> QuerySet[Refund]:
+    """Of `refunds`, the ABNORMAL and CLOSED ones no one has resolved yet."""
+    return refunds.filter(
+        status__in=[RefundStatus.ABNORMAL, RefundStatus.CLOSED], resolution__isnull=True
+    )
+
+
+_ALLOWED = {
+    RefundResolution.REFUNDED_OFFLINE: RefundStatus.ABNORMAL,
+    RefundResolution.RETRIED: RefundStatus.CLOSED,
+    RefundResolution.ABANDONED: RefundStatus.CLOSED,
+}
+
+
+async def resolve(refund: Refund, resolution: RefundResolution, actor: str, note: str) -> Refund:
+    """Finance's answer to a refund needing attention, recorded with who, when and why.
+
+    REFUNDED_OFFLINE (ABNORMAL only): finance paid the buyer outside WeChat; the refund is
+    REFUNDED and the reversals apply now, once. RETRIED (CLOSED only): a new out_refund_no is
+    sent to the provider (the closed one can never pay). ABANDONED (CLOSED only): the item's
+    request ends with nothing reversed, and the member may ask again.
+    """
+    note = clean_text(note, "note", 200, multiline=True)
+    expected = _ALLOWED[resolution]
+    if refund.status != expected or refund.resolution is not None:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            "id",
+            f"refund is {refund.status}; {resolution.value} needs {expected.value}",
+        )
+    now = clock.now()
+    audit = {"resolved_by": actor, "resolution_note": note, "resolved_at": now}
+    if resolution == RefundResolution.REFUNDED_OFFLINE:
+        async with transaction():
+            won = await Refund.filter(
+                id=refund.id, status=expected, resolution__isnull=True
+            ).update(status=RefundStatus.REFUNDED, resolution=resolution, **audit)
+            if not won:
+                raise await _refusal(refund.id, resolution.value, expected)
+            await _apply(refund)
+    elif resolution == RefundResolution.ABANDONED:
+        async with transaction():
+            won = await Refund.filter(
+                id=refund.id, status=expected, resolution__isnull=True
+            ).update(resolution=resolution, **audit)
+            if not won:
+                raise await _refusal(refund.id, resolution.value, expected)
+            await OrderItem.filter(id=refund.item_id).update(refund_open=False)
+    else:
+        payment = await _payment_of(refund)
+        won = await Refund.filter(id=refund.id, status=expected, resolution__isnull=True).update(
+            status=RefundStatus.PROCESSING,
+            resolution=resolution,
+            out_refund_no=new_out_refund_no(),
+            submitted_at=now,
+            finished_at=None,
+            provider_refund_id=None,
+            **audit,
+        )
+        if not won:
+            raise await _refusal(refund.id, resolution.value, expected)
+        await refund.refresh_from_db()
+        try:
+            outcome = await _submit(refund, payment)
+        except ProviderError:
+            outcome = None  # refused now: still PROCESSING, the poller sends it again
+        if outcome is not None:
+            await record_outcome(refund, outcome)
     await refund.refresh_from_db()
     return refund
 

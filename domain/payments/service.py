@@ -15,7 +15,7 @@ from domain.errors import DomainError, ErrorCode
 from domain.orders import lifecycle
 from domain.orders.models import Order, OrderStatus
 from domain.payments.models import Payment, PaymentNotification, PaymentStatus
-from domain.payments.provider import PaymentProvider, PrepayRequest, ProviderError
+from domain.payments.provider import BillSource, PaymentProvider, PrepayRequest, ProviderError
 from domain.sql import Sql
 
 log = logging.getLogger("siyu.payments")
@@ -25,6 +25,18 @@ _providers: dict[str, PaymentProvider] = {}
 
 def register_provider(provider: PaymentProvider) -> None:
     _providers[provider.name] = provider
+
+
+def use_providers(providers: list[PaymentProvider]) -> None:
+    """Exactly these providers from now on (the process's configuration)."""
+    _providers.clear()
+    for provider in providers:
+        register_provider(provider)
+
+
+def bill_sources() -> list[BillSource]:
+    """The registered providers that publish daily bills (WeChat Pay; not the sandbox)."""
+    return [p for p in _providers.values() if isinstance(p, BillSource)]
 
 
 def provider_named(name: str) -> PaymentProvider:
@@ -162,6 +174,13 @@ async def confirm_payment(
 async def record_refused(provider_name: str, detail: str) -> None:
     """A notification that failed verification (bad signature, undecryptable): kept for audit."""
     await _record(provider_name, None, "BAD_SIGNATURE", detail)
+
+
+async def record_notification(
+    provider_name: str, reference: str, outcome: str, detail: str = ""
+) -> None:
+    """A refund notification's outcome; `reference` is its out_refund_no."""
+    await _record(provider_name, reference, outcome, detail)
 
 
 async def _record(provider: str, out_trade_no: str | None, outcome: str, detail: str = "") -> None:

@@ -109,6 +109,8 @@ _JOB_INTERVALS = (
     # A fallback: WeChat notifies each final bill (and retries); finance's payWithdrawal asks
     # at once.
     ("poll_transfers", 3600, "查询未完结的微信转账单"),
+    ("poll_refunds", 3600, "查询处理中的退款"),
+    ("reconcile_bills", 3600, "下载微信支付账单并对账"),
 )
 
 # WeChat's transfer-bill report infos: `信息类型=信息内容` pairs separated by `;` (up to 5).
@@ -168,6 +170,7 @@ _ALL: tuple[Definition, ...] = (
     IntSetting(
         "payout.transfer_poll_after_minutes", 10, 1, 1440, "转账单未完结多久后主动查询（分钟）"
     ),
+    IntSetting("refunds.poll_after_minutes", 10, 1, 1440, "退款处理中多久后主动查询（分钟）"),
     # 小程序码 (SPEC 18): the page each kind of code opens, and how WeChat makes it.
     PageSetting("wechat.page.product", "pages/product/index", "小程序码：商品页"),
     PageSetting("wechat.page.store", "pages/store/index", "小程序码：门店页（推广链接）"),

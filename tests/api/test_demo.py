@@ -154,6 +154,9 @@ EXPECTED = {
     "refunds_REQUESTED": 0,
     "refunds_REJECTED": 1,
     "refunds_REFUNDED": 25,
+    "refunds_PROCESSING": 0,
+    "refunds_ABNORMAL": 0,
+    "refunds_CLOSED": 0,
     "partly_refunded_orders": 8,
     "commission_PENDING": 28,
     # the KOCs' own purchases earn nobody level 1 (SPEC 8.4, self-purchase off)

@@ -35,6 +35,13 @@ CALLS = {
     "commissionEntries": "{ commissionEntries { totalCount } }",
     "commissionAccounts": "{ commissionAccounts { totalCount } }",
     "jobRuns": "{ jobRuns { totalCount } }",
+    "refundsNeedingAttention": "{ refundsNeedingAttention { totalCount } }",
+    "reconciliationRuns": "{ reconciliationRuns { totalCount } }",
+    "reconciliationDifferences": "{ reconciliationDifferences { totalCount } }",
+    "resolveReconciliationDifference": "mutation { resolveReconciliationDifference("
+    f'id: "{to_global_id("ReconciliationDifference", 1)}", note: "n") {{ errors {{ code }} }} }}',
+    "resolveRefund": f'mutation {{ resolveRefund(id: "{to_global_id("Refund", 1)}", '
+    'resolution: ABANDONED, note: "n") { errors { code } } }',
     "withdrawals": "{ withdrawals { totalCount } }",
     "distributors": "{ distributors { totalCount } }",
     "distributorApplications": "{ distributorApplications { totalCount } }",

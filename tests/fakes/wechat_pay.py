@@ -6,6 +6,13 @@ signs its answers and notifications, the provider verifies them). Signing, verif
 encrypting are written here from WeChat's documentation, independently of api/payments, so a
 mistake there is not mirrored here. It knows JSAPI prepay and domestic refunds; tests can delay
 it, make it answer unsigned or signed with another key, and build notifications of any shape.
+
+It also knows (SPEC 20): refunds that stay PROCESSING until a test finishes them (SUCCESS,
+ABNORMAL, CLOSED) with their REFUND.* notification, the refund query, the platform certificates
+(`use_certificates`, `rotate_certificate`: from then on it signs with the new one) beside the
+default WeChat Pay public key mode, the daily trade and fund-flow bills (gzip download with its
+SHA-1), and injected faults per endpoint (`inject`): a timeout after accepting, HTTP 500,
+SYSTEM_ERROR, FREQUENCY_LIMITED.
 """
 
 from __future__ import annotations
@@ -13,17 +20,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
+import gzip
+import hashlib
 import json
 import re
 import secrets
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -38,6 +48,30 @@ from tests.fakes.wechat_transfers import FakeTransfers
 
 JSAPI = "/v3/pay/transactions/jsapi"
 REFUNDS = "/v3/refund/domestic/refunds"
+REFUND_QUERY = "/v3/refund/domestic/refunds/{out_refund_no}"
+CERTIFICATES = "/v3/certificates"
+TRADE_BILL = "/v3/bill/tradebill"
+FUND_FLOW_BILL = "/v3/bill/fundflowbill"
+BILL_DOWNLOAD = "/v3/billdownload/file"
+# WeChat's trade bill (ALL) columns, in order (交易账单详细说明).
+TRADE_BILL_COLUMNS = (
+    "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,"
+    "付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,"
+    "退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注"
+)
+TRADE_BILL_SUMMARY = (
+    "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
+)
+FUND_FLOW_COLUMNS = (
+    "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额（元）,账户结余（元）,"
+    "资金变更提交申请人,备注,业务凭证号"
+)
+FUND_FLOW_SUMMARY = "资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额"
+# Faults `inject` knows.
+TIMEOUT_AFTER_ACCEPT = "TIMEOUT_AFTER_ACCEPT"
+HTTP_500 = "HTTP_500"
+SYSTEM_ERROR = "SYSTEM_ERROR"
+FREQUENCY_LIMITED = "FREQUENCY_LIMITED"
 _AUTHORIZATION = re.compile(r"^WECHATPAY2-SHA256-RSA2048 (.+)$")
 _PARAM = re.compile(r'(\w+)="([^"]*)"')
 
@@ -84,6 +118,34 @@ def rsa_verifies(key: rsa.RSAPublicKey, message: str, signature: str) -> bool:
     return True
 
 
+def yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def self_signed_certificate(key: rsa.RSAPrivateKey, serial: int, not_after: datetime) -> str:
+    """A platform certificate as WeChat's download carries it (PEM)."""
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "Tenpay.com Root CA")])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(datetime.now(UTC) - timedelta(days=1))
+        .not_valid_after(not_after)
+        .sign(key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+@dataclass
+class Certificate:
+    serial: str
+    key: rsa.RSAPrivateKey
+    pem: str
+    not_after: datetime
+
+
 @dataclass
 class Prepay:
     prepay_id: str
@@ -113,12 +175,114 @@ class FakeWechatPay:
         self.answer_key: rsa.RSAPrivateKey | None = self.platform_key
         # Transfer bills (商家转账): tests/fakes/wechat_transfers.py.
         self.transfers = FakeTransfers(self)
+        # Certificate mode (`use_certificates`): every certificate the download lists.
+        self.certificates: list[Certificate] = []
+        # Endpoint → faults to apply to its next calls, in order (`inject`).
+        self.faults: dict[str, list[str]] = {}
+        # (bill path, bill_date) → the bill's text; `bill_digest` overrides the announced SHA-1.
+        self.bills: dict[tuple[str, str], str] = {}
+        self.bill_digest: str | None = None
+        self._downloads: dict[str, bytes] = {}
         self.app = Starlette(
             routes=[
                 Route(JSAPI, self._jsapi, methods=["POST"]),
                 Route(REFUNDS, self._refund, methods=["POST"]),
                 *self.transfers.routes(),
+                Route(REFUND_QUERY, self._refund_query, methods=["GET"]),
+                Route(CERTIFICATES, self._certificates, methods=["GET"]),
+                Route(TRADE_BILL, self._bill, methods=["GET"]),
+                Route(FUND_FLOW_BILL, self._bill, methods=["GET"]),
+                Route(BILL_DOWNLOAD, self._bill_download, methods=["GET"]),
             ]
+        )
+
+    # Knobs
+
+    def inject(self, endpoint: str, *faults: str) -> None:
+        """The next calls of `endpoint` (JSAPI, REFUNDS, REFUND_QUERY…) meet these faults."""
+        self.faults.setdefault(endpoint, []).extend(faults)
+
+    def use_certificates(self) -> None:
+        """Certificate mode: sign with a platform certificate listed by /v3/certificates."""
+        self._add_certificate(self.platform_key)
+
+    def rotate_certificate(self) -> None:
+        """WeChat's rotation: a new certificate is listed beside the old one and signs from now."""
+        self._add_certificate(new_key())
+
+    def _add_certificate(self, key: rsa.RSAPrivateKey) -> None:
+        serial_number = secrets.randbits(120) | 1 << 119
+        # Each new certificate outlives the previous one, as WeChat's do.
+        not_after = datetime.now(UTC) + timedelta(days=5 * 365 + len(self.certificates))
+        serial = f"{serial_number:X}"
+        pem = self_signed_certificate(key, serial_number, not_after)
+        self.certificates.append(Certificate(serial, key, pem, not_after))
+        if self.answer_key is self.platform_key:
+            self.answer_key = key
+        self.platform_key, self.platform_serial = key, serial
+
+    def finish_refund(self, out_refund_no: str, status: str) -> tuple[dict[str, str], bytes]:
+        """WeChat finishes a refund (SUCCESS, ABNORMAL, CLOSED): the query shows it, and this
+        is the REFUND.<status> notification it posts to the refund's notify_url."""
+        refund = self.refunds[out_refund_no]
+        refund["status"] = status
+        if status == "SUCCESS":
+            refund["success_time"] = "2024-05-21T10:05:00+08:00"
+        return self.refund_notification(out_refund_no)
+
+    def refund_notification(
+        self, out_refund_no: str, *, refund_fen: int | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        refund = self.refunds[out_refund_no]
+        resource = {
+            "mchid": self.mch_id,
+            "out_trade_no": refund["out_trade_no"],
+            "transaction_id": "4200001234202405201234567890",
+            "out_refund_no": out_refund_no,
+            "refund_id": refund["refund_id"],
+            "refund_status": refund["status"],
+            "success_time": refund.get("success_time", ""),
+            "user_received_account": refund["user_received_account"],
+            "amount": {
+                "total": refund["amount"]["total"],
+                "refund": refund["amount"]["refund"] if refund_fen is None else refund_fen,
+                "payer_total": refund["amount"]["total"],
+                "payer_refund": refund["amount"]["refund"],
+            },
+        }
+        nonce, associated = secrets.token_hex(6), "refund"
+        ciphertext = AESGCM(self.api_v3_key.encode()).encrypt(
+            nonce.encode(), json.dumps(resource, ensure_ascii=False).encode(), associated.encode()
+        )
+        summaries = {"SUCCESS": "退款成功", "ABNORMAL": "退款异常", "CLOSED": "退款关闭"}
+        body = json.dumps(
+            {
+                "id": f"EV-{secrets.token_hex(8)}",
+                "create_time": "2024-05-21T10:05:00+08:00",
+                "resource_type": "encrypt-resource",
+                "event_type": f"REFUND.{refund['status']}",
+                "summary": summaries.get(refund["status"], refund["status"]),
+                "resource": {
+                    "original_type": "refund",
+                    "algorithm": "AEAD_AES_256_GCM",
+                    "ciphertext": base64.b64encode(ciphertext).decode(),
+                    "associated_data": associated,
+                    "nonce": nonce,
+                },
+            },
+            ensure_ascii=False,
+        )
+        return self._signed_headers(body, None), body.encode()
+
+    def set_trade_bill(self, bill_date: str, rows: Iterable[str]) -> None:
+        """The ALL trade bill of `bill_date` with these rows (see `trade_row`/`refund_row`)."""
+        self.bills[(TRADE_BILL, bill_date)] = trade_bill_text(rows)
+
+    def set_fund_flow_bill(self, bill_date: str, rows: Iterable[str]) -> None:
+        lines = list(rows)
+        self.bills[(FUND_FLOW_BILL, bill_date)] = (
+            "\n".join([FUND_FLOW_COLUMNS, *lines, FUND_FLOW_SUMMARY, f"`{len(lines)},`0,`0,`0,`0"])
+            + "\n"
         )
 
     def notification(
@@ -199,6 +363,27 @@ class FakeWechatPay:
     def _error(self, status: int, code: str, message: str) -> Response:
         return self._answer(status, {"code": code, "message": message})
 
+    def _fault(self, endpoint: str) -> str | None:
+        queued = self.faults.get(endpoint)
+        return queued.pop(0) if queued else None
+
+    @staticmethod
+    async def _after_accepting(fault: str | None) -> Response | None:
+        """Faults that strike after the request was carried out."""
+        if fault == TIMEOUT_AFTER_ACCEPT:
+            await asyncio.sleep(30)  # longer than any client waits
+        if fault == HTTP_500:
+            return Response("upstream error", status_code=500)
+        return None
+
+    def _before_accepting(self, fault: str | None) -> Response | None:
+        """Faults that refuse before anything is done."""
+        if fault == SYSTEM_ERROR:
+            return self._error(500, "SYSTEM_ERROR", "系统错误")
+        if fault == FREQUENCY_LIMITED:
+            return self._error(429, "FREQUENCY_LIMITED", "频率超限")
+        return None
+
     async def _begin(self, endpoint: str, request: Request) -> dict[str, Any] | Response:
         """Count the call, wait if told to, check the merchant's signature, parse the body:
         the request's payload, or the refusal to answer with."""
@@ -208,6 +393,8 @@ class FakeWechatPay:
         body = (await request.body()).decode()
         if not self._signed_by_merchant(request, body):
             return self._error(401, "SIGN_ERROR", "签名错误")
+        if endpoint != JSAPI and request.method == "GET":
+            return {}
         try:
             payload = json.loads(body)
         except ValueError:
@@ -260,6 +447,14 @@ class FakeWechatPay:
         payload = await self._begin(REFUNDS, request)
         if isinstance(payload, Response):
             return payload
+        fault = self._fault(REFUNDS)
+        refused = self._before_accepting(fault)
+        if refused is not None:
+            return refused
+        answer = self._create_refund(payload)
+        return await self._after_accepting(fault) or answer
+
+    def _create_refund(self, payload: dict[str, Any]) -> Response:
         out_refund_no = payload.get("out_refund_no")
         if out_refund_no in self.refunds:
             # A repeated out_refund_no is the same refund, answered again.
@@ -282,8 +477,122 @@ class FakeWechatPay:
             "create_time": "2024-05-21T10:00:00+08:00",
             "status": self.refund_status,
             "amount": {"refund": refund, "total": total, "currency": "CNY"},
+            "notify_url": payload.get("notify_url", ""),
         }
         return self._answer(200, self.refunds[out_refund_no])
+
+    async def _refund_query(self, request: Request) -> Response:
+        refused = await self._begin(REFUND_QUERY, request)
+        if isinstance(refused, Response):
+            return refused
+        fault = self._fault(REFUND_QUERY)
+        before = self._before_accepting(fault)
+        if before is not None:
+            return before
+        refund = self.refunds.get(request.path_params["out_refund_no"])
+        if refund is None:
+            return self._error(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
+        return await self._after_accepting(fault) or self._answer(200, refund)
+
+    async def _certificates(self, request: Request) -> Response:
+        refused = await self._begin(CERTIFICATES, request)
+        if isinstance(refused, Response):
+            return refused
+        data = []
+        for certificate in self.certificates:
+            nonce = secrets.token_hex(6)
+            ciphertext = AESGCM(self.api_v3_key.encode()).encrypt(
+                nonce.encode(), certificate.pem.encode(), b"certificate"
+            )
+            data.append(
+                {
+                    "serial_no": certificate.serial,
+                    "effective_time": "2024-01-01T00:00:00+08:00",
+                    "expire_time": certificate.not_after.isoformat(timespec="seconds"),
+                    "encrypt_certificate": {
+                        "algorithm": "AEAD_AES_256_GCM",
+                        "nonce": nonce,
+                        "associated_data": "certificate",
+                        "ciphertext": base64.b64encode(ciphertext).decode(),
+                    },
+                }
+            )
+        return self._answer(200, {"data": data})
+
+    async def _bill(self, request: Request) -> Response:
+        path = request.url.path
+        refused = await self._begin(path, request)
+        if isinstance(refused, Response):
+            return refused
+        text = self.bills.get((path, request.query_params.get("bill_date", "")))
+        if text is None:
+            return self._error(400, "NO_STATEMENT_EXIST", "账单文件不存在")
+        if request.query_params.get("tar_type") != "GZIP":
+            return self._error(400, "PARAM_ERROR", "仅支持GZIP")
+        raw = text.encode()
+        token = secrets.token_urlsafe(12)
+        self._downloads[token] = gzip.compress(raw)
+        return self._answer(
+            200,
+            {
+                "hash_type": "SHA1",
+                "hash_value": self.bill_digest or hashlib.sha1(raw).hexdigest(),  # noqa: S324
+                "download_url": f"{self.base_url}{BILL_DOWNLOAD}?token={token}&tartype=gzip",
+            },
+        )
+
+    async def _bill_download(self, request: Request) -> Response:
+        """The file itself: unsigned (the digest vouches for it), the request still signed."""
+        self.calls[BILL_DOWNLOAD] += 1
+        if not self._signed_by_merchant(request, ""):
+            return self._error(401, "SIGN_ERROR", "签名错误")
+        content = self._downloads.get(request.query_params.get("token", ""))
+        if content is None:
+            return self._error(404, "RESOURCE_NOT_EXISTS", "下载链接已失效")
+        return Response(content, media_type="application/octet-stream")
+
+
+def trade_row(
+    out_trade_no: str, fen: int, *, when: str = "2024-05-20 13:29:35", state: str = "SUCCESS"
+) -> str:
+    """One payment line of an ALL trade bill, every value backtick-prefixed as WeChat writes."""
+    values = [
+        when, "wxd678efh567hg6787", "1230000109", "0", "",
+        f"42000012342024052{secrets.randbelow(10**10):010d}", out_trade_no,
+        "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "JSAPI", state, "OTHERS", "CNY", yuan(fen), "0.00",
+        "0", "0", "0.00", "0.00", "", "", "订单", "", yuan(fen * 6 // 1000), "0.60%", yuan(fen),
+        "0.00", "",
+    ]  # fmt: skip
+    return ",".join(f"`{value}" for value in values)
+
+
+def refund_row(
+    out_trade_no: str,
+    out_refund_no: str,
+    refund_fen: int,
+    *,
+    total_fen: int = 0,
+    refund_state: str = "SUCCESS",
+    when: str = "2024-05-21 10:05:00",
+) -> str:
+    """One refund line of an ALL trade bill (交易状态 REFUND)."""
+    values = [
+        when, "wxd678efh567hg6787", "1230000109", "0", "",
+        "4200001234202405201234567890", out_trade_no, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "JSAPI",
+        "REFUND", "OTHERS", "CNY", yuan(total_fen), "0.00",
+        f"50300{secrets.randbelow(10**24):024d}", out_refund_no, yuan(refund_fen), "0.00",
+        "ORIGINAL", refund_state, "订单", "", "0.00", "0.60%", yuan(total_fen), yuan(refund_fen),
+        "",
+    ]  # fmt: skip
+    return ",".join(f"`{value}" for value in values)
+
+
+def trade_bill_text(rows: Iterable[str]) -> str:
+    lines = list(rows)
+    summary = ",".join(
+        f"`{value}" for value in (len(lines), "0.00", "0.00", "0.00", "0.00", "0.00", "0.00")
+    )
+    return "\n".join([TRADE_BILL_COLUMNS, *lines, TRADE_BILL_SUMMARY, summary]) + "\n"
 
 
 @asynccontextmanager
