@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "domain.orders.models",
     "domain.payments.models",
     "domain.ops.models",
+    "domain.storefront.models",
     "distribution.models",
     "loyalty.models",
     "loyalty.audience.models",

@@ -65,6 +65,8 @@ class ErrorCode(StrEnum):
     UNKNOWN_TIER = "UNKNOWN_TIER"
     INVALID_PERIOD = "INVALID_PERIOD"
     INVALID_TARGET_MONTH = "INVALID_TARGET_MONTH"
+    CART_FULL = "CART_FULL"
+    ADDRESS_BOOK_FULL = "ADDRESS_BOOK_FULL"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -180,6 +182,14 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.INVALID_RANGE: ("最小值不能大于最大值", "The minimum is greater than the maximum."),
     ErrorCode.UNKNOWN_TAG: ("标签不存在", "No such tag."),
     ErrorCode.UNKNOWN_TIER: ("会员等级不存在", "No such tier."),
+    ErrorCode.CART_FULL: (
+        "购物车已满（最多 100 种商品）",
+        "The cart is full (at most 100 lines).",
+    ),
+    ErrorCode.ADDRESS_BOOK_FULL: (
+        "收货地址已满（最多 20 个）",
+        "The address book is full (at most 20 addresses).",
+    ),
 }
 
 

@@ -89,10 +89,12 @@ def public_mutation(resolver: Callable[..., Any]) -> Any:
     return strawberry.mutation(resolver=resolver, extensions=[Public(), ErrorsAsData()])
 
 
-def shop_field(resolver: Callable[..., Any]) -> Any:
+def shop_field(resolver: Callable[..., Any], description: str | None = None) -> Any:
     """A shop query field: members and visitors, each resolver asks for what it needs."""
-    return strawberry.field(resolver=resolver, extensions=[ErrorsAsData()])
+    return strawberry.field(resolver=resolver, extensions=[ErrorsAsData()], description=description)
 
 
-def shop_mutation(resolver: Callable[..., Any]) -> Any:
-    return strawberry.mutation(resolver=resolver, extensions=[ErrorsAsData()])
+def shop_mutation(resolver: Callable[..., Any], description: str | None = None) -> Any:
+    return strawberry.mutation(
+        resolver=resolver, extensions=[ErrorsAsData()], description=description
+    )

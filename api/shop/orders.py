@@ -12,7 +12,9 @@ from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.orders import OrderNode, RefundNode, order_fields, refund_node
 from api.graphql.relay import NEWEST_FIRST, Connection, build_connection, fetch_page
 from api.graphql.scalars import Long, Money
+from api.shop.catalog import SpecValue, member_price_fen, spec_values
 from domain.errors import DomainError, ErrorCode
+from domain.money import BP_SCALE
 from domain.orders import checkout, lifecycle, refunds
 from domain.orders.models import Order, OrderStatus
 from domain.orders.pricing import Quote
@@ -36,13 +38,26 @@ class AddressInput:
 
 @strawberry.input
 class CheckoutInput:
-    lines: list[CartLineInput]
+    lines: list[CartLineInput] = strawberry.field(
+        default_factory=list, description="The goods, unless `fromCart`."
+    )
     fulfilment: FulfilmentEnum
-    address: AddressInput | None = None
+    address: AddressInput | None = strawberry.field(
+        default=None, description="Delivery: the address written out, or `addressId`."
+    )
     pickup_store_id: strawberry.ID | None = None
     coupon_id: strawberry.ID | None = None
     points: Long = 0  # type: ignore[valid-type]
     share_code: str | None = None
+    from_cart: bool = strawberry.field(
+        default=False,
+        description="The goods are the cart's selected lines (then `lines` stays empty); they "
+        "leave the cart when the order is placed.",
+    )
+    address_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Delivery to an address of the member's book (the order keeps a copy).",
+    )
 
     def to_domain(self) -> checkout.CheckoutRequest:
         if len(self.lines) > checkout.MAX_LINES:
@@ -66,12 +81,22 @@ class CheckoutInput:
             coupon_id=optional_global_id(self.coupon_id, "Coupon", "couponId"),
             points=self.points,
             share_code=(self.share_code or "").strip() or None,
+            from_cart=self.from_cart,
+            address_id=optional_global_id(self.address_id, "Address", "addressId"),
         )
 
 
 @strawberry.type
 class PreviewLine:
     sku_id: strawberry.ID
+    product_id: strawberry.ID
+    title: str
+    specs: list[SpecValue] = strawberry.field(description="The SKU's spec values.")
+    image: str | None = strawberry.field(description="The product's first image.")
+    unit_price: Money = strawberry.field(description="The SKU's price of one unit.")
+    member_price: Money = strawberry.field(
+        description="One unit at this member's tier, as the product page shows it."
+    )
     quantity: int
     amount: Money
     tier_discount: Money
@@ -103,10 +128,17 @@ class CheckoutPreviewResult:
 
 
 def preview_of(quote: Quote) -> CheckoutPreview:
+    keep_bp = quote.notes.get("price_keep_bp", BP_SCALE)
     return CheckoutPreview(
         lines=[
             PreviewLine(
                 sku_id=strawberry.ID(to_global_id("Sku", line.sku.id)),
+                product_id=strawberry.ID(to_global_id("Product", line.product.id)),
+                title=line.product.title,
+                specs=spec_values(line.sku),
+                image=line.product.images[0] if line.product.images else None,
+                unit_price=Money.of(line.sku.price_fen),
+                member_price=Money.of(member_price_fen(line.sku.price_fen, keep_bp)),
                 quantity=line.quantity,
                 amount=Money.of(line.amount_fen),
                 tier_discount=Money.of(line.tier_discount_fen),

@@ -11,7 +11,8 @@ from api.graphql.loyalty import CouponNode, CouponTemplateNode
 from api.graphql.orders import OrderNode
 from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
-from api.shop import account, catalog
+from api.shop import account, catalog, storefront
+from api.shop import checkout_coupons as checkout_coupon_api
 from api.shop import distribution as distribution_api
 from api.shop import distribution_center as center_api
 from api.shop import distribution_links as link_api
@@ -35,6 +36,26 @@ class Query:
     my_coupons: Connection[CouponNode] = shop_field(loyalty_api.my_coupons)
     claimable_coupons: Connection[CouponTemplateNode] = shop_field(loyalty_api.claimable_coupons)
     distribution_center: center_api.DistributionCenter = shop_field(center_api.distribution_center)
+    cart: storefront.CartNode = shop_field(
+        storefront.my_cart,
+        "The member's cart: each line with its member price now, its price change since it was "
+        "added and whether it can be bought. Two statements whatever its size.",
+    )
+    my_addresses: list[storefront.AddressNode] = shop_field(
+        storefront.my_addresses, "The address book: the default first, then the newest (max 20)."
+    )
+    my_favourites: Connection[storefront.FavouriteNode] = shop_field(
+        storefront.my_favourites, "Favourite products, newest first."
+    )
+    browsing_history: Connection[storefront.BrowsingRecordNode] = shop_field(
+        storefront.browsing_history,
+        "The last 100 products the member opened (`product(id)`), newest first, each once.",
+    )
+    coupons_for_checkout: checkout_coupon_api.CouponsForCheckoutResult = shop_field(
+        checkout_coupon_api.coupons_for_checkout_field,
+        "The member's coupons judged on this checkout input (as checkoutPreview's): usable ones "
+        "with what each takes off, then unusable ones with the reason and any shortfall.",
+    )
 
 
 @strawberry.type
@@ -58,6 +79,45 @@ class Mutation:
     )
     apply_for_distributor: distribution_api.ApplyForDistributorPayload = shop_mutation(
         distribution_api.apply_for_distributor
+    )
+    add_to_cart: storefront.CartPayload = shop_mutation(
+        storefront.add_to_cart,
+        "Add 1..99 units of a SKU on sale; a SKU already in the cart adds to its line (capped "
+        "at 99) and is selected. At most 100 lines; never past the stock.",
+    )
+    set_cart_quantity: storefront.CartPayload = shop_mutation(
+        storefront.set_cart_quantity,
+        "Set a line's quantity (1..99); raising it past the stock is refused, lowering is not.",
+    )
+    select_cart_lines: storefront.CartPayload = shop_mutation(
+        storefront.select_cart_lines,
+        "Select or unselect the lines named, or every line when `lineIds` is left out.",
+    )
+    remove_cart_lines: storefront.CartPayload = shop_mutation(
+        storefront.remove_cart_lines, "Remove lines from the cart."
+    )
+    create_address: storefront.AddressPayload = shop_mutation(
+        storefront.create_address,
+        "Add an address (max 20); the first one, or one with `isDefault`, is the default.",
+    )
+    update_address: storefront.AddressPayload = shop_mutation(
+        storefront.update_address, "Rewrite an address; orders keep their own copy."
+    )
+    delete_address: storefront.AddressPayload = shop_mutation(
+        storefront.delete_address,
+        "Delete an address; when it was the default, the newest remaining one becomes it.",
+    )
+    set_default_address: storefront.AddressPayload = shop_mutation(
+        storefront.set_default_address, "Make an address the default (exactly one is)."
+    )
+    add_favourite: storefront.FavouritePayload = shop_mutation(
+        storefront.add_favourite, "Keep a product on sale among the favourites (idempotent)."
+    )
+    remove_favourite: storefront.FavouritePayload = shop_mutation(
+        storefront.remove_favourite, "Remove a product from the favourites (idempotent)."
+    )
+    clear_browsing_history: storefront.ClearHistoryPayload = shop_mutation(
+        storefront.clear_browsing_history, "Forget the products the member opened."
     )
 
 
