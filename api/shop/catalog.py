@@ -24,6 +24,7 @@ from domain.catalog.queries import (
     storefront_products,
 )
 from domain.money import share
+from domain.storefront import history
 from loyalty.tiers import price_keep_bp
 
 
@@ -180,12 +181,16 @@ async def products(
 
 
 async def product(info: Info, id: strawberry.ID) -> ProductNode | None:
-    """Null for an unknown, malformed or unlisted id alike."""
+    """Null for an unknown, malformed or unlisted id alike. A member's view goes into their
+    browsing history (no statement for an anonymous visitor)."""
     found = await Product.get_or_none(
         id=from_global_id(id, "Product"), status=ProductStatus.ON_SALE
     )
     if found is None:
         return None
+    member_id = await optional_member(info)
+    if member_id is not None:
+        await history.record(member_id, found.id)
     return (await product_nodes(info, [found]))[0]
 
 
