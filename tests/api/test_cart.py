@@ -3,20 +3,26 @@ price, price change and availability, the 100-line limit, constant statements pe
 checkout from the selected lines."""
 
 from api.graphql.ids import to_global_id
+from distribution.models import ServiceReason, ServiceRelationship
+from domain import clock
 from domain.catalog import service as catalog
 from domain.catalog.models import Product, ProductStatus, Sku
 from domain.orders.models import Order, OrderItem
+from domain.org.models import StaffRole
 from domain.storefront.models import CartLine
+from tests.support.api import make_store
 from tests.support.catalog import make_category, make_product
 from tests.support.loyalty import set_growth
 from tests.support.orders import ADDRESS, PREVIEW, new_key, place, place_ok
 from tests.support.sql import count_statements
 from tests.support.storefront import (
+    HOME,
     REMOVE,
     SELECT,
     SET_QUANTITY,
     add_to_cart,
     added,
+    create_address,
     read_cart,
     sku_id,
 )
@@ -319,3 +325,51 @@ async def test_a_replayed_cart_order_returns_the_same_order(api):
     assert (first["created"], again["created"]) == (True, False)
     assert first["order"]["id"] == again["order"]["id"]
     assert await Order.all().count() == 1
+
+
+ASSISTED = """
+mutation($m: ID!, $i: CheckoutInput!) {
+  placeAssistedOrder(memberId: $m, input: $i, idempotencyKey: "assist-1") {
+    order { id } errors { code field }
+  }
+}
+"""
+
+
+async def test_a_guide_cannot_place_from_the_members_cart_or_address_book(api):
+    store = await make_store()
+    guide = await api.staff(StaffRole.GUIDE, store)
+    customer = await api.member()
+    await ServiceRelationship.create(
+        member_id=customer.member_id,
+        store_id=store.id,
+        guide_id=guide.staff.id,
+        reason=ServiceReason.OFFLINE_SIGNUP,
+        actor="test",
+        valid_from=clock.now(),
+    )
+    await added(customer.client, await _sku(), 1)
+    home = await create_address(customer.client, HOME)
+    member_id = to_global_id("Member", customer.member_id)
+
+    from_cart = await guide.client.data(ASSISTED, {"m": member_id, "i": FROM_CART})
+    by_id = await guide.client.data(
+        ASSISTED,
+        {
+            "m": member_id,
+            "i": {
+                "lines": [{"skuId": sku_id(await _sku()), "quantity": 1}],
+                "fulfilment": "DELIVERY",
+                "addressId": home["id"],
+            },
+        },
+    )
+
+    assert from_cart["placeAssistedOrder"]["errors"] == [
+        {"code": "INVALID", "field": "input.fromCart"}
+    ]
+    assert by_id["placeAssistedOrder"]["errors"] == [
+        {"code": "INVALID", "field": "input.addressId"}
+    ]
+    assert await Order.all().count() == 0
+    assert await CartLine.filter(member_id=customer.member_id).count() == 1
