@@ -4,7 +4,8 @@ one row per product.
 A view is one read and at most one write, and never a statement for an anonymous visitor:
 the read finds the product's own row, or else the member's oldest, with how many rows the
 member holds; the write then
-- moves the product's own row to now (viewed again: de-duplicated, moved to the top), or
+- moves the product's own row to now (viewed again: de-duplicated, moved to the top; guarded
+  by the product, should a simultaneous view have taken the row over), or
 - inserts a row while the member holds fewer than `MAX_RECORDS`, or
 - trims and records at once: the oldest row becomes this product's, a guarded UPDATE (only if
   that row still holds the product read), instead of a DELETE and an INSERT.
@@ -32,7 +33,10 @@ _SLOT = Sql(
     ORDER BY CASE WHEN b.product_id = :product_id THEN 0 ELSE 1 END, b.viewed_at, b.id
     LIMIT 1""",
 )
-_TOUCH = Sql("history.touch", "UPDATE browsing_record SET viewed_at = :now WHERE id = :id")
+_TOUCH = Sql(
+    "history.touch",
+    "UPDATE browsing_record SET viewed_at = :now WHERE id = :id AND product_id = :product_id",
+)
 _ADD = sql.Insert(
     "history.add",
     BrowsingRecord,
@@ -50,7 +54,7 @@ async def record(member_id: int, product_id: int) -> None:
     moment = clock.now()
     slot = await sql.fetch_one(_SLOT, member_id=member_id, product_id=product_id)
     if slot is not None and slot["product_id"] == product_id:
-        await sql.execute(_TOUCH, now=moment, id=slot["id"])
+        await sql.execute(_TOUCH, now=moment, id=slot["id"], product_id=product_id)
         return
     if slot is None or slot["held"] < MAX_RECORDS:
         added = BrowsingRecord(member_id=member_id, product_id=product_id, viewed_at=moment)
