@@ -27,6 +27,7 @@ MODEL_MODULES = [
     "domain.payments.models",
     "domain.ops.models",
     "domain.wechat.models",
+    "domain.storefront.models",
     "distribution.models",
     "loyalty.models",
     "loyalty.audience.models",

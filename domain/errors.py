@@ -67,6 +67,8 @@ class ErrorCode(StrEnum):
     UNKNOWN_TIER = "UNKNOWN_TIER"
     INVALID_PERIOD = "INVALID_PERIOD"
     INVALID_TARGET_MONTH = "INVALID_TARGET_MONTH"
+    CART_FULL = "CART_FULL"
+    ADDRESS_BOOK_FULL = "ADDRESS_BOOK_FULL"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -190,6 +192,14 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.INVALID_RANGE: ("最小值不能大于最大值", "The minimum is greater than the maximum."),
     ErrorCode.UNKNOWN_TAG: ("标签不存在", "No such tag."),
     ErrorCode.UNKNOWN_TIER: ("会员等级不存在", "No such tier."),
+    ErrorCode.CART_FULL: (
+        "购物车已满（最多 100 种商品）",
+        "The cart is full (at most 100 lines).",
+    ),
+    ErrorCode.ADDRESS_BOOK_FULL: (
+        "收货地址已满（最多 20 个）",
+        "The address book is full (at most 20 addresses).",
+    ),
 }
 
 
@@ -204,6 +214,8 @@ WHEN: dict[ErrorCode, str] = {
     ErrorCode.PAYEE_REAL_NAME_REQUIRED: "Approving a WeChat transfer of 2000 yuan or more whose"
     " distributor has not recorded a real name (setPayeeRealName); revealing a name none was"
     " recorded for.",
+    ErrorCode.CART_FULL: "Adding a product to a cart that already holds 100 lines.",
+    ErrorCode.ADDRESS_BOOK_FULL: "Creating a 21st address: the address book holds at most 20.",
     ErrorCode.INVALID_TEXT: "A free text holds characters no field accepts: NUL and other control"
     " characters, lone surrogates, bidi overrides and isolates (U+202A-U+202E, U+2066-U+2069);"
     " newline and tab only where a field allows lines (descriptions, reasons, notes).",

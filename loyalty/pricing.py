@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
 from domain.catalog.models import Category
 from domain.errors import DomainError, ErrorCode
 from domain.money import allocate, discount, share
@@ -19,6 +22,7 @@ class TierStep:
 
     async def price(self, quote: Quote) -> None:
         tier = await tier_of(quote.member_id)
+        quote.notes["price_keep_bp"] = tier.discount_bp
         for line in quote.lines:
             line.tier_discount_fen = discount(line.amount_fen, tier.discount_bp)
         if tier.free_shipping:
@@ -28,15 +32,34 @@ class TierStep:
         return None
 
 
-async def covered_lines(template: CouponTemplate, lines: list[QuoteLine]) -> list[QuoteLine]:
+async def sub_categories(templates: Iterable[CouponTemplate]) -> dict[int, list[int]]:
+    """The sub-categories of every category a coupon scope names (one query, none when no
+    template is scoped by category), for `coupon_fit`."""
+    parents = {
+        pk
+        for template in templates
+        if template.scope == CouponScope.CATEGORIES
+        for pk in template.scope_ids
+    }
+    children: dict[int, list[int]] = {}
+    if parents:
+        rows = await Category.filter(parent_id__in=list(parents)).values_list("id", "parent_id")
+        for child, parent in rows:
+            children.setdefault(parent, []).append(child)
+    return children
+
+
+def covered_lines(
+    template: CouponTemplate, lines: list[QuoteLine], children: Mapping[int, list[int]]
+) -> list[QuoteLine]:
     """The lines a coupon's scope covers; a category covers its sub-categories too."""
     if template.scope == CouponScope.ALL:
         return list(lines)
     ids = set(template.scope_ids)
     if template.scope == CouponScope.PRODUCTS:
         return [line for line in lines if line.product.id in ids]
-    children = await Category.filter(parent_id__in=list(ids)).values_list("id", flat=True)
-    ids.update(children)
+    for parent in template.scope_ids:
+        ids.update(children.get(parent, ()))
     return [line for line in lines if line.product.category_id in ids]
 
 
@@ -49,6 +72,50 @@ def coupon_discount(template: CouponTemplate, base_fen: int) -> int:
     return 0
 
 
+@dataclass(frozen=True)
+class CouponFit:
+    """How one coupon meets a quote priced up to the tier step: the lines in its scope, the
+    goods in scope after tier discount (what the threshold is judged on), how much is missing
+    to the threshold and the discount it gives. The checkout's coupon step and the list of
+    coupons for a cart both judge a coupon by this, so they never disagree."""
+
+    covered: list[QuoteLine]
+    base_fen: int
+    shortfall_fen: int
+    discount_fen: int
+
+    @property
+    def applies(self) -> bool:
+        return bool(self.covered) and self.shortfall_fen == 0
+
+
+def coupon_fit(
+    template: CouponTemplate, lines: list[QuoteLine], children: Mapping[int, list[int]]
+) -> CouponFit:
+    covered = covered_lines(template, lines, children)
+    base = sum(line.after_tier_fen for line in covered)
+    shortfall = max(0, template.threshold_fen - base) if covered else 0
+    discount_fen = coupon_discount(template, base) if covered and not shortfall else 0
+    return CouponFit(covered, base, shortfall, discount_fen)
+
+
+def apply_coupon(quote: Quote, coupon_id: int, template: CouponTemplate, fit: CouponFit) -> None:
+    """The coupon's discount allocated to the covered items (a fit that `applies`)."""
+    for line, part in zip(
+        fit.covered,
+        allocate(fit.discount_fen, [line.after_tier_fen for line in fit.covered]),
+        strict=True,
+    ):
+        line.coupon_discount_fen = part
+    if template.kind == CouponKind.FREE_SHIPPING:
+        quote.free_shipping = True
+    quote.applied_coupon_id = coupon_id
+
+
+def shortfall_detail(shortfall_fen: int) -> str:
+    return f"还差 {shortfall_fen} 分 / {shortfall_fen} fen short"
+
+
 class CouponStep:
     """Step 3: one coupon on the goods after tier discount within its scope, the threshold
     judged on that same amount, the discount allocated to the covered items."""
@@ -58,20 +125,14 @@ class CouponStep:
             return
         coupon = await usage.usable(quote.member_id, quote.coupon_id)
         template = coupon.template
-        covered = await covered_lines(template, quote.lines)
-        if not covered:
+        fit = coupon_fit(template, quote.lines, await sub_categories([template]))
+        if not fit.covered:
             raise DomainError(ErrorCode.COUPON_NOT_APPLICABLE, "couponId")
-        base = sum(line.after_tier_fen for line in covered)
-        if base < template.threshold_fen:
-            raise DomainError(ErrorCode.COUPON_THRESHOLD_NOT_MET, "couponId")
-        amount = coupon_discount(template, base)
-        for line, part in zip(
-            covered, allocate(amount, [line.after_tier_fen for line in covered]), strict=True
-        ):
-            line.coupon_discount_fen = part
-        if template.kind == CouponKind.FREE_SHIPPING:
-            quote.free_shipping = True
-        quote.applied_coupon_id = coupon.id
+        if fit.shortfall_fen:
+            raise DomainError(
+                ErrorCode.COUPON_THRESHOLD_NOT_MET, "couponId", shortfall_detail(fit.shortfall_fen)
+            )
+        apply_coupon(quote, coupon.id, template, fit)
 
     async def commit(self, quote: Quote, order: Order) -> None:
         if quote.applied_coupon_id is not None:

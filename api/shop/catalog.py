@@ -33,6 +33,7 @@ from domain.catalog.queries import (
     storefront_products,
 )
 from domain.money import share
+from domain.storefront import history
 from loyalty.tiers import price_keep_bp
 
 
@@ -133,14 +134,24 @@ def category_node(category: Category, children: list[CategoryNode] | None = None
     )
 
 
+def spec_values(sku: Sku) -> list[SpecValue]:
+    return [SpecValue(name=k, value=v) for k, v in sku.specs.items()]
+
+
+def member_price_fen(price_fen: int, keep_bp: int) -> int:
+    """The storefront's member price of one unit: what every screen that shows a member price
+    (product, cart, checkout preview) shows."""
+    return share(price_fen, keep_bp)
+
+
 def sku_node(sku: Sku, keep_bp: int) -> SkuNode:
     return SkuNode(
         id=strawberry.ID(to_global_id("Sku", sku.id)),
         code=sku.code,
-        specs=[SpecValue(name=k, value=v) for k, v in sku.specs.items()],
+        specs=spec_values(sku),
         price=Money.of(sku.price_fen),
         list_price=Money.of(sku.list_price_fen) if sku.list_price_fen is not None else None,
-        member_price=Money.of(share(sku.price_fen, keep_bp)),
+        member_price=Money.of(member_price_fen(sku.price_fen, keep_bp)),
         stock=sku.stock,
         in_stock=sku.stock > 0,
     )
@@ -156,13 +167,13 @@ def product_node(
         images=list(product.images),
         sales_count=product.sales_count,
         price=Money.of(product.min_price_fen),
-        member_price=Money.of(share(product.min_price_fen, keep_bp)),
+        member_price=Money.of(member_price_fen(product.min_price_fen, keep_bp)),
         category=category_node(category),
         skus=[sku_node(s, keep_bp) for s in skus],
     )
 
 
-async def _nodes(info: Info, products: list[Product]) -> list[ProductNode]:
+async def product_nodes(info: Info, products: list[Product]) -> list[ProductNode]:
     keep_bp = await price_keep_bp(await optional_member(info))
     skus = await skus_by_product(p.id for p in products)
     categories = await categories_by_id(p.category_id for p in products)
@@ -200,7 +211,7 @@ async def products(
     ordering = ORDERINGS[sort]
     rows, has_next = await fetch_page(queryset, ordering, first, after)
     return build_connection(
-        rows, await _nodes(info, rows), has_next, after, ordering, queryset.count
+        rows, await product_nodes(info, rows), has_next, after, ordering, queryset.count
     )
 
 
@@ -208,13 +219,17 @@ async def product(
     info: Info,
     id: Annotated[strawberry.ID, strawberry.argument(description="A Product global ID.")],
 ) -> ProductNode | None:
-    """Null for an unknown, malformed or unlisted id alike."""
+    """Null for an unknown, malformed or unlisted id alike. A member's view goes into their
+    browsing history (no statement for an anonymous visitor)."""
     found = await Product.get_or_none(
         id=from_global_id(id, "Product"), status=ProductStatus.ON_SALE
     )
     if found is None:
         return None
-    return (await _nodes(info, [found]))[0]
+    member_id = await optional_member(info)
+    if member_id is not None:
+        await history.record(member_id, found.id)
+    return (await product_nodes(info, [found]))[0]
 
 
 async def category_tree() -> list[CategoryNode]:

@@ -14,7 +14,9 @@ from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.orders import OrderNode, RefundNode, order_fields, refund_node
 from api.graphql.relay import NEWEST_FIRST, After, Connection, First, build_connection, fetch_page
 from api.graphql.scalars import Long, Money
+from api.shop.catalog import SpecValue, member_price_fen, spec_values
 from domain.errors import DomainError, ErrorCode
+from domain.money import BP_SCALE
 from domain.orders import checkout, lifecycle, refunds
 from domain.orders.models import Order, OrderStatus
 from domain.orders.pricing import Quote
@@ -46,12 +48,14 @@ class AddressInput:
 
 @strawberry.input
 class CheckoutInput:
-    lines: list[CartLineInput] = strawberry.field(description="1 to 50 lines.")
+    lines: list[CartLineInput] = strawberry.field(
+        default_factory=list, description="The goods (1 to 50 lines), unless `fromCart`."
+    )
     fulfilment: FulfilmentEnum = strawberry.field(
-        description="DELIVERY needs address; PICKUP needs pickupStoreId."
+        description="DELIVERY needs address or addressId; PICKUP needs pickupStoreId."
     )
     address: AddressInput | None = strawberry.field(
-        default=None, description="Required for DELIVERY."
+        default=None, description="Delivery: the address written out, or `addressId`."
     )
     pickup_store_id: strawberry.ID | None = strawberry.field(
         default=None, description="A Store global ID of an active store; required for PICKUP."
@@ -76,6 +80,15 @@ class CheckoutInput:
             "code is ignored."
         ),
     )
+    from_cart: bool = strawberry.field(
+        default=False,
+        description="The goods are the cart's selected lines (then `lines` stays empty); they "
+        "leave the cart when the order is placed.",
+    )
+    address_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Delivery to an address of the member's book (the order keeps a copy).",
+    )
 
     def to_domain(self) -> checkout.CheckoutRequest:
         if len(self.lines) > checkout.MAX_LINES:
@@ -99,12 +112,22 @@ class CheckoutInput:
             coupon_id=optional_global_id(self.coupon_id, "Coupon", "couponId"),
             points=self.points,
             share_code=(self.share_code or "").strip() or None,
+            from_cart=self.from_cart,
+            address_id=optional_global_id(self.address_id, "Address", "addressId"),
         )
 
 
 @strawberry.type(description="One cart line priced (SPEC 8.3), in fen.")
 class PreviewLine:
     sku_id: strawberry.ID = strawberry.field(description="Global ID of the Sku.")
+    product_id: strawberry.ID = strawberry.field(description="Global ID of the Product.")
+    title: str
+    specs: list[SpecValue] = strawberry.field(description="The SKU's spec values.")
+    image: str | None = strawberry.field(description="The product's first image.")
+    unit_price: Money = strawberry.field(description="The SKU's price of one unit.")
+    member_price: Money = strawberry.field(
+        description="One unit at this member's tier, as the product page shows it."
+    )
     quantity: int
     amount: Money = strawberry.field(description="Price × quantity.")
     tier_discount: Money = strawberry.field(description="Taken off by the member's tier.")
@@ -140,10 +163,17 @@ class CheckoutPreviewResult:
 
 
 def preview_of(quote: Quote) -> CheckoutPreview:
+    keep_bp = quote.notes.get("price_keep_bp", BP_SCALE)
     return CheckoutPreview(
         lines=[
             PreviewLine(
                 sku_id=strawberry.ID(to_global_id("Sku", line.sku.id)),
+                product_id=strawberry.ID(to_global_id("Product", line.product.id)),
+                title=line.product.title,
+                specs=spec_values(line.sku),
+                image=line.product.images[0] if line.product.images else None,
+                unit_price=Money.of(line.sku.price_fen),
+                member_price=Money.of(member_price_fen(line.sku.price_fen, keep_bp)),
                 quantity=line.quantity,
                 amount=Money.of(line.amount_fen),
                 tier_discount=Money.of(line.tier_discount_fen),

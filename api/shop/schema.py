@@ -11,7 +11,8 @@ from api.graphql.loyalty import CouponNode, CouponTemplateNode
 from api.graphql.orders import OrderNode
 from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
-from api.shop import account, catalog
+from api.shop import account, catalog, storefront
+from api.shop import checkout_coupons as checkout_coupon_api
 from api.shop import distribution as distribution_api
 from api.shop import distribution_center as center_api
 from api.shop import distribution_links as link_api
@@ -106,6 +107,33 @@ class Query:
             "application, commission (佣金) balances, team, links, entries and withdrawals. "
             "Member token required; a member who is not a distributor sees zero balances and "
             "empty lists."
+        ),
+    )
+    cart: storefront.CartNode = shop_field(
+        storefront.my_cart,
+        description=(
+            "The member's cart: each line with its member price now, its price change since it was "
+            "added and whether it can be bought. Two statements whatever its size."
+        ),
+    )
+    my_addresses: list[storefront.AddressNode] = shop_field(
+        storefront.my_addresses,
+        description=("The address book: the default first, then the newest (max 20)."),
+    )
+    my_favourites: Connection[storefront.FavouriteNode] = shop_field(
+        storefront.my_favourites, description="Favourite products, newest first."
+    )
+    browsing_history: Connection[storefront.BrowsingRecordNode] = shop_field(
+        storefront.browsing_history,
+        description=(
+            "The last 100 products the member opened (`product(id)`), newest first, each once."
+        ),
+    )
+    coupons_for_checkout: checkout_coupon_api.CouponsForCheckoutResult = shop_field(
+        checkout_coupon_api.coupons_for_checkout_field,
+        description=(
+            "The member's coupons judged on this checkout input (as checkoutPreview's): usable "
+            "ones with what each takes off, then unusable ones with the reason and any shortfall."
         ),
     )
 
@@ -262,6 +290,57 @@ class Mutation:
             "INVALID (kind GUIDE), ALREADY_DISTRIBUTOR, APPLICATION_PENDING, ENROLLMENT_CLOSED, "
             "REQUIRED (shopName for SHOP), TOO_LONG."
         ),
+    )
+    add_to_cart: storefront.CartPayload = shop_mutation(
+        storefront.add_to_cart,
+        description=(
+            "Add 1..99 units of a SKU on sale; a SKU already in the cart adds to its line (capped "
+            "at 99) and is selected. At most 100 lines; never past the stock."
+        ),
+    )
+    set_cart_quantity: storefront.CartPayload = shop_mutation(
+        storefront.set_cart_quantity,
+        description=(
+            "Set a line's quantity (1..99); raising it past the stock is refused, lowering is not."
+        ),
+    )
+    select_cart_lines: storefront.CartPayload = shop_mutation(
+        storefront.select_cart_lines,
+        description=(
+            "Select or unselect the lines named, or every line when `lineIds` is left out."
+        ),
+    )
+    remove_cart_lines: storefront.CartPayload = shop_mutation(
+        storefront.remove_cart_lines, description="Remove lines from the cart."
+    )
+    create_address: storefront.AddressPayload = shop_mutation(
+        storefront.create_address,
+        description=(
+            "Add an address (max 20); the first one, or one with `isDefault`, is the default."
+        ),
+    )
+    update_address: storefront.AddressPayload = shop_mutation(
+        storefront.update_address, description="Rewrite an address; orders keep their own copy."
+    )
+    delete_address: storefront.AddressPayload = shop_mutation(
+        storefront.delete_address,
+        description=(
+            "Delete an address; when it was the default, the newest remaining one becomes it."
+        ),
+    )
+    set_default_address: storefront.AddressPayload = shop_mutation(
+        storefront.set_default_address, description="Make an address the default (exactly one is)."
+    )
+    add_favourite: storefront.FavouritePayload = shop_mutation(
+        storefront.add_favourite,
+        description=("Keep a product on sale among the favourites (idempotent)."),
+    )
+    remove_favourite: storefront.FavouritePayload = shop_mutation(
+        storefront.remove_favourite,
+        description=("Remove a product from the favourites (idempotent)."),
+    )
+    clear_browsing_history: storefront.ClearHistoryPayload = shop_mutation(
+        storefront.clear_browsing_history, description="Forget the products the member opened."
     )
 
 

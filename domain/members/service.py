@@ -22,6 +22,7 @@ from domain.members.models import (
 from domain.members.phones import normalise_phone
 from domain.orders.models import Order
 from domain.org.models import Store, StoreStatus
+from domain.storefront import merging as storefront_merging
 from domain.validation import clean_text, https_url
 
 
@@ -186,6 +187,7 @@ async def merge_members(survivor: Member, absorbed: Member, actor: str, phone: s
     }
     # The record names what moved; handlers of other areas add their own non-zero counts.
     moved = {name: count for name, count in counts.items() if count}
+    moved.update(await storefront_merging.move_belongings(survivor.id, absorbed.id))
     event = events.MemberMerged(survivor_id=survivor.id, absorbed_id=absorbed.id, moved=moved)
     await events.publish(event)
     await Member.filter(id=absorbed.id).update(

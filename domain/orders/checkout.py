@@ -4,6 +4,12 @@ Placement is one transaction: stock taken with guarded updates, the order and it
 coupon and points reserved by their pricing steps, the attribution snapshot stored and
 `OrderPlaced` published. An idempotency key makes retries return the same order; the same key
 with a different request is refused.
+
+The goods are the request's `lines`, or the member's selected cart lines (`from_cart`, one
+statement more): those lines leave the cart in the order's transaction. A cart line that
+cannot be bought is refused on `fromCart`, the message naming the product and its spec. The
+delivery address is written inline or taken from the address book (`address_id`, one statement
+more); either way the order keeps its own copy.
 """
 
 from __future__ import annotations
@@ -20,13 +26,13 @@ from domain import clock, events, sql
 from domain.catalog.models import Product, ProductStatus, Sku
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
-from domain.members.phones import normalise_phone
 from domain.orders import attribution, stock
 from domain.orders.models import Fulfilment, Order, OrderItem
 from domain.orders.pricing import Quote, QuoteLine, pipeline
 from domain.org.models import Store, StoreStatus
 from domain.settings.service import load_settings
 from domain.sql import Sql
+from domain.storefront import addresses, cart
 from domain.validation import clean_text
 
 MAX_LINES = 50
@@ -41,12 +47,7 @@ class CartLine:
     quantity: int
 
 
-@dataclass(frozen=True)
-class Address:
-    name: str
-    phone: str
-    region: str
-    detail: str
+Address = addresses.AddressFields
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class CheckoutRequest:
     coupon_id: int | None = None
     points: int = 0
     share_code: str | None = None
+    from_cart: bool = False
+    address_id: int | None = None
 
     def fingerprint(self) -> str:
         """A hash of the request as sent, taken before it is validated (a replayed key answers
@@ -80,27 +83,56 @@ class Placement:
     created: bool
 
 
-def _clean_address(address: Address | None) -> dict[str, str]:
-    if address is None:
+@dataclass(frozen=True)
+class _Goods:
+    """The lines to price and, when they come from the cart, their cart line ids."""
+
+    lines: tuple[CartLine, ...]
+    cart_line_ids: tuple[int, ...] = ()
+
+    def field(self, index: int, name: str) -> str:
+        return "fromCart" if self.cart_line_ids else f"lines.{index}.{name}"
+
+
+async def _goods(member_id: int, request: CheckoutRequest) -> _Goods:
+    if not request.from_cart:
+        if not request.lines:
+            raise DomainError(ErrorCode.REQUIRED, "lines")
+        if len(request.lines) > MAX_LINES:
+            raise DomainError(ErrorCode.OUT_OF_RANGE, "lines", f"max {MAX_LINES}")
+        return _Goods(request.lines)
+    if request.lines:
+        raise DomainError(ErrorCode.INVALID, "fromCart", "lines or fromCart, not both")
+    selected = await cart.selected_lines(member_id)
+    if not selected:
+        raise DomainError(ErrorCode.REQUIRED, "fromCart", "no line of the cart is selected")
+    if len(selected) > MAX_LINES:
+        raise DomainError(ErrorCode.OUT_OF_RANGE, "fromCart", f"max {MAX_LINES} lines an order")
+    return _Goods(
+        tuple(CartLine(line.sku_id, line.quantity) for line in selected),
+        tuple(line.line_id for line in selected),
+    )
+
+
+async def _address(member_id: int, request: CheckoutRequest) -> dict[str, str]:
+    if request.address_id is not None:
+        if request.address is not None:
+            raise DomainError(ErrorCode.INVALID, "addressId", "address or addressId, not both")
+        return await addresses.for_order(member_id, request.address_id)
+    if request.address is None:
         raise DomainError(ErrorCode.REQUIRED, "address")
-    return {
-        "name": clean_text(address.name, "address.name", 32),
-        "phone": normalise_phone(address.phone, "address.phone"),
-        "region": clean_text(address.region, "address.region", 64),
-        "detail": clean_text(address.detail, "address.detail", 200),
-    }
+    return addresses.cleaned(request.address, "address.")
 
 
-async def _validated(request: CheckoutRequest) -> tuple[dict[str, str] | None, int | None]:
-    if not request.lines:
-        raise DomainError(ErrorCode.REQUIRED, "lines")
-    if len(request.lines) > MAX_LINES:
-        raise DomainError(ErrorCode.OUT_OF_RANGE, "lines", f"max {MAX_LINES}")
+async def _validated(
+    member_id: int, request: CheckoutRequest
+) -> tuple[_Goods, dict[str, str] | None, int | None]:
+    goods = await _goods(member_id, request)
     if request.share_code is not None and len(request.share_code) > MAX_SHARE_CODE:
         # No link has such a code: say so rather than shorten it into someone else's.
         raise DomainError(ErrorCode.INVALID_SHARE_CODE, "shareCode", f"max {MAX_SHARE_CODE}")
     seen: set[int] = set()
-    for index, line in enumerate(request.lines):
+    for index, line in enumerate(goods.lines):
         if not 1 <= line.quantity <= MAX_QUANTITY:
             raise DomainError(ErrorCode.OUT_OF_RANGE, f"lines.{index}.quantity", "1..99")
         if line.sku_id in seen:
@@ -109,12 +141,12 @@ async def _validated(request: CheckoutRequest) -> tuple[dict[str, str] | None, i
     if not 0 <= request.points <= MAX_POINTS:
         raise DomainError(ErrorCode.OUT_OF_RANGE, "points")
     if request.fulfilment == Fulfilment.DELIVERY:
-        return _clean_address(request.address), None
+        return goods, await _address(member_id, request), None
     if request.pickup_store_id is None:
         raise DomainError(ErrorCode.REQUIRED, "pickupStoreId")
     if not await Store.exists(id=request.pickup_store_id, status=StoreStatus.ACTIVE):
         raise DomainError(ErrorCode.NOT_FOUND, "pickupStoreId")
-    return None, request.pickup_store_id
+    return goods, None, request.pickup_store_id
 
 
 @sql.family("checkout.skus", sql.sizes(1, 3))
@@ -153,26 +185,38 @@ async def _order_by_key(member_id: int, key: str) -> Order | None:
 
 async def quote(member_id: int, request: CheckoutRequest) -> Quote:
     """Validate and price a cart without side effects (checkoutPreview; placeOrder's first step)."""
-    priced, _, _ = await _priced(member_id, request)
-    return priced
+    return (await _priced(member_id, request)).quote
 
 
-async def _priced(
-    member_id: int, request: CheckoutRequest
-) -> tuple[Quote, dict[str, str] | None, int | None]:
+@dataclass(frozen=True)
+class _Priced:
+    quote: Quote
+    address: dict[str, str] | None
+    pickup_store_id: int | None
+    cart_line_ids: tuple[int, ...]
+
+
+def _named(sku: Sku) -> str:
+    """A line as the member knows it (product title and spec values), for refusals of cart
+    lines: the member picked them in the cart, not by position."""
+    return " ".join([sku.product.title, *(str(value) for value in sku.specs.values())])
+
+
+async def _priced(member_id: int, request: CheckoutRequest) -> _Priced:
     """The quote with the cleaned address and pickup store, validated once."""
-    address, pickup_store_id = await _validated(request)
-    skus = await _skus_with_products([line.sku_id for line in request.lines])
+    goods, address, pickup_store_id = await _validated(member_id, request)
+    skus = await _skus_with_products([line.sku_id for line in goods.lines])
     lines = []
-    for index, line in enumerate(request.lines):
+    for index, line in enumerate(goods.lines):
         sku = skus.get(line.sku_id)
         if sku is None:
-            raise DomainError(ErrorCode.NOT_FOUND, f"lines.{index}.skuId")
+            raise DomainError(ErrorCode.NOT_FOUND, goods.field(index, "skuId"))
         product = sku.product
+        named = _named(sku) if goods.cart_line_ids else None
         if product.status != ProductStatus.ON_SALE:
-            raise DomainError(ErrorCode.NOT_ON_SALE, f"lines.{index}.skuId")
+            raise DomainError(ErrorCode.NOT_ON_SALE, goods.field(index, "skuId"), named)
         if sku.stock < line.quantity:
-            raise DomainError(ErrorCode.INSUFFICIENT_STOCK, f"lines.{index}.quantity")
+            raise DomainError(ErrorCode.INSUFFICIENT_STOCK, goods.field(index, "quantity"), named)
         lines.append(QuoteLine(index, sku, product, line.quantity))
     priced = Quote(
         member_id=member_id,
@@ -182,7 +226,8 @@ async def _priced(
         coupon_id=request.coupon_id,
         points_requested=request.points,
     )
-    return await pipeline.price(priced), address, pickup_store_id
+    await pipeline.price(priced)
+    return _Priced(priced, address, pickup_store_id, goods.cart_line_ids)
 
 
 async def place_order(
@@ -192,16 +237,21 @@ async def place_order(
     assistance: Assistance | None = None,
 ) -> Placement:
     key = clean_text(idempotency_key, "idempotencyKey", 64)
+    if assistance is not None:
+        # A guide places for the member with the goods and address written out: the member's
+        # cart and address book are the member's own (SPEC 13: staff never see a full phone).
+        if request.from_cart:
+            raise DomainError(ErrorCode.INVALID, "fromCart", "not for assisted orders")
+        if request.address_id is not None:
+            raise DomainError(ErrorCode.INVALID, "addressId", "not for assisted orders")
     fingerprint = request.fingerprint()
     existing = await _order_by_key(member_id, key)
     if existing is not None:
         return _replayed(existing, fingerprint)
-    priced, address, pickup_store_id = await _priced(member_id, request)
+    priced = await _priced(member_id, request)
     try:
         async with transaction():
-            order = await _write(
-                member_id, request, priced, key, fingerprint, address, pickup_store_id, assistance
-            )
+            order = await _write(member_id, request, priced, key, fingerprint, assistance)
     except IntegrityError:
         # The same key was used concurrently: the other request made the order.
         existing = await _order_by_key(member_id, key)
@@ -224,13 +274,13 @@ def _order_number() -> str:
 async def _write(
     member_id: int,
     request: CheckoutRequest,
-    priced: Quote,
+    checked: _Priced,
     key: str,
     fingerprint: str,
-    address: dict[str, str] | None,
-    pickup_store_id: int | None,
     assistance: Assistance | None,
 ) -> Order:
+    priced = checked.quote
+    pickup_store_id = checked.pickup_store_id
     await stock.take(
         {line.sku.id: line.quantity for line in priced.lines},
         {line.sku.id: f"lines.{line.line}.quantity" for line in priced.lines},
@@ -252,7 +302,7 @@ async def _write(
         number=_order_number(),
         member_id=member_id,
         fulfilment=request.fulfilment,
-        address=address,
+        address=checked.address,
         pickup_store_id=pickup_store_id,
         goods_fen=priced.goods_fen,
         tier_discount_fen=priced.tier_discount_fen,
@@ -299,5 +349,7 @@ async def _write(
         ]
     )
     await pipeline.commit(priced, order)
+    if checked.cart_line_ids:
+        await cart.remove_ordered(member_id, checked.cart_line_ids)
     await events.publish(events.OrderPlaced(order.id))
     return order
