@@ -101,6 +101,13 @@ def build_wechat_pay(config: AppConfig) -> tuple[WechatPayV3Provider, Notificati
     missing = config.missing_wechat_pay_settings()
     if missing:
         raise ConfigError(f"WECHAT_PAY_V3 needs {', '.join(missing)}")
+    return wechat_pay_merchant(config)
+
+
+def wechat_pay_merchant(config: AppConfig) -> tuple[WechatPayV3Provider, NotificationVerifier]:
+    """The merchant's WeChat Pay client and notification verifier from the WECHAT_PAY_* keys
+    (the caller has checked that the ones it needs are set): one key machinery, platform
+    certificates or the WeChat Pay public key, for payments and transfers (api/payouts) alike."""
     try:
         merchant_key = load_private_key(config.wechat_pay_merchant_key)
     except _KEY_ERRORS:

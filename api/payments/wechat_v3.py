@@ -360,8 +360,12 @@ class NotificationVerifier:
         self._aead = AESGCM(api_v3_key)
         self._mch_id = mch_id
 
-    async def open(self, headers: Mapping[str, str], body: bytes) -> tuple[str, dict[str, Any]]:
-        """The event type and the decrypted resource of a verified notification."""
+    async def open(
+        self, headers: Mapping[str, str], body: bytes, *, merchant_field: str = "mchid"
+    ) -> tuple[str, dict[str, Any]]:
+        """The event type and the decrypted resource of a verified notification, which must
+        name this merchant in `merchant_field` (payments and refunds say `mchid`, transfer
+        bills `mch_id`)."""
         await self.keys.check(headers, body, fresh=True)
         try:
             envelope = json.loads(body)
@@ -376,7 +380,7 @@ class NotificationVerifier:
             raise VerificationFailed("resource is not JSON") from None
         if not isinstance(data, dict):
             raise VerificationFailed("resource is not an object")
-        if data.get("mchid") != self._mch_id:
+        if data.get(merchant_field) != self._mch_id:
             raise VerificationFailed("another merchant's notification")
         event_type = envelope.get("event_type")
         return (event_type if isinstance(event_type, str) else ""), data
@@ -426,7 +430,18 @@ def _transaction(data: dict[str, Any]) -> Transaction:
     return Transaction(out_trade_no, transaction_id, trade_state, total)
 
 
-class ResourceNotFound(ProviderError):
+class WechatRefusal(ProviderError):
+    """WeChat (or something in front of it) answered a 4xx: its HTTP status and WeChat's error
+    code ("" when the answer has none), for callers whose rules depend on the code (transfers
+    treat FREQUENCY_LIMITED as an unknown outcome, refunds do not)."""
+
+    def __init__(self, status: int, code: str):
+        super().__init__(f"HTTP {status} {code}" if code else f"HTTP {status}")
+        self.status = status
+        self.code = code
+
+
+class ResourceNotFound(WechatRefusal):
     """WeChat has no such resource (RESOURCE_NOT_EXISTS / ORDER_NOT_EXIST, HTTP 404)."""
 
 
@@ -588,8 +603,8 @@ class WechatPayV3Provider:
         query |= {"bill_type": "ALL"} if kind == BillKind.TRADE else {"account_type": "BASIC"}
         try:
             answer = await self.request("GET", BILL_PATHS[kind], query=query)
-        except ProviderError as error:
-            if str(error).endswith(" NO_STATEMENT_EXIST"):
+        except WechatRefusal as error:
+            if error.code == "NO_STATEMENT_EXIST":
                 raise NoBill(str(error)) from None
             raise
         url, hash_type, digest = (
@@ -677,13 +692,12 @@ class WechatPayV3Provider:
         except httpx.HTTPError as exc:
             raise OutcomeUnknown(type(exc).__name__) from None
         if not 200 <= response.status_code < 300:
-            code = _error_code(response)
-            message = f"HTTP {response.status_code}{code}"
-            if response.status_code == 404:
-                raise ResourceNotFound(message)
-            if response.status_code >= 500 or code.strip() in _UNKNOWN_OUTCOME_CODES:
-                raise OutcomeUnknown(message)
-            raise ProviderError(message)
+            status, code = response.status_code, _error_code(response)
+            if status == 404:
+                raise ResourceNotFound(status, code)
+            if status >= 500 or code in _UNKNOWN_OUTCOME_CODES:
+                raise OutcomeUnknown(f"HTTP {status} {code}" if code else f"HTTP {status}")
+            raise WechatRefusal(status, code)
         return response
 
     async def request(
@@ -726,9 +740,9 @@ def _sha1_of_gzip(stored: IO[bytes]) -> str:
 
 
 def _error_code(response: httpx.Response) -> str:
-    """WeChat's error code (e.g. ` SIGN_ERROR`), when the answer has a sane one."""
+    """WeChat's error code (e.g. `SIGN_ERROR`), when the answer has a sane one, else ""."""
     try:
         code = json.loads(response.content).get("code")
     except (ValueError, AttributeError):
         return ""
-    return f" {code}" if isinstance(code, str) and _ERROR_CODE.fullmatch(code) else ""
+    return code if isinstance(code, str) and _ERROR_CODE.fullmatch(code) else ""

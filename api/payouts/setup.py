@@ -8,19 +8,11 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
-import httpx
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from api.config import AppConfig, ConfigError
-from api.payments.wechat_v3 import (
-    PlatformKey,
-    WechatPayV3Provider,
-    api_v3_key,
-    load_private_key,
-    load_public_key,
-)
+from api.payments.setup import wechat_pay_merchant
 from api.payouts.manual import ManualPayoutProvider
 from api.payouts.sandbox import SandboxPayoutProvider
 from api.payouts.wechat_transfer import TransferNotifications, WechatTransferProvider
@@ -32,7 +24,6 @@ from distribution.payouts import (
 )
 
 _DERIVATION_INFO = b"siyu/payee-encryption/v1"
-_KEY_ERRORS = (OSError, ValueError, TypeError, UnsupportedAlgorithm)
 
 
 @dataclass
@@ -78,48 +69,19 @@ def build_payouts(config: AppConfig) -> Payouts:
 
 
 def build_wechat_transfer(config: AppConfig) -> WechatTransferProvider:
-    """The merchant's keys are the payments' (one WeChat Pay merchant); the platform key both
-    verifies WeChat's answers and encrypts the payee's real name."""
+    """One WeChat Pay merchant: the payments' keys and key machinery (wechat_pay_merchant:
+    platform certificates or the WeChat Pay public key) sign, verify and encrypt the payee's
+    real name; only the notify URL is the transfers' own."""
     missing = [n for n in config.missing_wechat_pay_settings() if n != "WECHAT_PAY_NOTIFY_URL"]
     if not config.wechat_transfer_notify_url:
         missing.append("WECHAT_TRANSFER_NOTIFY_URL")
     if missing:
         raise ConfigError(f"WECHAT_TRANSFER_PAYOUTS needs {', '.join(missing)}")
-    try:
-        merchant_key = load_private_key(config.wechat_pay_merchant_key)
-    except _KEY_ERRORS:
-        raise ConfigError("WECHAT_PAY_MERCHANT_KEY is not an RSA private key (PEM)") from None
-    try:
-        platform_key = load_public_key(config.wechat_pay_platform_public_key)
-    except _KEY_ERRORS:
-        raise ConfigError(
-            "WECHAT_PAY_PLATFORM_PUBLIC_KEY is not an RSA public key or certificate (PEM)"
-        ) from None
-    try:
-        aead_key = api_v3_key(config.wechat_pay_api_v3_key)
-    except ValueError as error:
-        raise ConfigError(f"WECHAT_PAY_API_V3_KEY: {error}") from None
-    platform = PlatformKey(config.wechat_pay_platform_serial, platform_key)
-    client = httpx.AsyncClient(timeout=5.0)
-    signer = WechatPayV3Provider(
-        mch_id=config.wechat_pay_mch_id,
-        app_id=config.pay_app_id,
-        merchant_serial=config.wechat_pay_merchant_serial,
-        merchant_key=merchant_key,
-        platform=platform,
-        notify_url=config.wechat_transfer_notify_url,
-        base_url=config.wechat_pay_base_url,
-        client=client,
-    )
+    wechat, verifier = wechat_pay_merchant(config)
     return WechatTransferProvider(
-        signer=signer,
-        verifier=TransferNotifications(platform, aead_key, config.wechat_pay_mch_id),
-        encryption_key=platform_key,
-        encryption_serial=config.wechat_pay_platform_serial,
+        wechat=wechat,
+        verifier=TransferNotifications(verifier),
         notify_url=config.wechat_transfer_notify_url,
-        base_url=config.wechat_pay_base_url,
-        client=client,
-        owns_client=True,
     )
 
 

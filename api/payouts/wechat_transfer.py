@@ -17,30 +17,30 @@ Follows WeChat Pay's documentation for ordinary merchants (pay.weixin.qq.com, å•
   refusal; the number is never changed, so asking again cannot pay twice. Any other error answer
   is a refusal before a bill exists (PayoutError with WeChat's code, e.g. NOT_ENOUGH).
 
-Requests are signed by `WechatPayV3Provider.authorization` and answers verified by the same
-`PlatformKey` machinery as payments (api/payments/wechat_v3.py); notifications by a
-`NotificationVerifier` whose decrypted resource is read as a bill instead of a transaction.
-Nothing here logs or raises the openid or the name.
+Everything WeChat-specific is api/payments/wechat_v3.py's, shared with payments: requests go
+through `WechatPayV3Provider.request` (signed with the merchant key, the answer verified with the
+platform key its Wechatpay-Serial names, certificates or the WeChat Pay public key), `user_name`
+through `encrypt_sensitive` (the serial it answers goes in `Wechatpay-Serial`), notifications
+through `NotificationVerifier.open` (signature, freshness, AES-GCM, merchant), their resource
+read here as a bill. Its errors are mapped to the transfer's: an OutcomeUnknown, a 2xx answer
+that does not verify, FREQUENCY_LIMITED or a 429 is PayoutOutcomeUnknown; any other 4xx is a
+PayoutError with WeChat's code. Nothing here logs or raises the openid or the name.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
 from api.payments.wechat_v3 import (
     NotificationVerifier,
+    ResourceNotFound,
     VerificationFailed,
     WechatPayV3Provider,
+    WechatRefusal,
 )
 from distribution.payouts import (
     BillOutcome,
@@ -49,16 +49,19 @@ from distribution.payouts import (
     PayoutRequest,
     TransferBill,
 )
+from domain.payments.provider import ProviderError
 
 TRANSFER_PATH = "/v3/fund-app/mch-transfer/transfer-bills"
 BILL_PATH = TRANSFER_PATH + "/out-bill-no/{out_bill_no}"
 CANCEL_PATH = BILL_PATH + "/cancel"
 FINISHED_EVENT = "MCHTRANSFER.BILL.FINISHED"
 REMARK_MAX = 32
-# Answers that say "not now", not "no": the bill may exist, ask again with the same number.
 # WeChat's codes and states are upper-case words; anything else is not echoed.
 _ERROR_CODE = re.compile(r"[A-Z_]{1,40}")
-_TRANSIENT_CODES = frozenset({"SYSTEM_ERROR", "FREQUENCY_LIMITED"})
+# Answers that say "not now", not "no": the bill may exist, ask again with the same number.
+# (SYSTEM_ERROR and 5xx are OutcomeUnknown already in wechat_v3.)
+_TRANSIENT_CODES = frozenset({"FREQUENCY_LIMITED"})
+_TRANSIENT_STATUS = 429
 _OUTCOMES = {
     "SUCCESS": BillOutcome.PAID,
     "WAIT_USER_CONFIRM": BillOutcome.AWAITING_PAYEE,
@@ -70,19 +73,6 @@ _OUTCOMES = {
     "FAIL": BillOutcome.FAILED,
     "CANCELLED": BillOutcome.CANCELLED,
 }
-
-
-# WeChat's sensitive-field scheme fixes OAEP's hash to SHA-1 (no collision resistance needed here).
-_OAEP_HASH = hashes.SHA1()  # noqa: S303
-
-
-def encrypt_sensitive(key: rsa.RSAPublicKey, text: str) -> str:
-    """WeChat's sensitive-field encryption: RSAES-OAEP (SHA-1, MGF1-SHA-1), base64."""
-    ciphertext = key.encrypt(
-        text.encode(),
-        padding.OAEP(mgf=padding.MGF1(algorithm=_OAEP_HASH), algorithm=_OAEP_HASH, label=None),
-    )
-    return base64.b64encode(ciphertext).decode()
 
 
 def bill_from(data: Mapping[str, Any]) -> TransferBill:
@@ -112,28 +102,19 @@ def bill_from(data: Mapping[str, Any]) -> TransferBill:
     )
 
 
-class TransferNotifications(NotificationVerifier):
-    """Verifies answers and `MCHTRANSFER.BILL.FINISHED` notifications with the payment
-    verifier's platform key and APIv3 key."""
+class TransferNotifications:
+    """`MCHTRANSFER.BILL.FINISHED` notifications, verified exactly like payment and refund
+    notifications (the merchant's NotificationVerifier: signature by serial, freshness, AES-GCM
+    with the APIv3 key, this merchant) and read as a bill."""
 
-    def check_answer(self, headers: Mapping[str, str], body: bytes) -> None:
-        self._platform.check(headers, body)
+    def __init__(self, verifier: NotificationVerifier):
+        self._verifier = verifier
 
-    def bill(self, headers: Mapping[str, str], body: bytes) -> tuple[str, TransferBill]:
+    async def bill(self, headers: Mapping[str, str], body: bytes) -> tuple[str, TransferBill]:
         """(out_bill_no, bill) of a notification, or VerificationFailed."""
-        self._platform.check(headers, body, fresh=True)
-        try:
-            envelope = json.loads(body)
-        except ValueError:
-            raise VerificationFailed("body is not JSON") from None
-        resource = envelope.get("resource") if isinstance(envelope, dict) else None
-        if not isinstance(resource, dict):
-            raise VerificationFailed("no resource")
-        if envelope.get("event_type") != FINISHED_EVENT:
+        event_type, data = await self._verifier.open(headers, body, merchant_field="mch_id")
+        if event_type != FINISHED_EVENT:
             raise VerificationFailed("not a transfer notification")
-        data = self._decrypt(resource)
-        if data.get("mch_id") != self._mch_id:
-            raise VerificationFailed("another merchant's transfer")
         out_bill_no = data.get("out_bill_no")
         if not isinstance(out_bill_no, str) or not out_bill_no:
             raise VerificationFailed("incomplete transfer")
@@ -144,39 +125,22 @@ class TransferNotifications(NotificationVerifier):
 
 
 class WechatTransferProvider:
-    """The transfer provider (distribution.payouts.TransferProvider) against WeChat Pay."""
+    """The transfer provider (distribution.payouts.TransferProvider) against WeChat Pay, through
+    the merchant's WechatPayV3Provider (`wechat`, closed by `aclose`)."""
 
     name = "WECHAT_TRANSFER"
 
     def __init__(
-        self,
-        *,
-        signer: WechatPayV3Provider,
-        verifier: TransferNotifications,
-        encryption_key: rsa.RSAPublicKey,
-        encryption_serial: str,
-        notify_url: str,
-        base_url: str,
-        client: httpx.AsyncClient | None = None,
-        owns_client: bool | None = None,
-        timeout: float = 5.0,
+        self, *, wechat: WechatPayV3Provider, verifier: TransferNotifications, notify_url: str
     ):
-        """`client` may be shared with the signer; `owns_client` (default: made here) says
-        whether `aclose` closes it."""
-        self.mch_id = signer.mch_id
-        self.app_id = signer.app_id
+        self.mch_id = wechat.mch_id
+        self.app_id = wechat.app_id
+        self.wechat = wechat
         self.verifier = verifier
-        self._signer = signer
-        self._encryption_key = encryption_key
-        self._encryption_serial = encryption_serial
         self._notify_url = notify_url
-        self._base_url = base_url.rstrip("/")
-        self._owns_client = client is None if owns_client is None else owns_client
-        self._client = client or httpx.AsyncClient(timeout=timeout)
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        await self.wechat.aclose()
 
     async def transfer(self, request: PayoutRequest) -> TransferBill:
         if not request.openid:
@@ -196,21 +160,35 @@ class WechatTransferProvider:
         }
         headers = {}
         if request.payee_name:
-            payload["user_name"] = encrypt_sensitive(self._encryption_key, request.payee_name)
-            headers["Wechatpay-Serial"] = self._encryption_serial
-        answer = await self._request("POST", TRANSFER_PATH, payload, headers)
-        if answer is None or answer.get("out_bill_no") != request.idempotency_key:
+            try:
+                payload["user_name"], serial = await self.wechat.encrypt_sensitive(
+                    request.payee_name
+                )
+            except ProviderError as error:  # no key to encrypt with: nothing was sent
+                raise PayoutError(f"wechat: {error}") from None
+            headers["Wechatpay-Serial"] = serial
+        try:
+            answer = await self._request("POST", TRANSFER_PATH, payload, headers)
+        except ResourceNotFound as refusal:
+            raise PayoutError(_refusal_reason(refusal)) from None
+        if answer.get("out_bill_no") != request.idempotency_key:
             raise PayoutOutcomeUnknown("the answer is not about this bill")
         return self._bill(answer)
 
     async def query(self, key: str) -> TransferBill | None:
-        answer = await self._request("GET", BILL_PATH.format(out_bill_no=quote(key, safe="")))
-        return None if answer is None else self._bill(answer)
+        try:
+            answer = await self._request("GET", BILL_PATH.format(out_bill_no=quote(key, safe="")))
+        except ResourceNotFound:
+            return None
+        return self._bill(answer)
 
     async def cancel(self, key: str) -> TransferBill:
-        answer = await self._request("POST", CANCEL_PATH.format(out_bill_no=quote(key, safe="")))
-        if answer is None:
-            raise PayoutError("no such bill")
+        try:
+            answer = await self._request(
+                "POST", CANCEL_PATH.format(out_bill_no=quote(key, safe=""))
+            )
+        except ResourceNotFound:
+            raise PayoutError("no such bill") from None
         return self._bill(answer)
 
     @staticmethod
@@ -226,53 +204,28 @@ class WechatTransferProvider:
         path: str,
         payload: dict[str, Any] | None = None,
         extra_headers: dict[str, str] | None = None,
-    ) -> dict[str, Any] | None:
-        """One signed call; the verified answer, or None for 404 NOT_FOUND."""
-        body = (
-            json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-            if payload is not None
-            else b""
-        )
-        url = httpx.URL(self._base_url + path)
-        headers = {
-            "Authorization": self._signer.authorization(method, url.raw_path.decode("ascii"), body),
-            "Accept": "application/json",
-            "User-Agent": "siyu-wechatpay-v3",
-            **(extra_headers or {}),
-        }
-        if payload is not None:
-            headers["Content-Type"] = "application/json"
+    ) -> dict[str, Any]:
+        """One call through `WechatPayV3Provider.request`, its errors in the transfer's terms.
+
+        ResourceNotFound (404) is left to the caller. Everything that is neither a verified
+        answer nor a refusal is an unknown outcome: OutcomeUnknown (timeout, 5xx, SYSTEM_ERROR),
+        and also a connection that failed or a 2xx answer that did not verify or parse, after
+        which WeChat may hold a bill; asking again with the same out_bill_no cannot pay twice.
+        """
         try:
-            response = await self._client.request(method, url, content=body, headers=headers)
-        except httpx.TimeoutException:
-            raise PayoutOutcomeUnknown("timeout") from None
-        except httpx.HTTPError as exc:
-            raise PayoutOutcomeUnknown(type(exc).__name__) from None
-        code = _error_code(response)
-        if response.status_code == 404 and code in ("NOT_FOUND", "RESOURCE_NOT_EXISTS"):
-            return None
-        if response.status_code >= 500 or response.status_code == 429:
-            raise PayoutOutcomeUnknown(f"HTTP {response.status_code} {code}".strip())
-        if not 200 <= response.status_code < 300:
-            if code in _TRANSIENT_CODES:
-                raise PayoutOutcomeUnknown(code)
-            raise PayoutError(f"wechat: {code or f'HTTP {response.status_code}'}")
-        try:
-            self.verifier.check_answer(response.headers, response.content)
-        except VerificationFailed as failure:
-            raise PayoutOutcomeUnknown(f"answer refused: {failure.reason}") from None
-        try:
-            answer = json.loads(response.content)
-        except ValueError:
-            raise PayoutOutcomeUnknown("answer is not JSON") from None
-        if not isinstance(answer, dict):
-            raise PayoutOutcomeUnknown("answer is not a JSON object")
-        return answer
+            return await self.wechat.request(
+                method, path, payload=payload, extra_headers=extra_headers
+            )
+        except ResourceNotFound:
+            raise
+        except WechatRefusal as refusal:
+            if refusal.status == _TRANSIENT_STATUS or refusal.code in _TRANSIENT_CODES:
+                raise PayoutOutcomeUnknown(str(refusal)) from None
+            raise PayoutError(_refusal_reason(refusal)) from None
+        except ProviderError as error:  # OutcomeUnknown, cannot connect, answer refused
+            raise PayoutOutcomeUnknown(str(error)) from None
 
 
-def _error_code(response: httpx.Response) -> str:
-    try:
-        code = json.loads(response.content).get("code")
-    except (ValueError, AttributeError):
-        return ""
-    return code if isinstance(code, str) and _ERROR_CODE.fullmatch(code) else ""
+def _refusal_reason(refusal: WechatRefusal) -> str:
+    """`wechat: NOT_ENOUGH`, or the HTTP status when the answer had no code."""
+    return f"wechat: {refusal.code or f'HTTP {refusal.status}'}"

@@ -42,7 +42,7 @@ async def transfer_notify(request: Request) -> Response:
         log.warning("transfer notification refused", extra={"why": "size"})
         return _fail(413, "body too large")
     try:
-        out_bill_no, bill = payouts.transfer.verifier.bill(request.headers, body)
+        out_bill_no, bill = await payouts.transfer.verifier.bill(request.headers, body)
     except VerificationFailed as failure:
         log.warning("transfer notification refused", extra={"why": failure.reason})
         return _fail(401, "verification failed")

@@ -97,7 +97,7 @@ async def shop(db, wechat_pay: FakeWechatPay) -> AsyncIterator[ApiFactory]:
 
 
 def client_timeout(api: ApiFactory, seconds: float) -> None:
-    api.app.state.payouts.transfer._client.timeout = seconds
+    api.app.state.payouts.transfer.wechat._client.timeout = seconds
 
 
 async def koc_with_name(api, available: int, name: str | None = REAL_NAME):
@@ -392,6 +392,50 @@ async def test_a_notification_not_signed_by_wechat_or_for_another_amount_changes
     assert (await Withdrawal.get(id=pk(withdrawal))).status == "AWAITING_PAYEE"
     assert await ledger_kinds(withdrawal) == [LedgerKind.HOLD]
     assert (await balances(account))["withdrawing"] == 5000
+
+
+async def test_in_certificate_mode_transfers_use_the_downloaded_certificates_across_a_rotation(
+    db, wechat_pay
+):
+    from tests.api.test_wechat_pay_keys import certificate_mode
+    from tests.fakes.wechat_pay import CERTIFICATES
+
+    api = ApiFactory(
+        **certificate_mode(wechat_pay),
+        wechat_transfer_payouts="on",
+        wechat_transfer_notify_url=NOTIFY_URL,
+    )
+
+    async def deliver(headers: dict[str, str], body: bytes) -> int:
+        response = await api.http.post(TRANSFER_NOTIFY_PATH, content=body, headers=headers)
+        return response.status_code
+
+    wechat_pay.transfers.deliver = deliver
+    try:
+        first_serial = wechat_pay.platform_serial
+        _, account, finance, withdrawal = await approved_transfer(api, 250_000)
+
+        paying = await pay(finance, withdrawal)
+
+        assert paying["errors"] == []
+        assert paying["withdrawal"]["status"] == "AWAITING_PAYEE"
+        bill = wechat_pay.transfers.bills["WD%d" % pk(withdrawal)]
+        # The fake decrypts user_name with the certificate the Wechatpay-Serial header names.
+        assert bill["user_name"] == REAL_NAME
+        assert wechat_pay.calls[CERTIFICATES] == 1
+
+        wechat_pay.rotate_certificate()
+        assert await wechat_pay.transfers.confirm(bill["out_bill_no"]) == 204
+
+        assert wechat_pay.platform_serial != first_serial
+        assert wechat_pay.calls[CERTIFICATES] == 2
+        assert (await Withdrawal.get(id=pk(withdrawal))).status == "PAID"
+        assert await ledger_kinds(withdrawal) == [LedgerKind.HOLD, LedgerKind.PAID]
+        assert (await balances(account))["withdrawn"] == 250_000
+        await assert_ledger_sound()
+    finally:
+        await api.app.state.payouts.aclose()
+        await api.app.state.payments.aclose()
 
 
 # Payee identity
