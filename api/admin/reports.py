@@ -188,6 +188,27 @@ class ShareFunnelReport:
     errors: list[UserError]
 
 
+PeriodArg = Annotated[
+    ReportPeriodInput,
+    strawberry.argument(description="The period: whole Asia/Shanghai days, at most 366."),
+]
+StoreFilter = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description=(
+            "Only this Store (HQ); a store manager always sees their own "
+            "(another store: an empty report)."
+        )
+    ),
+]
+Rows = Annotated[
+    int,
+    strawberry.argument(
+        description="Rows to return, 1..100 (default 100); totals cover every row."
+    ),
+]
+
+
 async def _run(
     info: Info,
     store: strawberry.ID | None,
@@ -227,10 +248,7 @@ def _commission_key(dimension: commission.CommissionDimension, key: str | None) 
 
 async def commission_report(
     info: Info,
-    period: Annotated[
-        ReportPeriodInput,
-        strawberry.argument(description="The period: whole Asia/Shanghai days, at most 366."),
-    ],
+    period: PeriodArg,
     group_by: Annotated[
         GranularityEnum,
         strawberry.argument(description="Row buckets: DAY (default), WEEK or MONTH."),
@@ -239,21 +257,8 @@ async def commission_report(
         CommissionDimensionEnum,
         strawberry.argument(description="Whose commission each row sums; STORE by default."),
     ] = commission.CommissionDimension.STORE,
-    store_id: Annotated[
-        strawberry.ID | None,
-        strawberry.argument(
-            description=(
-                "Only this Store (HQ); a store manager always sees their own "
-                "(another store: an empty report)."
-            )
-        ),
-    ] = None,
-    first: Annotated[
-        int,
-        strawberry.argument(
-            description="Rows to return, 1..100 (default 100); totals cover every row."
-        ),
-    ] = MAX_ROWS,
+    store_id: StoreFilter = None,
+    first: Rows = MAX_ROWS,
 ) -> CommissionReport:
     dimension = commission.CommissionDimension(dimension)
     result = await _run(
@@ -282,29 +287,13 @@ async def commission_report(
 
 async def promoter_ranking(
     info: Info,
-    period: Annotated[
-        ReportPeriodInput,
-        strawberry.argument(description="The period: whole Asia/Shanghai days, at most 366."),
-    ],
+    period: PeriodArg,
     kind: Annotated[
         DistributorKindEnum | None,
         strawberry.argument(description="Only distributors of this kind."),
     ] = None,
-    store_id: Annotated[
-        strawberry.ID | None,
-        strawberry.argument(
-            description=(
-                "Only this Store (HQ); a store manager always sees their own "
-                "(another store: an empty report)."
-            )
-        ),
-    ] = None,
-    first: Annotated[
-        int,
-        strawberry.argument(
-            description="Rows to return, 1..100 (default 100); totals cover every row."
-        ),
-    ] = MAX_ROWS,
+    store_id: StoreFilter = None,
+    first: Rows = MAX_ROWS,
 ) -> PromoterRankingReport:
     result = await _run(
         info,
@@ -335,25 +324,9 @@ async def promoter_ranking(
 
 async def store_performance(
     info: Info,
-    period: Annotated[
-        ReportPeriodInput,
-        strawberry.argument(description="The period: whole Asia/Shanghai days, at most 366."),
-    ],
-    store_id: Annotated[
-        strawberry.ID | None,
-        strawberry.argument(
-            description=(
-                "Only this Store (HQ); a store manager always sees their own "
-                "(another store: an empty report)."
-            )
-        ),
-    ] = None,
-    first: Annotated[
-        int,
-        strawberry.argument(
-            description="Rows to return, 1..100 (default 100); totals cover every row."
-        ),
-    ] = MAX_ROWS,
+    period: PeriodArg,
+    store_id: StoreFilter = None,
+    first: Rows = MAX_ROWS,
 ) -> StorePerformanceReport:
     result = await _run(
         info,
@@ -379,25 +352,9 @@ async def store_performance(
 
 async def guide_performance(
     info: Info,
-    period: Annotated[
-        ReportPeriodInput,
-        strawberry.argument(description="The period: whole Asia/Shanghai days, at most 366."),
-    ],
-    store_id: Annotated[
-        strawberry.ID | None,
-        strawberry.argument(
-            description=(
-                "Only this Store (HQ); a store manager always sees their own "
-                "(another store: an empty report)."
-            )
-        ),
-    ] = None,
-    first: Annotated[
-        int,
-        strawberry.argument(
-            description="Rows to return, 1..100 (default 100); totals cover every row."
-        ),
-    ] = MAX_ROWS,
+    period: PeriodArg,
+    store_id: StoreFilter = None,
+    first: Rows = MAX_ROWS,
 ) -> GuidePerformanceReport:
     result = await _run(
         info,
@@ -423,25 +380,9 @@ async def guide_performance(
 
 async def channel_cohorts(
     info: Info,
-    period: Annotated[
-        ReportPeriodInput,
-        strawberry.argument(description="The period: whole Asia/Shanghai days, at most 366."),
-    ],
-    store_id: Annotated[
-        strawberry.ID | None,
-        strawberry.argument(
-            description=(
-                "Only this Store (HQ); a store manager always sees their own "
-                "(another store: an empty report)."
-            )
-        ),
-    ] = None,
-    first: Annotated[
-        int,
-        strawberry.argument(
-            description="Rows to return, 1..100 (default 100); totals cover every row."
-        ),
-    ] = MAX_ROWS,
+    period: PeriodArg,
+    store_id: StoreFilter = None,
+    first: Rows = MAX_ROWS,
 ) -> ChannelCohortReport:
     result = await _run(
         info,
@@ -467,10 +408,7 @@ async def channel_cohorts(
 
 async def share_funnel(
     info: Info,
-    period: Annotated[
-        ReportPeriodInput,
-        strawberry.argument(description="The period: whole Asia/Shanghai days, at most 366."),
-    ],
+    period: PeriodArg,
     group_by: Annotated[
         FunnelGroupingEnum,
         strawberry.argument(description="Per LINK (default) or per DISTRIBUTOR."),
@@ -478,21 +416,8 @@ async def share_funnel(
     distributor_id: Annotated[
         strawberry.ID | None, strawberry.argument(description="Only this Distributor's links.")
     ] = None,
-    store_id: Annotated[
-        strawberry.ID | None,
-        strawberry.argument(
-            description=(
-                "Only this Store (HQ); a store manager always sees their own "
-                "(another store: an empty report)."
-            )
-        ),
-    ] = None,
-    first: Annotated[
-        int,
-        strawberry.argument(
-            description="Rows to return, 1..100 (default 100); totals cover every row."
-        ),
-    ] = MAX_ROWS,
+    store_id: StoreFilter = None,
+    first: Rows = MAX_ROWS,
 ) -> ShareFunnelReport:
     def build(store: int | None) -> ReportQuery:
         distributor = optional_global_id(distributor_id, "Distributor", "distributorId")
