@@ -711,6 +711,10 @@ class WechatPayV3Provider:
     ) -> dict[str, Any]:
         """One signed request; only a 2xx answer signed by a platform key counts.
 
+        A 2xx answer that fails verification or is no JSON object is OutcomeUnknown, not a
+        refusal: the request reached WeChat, which may have acted on it (a refund created), so
+        the caller asks before anything is retried or released.
+
         A request carrying a field from `encrypt_sensitive` passes
         `extra_headers={"Wechatpay-Serial": serial}` (WeChat decrypts with that key)."""
         response = await self._send(
@@ -719,13 +723,13 @@ class WechatPayV3Provider:
         try:
             await self.keys.check(response.headers, response.content)
         except VerificationFailed as failure:
-            raise ProviderError(f"answer refused: {failure.reason}") from None
+            raise OutcomeUnknown(f"answer refused: {failure.reason}") from None
         try:
             answer = json.loads(response.content)
         except ValueError:
-            raise ProviderError("answer is not JSON") from None
+            raise OutcomeUnknown("answer is not JSON") from None
         if not isinstance(answer, dict):
-            raise ProviderError("answer is not a JSON object")
+            raise OutcomeUnknown("answer is not a JSON object")
         return answer
 
 

@@ -18,7 +18,7 @@ from api.payments.wechat_v3 import PlatformKey, WechatPayV3Provider
 from domain import clock
 from domain.orders.models import Order, OrderStatus
 from domain.payments.models import Payment, PaymentNotification, PaymentStatus
-from domain.payments.provider import PrepayRequest, ProviderError, RefundRequest
+from domain.payments.provider import OutcomeUnknown, PrepayRequest, ProviderError, RefundRequest
 from domain.payments.service import start_payment
 from tests.fakes.wechat_pay import (
     JSAPI,
@@ -161,9 +161,10 @@ async def test_an_answer_not_signed_by_the_platform_is_refused(
 ):
     wechat_pay.answer_key = answer_key
 
-    with pytest.raises(ProviderError) as refused:
+    with pytest.raises(OutcomeUnknown) as refused:
         await provider.prepay(prepay_request())
 
+    # WeChat answered 2xx: it may have acted, so the caller must ask before retrying.
     assert str(refused.value) == f"answer refused: {reason}"
 
 
