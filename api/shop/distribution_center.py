@@ -25,6 +25,7 @@ from api.graphql.distributors import (
     application_node,
     distributor_node,
 )
+from api.graphql.ids import from_global_id, to_global_id
 from api.graphql.relay import (
     NEWEST_FIRST,
     After,
@@ -37,6 +38,7 @@ from api.graphql.relay import (
 from api.shop.distribution_links import ShareLinkNode, link_node
 from api.shop.withdrawals import WithdrawalNode, WithdrawalStatusEnum, member_withdrawals
 from distribution import referrals
+from distribution.commission.estimate import estimate_product
 from distribution.commission.queries import account_of, balances_of, entries
 from distribution.models import (
     AccountOwner,
@@ -63,6 +65,22 @@ class MemberCommissionEntryNode(CommissionEntryNode):
     item_title: str
 
 
+@strawberry.type(description="What the distributor earns on one SKU (预估佣金).")
+class SkuCommissionEstimate:
+    sku_id: strawberry.ID = strawberry.field(description="The SKU.")
+    price_fen: int = strawberry.field(description="The SKU's price (a V0 member's price), fen.")
+    level1_fen: int = strawberry.field(
+        description="Level-1 commission on one unit bought through my link, fen."
+    )
+
+
+@strawberry.type(description="Estimated commission on a product for the calling distributor.")
+class CommissionEstimate:
+    min_fen: int = strawberry.field(description="The lowest estimate over the SKUs, fen.")
+    max_fen: int = strawberry.field(description="The highest estimate over the SKUs, fen.")
+    skus: list[SkuCommissionEstimate] = strawberry.field(description="Per SKU, by SKU id.")
+
+
 @strawberry.type(description="The member's distribution centre (分销中心).")
 class DistributionCenter:
     distributor: DistributorNode | None = strawberry.field(
@@ -87,6 +105,35 @@ class DistributionCenter:
             level1=await Distributor.filter(upline_id=self.distributor_pk).count(),
             level2=await Distributor.filter(upline__upline_id=self.distributor_pk).count(),
             referred_members=await referrals.referred_members(self.distributor_pk, now).count(),
+        )
+
+    @strawberry.field(
+        description=(
+            "What I would earn (预估佣金) when a V0 customer buys one unit of the product "
+            "through my link: accrual's own rules, level 1 only, at each SKU's price. Zero when "
+            "I am not an active distributor or the product earns no commission; null when no "
+            "such product is on sale."
+        )
+    )
+    async def estimated_commission(
+        self, product_id: Annotated[strawberry.ID, strawberry.argument(description="The product.")]
+    ) -> CommissionEstimate | None:
+        skus = await estimate_product(
+            self.distributor_pk, from_global_id(product_id, "Product", "productId")
+        )
+        if not skus:
+            return None
+        return CommissionEstimate(
+            min_fen=min(s.level1_fen for s in skus),
+            max_fen=max(s.level1_fen for s in skus),
+            skus=[
+                SkuCommissionEstimate(
+                    sku_id=strawberry.ID(to_global_id("Sku", s.sku_id)),
+                    price_fen=s.price_fen,
+                    level1_fen=s.level1_fen,
+                )
+                for s in skus
+            ],
         )
 
     @strawberry.field(description="The member's own share links, newest first.")
