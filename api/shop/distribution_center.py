@@ -6,6 +6,7 @@ query for the distributor and one for the account.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -31,6 +32,8 @@ from api.graphql.relay import (
     After,
     Connection,
     First,
+    Ordering,
+    SortField,
     build_connection,
     fetch_page,
     paginate,
@@ -40,6 +43,7 @@ from api.shop.withdrawals import WithdrawalNode, WithdrawalStatusEnum, member_wi
 from distribution import referrals
 from distribution.commission.estimate import estimate_product
 from distribution.commission.queries import account_of, balances_of, entries
+from distribution.customers import BoundCustomer, bound_customers
 from distribution.models import (
     AccountOwner,
     CommissionEntry,
@@ -63,6 +67,34 @@ class Team:
 class MemberCommissionEntryNode(CommissionEntryNode):
     order_number: str
     item_title: str
+
+
+RECENTLY_BOUND = Ordering((SortField("valid_from", True, True), SortField("id", True)))
+
+
+@strawberry.type(description="A customer bound to me (我的客户), nickname masked.")
+class BoundCustomerNode:
+    nickname: str = strawberry.field(description="The first character and two stars.")
+    bound_at: datetime = strawberry.field(description="When the binding in force began.")
+    expires_at: datetime | None = strawberry.field(
+        description="When the binding expires; null = permanent."
+    )
+    last_order_at: datetime | None = strawberry.field(
+        description="When their latest order attributed to me was paid; null = none yet."
+    )
+    paid_total_fen: int = strawberry.field(
+        description="What they paid for orders attributed to me (level 1), fen."
+    )
+
+    @classmethod
+    def of(cls, customer: BoundCustomer) -> BoundCustomerNode:
+        return cls(
+            nickname=customer.masked_nickname,
+            bound_at=customer.bound_at,
+            expires_at=customer.expires_at,
+            last_order_at=customer.last_order_at,
+            paid_total_fen=customer.paid_total_fen,
+        )
 
 
 @strawberry.type(description="What the distributor earns on one SKU (预估佣金).")
@@ -134,6 +166,28 @@ class DistributionCenter:
                 )
                 for s in skus
             ],
+        )
+
+    @strawberry.field(
+        description=(
+            "My bound customers (我的客户): members whose referral binding in force points at "
+            "me, most recently bound first. Totals count their paid orders attributed to me "
+            "at level 1. Empty when I am not a distributor."
+        )
+    )
+    async def bound_customers(
+        self, first: First = 20, after: After = None
+    ) -> Connection[BoundCustomerNode]:
+        queryset = referrals.referred_members(self.distributor_pk or 0, clock.now())
+        rows, has_next = await fetch_page(queryset, RECENTLY_BOUND, first, after)
+        customers = await bound_customers(self.distributor_pk or 0, rows)
+        return build_connection(
+            rows,
+            [BoundCustomerNode.of(c) for c in customers],
+            has_next,
+            after,
+            RECENTLY_BOUND,
+            queryset.count,
         )
 
     @strawberry.field(description="The member's own share links, newest first.")
