@@ -6,6 +6,7 @@ query for the distributor and one for the account.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -25,11 +26,14 @@ from api.graphql.distributors import (
     application_node,
     distributor_node,
 )
+from api.graphql.ids import from_global_id, to_global_id
 from api.graphql.relay import (
     NEWEST_FIRST,
     After,
     Connection,
     First,
+    Ordering,
+    SortField,
     build_connection,
     fetch_page,
     paginate,
@@ -37,7 +41,9 @@ from api.graphql.relay import (
 from api.shop.distribution_links import ShareLinkNode, link_node
 from api.shop.withdrawals import WithdrawalNode, WithdrawalStatusEnum, member_withdrawals
 from distribution import referrals
+from distribution.commission.estimate import estimate_product
 from distribution.commission.queries import account_of, balances_of, entries
+from distribution.customers import BoundCustomer, bound_customers
 from distribution.models import (
     AccountOwner,
     CommissionEntry,
@@ -61,6 +67,50 @@ class Team:
 class MemberCommissionEntryNode(CommissionEntryNode):
     order_number: str
     item_title: str
+
+
+RECENTLY_BOUND = Ordering((SortField("valid_from", True, True), SortField("id", True)))
+
+
+@strawberry.type(description="A customer bound to me (我的客户), nickname masked.")
+class BoundCustomerNode:
+    nickname: str = strawberry.field(description="The first character and two stars.")
+    bound_at: datetime = strawberry.field(description="When the binding in force began.")
+    expires_at: datetime | None = strawberry.field(
+        description="When the binding expires; null = permanent."
+    )
+    last_order_at: datetime | None = strawberry.field(
+        description="When their latest order attributed to me was paid; null = none yet."
+    )
+    paid_total_fen: int = strawberry.field(
+        description="What they paid for orders attributed to me (level 1), fen."
+    )
+
+    @classmethod
+    def of(cls, customer: BoundCustomer) -> BoundCustomerNode:
+        return cls(
+            nickname=customer.masked_nickname,
+            bound_at=customer.bound_at,
+            expires_at=customer.expires_at,
+            last_order_at=customer.last_order_at,
+            paid_total_fen=customer.paid_total_fen,
+        )
+
+
+@strawberry.type(description="What the distributor earns on one SKU (预估佣金).")
+class SkuCommissionEstimate:
+    sku_id: strawberry.ID = strawberry.field(description="The SKU.")
+    price_fen: int = strawberry.field(description="The SKU's price (a V0 member's price), fen.")
+    level1_fen: int = strawberry.field(
+        description="Level-1 commission on one unit bought through my link, fen."
+    )
+
+
+@strawberry.type(description="Estimated commission on a product for the calling distributor.")
+class CommissionEstimate:
+    min_fen: int = strawberry.field(description="The lowest estimate over the SKUs, fen.")
+    max_fen: int = strawberry.field(description="The highest estimate over the SKUs, fen.")
+    skus: list[SkuCommissionEstimate] = strawberry.field(description="Per SKU, by SKU id.")
 
 
 @strawberry.type(description="The member's distribution centre (分销中心).")
@@ -87,6 +137,57 @@ class DistributionCenter:
             level1=await Distributor.filter(upline_id=self.distributor_pk).count(),
             level2=await Distributor.filter(upline__upline_id=self.distributor_pk).count(),
             referred_members=await referrals.referred_members(self.distributor_pk, now).count(),
+        )
+
+    @strawberry.field(
+        description=(
+            "What I would earn (预估佣金) when a V0 customer buys one unit of the product "
+            "through my link: accrual's own rules, level 1 only, at each SKU's price. Zero when "
+            "I am not an active distributor or the product earns no commission; null when no "
+            "such product is on sale."
+        )
+    )
+    async def estimated_commission(
+        self, product_id: Annotated[strawberry.ID, strawberry.argument(description="The product.")]
+    ) -> CommissionEstimate | None:
+        skus = await estimate_product(
+            self.distributor_pk, from_global_id(product_id, "Product", "productId")
+        )
+        if not skus:
+            return None
+        return CommissionEstimate(
+            min_fen=min(s.level1_fen for s in skus),
+            max_fen=max(s.level1_fen for s in skus),
+            skus=[
+                SkuCommissionEstimate(
+                    sku_id=strawberry.ID(to_global_id("Sku", s.sku_id)),
+                    price_fen=s.price_fen,
+                    level1_fen=s.level1_fen,
+                )
+                for s in skus
+            ],
+        )
+
+    @strawberry.field(
+        description=(
+            "My bound customers (我的客户): members whose referral binding in force points at "
+            "me, most recently bound first. Totals count their paid orders attributed to me "
+            "at level 1. Empty when I am not a distributor."
+        )
+    )
+    async def bound_customers(
+        self, first: First = 20, after: After = None
+    ) -> Connection[BoundCustomerNode]:
+        queryset = referrals.referred_members(self.distributor_pk or 0, clock.now())
+        rows, has_next = await fetch_page(queryset, RECENTLY_BOUND, first, after)
+        customers = await bound_customers(self.distributor_pk or 0, rows)
+        return build_connection(
+            rows,
+            [BoundCustomerNode.of(c) for c in customers],
+            has_next,
+            after,
+            RECENTLY_BOUND,
+            queryset.count,
         )
 
     @strawberry.field(description="The member's own share links, newest first.")
