@@ -18,6 +18,7 @@ from api.shop import distribution_center as center_api
 from api.shop import distribution_links as link_api
 from api.shop import loyalty as loyalty_api
 from api.shop import orders as order_api
+from api.shop import refunds as refund_api
 from api.shop import stores as store_list
 from api.shop import withdrawals as withdrawal_api
 
@@ -80,6 +81,20 @@ class Query:
         order_api.my_orders,
         description=(
             "The member's orders, newest first, optionally of one status. Member token required."
+        ),
+    )
+    my_refunds: Connection[refund_api.MemberRefundNode] = shop_field(
+        refund_api.my_refunds,
+        description=(
+            "The member's after-sale refunds (我的售后), newest first, optionally of one status. "
+            "Member token required."
+        ),
+    )
+    refund: refund_api.MemberRefundNode | None = shop_field(
+        refund_api.refund,
+        description=(
+            "One of the member's own refunds by global ID; null for an unknown or another "
+            "member's ID alike. Member token required."
         ),
     )
     my_points: loyalty_api.MyPoints = shop_field(
