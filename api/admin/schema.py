@@ -19,6 +19,7 @@ from api.admin import orders as order_api
 from api.admin import org as org_api
 from api.admin import reconciliation as reconciliation_api
 from api.admin import refund_attention as refund_attention_api
+from api.admin import refund_reasons as refund_reason_api
 from api.admin import reports as report_api
 from api.admin import session as session_api
 from api.admin import settings as settings_api
@@ -28,7 +29,7 @@ from api.admin.nodes import MemberNode, StaffNode, StoreNode
 from api.auth.permissions import public_mutation, staff_field, staff_mutation
 from api.graphql.distributors import ApplicationNode, DistributorNode
 from api.graphql.loyalty import CouponTemplateNode, TierNode
-from api.graphql.orders import RefundNode
+from api.graphql.orders import RefundNode, RefundReasonNode
 from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
 from api.shop.catalog import CategoryNode
@@ -110,6 +111,11 @@ class Query:
             "After-sale refund requests (售后), newest first, optionally of one status; a store "
             "manager sees their store's."
         ),
+    )
+    refund_reasons: list[RefundReasonNode] = staff_field(
+        C.REFUND_REASONS_WRITE,
+        refund_reason_api.refund_reasons,
+        description="Every refund reason (退款原因), inactive ones included, in HQ's order.",
     )
     settings: list[settings_api.SettingNode] = staff_field(
         C.SETTINGS_WRITE,
@@ -473,6 +479,15 @@ class Mutation:
     )
     resolve_reconciliation_difference: reconciliation_api.ResolveDifferencePayload = staff_mutation(
         C.RECONCILIATION, reconciliation_api.resolve_reconciliation_difference
+    )
+    save_refund_reason: refund_reason_api.RefundReasonPayload = staff_mutation(
+        C.REFUND_REASONS_WRITE,
+        refund_reason_api.save_refund_reason,
+        description=(
+            "Create or edit a refund reason (退款原因) by code; deactivate rather than delete "
+            "(refunds keep their code). Errors: INVALID (code), OUT_OF_RANGE (position), "
+            "REQUIRED, TOO_LONG, INVALID_TEXT."
+        ),
     )
     update_settings: settings_api.UpdateSettingsPayload = staff_mutation(
         C.SETTINGS_WRITE,

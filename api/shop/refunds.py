@@ -1,4 +1,5 @@
-"""The member's after-sale refunds (售后): the list (`myRefunds`) and one refund (`refund`)."""
+"""The member's after-sale refunds (售后): the list (`myRefunds`), one refund (`refund`) and the
+reasons to choose from (`refundReasons`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from strawberry.types import Info
 from api.auth.permissions import require_member
 from api.graphql.enums import RefundStatusEnum
 from api.graphql.ids import from_global_id, to_global_id
+from api.graphql.orders import RefundReasonNode, refund_reason_node
 from api.graphql.relay import NEWEST_FIRST, After, Connection, First, build_connection, fetch_page
 from api.graphql.scalars import Money
 from api.shop.catalog import SpecValue
@@ -38,7 +40,10 @@ class MemberRefundNode:
     order_id: strawberry.ID = strawberry.field(description="Global ID of the Order.")
     item: MemberRefundItem = strawberry.field(description="The item refunded.")
     amount: Money = strawberry.field(description="The amount asked for (refunded when approved).")
-    reason: str = strawberry.field(description="The member's reason.")
+    reason: str = strawberry.field(description="The member's own words (empty with a code).")
+    reason_code: str | None = strawberry.field(
+        description="The code of the refund reason chosen; null for words alone."
+    )
     status: RefundStatusEnum = strawberry.field(description="Where the refund stands.")
     review_note: str | None = strawberry.field(description="The reviewer's note, once reviewed.")
     created_at: datetime = strawberry.field(description="When the member asked.")
@@ -63,6 +68,7 @@ def member_refund_node(refund: Refund) -> MemberRefundNode:
         ),
         amount=Money.of(refund.amount_fen),
         reason=refund.reason,
+        reason_code=refund.reason_code,
         status=refund.status,
         review_note=refund.review_note,
         created_at=refund.created_at,
@@ -96,3 +102,7 @@ async def refund(
     member_id = await require_member(info)
     found = await aftersale.member_refund(member_id, from_global_id(id, "Refund", "id"))
     return member_refund_node(found) if found else None
+
+
+async def refund_reasons(info: Info) -> list[RefundReasonNode]:
+    return [refund_reason_node(r) for r in await aftersale.active_reasons()]

@@ -8,7 +8,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.auth.permissions import shop_field, shop_mutation
 from api.graphql.loyalty import CouponNode, CouponTemplateNode
-from api.graphql.orders import OrderNode
+from api.graphql.orders import OrderNode, RefundReasonNode
 from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
 from api.shop import account, catalog, storefront
@@ -95,6 +95,13 @@ class Query:
         description=(
             "One of the member's own refunds by global ID; null for an unknown or another "
             "member's ID alike. Member token required."
+        ),
+    )
+    refund_reasons: list[RefundReasonNode] = shop_field(
+        refund_api.refund_reasons,
+        description=(
+            "The refund reasons (退款原因) a member chooses from, in HQ's order; pass one's code "
+            "as requestRefund's reasonCode."
         ),
     )
     my_points: loyalty_api.MyPoints = shop_field(

@@ -162,7 +162,10 @@ class Refund(Model):
     order = fields.ForeignKeyField("models.Order", related_name="refunds")
     item = fields.ForeignKeyField("models.OrderItem", related_name="refunds")
     amount_fen = fields.BigIntField()
+    # The member's words; empty when a reason code says it all.
     reason = fields.CharField(max_length=200)
+    # The code of the HQ-edited reason (RefundReason) chosen; null for a free-text-only request.
+    reason_code = fields.CharField(max_length=32, null=True)
     status = fields.CharEnumField(RefundStatus, max_length=10, default=RefundStatus.REQUESTED)
     out_refund_no = fields.CharField(max_length=32, unique=True)
     reviewed_by = fields.CharField(max_length=64, null=True)
@@ -182,3 +185,20 @@ class Refund(Model):
     class Meta:
         table = "refund"
         indexes = (("status", "submitted_at"),)
+
+
+class RefundReason(Model):
+    """A reason a member can pick when asking for a refund (退款原因), edited by HQ. Reasons are
+    never deleted (refunds keep their code): an inactive one is no longer offered."""
+
+    id = fields.BigIntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    text_zh = fields.CharField(max_length=60)
+    text_en = fields.CharField(max_length=120)
+    position = fields.IntField(default=0)
+    active = fields.BooleanField(default=True)
+    updated_by = fields.CharField(max_length=64)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "refund_reason"

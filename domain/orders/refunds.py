@@ -34,7 +34,7 @@ from tortoise.queryset import QuerySet
 from domain import clock, events
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
-from domain.orders import stock
+from domain.orders import aftersale, stock
 from domain.orders.lifecycle import PAID_STATES
 from domain.orders.models import (
     Order,
@@ -61,10 +61,20 @@ log = logging.getLogger("siyu.refunds")
 UNSHIPPED = (OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP)
 
 
-async def request_refund(member_id: int, item_id: int, amount_fen: int, reason: str) -> Refund:
+async def request_refund(
+    member_id: int,
+    item_id: int,
+    amount_fen: int,
+    reason: str | None,
+    reason_code: str | None = None,
+) -> Refund:
+    """A member's request. The reason is one of HQ's active reasons (`reason_code`) with optional
+    words of their own, or (as before reasons existed) words alone, then required."""
     if amount_fen <= 0:
         raise DomainError(ErrorCode.AMOUNT_NOT_POSITIVE, "amountFen")
-    reason = clean_text(reason, "reason", 200, multiline=True)
+    reason = clean_text(reason or "", "reason", 200, multiline=True, required=reason_code is None)
+    if reason_code is not None:
+        await aftersale.chosen_reason(reason_code)
     item = await OrderItem.get_or_none(id=item_id, order__member_id=member_id)
     if item is None:
         raise DomainError(ErrorCode.NOT_FOUND, "itemId")
@@ -90,6 +100,7 @@ async def request_refund(member_id: int, item_id: int, amount_fen: int, reason: 
             item_id=item.id,
             amount_fen=amount_fen,
             reason=reason,
+            reason_code=reason_code,
             out_refund_no=new_out_refund_no(),
             created_at=clock.now(),
         )

@@ -28,6 +28,9 @@ CALLS = {
     "orders": "{ orders { totalCount } }",
     "order": f'{{ order(id: "{to_global_id("Order", 1)}") {{ id }} }}',
     "refundRequests": "{ refundRequests { totalCount } }",
+    "refundReasons": "{ refundReasons { code } }",
+    "saveRefundReason": 'mutation { saveRefundReason(input: {code: "X", textZh: "x", '
+    'textEn: "x"}) { errors { code } } }',
     "settings": "{ settings { key } }",
     "myShareLinks": "{ myShareLinks { totalCount } }",
     "customerRelationships": f'{{ customerRelationships(memberId: "{MEMBER}") {{ totalCount }} }}',

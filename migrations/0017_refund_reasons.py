@@ -1,0 +1,41 @@
+from tortoise import fields, migrations
+from tortoise.migrations import operations as ops
+
+
+class Migration(migrations.Migration):
+    dependencies = [("models", "0015_storefront")]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name="RefundReason",
+            fields=[
+                (
+                    "id",
+                    fields.BigIntField(
+                        generated=True, primary_key=True, unique=True, db_index=True
+                    ),
+                ),
+                ("code", fields.CharField(unique=True, max_length=32)),
+                ("text_zh", fields.CharField(max_length=60)),
+                ("text_en", fields.CharField(max_length=120)),
+                ("position", fields.IntField(default=0)),
+                ("active", fields.BooleanField(default=True)),
+                ("updated_by", fields.CharField(max_length=64)),
+                ("updated_at", fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={
+                "table": "refund_reason",
+                "app": "models",
+                "pk_attr": "id",
+                "table_description": "A reason a member can pick when asking for a refund (退款原因), edited by HQ. Reasons are",
+            },
+            bases=["Model"],
+        ),
+        ops.AddField(
+            model_name="Refund",
+            name="reason_code",
+            field=fields.CharField(null=True, max_length=32),
+        ),
+    ]
