@@ -1,5 +1,6 @@
-from tortoise import fields, migrations
+from tortoise import migrations
 from tortoise.migrations import operations as ops
+from tortoise import fields
 
 
 class Migration(migrations.Migration):
@@ -32,6 +33,11 @@ class Migration(migrations.Migration):
                 "table_description": "A reason a member can pick when asking for a refund (退款原因), edited by HQ. Reasons are",
             },
             bases=["Model"],
+        ),
+        ops.AddField(
+            model_name="Refund",
+            name="initiated_by",
+            field=fields.CharField(null=True, max_length=64),
         ),
         ops.AddField(
             model_name="Refund",

@@ -489,6 +489,26 @@ class Mutation:
             "REQUIRED, TOO_LONG, INVALID_TEXT."
         ),
     )
+    refund_item: order_api.ReviewRefundPayload = staff_mutation(
+        C.REFUND_REVIEW,
+        order_api.refund_item,
+        description=(
+            "Refund a paid item on staff's initiative (缺货退款): the refund is created already "
+            "approved and goes to the payment provider at once; reversals apply at its SUCCESS. "
+            "Errors: NOT_FOUND, INVALID_STATE, UNKNOWN_REFUND_REASON, AMOUNT_NOT_POSITIVE, "
+            "REFUND_EXCEEDS_PAID, REFUND_IN_PROGRESS, REFUND_FAILED, TOO_LONG."
+        ),
+    )
+    cancel_paid_order: order_api.StaffRefundsPayload = staff_mutation(
+        C.REFUND_REVIEW,
+        order_api.cancel_paid_order,
+        description=(
+            "Cancel a PAID or READY_FOR_PICKUP order (取消已付款订单) by refunding every item in "
+            "full; the order is CLOSED once all refunds succeed. An item with an open refund "
+            "refuses the whole cancellation. Errors: NOT_FOUND, INVALID_STATE, "
+            "UNKNOWN_REFUND_REASON, REFUND_IN_PROGRESS, REFUND_FAILED, TOO_LONG."
+        ),
+    )
     update_settings: settings_api.UpdateSettingsPayload = staff_mutation(
         C.SETTINGS_WRITE,
         settings_api.update_settings_mutation,

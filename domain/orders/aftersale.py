@@ -72,7 +72,10 @@ async def save_reason(
 
 
 async def chosen_reason(code: str) -> RefundReason:
-    """The active reason `code`, or UNKNOWN_REFUND_REASON (unknown or deactivated alike)."""
+    """The active reason `code`, or UNKNOWN_REFUND_REASON (unknown, deactivated or not even of
+    a code's form alike: the form is checked first, so no odd text reaches the database)."""
+    if not _REASON_CODE.fullmatch(code):
+        raise DomainError(ErrorCode.UNKNOWN_REFUND_REASON, "reasonCode")
     reason = await RefundReason.get_or_none(code=code, active=True)
     if reason is None:
         raise DomainError(ErrorCode.UNKNOWN_REFUND_REASON, "reasonCode")

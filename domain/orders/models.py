@@ -166,6 +166,9 @@ class Refund(Model):
     reason = fields.CharField(max_length=200)
     # The code of the HQ-edited reason (RefundReason) chosen; null for a free-text-only request.
     reason_code = fields.CharField(max_length=32, null=True)
+    # Who started it when staff refunded on their own (stock-out, cancellation): "staff:<id>".
+    # Null for a member's request.
+    initiated_by = fields.CharField(max_length=64, null=True)
     status = fields.CharEnumField(RefundStatus, max_length=10, default=RefundStatus.REQUESTED)
     out_refund_no = fields.CharField(max_length=32, unique=True)
     reviewed_by = fields.CharField(max_length=64, null=True)

@@ -108,6 +108,102 @@ async def request_refund(
         return refund
 
 
+async def staff_refund(
+    order_id: int,
+    item_id: int,
+    amount_fen: int | None,
+    reason_code: str,
+    note: str,
+    actor: str,
+) -> Refund:
+    """Staff refund a paid item on their own (a stock-out, 缺货): the refund is created already
+    reviewed by `actor` and goes through the same approval as a member's (provider first,
+    reversals at SUCCESS). `amount_fen` None is everything left of the item. The caller has
+    checked the order is in the actor's scope. A provider's definite refusal leaves the refund
+    REQUESTED in the review queue (REFUND_FAILED), like a refused approval."""
+    (refund,) = await _open_staff_refunds(
+        order_id, [(item_id, amount_fen)], reason_code, note, actor
+    )
+    return await approve(refund, actor, refund.reason)
+
+
+async def cancel_paid_order(order_id: int, reason_code: str, note: str, actor: str) -> list[Refund]:
+    """Staff cancel a PAID (or READY_FOR_PICKUP), unshipped order: every item is refunded in full
+    through the normal approval path, and the order ends CLOSED by the rule that closes a fully
+    refunded order. All requests are opened in one transaction or none: an item with a refund
+    already open refuses the whole cancellation (REFUND_IN_PROGRESS), nothing changed. Items
+    are then sent one by one; a provider refusal stops there, leaving the remaining refunds
+    REQUESTED for review (the ones sent stand)."""
+    order = await Order.get_or_none(id=order_id)
+    if order is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "orderId")
+    if order.status not in UNSHIPPED:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            "orderId",
+            f"order is {order.status}; cancelling with a refund needs it paid and unshipped",
+        )
+    items = await OrderItem.filter(order_id=order.id).order_by("line")
+    wanted: list[tuple[int, int | None]] = [
+        (i.id, None) for i in items if i.paid_fen > i.refunded_fen
+    ]
+    opened = await _open_staff_refunds(order.id, wanted, reason_code, note, actor)
+    return [await approve(refund, actor, refund.reason) for refund in opened]
+
+
+async def _open_staff_refunds(
+    order_id: int,
+    wanted: list[tuple[int, int | None]],
+    reason_code: str,
+    note: str,
+    actor: str,
+) -> list[Refund]:
+    """Open one REQUESTED refund per (item, amount or None for the rest), all or none."""
+    note = clean_text(note, "note", 200, multiline=True, required=False)
+    await aftersale.chosen_reason(reason_code)
+    order = await Order.get_or_none(id=order_id)
+    if order is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "orderId")
+    if order.status not in PAID_STATES:
+        raise DomainError(
+            ErrorCode.INVALID_STATE, "orderId", f"order is {order.status}; a refund needs it paid"
+        )
+    items = {i.id: i for i in await OrderItem.filter(order_id=order.id)}
+    plan: list[tuple[OrderItem, int]] = []
+    for item_id, amount_fen in wanted:
+        item = items.get(item_id)
+        if item is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "itemId")
+        left = item.paid_fen - item.refunded_fen
+        amount = left if amount_fen is None else amount_fen
+        if amount <= 0 and amount_fen is not None:
+            raise DomainError(ErrorCode.AMOUNT_NOT_POSITIVE, "amountFen")
+        if amount <= 0 or amount > left:
+            raise DomainError(ErrorCode.REFUND_EXCEEDS_PAID, "amountFen")
+        plan.append((item, amount))
+    opened: list[Refund] = []
+    async with transaction():
+        for item, amount in plan:
+            claimed = await OrderItem.filter(
+                id=item.id, refund_open=False, refunded_fen__lte=item.paid_fen - amount
+            ).update(refund_open=True)
+            if not claimed:
+                raise DomainError(ErrorCode.REFUND_IN_PROGRESS, "itemId")
+            refund = await Refund.create(
+                order_id=order.id,
+                item_id=item.id,
+                amount_fen=amount,
+                reason=note,
+                reason_code=reason_code,
+                initiated_by=actor,
+                out_refund_no=new_out_refund_no(),
+                created_at=clock.now(),
+            )
+            await events.publish(events.RefundRequested(refund.id, amount))
+            opened.append(refund)
+    return opened
+
+
 async def _refusal(
     refund_id: int, change: str, needed: RefundStatus = RefundStatus.REQUESTED
 ) -> DomainError:
