@@ -1,5 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from domain.orders.models import RefundStatus, ReturnMethod
 from tortoise import fields
 
 
@@ -34,6 +35,16 @@ class Migration(migrations.Migration):
             },
             bases=["Model"],
         ),
+        ops.AlterField(
+            model_name="Refund",
+            name="status",
+            field=fields.CharEnumField(
+                default=RefundStatus.REQUESTED,
+                description="REQUESTED: REQUESTED\nREJECTED: REJECTED\nPROCESSING: PROCESSING\nREFUNDED: REFUNDED\nABNORMAL: ABNORMAL\nCLOSED: CLOSED\nAWAITING_RETURN: AWAITING_RETURN",
+                enum_type=RefundStatus,
+                max_length=16,
+            ),
+        ),
         ops.AddField(
             model_name="Refund",
             name="initiated_by",
@@ -43,5 +54,40 @@ class Migration(migrations.Migration):
             model_name="Refund",
             name="reason_code",
             field=fields.CharField(null=True, max_length=32),
+        ),
+        ops.AddField(
+            model_name="Refund",
+            name="return_carrier",
+            field=fields.CharField(null=True, max_length=32),
+        ),
+        ops.AddField(
+            model_name="Refund",
+            name="return_method",
+            field=fields.CharEnumField(
+                null=True,
+                description="EXPRESS: EXPRESS\nSTORE: STORE",
+                enum_type=ReturnMethod,
+                max_length=8,
+            ),
+        ),
+        ops.AddField(
+            model_name="Refund",
+            name="return_received_at",
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
+        ops.AddField(
+            model_name="Refund",
+            name="return_received_by",
+            field=fields.CharField(null=True, max_length=64),
+        ),
+        ops.AddField(
+            model_name="Refund",
+            name="return_recorded_at",
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
+        ops.AddField(
+            model_name="Refund",
+            name="return_tracking_number",
+            field=fields.CharField(null=True, max_length=40),
         ),
     ]

@@ -285,17 +285,43 @@ async def review_refund(
     note: Annotated[
         str, strawberry.argument(description="Reviewer's note, at most 200 characters.")
     ] = "",
+    return_required: Annotated[
+        bool,
+        strawberry.argument(
+            description=(
+                "With approve: the goods must come back first (退货退款); the refund waits in "
+                "AWAITING_RETURN until confirmRefundReturn."
+            )
+        ),
+    ] = False,
 ) -> ReviewRefundPayload:
     grant = await granted(info)
+    refund = await _visible_refund(grant, id)
+    actor = f"staff:{grant.staff.id}"
+    reviewed: Refund = await (
+        refunds.approve(refund, actor, note, return_required)
+        if approve
+        else refunds.reject(refund, actor, note)
+    )
+    return ReviewRefundPayload(refund=refund_node(reviewed), errors=[])
+
+
+async def _visible_refund(grant: Grant, id: strawberry.ID) -> Refund:
     pk = from_global_id(id, "Refund")
     refund = await visible_refunds(OrderScope.of(grant)).get_or_none(id=pk)
     if refund is None:
         raise DomainError(ErrorCode.NOT_FOUND, "id")
-    actor = f"staff:{grant.staff.id}"
-    reviewed: Refund = await (
-        refunds.approve(refund, actor, note) if approve else refunds.reject(refund, actor, note)
-    )
-    return ReviewRefundPayload(refund=refund_node(reviewed), errors=[])
+    return refund
+
+
+async def confirm_refund_return(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A Refund global ID.")],
+) -> ReviewRefundPayload:
+    grant = await granted(info)
+    refund = await _visible_refund(grant, id)
+    confirmed = await refunds.confirm_return(refund, f"staff:{grant.staff.id}")
+    return ReviewRefundPayload(refund=refund_node(confirmed), errors=[])
 
 
 @strawberry.type

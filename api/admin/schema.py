@@ -489,6 +489,15 @@ class Mutation:
             "REQUIRED, TOO_LONG, INVALID_TEXT."
         ),
     )
+    confirm_refund_return: order_api.ReviewRefundPayload = staff_mutation(
+        C.REFUND_REVIEW,
+        order_api.confirm_refund_return,
+        description=(
+            "The store has the goods of an AWAITING_RETURN refund back (确认收到退货): the money "
+            "goes back through the payment provider as after any approval. Errors: NOT_FOUND, "
+            "INVALID_STATE, REFUND_FAILED."
+        ),
+    )
     refund_item: order_api.ReviewRefundPayload = staff_mutation(
         C.REFUND_REVIEW,
         order_api.refund_item,

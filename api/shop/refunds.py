@@ -10,14 +10,16 @@ import strawberry
 from strawberry.types import Info
 
 from api.auth.permissions import require_member
-from api.graphql.enums import RefundStatusEnum
+from api.graphql.enums import RefundStatusEnum, ReturnMethodEnum
+from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, to_global_id
 from api.graphql.orders import RefundReasonNode, refund_reason_node
 from api.graphql.relay import NEWEST_FIRST, After, Connection, First, build_connection, fetch_page
 from api.graphql.scalars import Money
 from api.shop.catalog import SpecValue
-from domain.orders import aftersale
-from domain.orders.models import Refund, RefundStatus
+from domain.errors import DomainError, ErrorCode
+from domain.orders import aftersale, refunds
+from domain.orders.models import Refund, RefundStatus, ReturnMethod
 
 
 @strawberry.type(
@@ -46,6 +48,14 @@ class MemberRefundNode:
     )
     status: RefundStatusEnum = strawberry.field(description="Where the refund stands.")
     review_note: str | None = strawberry.field(description="The reviewer's note, once reviewed.")
+    return_method: ReturnMethodEnum | None = strawberry.field(
+        description="How the goods come back, once the member recorded it."
+    )
+    return_carrier: str | None = strawberry.field(description="The courier, for EXPRESS.")
+    return_tracking_number: str | None = strawberry.field(description="For EXPRESS.")
+    return_received_at: datetime | None = strawberry.field(
+        description="When the store confirmed it has the goods back."
+    )
     created_at: datetime = strawberry.field(description="When the member asked.")
     reviewed_at: datetime | None = strawberry.field(description="When it was approved or rejected.")
     finished_at: datetime | None = strawberry.field(
@@ -71,6 +81,10 @@ def member_refund_node(refund: Refund) -> MemberRefundNode:
         reason_code=refund.reason_code,
         status=refund.status,
         review_note=refund.review_note,
+        return_method=refund.return_method,
+        return_carrier=refund.return_carrier,
+        return_tracking_number=refund.return_tracking_number,
+        return_received_at=refund.return_received_at,
         created_at=refund.created_at,
         reviewed_at=refund.reviewed_at,
         finished_at=refund.finished_at,
@@ -106,3 +120,30 @@ async def refund(
 
 async def refund_reasons(info: Info) -> list[RefundReasonNode]:
     return [refund_reason_node(r) for r in await aftersale.active_reasons()]
+
+
+@strawberry.type
+class RecordReturnPayload:
+    refund: MemberRefundNode | None = None
+    errors: list[UserError]
+
+
+async def record_refund_return(
+    info: Info,
+    id: Annotated[
+        strawberry.ID, strawberry.argument(description="A Refund global ID, AWAITING_RETURN.")
+    ],
+    method: Annotated[ReturnMethodEnum, strawberry.argument(description="Courier or store.")],
+    carrier: Annotated[
+        str | None, strawberry.argument(description="EXPRESS: the courier, at most 32.")
+    ] = None,
+    tracking_number: Annotated[
+        str | None, strawberry.argument(description="EXPRESS: the tracking number, at most 40.")
+    ] = None,
+) -> RecordReturnPayload:
+    member_id = await require_member(info)
+    refund = await aftersale.member_refund(member_id, from_global_id(id, "Refund", "id"))
+    if refund is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "id")
+    await refunds.record_return(refund, ReturnMethod(method), carrier, tracking_number)
+    return RecordReturnPayload(refund=member_refund_node(refund), errors=[])

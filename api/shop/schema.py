@@ -243,6 +243,15 @@ class Mutation:
             "INVALID_STATE."
         ),
     )
+    record_refund_return: refund_api.RecordReturnPayload = shop_mutation(
+        refund_api.record_refund_return,
+        description=(
+            "Say how the goods of a refund AWAITING_RETURN come back (填写退货信息): by courier "
+            "with carrier and tracking number, or at a store. Once per refund. Member token "
+            "required. Errors: NOT_FOUND, RETURN_NOT_REQUESTED, RETURN_ALREADY_RECORDED, "
+            "REQUIRED, TOO_LONG, INVALID, INVALID_TEXT."
+        ),
+    )
     request_refund: order_api.RefundPayload = shop_mutation(
         order_api.request_refund,
         description=(

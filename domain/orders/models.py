@@ -145,6 +145,16 @@ class RefundStatus(StrEnum):
     REFUNDED = "REFUNDED"
     ABNORMAL = "ABNORMAL"
     CLOSED = "CLOSED"
+    # Approved on condition the goods come back (退货退款): the member records how they send
+    # them, the store confirms receipt, then the money goes back as after any approval.
+    AWAITING_RETURN = "AWAITING_RETURN"
+
+
+class ReturnMethod(StrEnum):
+    """How the member sends the goods of a return-and-refund back."""
+
+    EXPRESS = "EXPRESS"
+    STORE = "STORE"
 
 
 class RefundResolution(StrEnum):
@@ -169,7 +179,14 @@ class Refund(Model):
     # Who started it when staff refunded on their own (stock-out, cancellation): "staff:<id>".
     # Null for a member's request.
     initiated_by = fields.CharField(max_length=64, null=True)
-    status = fields.CharEnumField(RefundStatus, max_length=10, default=RefundStatus.REQUESTED)
+    # Return-and-refund: how the member sends the goods back, and the store's receipt.
+    return_method = fields.CharEnumField(ReturnMethod, max_length=8, null=True)
+    return_carrier = fields.CharField(max_length=32, null=True)
+    return_tracking_number = fields.CharField(max_length=40, null=True)
+    return_recorded_at = fields.DatetimeField(null=True)
+    return_received_by = fields.CharField(max_length=64, null=True)
+    return_received_at = fields.DatetimeField(null=True)
+    status = fields.CharEnumField(RefundStatus, max_length=16, default=RefundStatus.REQUESTED)
     out_refund_no = fields.CharField(max_length=32, unique=True)
     reviewed_by = fields.CharField(max_length=64, null=True)
     review_note = fields.CharField(max_length=200, null=True)

@@ -43,6 +43,7 @@ from domain.orders.models import (
     Refund,
     RefundResolution,
     RefundStatus,
+    ReturnMethod,
 )
 from domain.payments.models import Payment, PaymentStatus
 from domain.payments.provider import (
@@ -276,9 +277,12 @@ async def _submit(refund: Refund, payment: Payment) -> RefundOutcome | None:
         return None
 
 
-async def approve(refund: Refund, actor: str, note: str) -> Refund:
+async def approve(refund: Refund, actor: str, note: str, return_required: bool = False) -> Refund:
     """Claim the refund and ask the provider. A definite refusal puts it back to REQUESTED
-    (REFUND_FAILED, nothing moved); any other answer leaves it PROCESSING or finishes it."""
+    (REFUND_FAILED, nothing moved); any other answer leaves it PROCESSING or finishes it.
+
+    With `return_required` (退货退款) nothing is sent yet: the refund waits in AWAITING_RETURN
+    for the goods (`record_return`, then `confirm_return`)."""
     note = clean_text(note, "note", 200, multiline=True, required=False)
     if refund.status != RefundStatus.REQUESTED:
         raise DomainError(
@@ -286,6 +290,17 @@ async def approve(refund: Refund, actor: str, note: str) -> Refund:
         )
     payment = await _payment_of(refund)
     now = clock.now()
+    if return_required:
+        moved = await Refund.filter(id=refund.id, status=RefundStatus.REQUESTED).update(
+            status=RefundStatus.AWAITING_RETURN,
+            reviewed_by=actor,
+            review_note=note,
+            reviewed_at=now,
+        )
+        if not moved:
+            raise await _refusal(refund.id, "approving")
+        await refund.refresh_from_db()
+        return refund
     claimed = await Refund.filter(id=refund.id, status=RefundStatus.REQUESTED).update(
         status=RefundStatus.PROCESSING,
         reviewed_by=actor,
@@ -304,6 +319,72 @@ async def approve(refund: Refund, actor: str, note: str) -> Refund:
             reviewed_by=None,
             review_note=None,
             reviewed_at=None,
+            submitted_at=None,
+        )
+        raise DomainError(ErrorCode.REFUND_FAILED, "id") from None
+    if outcome is not None:
+        await record_outcome(refund, outcome)
+    await refund.refresh_from_db()
+    return refund
+
+
+async def record_return(
+    refund: Refund, method: ReturnMethod, carrier: str | None, tracking_number: str | None
+) -> Refund:
+    """The member says how the goods come back: by courier (carrier and tracking number, both
+    required) or at a store (neither). Once only, and only for a refund AWAITING_RETURN."""
+    if method == ReturnMethod.EXPRESS:
+        carrier = clean_text(carrier or "", "carrier", 32)
+        tracking_number = clean_text(tracking_number or "", "trackingNumber", 40)
+    else:
+        for value, field in ((carrier, "carrier"), (tracking_number, "trackingNumber")):
+            if value is not None:
+                raise DomainError(ErrorCode.INVALID, field, "not for a return at a store")
+    moved = await Refund.filter(
+        id=refund.id, status=RefundStatus.AWAITING_RETURN, return_method__isnull=True
+    ).update(
+        return_method=method,
+        return_carrier=carrier,
+        return_tracking_number=tracking_number,
+        return_recorded_at=clock.now(),
+    )
+    if not moved:
+        await refund.refresh_from_db()
+        if refund.status != RefundStatus.AWAITING_RETURN:
+            raise DomainError(ErrorCode.RETURN_NOT_REQUESTED, "id", f"refund is {refund.status}")
+        raise DomainError(ErrorCode.RETURN_ALREADY_RECORDED, "id")
+    await refund.refresh_from_db()
+    return refund
+
+
+async def confirm_return(refund: Refund, actor: str) -> Refund:
+    """The store has the goods back: the refund is claimed (AWAITING_RETURN → PROCESSING) and
+    sent like any approval. Staff may confirm goods that arrived before the member recorded
+    them. A definite refusal puts it back to AWAITING_RETURN (REFUND_FAILED)."""
+    if refund.status != RefundStatus.AWAITING_RETURN:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            "id",
+            f"refund is {refund.status}; confirming a return needs AWAITING_RETURN",
+        )
+    payment = await _payment_of(refund)
+    now = clock.now()
+    claimed = await Refund.filter(id=refund.id, status=RefundStatus.AWAITING_RETURN).update(
+        status=RefundStatus.PROCESSING,
+        return_received_by=actor,
+        return_received_at=now,
+        submitted_at=now,
+    )
+    if not claimed:
+        raise await _refusal(refund.id, "confirming a return", RefundStatus.AWAITING_RETURN)
+    await refund.refresh_from_db()
+    try:
+        outcome = await _submit(refund, payment)
+    except ProviderError:
+        await Refund.filter(id=refund.id, status=RefundStatus.PROCESSING).update(
+            status=RefundStatus.AWAITING_RETURN,
+            return_received_by=None,
+            return_received_at=None,
             submitted_at=None,
         )
         raise DomainError(ErrorCode.REFUND_FAILED, "id") from None
