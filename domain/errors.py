@@ -41,6 +41,9 @@ class ErrorCode(StrEnum):
     REFUND_EXCEEDS_PAID = "REFUND_EXCEEDS_PAID"
     AMOUNT_NOT_POSITIVE = "AMOUNT_NOT_POSITIVE"
     REFUND_IN_PROGRESS = "REFUND_IN_PROGRESS"
+    UNKNOWN_REFUND_REASON = "UNKNOWN_REFUND_REASON"
+    RETURN_NOT_REQUESTED = "RETURN_NOT_REQUESTED"
+    RETURN_ALREADY_RECORDED = "RETURN_ALREADY_RECORDED"
     INVALID_PICKUP_CODE = "INVALID_PICKUP_CODE"
     NOT_A_DISTRIBUTOR = "NOT_A_DISTRIBUTOR"
     ALREADY_DISTRIBUTOR = "ALREADY_DISTRIBUTOR"
@@ -125,6 +128,18 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.REFUND_IN_PROGRESS: (
         "该商品已有退款申请在处理中",
         "A refund is already in progress.",
+    ),
+    ErrorCode.UNKNOWN_REFUND_REASON: (
+        "请选择有效的退款原因",
+        "Choose one of the offered refund reasons.",
+    ),
+    ErrorCode.RETURN_NOT_REQUESTED: (
+        "该退款无需退货",
+        "This refund is not waiting for a return.",
+    ),
+    ErrorCode.RETURN_ALREADY_RECORDED: (
+        "退货信息已提交",
+        "The return has already been recorded.",
     ),
     ErrorCode.INVALID_PICKUP_CODE: ("提货码无效", "The pickup code is invalid."),
     ErrorCode.NOT_A_DISTRIBUTOR: ("您还不是分销员", "You are not a distributor."),
@@ -269,6 +284,12 @@ WHEN: dict[ErrorCode, str] = {
     ErrorCode.AMOUNT_NOT_POSITIVE: "An amount that must be above zero is zero or negative (a"
     " refund).",
     ErrorCode.REFUND_IN_PROGRESS: "requestRefund: the item already has a REQUESTED refund.",
+    ErrorCode.UNKNOWN_REFUND_REASON: "requestRefund: the reasonCode is not one of the active refund"
+    " reasons HQ offers.",
+    ErrorCode.RETURN_NOT_REQUESTED: "recordRefundReturn: the refund is not AWAITING_RETURN (no"
+    " return was asked for, or it is already past that).",
+    ErrorCode.RETURN_ALREADY_RECORDED: "recordRefundReturn: the member already recorded how the"
+    " goods come back.",
     ErrorCode.INVALID_PICKUP_CODE: "Verifying a pickup: no order ready for pickup (in the caller's"
     " scope) has this code.",
     ErrorCode.NOT_A_DISTRIBUTOR: "A distributor's act (share link, withdrawal) by a member who is"

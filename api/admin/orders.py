@@ -22,11 +22,12 @@ from api.graphql.relay import (
     fetch_page,
     paginate,
 )
+from api.graphql.scalars import Long
 from domain.access.capabilities import Capability, Grant
 from domain.errors import DomainError, ErrorCode
 from domain.members.phones import mask_phone
 from domain.orders import lifecycle, refunds
-from domain.orders.models import Order, OrderStatus, Refund, RefundStatus
+from domain.orders.models import Order, OrderItem, OrderStatus, Refund, RefundStatus
 from domain.orders.queries import OrderScope, visible_orders, visible_refunds
 
 
@@ -284,14 +285,94 @@ async def review_refund(
     note: Annotated[
         str, strawberry.argument(description="Reviewer's note, at most 200 characters.")
     ] = "",
+    return_required: Annotated[
+        bool,
+        strawberry.argument(
+            description=(
+                "With approve: the goods must come back first (退货退款); the refund waits in "
+                "AWAITING_RETURN until confirmRefundReturn."
+            )
+        ),
+    ] = False,
 ) -> ReviewRefundPayload:
     grant = await granted(info)
+    refund = await _visible_refund(grant, id)
+    actor = f"staff:{grant.staff.id}"
+    reviewed: Refund = await (
+        refunds.approve(refund, actor, note, return_required)
+        if approve
+        else refunds.reject(refund, actor, note)
+    )
+    return ReviewRefundPayload(refund=refund_node(reviewed), errors=[])
+
+
+async def _visible_refund(grant: Grant, id: strawberry.ID) -> Refund:
     pk = from_global_id(id, "Refund")
     refund = await visible_refunds(OrderScope.of(grant)).get_or_none(id=pk)
     if refund is None:
         raise DomainError(ErrorCode.NOT_FOUND, "id")
-    actor = f"staff:{grant.staff.id}"
-    reviewed: Refund = await (
-        refunds.approve(refund, actor, note) if approve else refunds.reject(refund, actor, note)
+    return refund
+
+
+async def confirm_refund_return(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A Refund global ID.")],
+) -> ReviewRefundPayload:
+    grant = await granted(info)
+    refund = await _visible_refund(grant, id)
+    confirmed = await refunds.confirm_return(refund, f"staff:{grant.staff.id}")
+    return ReviewRefundPayload(refund=refund_node(confirmed), errors=[])
+
+
+@strawberry.type
+class StaffRefundsPayload:
+    refunds: list[RefundNode] | None = None
+    errors: list[UserError]
+
+
+async def refund_item(
+    info: Info,
+    item_id: Annotated[
+        strawberry.ID, strawberry.argument(description="An OrderItem global ID of a paid order.")
+    ],
+    reason_code: Annotated[
+        str, strawberry.argument(description="The code of an active refund reason, e.g. 缺货.")
+    ],
+    amount_fen: Annotated[
+        Long | None,  # type: ignore[valid-type]
+        strawberry.argument(description="Fen to refund; everything left of the item if omitted."),
+    ] = None,
+    note: Annotated[
+        str, strawberry.argument(description="Staff's note, at most 200 characters.")
+    ] = "",
+) -> ReviewRefundPayload:
+    grant = await granted(info)
+    pk = from_global_id(item_id, "OrderItem", "itemId")
+    item = await OrderItem.get_or_none(id=pk)
+    scope = visible_orders(OrderScope.of(grant))
+    if item is None or not await scope.filter(id=item.order_id).exists():
+        raise DomainError(ErrorCode.NOT_FOUND, "itemId")
+    refund = await refunds.staff_refund(
+        item.order_id, item.id, amount_fen, reason_code, note, f"staff:{grant.staff.id}"
     )
-    return ReviewRefundPayload(refund=refund_node(reviewed), errors=[])
+    return ReviewRefundPayload(refund=refund_node(refund), errors=[])
+
+
+async def cancel_paid_order(
+    info: Info,
+    order_id: Annotated[
+        strawberry.ID, strawberry.argument(description="An Order global ID, paid and unshipped.")
+    ],
+    reason_code: Annotated[
+        str, strawberry.argument(description="The code of an active refund reason.")
+    ],
+    note: Annotated[
+        str, strawberry.argument(description="Staff's note, at most 200 characters.")
+    ] = "",
+) -> StaffRefundsPayload:
+    grant = await granted(info)
+    pk = from_global_id(order_id, "Order", "orderId")
+    if not await visible_orders(OrderScope.of(grant)).filter(id=pk).exists():
+        raise DomainError(ErrorCode.NOT_FOUND, "orderId")
+    done = await refunds.cancel_paid_order(pk, reason_code, note, f"staff:{grant.staff.id}")
+    return StaffRefundsPayload(refunds=[refund_node(r) for r in done], errors=[])

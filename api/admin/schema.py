@@ -19,6 +19,7 @@ from api.admin import orders as order_api
 from api.admin import org as org_api
 from api.admin import reconciliation as reconciliation_api
 from api.admin import refund_attention as refund_attention_api
+from api.admin import refund_reasons as refund_reason_api
 from api.admin import reports as report_api
 from api.admin import session as session_api
 from api.admin import settings as settings_api
@@ -28,7 +29,7 @@ from api.admin.nodes import MemberNode, StaffNode, StoreNode
 from api.auth.permissions import public_mutation, staff_field, staff_mutation
 from api.graphql.distributors import ApplicationNode, DistributorNode
 from api.graphql.loyalty import CouponTemplateNode, TierNode
-from api.graphql.orders import RefundNode
+from api.graphql.orders import RefundNode, RefundReasonNode
 from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
 from api.shop.catalog import CategoryNode
@@ -110,6 +111,11 @@ class Query:
             "After-sale refund requests (售后), newest first, optionally of one status; a store "
             "manager sees their store's."
         ),
+    )
+    refund_reasons: list[RefundReasonNode] = staff_field(
+        C.REFUND_REASONS_WRITE,
+        refund_reason_api.refund_reasons,
+        description="Every refund reason (退款原因), inactive ones included, in HQ's order.",
     )
     settings: list[settings_api.SettingNode] = staff_field(
         C.SETTINGS_WRITE,
@@ -473,6 +479,44 @@ class Mutation:
     )
     resolve_reconciliation_difference: reconciliation_api.ResolveDifferencePayload = staff_mutation(
         C.RECONCILIATION, reconciliation_api.resolve_reconciliation_difference
+    )
+    save_refund_reason: refund_reason_api.RefundReasonPayload = staff_mutation(
+        C.REFUND_REASONS_WRITE,
+        refund_reason_api.save_refund_reason,
+        description=(
+            "Create or edit a refund reason (退款原因) by code; deactivate rather than delete "
+            "(refunds keep their code). Errors: INVALID (code), OUT_OF_RANGE (position), "
+            "REQUIRED, TOO_LONG, INVALID_TEXT."
+        ),
+    )
+    confirm_refund_return: order_api.ReviewRefundPayload = staff_mutation(
+        C.REFUND_REVIEW,
+        order_api.confirm_refund_return,
+        description=(
+            "The store has the goods of an AWAITING_RETURN refund back (确认收到退货): the money "
+            "goes back through the payment provider as after any approval. Errors: NOT_FOUND, "
+            "INVALID_STATE, REFUND_FAILED."
+        ),
+    )
+    refund_item: order_api.ReviewRefundPayload = staff_mutation(
+        C.REFUND_REVIEW,
+        order_api.refund_item,
+        description=(
+            "Refund a paid item on staff's initiative (缺货退款): the refund is created already "
+            "approved and goes to the payment provider at once; reversals apply at its SUCCESS. "
+            "Errors: NOT_FOUND, INVALID_STATE, UNKNOWN_REFUND_REASON, AMOUNT_NOT_POSITIVE, "
+            "REFUND_EXCEEDS_PAID, REFUND_IN_PROGRESS, REFUND_FAILED, TOO_LONG."
+        ),
+    )
+    cancel_paid_order: order_api.StaffRefundsPayload = staff_mutation(
+        C.REFUND_REVIEW,
+        order_api.cancel_paid_order,
+        description=(
+            "Cancel a PAID or READY_FOR_PICKUP order (取消已付款订单) by refunding every item in "
+            "full; the order is CLOSED once all refunds succeed. An item with an open refund "
+            "refuses the whole cancellation. Errors: NOT_FOUND, INVALID_STATE, "
+            "UNKNOWN_REFUND_REASON, REFUND_IN_PROGRESS, REFUND_FAILED, TOO_LONG."
+        ),
     )
     update_settings: settings_api.UpdateSettingsPayload = staff_mutation(
         C.SETTINGS_WRITE,

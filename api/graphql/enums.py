@@ -17,7 +17,13 @@ import strawberry
 from distribution.models import ApplicationStatus, DistributorKind, DistributorStatus
 from domain.catalog.models import ProductStatus
 from domain.members.models import AcquisitionChannel, Gender
-from domain.orders.models import Fulfilment, OrderChannel, OrderStatus, RefundStatus
+from domain.orders.models import (
+    Fulfilment,
+    OrderChannel,
+    OrderStatus,
+    RefundStatus,
+    ReturnMethod,
+)
 from domain.org.models import StaffRole, StaffStatus, StoreKind, StoreStatus
 from loyalty.models import CouponKind, CouponScope, CouponSource, CouponStatus, PointsKind
 
@@ -182,9 +188,22 @@ expose_enum(
         " finance refunds another way and answers resolveRefund(REFUNDED_OFFLINE).",
         RefundStatus.CLOSED: "The provider closed the refund unpaid; finance re-initiates it"
         " (resolveRefund RETRIED) or ends it (ABANDONED).",
+        RefundStatus.AWAITING_RETURN: "Approved on condition the goods come back (退货退款):"
+        " the member records the return (recordRefundReturn), the store confirms receipt"
+        " (confirmRefundReturn), then the money goes back.",
     },
 )
 RefundStatusEnum: TypeAlias = RefundStatus
+expose_enum(
+    ReturnMethod,
+    "ReturnMethod",
+    "How the member sends the goods of a return-and-refund back.",
+    {
+        ReturnMethod.EXPRESS: "By courier (快递): carrier and tracking number required.",
+        ReturnMethod.STORE: "Brought to a store (到店退货): no carrier or tracking number.",
+    },
+)
+ReturnMethodEnum: TypeAlias = ReturnMethod
 expose_enum(
     DistributorKind,
     "DistributorKind",

@@ -18,7 +18,7 @@ from api.graphql.enums import FulfilmentEnum, OrderStatusEnum, RefundStatusEnum
 from api.graphql.ids import to_global_id
 from api.graphql.scalars import Long, Money
 from api.shop.catalog import SpecValue
-from domain.orders.models import Order, OrderItem, OrderStatus, Refund
+from domain.orders.models import Order, OrderItem, OrderStatus, Refund, RefundReason
 
 SHOW_PICKUP_CODE = (OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP)
 
@@ -195,6 +195,9 @@ class RefundNode:
         description="Asked for, in fen; refunded in full when approved."
     )
     reason: str
+    reason_code: str | None = strawberry.field(
+        description="The code of the refund reason chosen; null for words alone."
+    )
     status: RefundStatusEnum
     review_note: str | None = strawberry.field(description="The reviewer's note, once reviewed.")
 
@@ -205,6 +208,26 @@ def refund_node(refund: Refund) -> RefundNode:
         item_id=strawberry.ID(to_global_id("OrderItem", refund.item_id)),
         amount=Money.of(refund.amount_fen),
         reason=refund.reason,
+        reason_code=refund.reason_code,
         status=refund.status,
         review_note=refund.review_note,
+    )
+
+
+@strawberry.type(name="RefundReason", description="A reason to choose when asking for a refund.")
+class RefundReasonNode:
+    code: str = strawberry.field(description="Stable code, given as requestRefund's reasonCode.")
+    text_zh: str = strawberry.field(description="Chinese text.")
+    text_en: str = strawberry.field(description="English text.")
+    position: int = strawberry.field(description="Order in the list, smallest first.")
+    active: bool = strawberry.field(description="Offered to members.")
+
+
+def refund_reason_node(reason: RefundReason) -> RefundReasonNode:
+    return RefundReasonNode(
+        code=reason.code,
+        text_zh=reason.text_zh,
+        text_en=reason.text_en,
+        position=reason.position,
+        active=reason.active,
     )

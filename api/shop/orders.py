@@ -340,12 +340,22 @@ async def request_refund(
         ),
     ],
     reason: Annotated[
-        str, strawberry.argument(description="Why (退款原因), required, at most 200 characters.")
-    ],
+        str | None,
+        strawberry.argument(
+            description=(
+                "The member's own words (退款说明), at most 200 characters; required when no "
+                "reasonCode is given."
+            )
+        ),
+    ] = None,
+    reason_code: Annotated[
+        str | None,
+        strawberry.argument(description="The code of one of the active refundReasons."),
+    ] = None,
 ) -> RefundPayload:
     member_id = await require_member(info)
     refund = await refunds.request_refund(
-        member_id, from_global_id(item_id, "OrderItem", "itemId"), amount_fen, reason
+        member_id, from_global_id(item_id, "OrderItem", "itemId"), amount_fen, reason, reason_code
     )
     return RefundPayload(refund=refund_node(refund), errors=[])
 

@@ -8,7 +8,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.auth.permissions import shop_field, shop_mutation
 from api.graphql.loyalty import CouponNode, CouponTemplateNode
-from api.graphql.orders import OrderNode
+from api.graphql.orders import OrderNode, RefundReasonNode
 from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
 from api.shop import account, catalog, storefront
@@ -18,6 +18,7 @@ from api.shop import distribution_center as center_api
 from api.shop import distribution_links as link_api
 from api.shop import loyalty as loyalty_api
 from api.shop import orders as order_api
+from api.shop import refunds as refund_api
 from api.shop import stores as store_list
 from api.shop import withdrawals as withdrawal_api
 
@@ -80,6 +81,27 @@ class Query:
         order_api.my_orders,
         description=(
             "The member's orders, newest first, optionally of one status. Member token required."
+        ),
+    )
+    my_refunds: Connection[refund_api.MemberRefundNode] = shop_field(
+        refund_api.my_refunds,
+        description=(
+            "The member's after-sale refunds (我的售后), newest first, optionally of one status. "
+            "Member token required."
+        ),
+    )
+    refund: refund_api.MemberRefundNode | None = shop_field(
+        refund_api.refund,
+        description=(
+            "One of the member's own refunds by global ID; null for an unknown or another "
+            "member's ID alike. Member token required."
+        ),
+    )
+    refund_reasons: list[RefundReasonNode] = shop_field(
+        refund_api.refund_reasons,
+        description=(
+            "The refund reasons (退款原因) a member chooses from, in HQ's order; pass one's code "
+            "as requestRefund's reasonCode."
         ),
     )
     my_points: loyalty_api.MyPoints = shop_field(
@@ -219,6 +241,15 @@ class Mutation:
             "Confirm receipt of a SHIPPED order (确认收货): it COMPLETES (growth and points are "
             "earned, commission starts its freeze). Member token required. Errors: NOT_FOUND, "
             "INVALID_STATE."
+        ),
+    )
+    record_refund_return: refund_api.RecordReturnPayload = shop_mutation(
+        refund_api.record_refund_return,
+        description=(
+            "Say how the goods of a refund AWAITING_RETURN come back (填写退货信息): by courier "
+            "with carrier and tracking number, or at a store. Once per refund. Member token "
+            "required. Errors: NOT_FOUND, RETURN_NOT_REQUESTED, RETURN_ALREADY_RECORDED, "
+            "REQUIRED, TOO_LONG, INVALID, INVALID_TEXT."
         ),
     )
     request_refund: order_api.RefundPayload = shop_mutation(

@@ -27,6 +27,8 @@ Grey cells, decided here:
 - Refunds WeChat left ABNORMAL or CLOSED, and the reconciliation with WeChat's bills: HQ_FINANCE
   and HQ_ADMIN (money going out and the books); HQ_OPERATOR reviews refunds but does not settle
   them with the bank, store managers neither.
+- Refund reasons (what members choose from): HQ_OPERATOR and HQ_ADMIN, like other business
+  settings; finance and stores review refunds but do not word the choices.
 - Staff leaving: HQ_ADMIN marks anyone LEFT; a store manager only the guides of their own store
   (never a fellow manager).
 """
@@ -82,6 +84,7 @@ class Capability(StrEnum):
     JOB_RUNS_READ = "JOB_RUNS_READ"
     REFUND_ATTENTION = "REFUND_ATTENTION"
     RECONCILIATION = "RECONCILIATION"
+    REFUND_REASONS_WRITE = "REFUND_REASONS_WRITE"
 
 
 class ScopeKind(StrEnum):
@@ -146,6 +149,7 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.JOB_RUNS_READ: _ADMIN,
     Capability.REFUND_ATTENTION: _ADMIN_FINANCE,
     Capability.RECONCILIATION: _ADMIN_FINANCE,
+    Capability.REFUND_REASONS_WRITE: _ADMIN_OPERATOR,
 }
 
 CAPABILITIES: Mapping[Capability, Mapping[StaffRole, ScopeKind]] = MappingProxyType(

@@ -145,6 +145,16 @@ class RefundStatus(StrEnum):
     REFUNDED = "REFUNDED"
     ABNORMAL = "ABNORMAL"
     CLOSED = "CLOSED"
+    # Approved on condition the goods come back (退货退款): the member records how they send
+    # them, the store confirms receipt, then the money goes back as after any approval.
+    AWAITING_RETURN = "AWAITING_RETURN"
+
+
+class ReturnMethod(StrEnum):
+    """How the member sends the goods of a return-and-refund back."""
+
+    EXPRESS = "EXPRESS"
+    STORE = "STORE"
 
 
 class RefundResolution(StrEnum):
@@ -162,8 +172,21 @@ class Refund(Model):
     order = fields.ForeignKeyField("models.Order", related_name="refunds")
     item = fields.ForeignKeyField("models.OrderItem", related_name="refunds")
     amount_fen = fields.BigIntField()
+    # The member's words; empty when a reason code says it all.
     reason = fields.CharField(max_length=200)
-    status = fields.CharEnumField(RefundStatus, max_length=10, default=RefundStatus.REQUESTED)
+    # The code of the HQ-edited reason (RefundReason) chosen; null for a free-text-only request.
+    reason_code = fields.CharField(max_length=32, null=True)
+    # Who started it when staff refunded on their own (stock-out, cancellation): "staff:<id>".
+    # Null for a member's request.
+    initiated_by = fields.CharField(max_length=64, null=True)
+    # Return-and-refund: how the member sends the goods back, and the store's receipt.
+    return_method = fields.CharEnumField(ReturnMethod, max_length=8, null=True)
+    return_carrier = fields.CharField(max_length=32, null=True)
+    return_tracking_number = fields.CharField(max_length=40, null=True)
+    return_recorded_at = fields.DatetimeField(null=True)
+    return_received_by = fields.CharField(max_length=64, null=True)
+    return_received_at = fields.DatetimeField(null=True)
+    status = fields.CharEnumField(RefundStatus, max_length=16, default=RefundStatus.REQUESTED)
     out_refund_no = fields.CharField(max_length=32, unique=True)
     reviewed_by = fields.CharField(max_length=64, null=True)
     review_note = fields.CharField(max_length=200, null=True)
@@ -182,3 +205,20 @@ class Refund(Model):
     class Meta:
         table = "refund"
         indexes = (("status", "submitted_at"),)
+
+
+class RefundReason(Model):
+    """A reason a member can pick when asking for a refund (退款原因), edited by HQ. Reasons are
+    never deleted (refunds keep their code): an inactive one is no longer offered."""
+
+    id = fields.BigIntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    text_zh = fields.CharField(max_length=60)
+    text_en = fields.CharField(max_length=120)
+    position = fields.IntField(default=0)
+    active = fields.BooleanField(default=True)
+    updated_by = fields.CharField(max_length=64)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "refund_reason"

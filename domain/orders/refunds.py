@@ -34,7 +34,7 @@ from tortoise.queryset import QuerySet
 from domain import clock, events
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
-from domain.orders import stock
+from domain.orders import aftersale, stock
 from domain.orders.lifecycle import PAID_STATES
 from domain.orders.models import (
     Order,
@@ -43,6 +43,7 @@ from domain.orders.models import (
     Refund,
     RefundResolution,
     RefundStatus,
+    ReturnMethod,
 )
 from domain.payments.models import Payment, PaymentStatus
 from domain.payments.provider import (
@@ -61,10 +62,20 @@ log = logging.getLogger("siyu.refunds")
 UNSHIPPED = (OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP)
 
 
-async def request_refund(member_id: int, item_id: int, amount_fen: int, reason: str) -> Refund:
+async def request_refund(
+    member_id: int,
+    item_id: int,
+    amount_fen: int,
+    reason: str | None,
+    reason_code: str | None = None,
+) -> Refund:
+    """A member's request. The reason is one of HQ's active reasons (`reason_code`) with optional
+    words of their own, or (as before reasons existed) words alone, then required."""
     if amount_fen <= 0:
         raise DomainError(ErrorCode.AMOUNT_NOT_POSITIVE, "amountFen")
-    reason = clean_text(reason, "reason", 200, multiline=True)
+    reason = clean_text(reason or "", "reason", 200, multiline=True, required=reason_code is None)
+    if reason_code is not None:
+        await aftersale.chosen_reason(reason_code)
     item = await OrderItem.get_or_none(id=item_id, order__member_id=member_id)
     if item is None:
         raise DomainError(ErrorCode.NOT_FOUND, "itemId")
@@ -90,11 +101,108 @@ async def request_refund(member_id: int, item_id: int, amount_fen: int, reason: 
             item_id=item.id,
             amount_fen=amount_fen,
             reason=reason,
+            reason_code=reason_code,
             out_refund_no=new_out_refund_no(),
             created_at=clock.now(),
         )
         await events.publish(events.RefundRequested(refund.id, amount_fen))
         return refund
+
+
+async def staff_refund(
+    order_id: int,
+    item_id: int,
+    amount_fen: int | None,
+    reason_code: str,
+    note: str,
+    actor: str,
+) -> Refund:
+    """Staff refund a paid item on their own (a stock-out, 缺货): the refund is created already
+    reviewed by `actor` and goes through the same approval as a member's (provider first,
+    reversals at SUCCESS). `amount_fen` None is everything left of the item. The caller has
+    checked the order is in the actor's scope. A provider's definite refusal leaves the refund
+    REQUESTED in the review queue (REFUND_FAILED), like a refused approval."""
+    (refund,) = await _open_staff_refunds(
+        order_id, [(item_id, amount_fen)], reason_code, note, actor
+    )
+    return await approve(refund, actor, refund.reason)
+
+
+async def cancel_paid_order(order_id: int, reason_code: str, note: str, actor: str) -> list[Refund]:
+    """Staff cancel a PAID (or READY_FOR_PICKUP), unshipped order: every item is refunded in full
+    through the normal approval path, and the order ends CLOSED by the rule that closes a fully
+    refunded order. All requests are opened in one transaction or none: an item with a refund
+    already open refuses the whole cancellation (REFUND_IN_PROGRESS), nothing changed. Items
+    are then sent one by one; a provider refusal stops there, leaving the remaining refunds
+    REQUESTED for review (the ones sent stand)."""
+    order = await Order.get_or_none(id=order_id)
+    if order is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "orderId")
+    if order.status not in UNSHIPPED:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            "orderId",
+            f"order is {order.status}; cancelling with a refund needs it paid and unshipped",
+        )
+    items = await OrderItem.filter(order_id=order.id).order_by("line")
+    wanted: list[tuple[int, int | None]] = [
+        (i.id, None) for i in items if i.paid_fen > i.refunded_fen
+    ]
+    opened = await _open_staff_refunds(order.id, wanted, reason_code, note, actor)
+    return [await approve(refund, actor, refund.reason) for refund in opened]
+
+
+async def _open_staff_refunds(
+    order_id: int,
+    wanted: list[tuple[int, int | None]],
+    reason_code: str,
+    note: str,
+    actor: str,
+) -> list[Refund]:
+    """Open one REQUESTED refund per (item, amount or None for the rest), all or none."""
+    note = clean_text(note, "note", 200, multiline=True, required=False)
+    await aftersale.chosen_reason(reason_code)
+    order = await Order.get_or_none(id=order_id)
+    if order is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "orderId")
+    if order.status not in PAID_STATES:
+        raise DomainError(
+            ErrorCode.INVALID_STATE, "orderId", f"order is {order.status}; a refund needs it paid"
+        )
+    items = {i.id: i for i in await OrderItem.filter(order_id=order.id)}
+    plan: list[tuple[OrderItem, int]] = []
+    for item_id, amount_fen in wanted:
+        item = items.get(item_id)
+        if item is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "itemId")
+        left = item.paid_fen - item.refunded_fen
+        amount = left if amount_fen is None else amount_fen
+        if amount <= 0 and amount_fen is not None:
+            raise DomainError(ErrorCode.AMOUNT_NOT_POSITIVE, "amountFen")
+        if amount <= 0 or amount > left:
+            raise DomainError(ErrorCode.REFUND_EXCEEDS_PAID, "amountFen")
+        plan.append((item, amount))
+    opened: list[Refund] = []
+    async with transaction():
+        for item, amount in plan:
+            claimed = await OrderItem.filter(
+                id=item.id, refund_open=False, refunded_fen__lte=item.paid_fen - amount
+            ).update(refund_open=True)
+            if not claimed:
+                raise DomainError(ErrorCode.REFUND_IN_PROGRESS, "itemId")
+            refund = await Refund.create(
+                order_id=order.id,
+                item_id=item.id,
+                amount_fen=amount,
+                reason=note,
+                reason_code=reason_code,
+                initiated_by=actor,
+                out_refund_no=new_out_refund_no(),
+                created_at=clock.now(),
+            )
+            await events.publish(events.RefundRequested(refund.id, amount))
+            opened.append(refund)
+    return opened
 
 
 async def _refusal(
@@ -169,9 +277,12 @@ async def _submit(refund: Refund, payment: Payment) -> RefundOutcome | None:
         return None
 
 
-async def approve(refund: Refund, actor: str, note: str) -> Refund:
+async def approve(refund: Refund, actor: str, note: str, return_required: bool = False) -> Refund:
     """Claim the refund and ask the provider. A definite refusal puts it back to REQUESTED
-    (REFUND_FAILED, nothing moved); any other answer leaves it PROCESSING or finishes it."""
+    (REFUND_FAILED, nothing moved); any other answer leaves it PROCESSING or finishes it.
+
+    With `return_required` (退货退款) nothing is sent yet: the refund waits in AWAITING_RETURN
+    for the goods (`record_return`, then `confirm_return`)."""
     note = clean_text(note, "note", 200, multiline=True, required=False)
     if refund.status != RefundStatus.REQUESTED:
         raise DomainError(
@@ -179,6 +290,17 @@ async def approve(refund: Refund, actor: str, note: str) -> Refund:
         )
     payment = await _payment_of(refund)
     now = clock.now()
+    if return_required:
+        moved = await Refund.filter(id=refund.id, status=RefundStatus.REQUESTED).update(
+            status=RefundStatus.AWAITING_RETURN,
+            reviewed_by=actor,
+            review_note=note,
+            reviewed_at=now,
+        )
+        if not moved:
+            raise await _refusal(refund.id, "approving")
+        await refund.refresh_from_db()
+        return refund
     claimed = await Refund.filter(id=refund.id, status=RefundStatus.REQUESTED).update(
         status=RefundStatus.PROCESSING,
         reviewed_by=actor,
@@ -197,6 +319,72 @@ async def approve(refund: Refund, actor: str, note: str) -> Refund:
             reviewed_by=None,
             review_note=None,
             reviewed_at=None,
+            submitted_at=None,
+        )
+        raise DomainError(ErrorCode.REFUND_FAILED, "id") from None
+    if outcome is not None:
+        await record_outcome(refund, outcome)
+    await refund.refresh_from_db()
+    return refund
+
+
+async def record_return(
+    refund: Refund, method: ReturnMethod, carrier: str | None, tracking_number: str | None
+) -> Refund:
+    """The member says how the goods come back: by courier (carrier and tracking number, both
+    required) or at a store (neither). Once only, and only for a refund AWAITING_RETURN."""
+    if method == ReturnMethod.EXPRESS:
+        carrier = clean_text(carrier or "", "carrier", 32)
+        tracking_number = clean_text(tracking_number or "", "trackingNumber", 40)
+    else:
+        for value, field in ((carrier, "carrier"), (tracking_number, "trackingNumber")):
+            if value is not None:
+                raise DomainError(ErrorCode.INVALID, field, "not for a return at a store")
+    moved = await Refund.filter(
+        id=refund.id, status=RefundStatus.AWAITING_RETURN, return_method__isnull=True
+    ).update(
+        return_method=method,
+        return_carrier=carrier,
+        return_tracking_number=tracking_number,
+        return_recorded_at=clock.now(),
+    )
+    if not moved:
+        await refund.refresh_from_db()
+        if refund.status != RefundStatus.AWAITING_RETURN:
+            raise DomainError(ErrorCode.RETURN_NOT_REQUESTED, "id", f"refund is {refund.status}")
+        raise DomainError(ErrorCode.RETURN_ALREADY_RECORDED, "id")
+    await refund.refresh_from_db()
+    return refund
+
+
+async def confirm_return(refund: Refund, actor: str) -> Refund:
+    """The store has the goods back: the refund is claimed (AWAITING_RETURN → PROCESSING) and
+    sent like any approval. Staff may confirm goods that arrived before the member recorded
+    them. A definite refusal puts it back to AWAITING_RETURN (REFUND_FAILED)."""
+    if refund.status != RefundStatus.AWAITING_RETURN:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            "id",
+            f"refund is {refund.status}; confirming a return needs AWAITING_RETURN",
+        )
+    payment = await _payment_of(refund)
+    now = clock.now()
+    claimed = await Refund.filter(id=refund.id, status=RefundStatus.AWAITING_RETURN).update(
+        status=RefundStatus.PROCESSING,
+        return_received_by=actor,
+        return_received_at=now,
+        submitted_at=now,
+    )
+    if not claimed:
+        raise await _refusal(refund.id, "confirming a return", RefundStatus.AWAITING_RETURN)
+    await refund.refresh_from_db()
+    try:
+        outcome = await _submit(refund, payment)
+    except ProviderError:
+        await Refund.filter(id=refund.id, status=RefundStatus.PROCESSING).update(
+            status=RefundStatus.AWAITING_RETURN,
+            return_received_by=None,
+            return_received_at=None,
             submitted_at=None,
         )
         raise DomainError(ErrorCode.REFUND_FAILED, "id") from None

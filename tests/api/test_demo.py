@@ -157,6 +157,7 @@ EXPECTED = {
     "refunds_PROCESSING": 0,
     "refunds_ABNORMAL": 0,
     "refunds_CLOSED": 0,
+    "refunds_AWAITING_RETURN": 0,
     "partly_refunded_orders": 8,
     "commission_PENDING": 28,
     # the KOCs' own purchases earn nobody level 1 (SPEC 8.4, self-purchase off)

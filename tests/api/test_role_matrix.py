@@ -28,6 +28,15 @@ CALLS = {
     "orders": "{ orders { totalCount } }",
     "order": f'{{ order(id: "{to_global_id("Order", 1)}") {{ id }} }}',
     "refundRequests": "{ refundRequests { totalCount } }",
+    "refundReasons": "{ refundReasons { code } }",
+    "confirmRefundReturn": f'mutation {{ confirmRefundReturn(id: "{to_global_id("Refund", 1)}") '
+    "{ errors { code } } }",
+    "refundItem": f'mutation {{ refundItem(itemId: "{to_global_id("OrderItem", 1)}", '
+    'reasonCode: "X") { errors { code } } }',
+    "cancelPaidOrder": f'mutation {{ cancelPaidOrder(orderId: "{to_global_id("Order", 1)}", '
+    'reasonCode: "X") { errors { code } } }',
+    "saveRefundReason": 'mutation { saveRefundReason(input: {code: "X", textZh: "x", '
+    'textEn: "x"}) { errors { code } } }',
     "settings": "{ settings { key } }",
     "myShareLinks": "{ myShareLinks { totalCount } }",
     "customerRelationships": f'{{ customerRelationships(memberId: "{MEMBER}") {{ totalCount }} }}',
