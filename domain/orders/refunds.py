@@ -27,6 +27,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from tortoise.expressions import F
 from tortoise.queryset import QuerySet
@@ -277,6 +278,22 @@ async def _submit(refund: Refund, payment: Payment) -> RefundOutcome | None:
         return None
 
 
+async def _send_claimed(refund: Refund, payment: Payment, **unclaim: Any) -> Refund:
+    """Send a refund just claimed (now PROCESSING). A definite refusal undoes the claim with
+    `unclaim` (the fields the claim set) and answers REFUND_FAILED; an unknown outcome leaves it
+    PROCESSING for the poller; a final answer is recorded at once."""
+    await refund.refresh_from_db()
+    try:
+        outcome = await _submit(refund, payment)
+    except ProviderError:
+        await Refund.filter(id=refund.id, status=RefundStatus.PROCESSING).update(**unclaim)
+        raise DomainError(ErrorCode.REFUND_FAILED, "id") from None
+    if outcome is not None:
+        await record_outcome(refund, outcome)
+    await refund.refresh_from_db()
+    return refund
+
+
 async def approve(refund: Refund, actor: str, note: str, return_required: bool = False) -> Refund:
     """Claim the refund and ask the provider. A definite refusal puts it back to REQUESTED
     (REFUND_FAILED, nothing moved); any other answer leaves it PROCESSING or finishes it.
@@ -310,22 +327,15 @@ async def approve(refund: Refund, actor: str, note: str, return_required: bool =
     )
     if not claimed:
         raise await _refusal(refund.id, "approving")
-    await refund.refresh_from_db()
-    try:
-        outcome = await _submit(refund, payment)
-    except ProviderError:
-        await Refund.filter(id=refund.id, status=RefundStatus.PROCESSING).update(
-            status=RefundStatus.REQUESTED,
-            reviewed_by=None,
-            review_note=None,
-            reviewed_at=None,
-            submitted_at=None,
-        )
-        raise DomainError(ErrorCode.REFUND_FAILED, "id") from None
-    if outcome is not None:
-        await record_outcome(refund, outcome)
-    await refund.refresh_from_db()
-    return refund
+    return await _send_claimed(
+        refund,
+        payment,
+        status=RefundStatus.REQUESTED,
+        reviewed_by=None,
+        review_note=None,
+        reviewed_at=None,
+        submitted_at=None,
+    )
 
 
 async def record_return(
@@ -377,21 +387,14 @@ async def confirm_return(refund: Refund, actor: str) -> Refund:
     )
     if not claimed:
         raise await _refusal(refund.id, "confirming a return", RefundStatus.AWAITING_RETURN)
-    await refund.refresh_from_db()
-    try:
-        outcome = await _submit(refund, payment)
-    except ProviderError:
-        await Refund.filter(id=refund.id, status=RefundStatus.PROCESSING).update(
-            status=RefundStatus.AWAITING_RETURN,
-            return_received_by=None,
-            return_received_at=None,
-            submitted_at=None,
-        )
-        raise DomainError(ErrorCode.REFUND_FAILED, "id") from None
-    if outcome is not None:
-        await record_outcome(refund, outcome)
-    await refund.refresh_from_db()
-    return refund
+    return await _send_claimed(
+        refund,
+        payment,
+        status=RefundStatus.AWAITING_RETURN,
+        return_received_by=None,
+        return_received_at=None,
+        submitted_at=None,
+    )
 
 
 class RefundNoticeRefused(Exception):
