@@ -28,6 +28,7 @@ MODEL_MODULES = [
     "domain.ops.models",
     "domain.wechat.models",
     "domain.storefront.models",
+    "domain.outbox.models",
     "distribution.models",
     "loyalty.models",
     "loyalty.audience.models",

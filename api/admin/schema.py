@@ -17,6 +17,7 @@ from api.admin import loyalty as loyalty_api
 from api.admin import members as member_api
 from api.admin import orders as order_api
 from api.admin import org as org_api
+from api.admin import outbox as outbox_api
 from api.admin import reconciliation as reconciliation_api
 from api.admin import refund_attention as refund_attention_api
 from api.admin import refund_reasons as refund_reason_api
@@ -278,6 +279,9 @@ class Query:
             "Runs of the periodic jobs (定时任务): start, end, rows changed, error, newest first."
         ),
     )
+    outbox_messages: Connection[outbox_api.OutboxMessageNode] = staff_field(
+        C.OUTBOX, outbox_api.outbox_messages
+    )
     refunds_needing_attention: Connection[refund_attention_api.RefundAttentionNode] = staff_field(
         C.REFUND_ATTENTION, refund_attention_api.refunds_needing_attention
     )
@@ -473,6 +477,9 @@ class Mutation:
             "every item is refunded the order is CLOSED. Errors: NOT_FOUND, INVALID_STATE "
             "(already reviewed), REFUND_FAILED, TOO_LONG."
         ),
+    )
+    retry_outbox_message: outbox_api.RetryOutboxMessagePayload = staff_mutation(
+        C.OUTBOX, outbox_api.retry_outbox_message
     )
     resolve_refund: refund_attention_api.ResolveRefundPayload = staff_mutation(
         C.REFUND_ATTENTION, refund_attention_api.resolve_refund

@@ -31,6 +31,9 @@ Grey cells, decided here:
   settings; finance and stores review refunds but do not word the choices.
 - Staff leaving: HQ_ADMIN marks anyone LEFT; a store manager only the guides of their own store
   (never a fellow manager).
+- The outbox (messages to WeChat that failed): HQ_ADMIN and HQ_OPERATOR list and retry them;
+  operators run the warehouse, so a shipping upload that gave up is theirs to fix. Payloads
+  (openids, order details) are never shown, only topic, key, tries and the reason.
 """
 
 from __future__ import annotations
@@ -85,6 +88,7 @@ class Capability(StrEnum):
     REFUND_ATTENTION = "REFUND_ATTENTION"
     RECONCILIATION = "RECONCILIATION"
     REFUND_REASONS_WRITE = "REFUND_REASONS_WRITE"
+    OUTBOX = "OUTBOX"
 
 
 class ScopeKind(StrEnum):
@@ -150,6 +154,7 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.REFUND_ATTENTION: _ADMIN_FINANCE,
     Capability.RECONCILIATION: _ADMIN_FINANCE,
     Capability.REFUND_REASONS_WRITE: _ADMIN_OPERATOR,
+    Capability.OUTBOX: _ADMIN_OPERATOR,
 }
 
 CAPABILITIES: Mapping[Capability, Mapping[StaffRole, ScopeKind]] = MappingProxyType(

@@ -111,6 +111,7 @@ _JOB_INTERVALS = (
     ("poll_transfers", 3600, "查询未完结的微信转账单"),
     ("poll_refunds", 3600, "查询处理中的退款"),
     ("reconcile_bills", 3600, "下载微信支付账单并对账"),
+    ("drain_outbox", 5, "发送出站消息（微信发货信息、订阅消息）"),
 )
 
 # WeChat's transfer-bill report infos: `信息类型=信息内容` pairs separated by `;` (up to 5).
@@ -180,6 +181,14 @@ _ALL: tuple[Definition, ...] = (
     BoolSetting("wechat.check_path", True, "小程序码：校验页面已发布"),
     ChoiceSetting(
         "wechat.env_version", "RELEASE", ("RELEASE", "TRIAL", "DEVELOP"), "小程序码：版本"
+    ),
+    IntSetting("outbox.max_attempts", 12, 1, 100, "出站消息最多尝试次数（之后进入死信）"),
+    IntSetting(
+        "outbox.retry_base_seconds",
+        30,
+        1,
+        3600,
+        "出站消息重试间隔起点（秒，逐次翻倍，最长 1 小时）",
     ),
     *(
         IntSetting(job_interval_key(job), seconds, 1, _WEEK_SECONDS, f"定时任务间隔（秒）：{what}")

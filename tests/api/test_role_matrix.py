@@ -44,6 +44,9 @@ CALLS = {
     "commissionEntries": "{ commissionEntries { totalCount } }",
     "commissionAccounts": "{ commissionAccounts { totalCount } }",
     "jobRuns": "{ jobRuns { totalCount } }",
+    "outboxMessages": "{ outboxMessages { totalCount } }",
+    "retryOutboxMessage": "mutation { retryOutboxMessage("
+    f'id: "{to_global_id("OutboxMessage", 1)}") {{ errors {{ code }} }} }}',
     "refundsNeedingAttention": "{ refundsNeedingAttention { totalCount } }",
     "reconciliationRuns": "{ reconciliationRuns { totalCount } }",
     "reconciliationDifferences": "{ reconciliationDifferences { totalCount } }",
