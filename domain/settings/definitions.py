@@ -111,7 +111,7 @@ _JOB_INTERVALS = (
     ("poll_transfers", 3600, "查询未完结的微信转账单"),
     ("poll_refunds", 3600, "查询处理中的退款"),
     ("reconcile_bills", 3600, "下载微信支付账单并对账"),
-    ("drain_outbox", 5, "发送出站消息（微信发货信息、订阅消息）"),
+    ("drain_outbox", 60, "发送出站消息（微信发货信息、订阅消息）"),
 )
 
 # WeChat's transfer-bill report infos: `信息类型=信息内容` pairs separated by `;` (up to 5).
