@@ -123,7 +123,7 @@ async def _run_chunk(batch: TaskBatch) -> bool:
         ).update(
             cursor_member_id=member_ids[-1],
             tasks_created=F("tasks_created") + len(tasks),
-            members_without_guide=F("members_without_guide") + len(member_ids) - len(tasks),
+            members_without_guide=F("members_without_guide") + (len(member_ids) - len(tasks)),
         )
         if not moved:
             raise _ChunkTaken()

@@ -145,8 +145,7 @@ CALLS = {
     "guideTaskCompletion": 'query { guideTaskCompletion(groupBy: GUIDE, from: "2026-01-01", '
     'to: "2026-01-31") { due } }',
     "guideCouponTemplates": "{ guideCouponTemplates { monthlyQuota } }",
-    "guideCouponFigures": '{ guideCouponFigures(from: "2026-01-01", to: "2026-01-31") '
-    "{ issued } }",
+    "guideCouponFigures": '{ guideCouponFigures(from: "2026-01-01", to: "2026-01-31") { issued } }',
     "contentItems": "{ contentItems { totalCount } }",
     "contentFunnel": f'{{ contentFunnel(id: "{to_global_id("ContentItem", 1)}") '
     "{ total { shares } } }",

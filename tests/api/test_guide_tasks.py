@@ -1,0 +1,346 @@
+"""Guide tasks (SPEC 22, issue 17 item 3): batches from a segment for the guides serving its
+customers, a guide's list, done / skipped with compare-and-set, overdue for the manager,
+completion rates, tasks following customers who change hands."""
+
+from datetime import timedelta
+
+import pytest
+
+from api.graphql.ids import to_global_id
+from api.jobs import run_job
+from domain.org.models import StaffRole
+from loyalty.workbench import batches
+from loyalty.workbench.models import BatchState, GuideTask, TaskBatch, TaskState
+from loyalty.workbench.tasks import today
+from tests.support.api import make_store
+from tests.support.workbench import customer, segment
+
+CREATE = """
+mutation($input: CreateGuideTaskBatchInput!) {
+  createGuideTaskBatch(input: $input) {
+    batch { id state tasksCreated membersWithoutGuide storeId }
+    errors { code field }
+  }
+}
+"""
+TASKS = """
+query($filter: GuideTaskFilterInput) {
+  guideTasks(filter: $filter, first: 100) {
+    totalCount
+    edges { node { id memberId guideId state kind dueOn overdue outcome followUpId
+      reassignedFromGuideId } }
+  }
+}
+"""
+TASK = "query($id: ID!) { guideTask(id: $id) { id state } }"
+COMPLETE = """
+mutation($id: ID!, $outcome: String!, $followUp: ID) {
+  completeGuideTask(id: $id, outcome: $outcome, followUpId: $followUp) {
+    task { state outcome followUpId } errors { code field }
+  }
+}
+"""
+SKIP = """
+mutation($id: ID!, $reason: String!) {
+  skipGuideTask(id: $id, reason: $reason) { task { state outcome } errors { code field } }
+}
+"""
+COMPLETION = """
+query($by: GuideTaskGrouping!, $from: Date!, $to: Date!) {
+  guideTaskCompletion(groupBy: $by, from: $from, to: $to) {
+    key due done skipped closed open overdue completionBp
+  }
+}
+"""
+TRANSFER = """
+mutation($from: ID!, $to: ID) {
+  transferCustomers(fromGuideId: $from, toGuideId: $to) { moved errors { code } }
+}
+"""
+
+
+def batch_input(segment_id: int, **extra) -> dict:
+    return {
+        "input": {
+            "segmentId": to_global_id("Segment", segment_id),
+            "dueOn": (today() + timedelta(days=2)).isoformat(),
+            "instructions": "电话回访，邀请到店体验新品",
+            **extra,
+        }
+    }
+
+
+@pytest.fixture
+async def shop(api):
+    """A store with two guides: A serves 3 customers, B 2; one customer has only the store,
+    and one is nobody's."""
+    store = await make_store()
+    a = await api.staff(StaffRole.GUIDE, store)
+    b = await api.staff(StaffRole.GUIDE, store)
+    of_a = [await customer(store, a.staff.id) for _ in range(3)]
+    of_b = [await customer(store, b.staff.id) for _ in range(2)]
+    store_only = await customer(store)
+    return {"store": store, "a": a, "b": b, "of_a": of_a, "of_b": of_b, "store_only": store_only}
+
+
+async def task_of(member_id: int) -> GuideTask:
+    return await GuideTask.get(member_id=member_id)
+
+
+async def test_hq_makes_one_task_per_customer_for_the_guide_serving_them(api, shop):
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    segment_row = await segment()
+
+    made = await operator.client.data(CREATE, batch_input(segment_row.id))
+
+    payload = made["createGuideTaskBatch"]
+    assert payload["errors"] == []
+    assert payload["batch"]["state"] == "DONE"
+    assert (payload["batch"]["tasksCreated"], payload["batch"]["membersWithoutGuide"]) == (5, 1)
+    assert payload["batch"]["storeId"] is None
+    rows = await GuideTask.all().order_by("member_id").values_list("member_id", "guide_id")
+    assert rows == [(m, shop["a"].staff.id) for m in shop["of_a"]] + [
+        (m, shop["b"].staff.id) for m in shop["of_b"]
+    ]
+
+
+async def test_a_store_manager_reaches_only_the_customers_of_their_store(api, shop):
+    elsewhere = await make_store()
+    other_guide = await api.staff(StaffRole.GUIDE, elsewhere)
+    await customer(elsewhere, other_guide.staff.id)
+    manager = await api.staff(StaffRole.STORE_MANAGER, shop["store"])
+
+    made = await manager.client.data(CREATE, batch_input((await segment()).id))
+
+    batch = made["createGuideTaskBatch"]["batch"]
+    assert (batch["tasksCreated"], batch["membersWithoutGuide"]) == (5, 1)
+    assert batch["storeId"] == to_global_id("Store", shop["store"].id)
+    assert await GuideTask.filter(guide_id=other_guide.staff.id).count() == 0
+
+
+async def test_a_batch_stopped_half_way_resumes_without_duplicates(api, shop, monkeypatch):
+    monkeypatch.setattr(batches, "CHUNK", 2)
+    segment_row = await segment()
+    batch = await TaskBatch.create(
+        segment_id=segment_row.id,
+        due_on=today(),
+        instructions="x",
+        created_by="test",
+        created_at=shop["store"].created_at,
+    )
+    first = batch  # one chunk committed, then the process "died"
+    assert await batches._run_chunk(first)
+    assert await GuideTask.all().count() == 2
+
+    finished = await run_job("resume-task-batches")
+    again = await batches.run_batch(batch.id)
+
+    assert finished == 1
+    assert (again.state, again.tasks_created, again.members_without_guide) == (
+        BatchState.DONE,
+        5,
+        1,
+    )
+    assert await GuideTask.all().count() == 5
+
+
+async def test_running_a_batch_again_from_the_start_makes_no_duplicate(api, shop):
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    await operator.client.data(CREATE, batch_input((await segment()).id))
+    batch = await TaskBatch.get()
+    await TaskBatch.filter(id=batch.id).update(state=BatchState.RUNNING, cursor_member_id=0)
+
+    await batches.run_batch(batch.id)
+
+    assert await GuideTask.all().count() == 5
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"instructions": "长" * 2001}, {"code": "TOO_LONG", "field": "input.instructions"}),
+        ({"instructions": "  "}, {"code": "REQUIRED", "field": "input.instructions"}),
+        ({"dueOn": "2000-01-01"}, {"code": "OUT_OF_RANGE", "field": "input.dueOn"}),
+        (
+            {"segmentId": to_global_id("Segment", 999)},
+            {"code": "NOT_FOUND", "field": "input.segmentId"},
+        ),
+        (
+            {"couponTemplateId": to_global_id("CouponTemplate", 999)},
+            {"code": "NOT_FOUND", "field": "input.couponTemplateId"},
+        ),
+    ],
+)
+async def test_a_bad_batch_is_refused_and_makes_nothing(api, shop, change, error):
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    variables = batch_input((await segment()).id)
+    variables["input"].update(change)
+
+    made = await operator.client.data(CREATE, variables)
+
+    assert made["createGuideTaskBatch"] == {"batch": None, "errors": [error]}
+    assert (await TaskBatch.all().count(), await GuideTask.all().count()) == (0, 0)
+
+
+async def _batch(api) -> None:
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    await operator.client.data(CREATE, batch_input((await segment()).id))
+
+
+async def test_a_guide_lists_only_their_own_tasks(api, shop):
+    await _batch(api)
+
+    listed = await shop["a"].client.data(TASKS)
+
+    page = listed["guideTasks"]
+    assert page["totalCount"] == 3
+    assert sorted(e["node"]["memberId"] for e in page["edges"]) == [
+        to_global_id("Member", m) for m in shop["of_a"]
+    ]
+    assert {
+        (e["node"]["state"], e["node"]["kind"], e["node"]["overdue"]) for e in page["edges"]
+    } == {("OPEN", "BATCH", False)}
+
+
+async def test_another_guides_task_is_not_found_exactly_like_a_missing_one(api, shop):
+    await _batch(api)
+    theirs = to_global_id("GuideTask", (await task_of(shop["of_b"][0])).id)
+    missing = to_global_id("GuideTask", 9999)
+
+    answers = [
+        (
+            (await shop["a"].client.data(TASK, {"id": task}))["guideTask"],
+            (await shop["a"].client.data(COMPLETE, {"id": task, "outcome": "ok"}))[
+                "completeGuideTask"
+            ],
+            (await shop["a"].client.data(SKIP, {"id": task, "reason": "忙"}))["skipGuideTask"],
+        )
+        for task in (theirs, missing)
+    ]
+
+    assert (
+        answers[0]
+        == answers[1]
+        == (
+            None,
+            {"task": None, "errors": [{"code": "NOT_FOUND", "field": "id"}]},
+            {"task": None, "errors": [{"code": "NOT_FOUND", "field": "id"}]},
+        )
+    )
+    assert await GuideTask.filter(state=TaskState.OPEN).count() == 5
+
+
+async def test_done_with_outcome_and_follow_up_then_a_second_finish_changes_nothing(api, shop):
+    await _batch(api)
+    task = to_global_id("GuideTask", (await task_of(shop["of_a"][0])).id)
+    follow_up = to_global_id("FollowUp", 42)
+
+    done = await shop["a"].client.data(
+        COMPLETE, {"id": task, "outcome": "已回访，下周到店", "followUp": follow_up}
+    )
+    again = await shop["a"].client.data(SKIP, {"id": task, "reason": "改主意"})
+
+    assert done["completeGuideTask"] == {
+        "task": {"state": "DONE", "outcome": "已回访，下周到店", "followUpId": follow_up},
+        "errors": [],
+    }
+    assert again["skipGuideTask"] == {
+        "task": None,
+        "errors": [{"code": "INVALID_STATE", "field": "id"}],
+    }
+    row = await task_of(shop["of_a"][0])
+    assert (row.state, row.outcome, row.follow_up_id) == (TaskState.DONE, "已回访，下周到店", 42)
+
+
+async def test_skipping_needs_a_reason_of_at_most_2000_characters(api, shop):
+    await _batch(api)
+    task = to_global_id("GuideTask", (await task_of(shop["of_a"][0])).id)
+
+    too_long = await shop["a"].client.data(SKIP, {"id": task, "reason": "因" * 2001})
+    skipped = await shop["a"].client.data(SKIP, {"id": task, "reason": "客户出国"})
+
+    assert too_long["skipGuideTask"]["errors"] == [{"code": "TOO_LONG", "field": "reason"}]
+    assert skipped["skipGuideTask"] == {
+        "task": {"state": "SKIPPED", "outcome": "客户出国"},
+        "errors": [],
+    }
+
+
+async def test_the_manager_sees_overdue_tasks_and_completion_per_guide_store_and_batch(api, shop):
+    await _batch(api)
+    a, b = shop["a"].staff.id, shop["b"].staff.id
+    due = today() - timedelta(days=1)
+    await GuideTask.all().update(due_on=due)
+    first, second = shop["of_a"][0], shop["of_a"][1]
+    await GuideTask.filter(member_id=first).update(state=TaskState.DONE)
+    await GuideTask.filter(member_id=second).update(state=TaskState.SKIPPED)
+    manager = await api.staff(StaffRole.STORE_MANAGER, shop["store"])
+    period = {"from": due.isoformat(), "to": today().isoformat()}
+
+    overdue = await manager.client.data(TASKS, {"filter": {"due": "OVERDUE"}})
+    by_guide = await manager.client.data(COMPLETION, {"by": "GUIDE", **period})
+    by_store = await manager.client.data(COMPLETION, {"by": "STORE", **period})
+    by_batch = await manager.client.data(COMPLETION, {"by": "BATCH", **period})
+
+    assert overdue["guideTasks"]["totalCount"] == 3
+    assert {e["node"]["overdue"] for e in overdue["guideTasks"]["edges"]} == {True}
+    assert by_guide["guideTaskCompletion"] == [
+        {"key": to_global_id("Staff", a), "due": 3, "done": 1, "skipped": 1, "closed": 0,
+         "open": 1, "overdue": 1, "completionBp": 3333},
+        {"key": to_global_id("Staff", b), "due": 2, "done": 0, "skipped": 0, "closed": 0,
+         "open": 2, "overdue": 2, "completionBp": 0},
+    ]  # fmt: skip
+    store_row = by_store["guideTaskCompletion"]
+    assert store_row == [
+        {"key": to_global_id("Store", shop["store"].id), "due": 5, "done": 1, "skipped": 1,
+         "closed": 0, "open": 3, "overdue": 3, "completionBp": 2000},
+    ]  # fmt: skip
+    batch_id = (await TaskBatch.get()).id
+    assert [(r["key"], r["due"], r["done"]) for r in by_batch["guideTaskCompletion"]] == [
+        (to_global_id("GuideTaskBatch", batch_id), 5, 1)
+    ]
+
+
+async def test_a_guide_sees_only_their_own_completion(api, shop):
+    await _batch(api)
+    period = {"from": today().isoformat(), "to": (today() + timedelta(days=5)).isoformat()}
+
+    mine = await shop["b"].client.data(COMPLETION, {"by": "GUIDE", **period})
+
+    assert [(r["key"], r["due"]) for r in mine["guideTaskCompletion"]] == [
+        (to_global_id("Staff", shop["b"].staff.id), 2)
+    ]
+
+
+async def test_open_tasks_follow_a_customer_transferred_to_another_guide(api, shop):
+    await _batch(api)
+    done_one = shop["of_a"][0]
+    await GuideTask.filter(member_id=done_one).update(state=TaskState.DONE)
+    manager = await api.staff(StaffRole.STORE_MANAGER, shop["store"])
+    a, b = shop["a"].staff.id, shop["b"].staff.id
+
+    moved = await manager.client.data(
+        TRANSFER, {"from": to_global_id("Staff", a), "to": to_global_id("Staff", b)}
+    )
+    b_tasks = await shop["b"].client.data(TASKS, {"filter": {"states": ["OPEN"]}})
+
+    assert moved["transferCustomers"] == {"moved": 3, "errors": []}
+    assert b_tasks["guideTasks"]["totalCount"] == 4
+    rows = (
+        await GuideTask.filter(member_id__in=shop["of_a"])
+        .order_by("member_id")
+        .values_list("guide_id", "reassigned_from_guide_id", "state")
+    )
+    assert rows == [(a, None, TaskState.DONE), (b, a, TaskState.OPEN), (b, a, TaskState.OPEN)]
+
+
+async def test_open_tasks_of_a_customer_given_to_the_store_alone_are_closed_not_lost(api, shop):
+    await _batch(api)
+    manager = await api.staff(StaffRole.STORE_MANAGER, shop["store"])
+
+    await manager.client.data(TRANSFER, {"from": to_global_id("Staff", shop["b"].staff.id)})
+    closed = await manager.client.data(TASKS, {"filter": {"states": ["CLOSED"]}})
+
+    assert closed["guideTasks"]["totalCount"] == 2
+    assert await GuideTask.filter(state=TaskState.CLOSED).count() == 2
+    assert await GuideTask.all().count() == 5
