@@ -14,6 +14,11 @@ async def customer(store, guide_id: int | None = None) -> int:
     """A new member served by the guide (or, without one, by the store alone)."""
     moment = clock.now()
     member_id = (await Member.create(created_at=moment, updated_at=moment)).id
+    return await serve(member_id, store, guide_id)
+
+
+async def serve(member_id: int, store, guide_id: int | None = None) -> int:
+    """The member becomes the guide's (or the store's) customer."""
     reason = ServiceReason.GUIDE_SHARE if guide_id else ServiceReason.STORE_QR
     async with transaction():
         await locked_member(member_id)
