@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
@@ -36,7 +37,7 @@ class ContentInput:
     """Empty: every store."""
 
 
-async def _columns(spec: ContentInput) -> dict[str, object]:
+async def _columns(spec: ContentInput) -> dict[str, Any]:
     """The item's columns, or a DomainError at the input field (`input.images.2`)."""
     if len(spec.images) > MAX_IMAGES:
         raise DomainError(ErrorCode.OUT_OF_RANGE, "input.images", f"max {MAX_IMAGES}")

@@ -90,8 +90,8 @@ async def _chunk_members(batch: TaskBatch) -> list[int]:
     members = (await segment_members(segment)).filter(id__gt=batch.cursor_member_id)
     if batch.store_id is not None:
         members = members.filter(Q(id__in=audience_sources().members_served(batch.store_id, None)))
-    ids = await members.order_by("id").limit(CHUNK).values_list("id", flat=True)
-    return list(ids)
+    rows = await members.order_by("id").limit(CHUNK).values_list("id")
+    return [member_id for (member_id,) in rows]
 
 
 async def _run_chunk(batch: TaskBatch) -> bool:
@@ -134,7 +134,7 @@ async def resume_batches(now: datetime) -> int:
     """The job: finish every batch still RUNNING (one interrupted, or still being run by its
     request: the cursor's compare-and-set keeps the two apart). Returns how many it finished."""
     finished = 0
-    for batch_id in await TaskBatch.filter(state=BatchState.RUNNING).values_list("id", flat=True):
+    for (batch_id,) in await TaskBatch.filter(state=BatchState.RUNNING).values_list("id"):
         await run_batch(batch_id)
         finished += 1
     return finished

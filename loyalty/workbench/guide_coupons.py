@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Subquery
@@ -45,7 +46,11 @@ async def allow_for_guides(template_id: int, monthly_quota: int, actor: str) -> 
         if monthly_quota == 0:
             await GuideCouponTemplate.filter(template_id=template_id).delete()
             return 0
-        changes = {"monthly_quota": monthly_quota, "updated_by": actor, "updated_at": clock.now()}
+        changes: dict[str, Any] = {
+            "monthly_quota": monthly_quota,
+            "updated_by": actor,
+            "updated_at": clock.now(),
+        }
         if not await GuideCouponTemplate.filter(template_id=template_id).update(**changes):
             await GuideCouponTemplate.create(template_id=template_id, **changes)
     return monthly_quota
