@@ -27,6 +27,7 @@ from loyalty.workbench.models import GuideTask, TaskKind, TaskState
 
 MAX_OUTCOME = 2000
 CLOSED_CUSTOMER_LEFT = "客户已转给门店，无导购跟进 (customer moved to the store without a guide)"
+CLOSED_MERGED = "客户账号已合并，同批次任务见合并后的账号 (account merged: see the survivor's task)"
 
 
 def today() -> date:
@@ -139,8 +140,19 @@ async def on_customers_reassigned(event: events.CustomersReassigned) -> None:
 
 
 async def on_member_merged(event: events.MemberMerged) -> None:
-    """The absorbed account's tasks belong to the surviving member (One-ID)."""
-    await GuideTask.filter(member_id=event.absorbed_id).update(member_id=event.survivor_id)
+    """The absorbed account's tasks belong to the surviving member (One-ID), except one of a
+    batch the survivor already has a task in (one task per member and batch): that one stays
+    with the absorbed account, closed if it was open."""
+    survivor_batches = Subquery(
+        GuideTask.filter(member_id=event.survivor_id, batch_id__isnull=False).values("batch_id")
+    )
+    absorbed = GuideTask.filter(member_id=event.absorbed_id)
+    await absorbed.filter(Q(batch_id__isnull=True) | ~Q(batch_id__in=survivor_batches)).update(
+        member_id=event.survivor_id
+    )
+    await absorbed.filter(state=TaskState.OPEN).update(
+        state=TaskState.CLOSED, outcome=CLOSED_MERGED, finished_at=clock.now()
+    )
 
 
 @dataclass(frozen=True)

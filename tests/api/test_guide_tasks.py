@@ -8,11 +8,16 @@ import pytest
 
 from api.graphql.ids import to_global_id
 from api.jobs import run_job
+from distribution.models import ServiceReason
+from distribution.service_relationships import Touch, locked_member, touch
+from domain.db import transaction
+from domain.events import MemberMerged
 from domain.org.models import StaffRole
 from loyalty.workbench import batches
-from loyalty.workbench.models import BatchState, GuideTask, TaskBatch, TaskState
-from loyalty.workbench.tasks import today
+from loyalty.workbench.models import BatchState, GuideTask, TaskBatch, TaskKind, TaskState
+from loyalty.workbench.tasks import on_member_merged, today
 from tests.support.api import make_store
+from tests.support.sql import count_statements
 from tests.support.workbench import customer, segment
 
 CREATE = """
@@ -182,9 +187,9 @@ async def test_a_bad_batch_is_refused_and_makes_nothing(api, shop, change, error
     assert (await TaskBatch.all().count(), await GuideTask.all().count()) == (0, 0)
 
 
-async def _batch(api) -> None:
+async def _batch(api, name: str = "新客") -> None:
     operator = await api.staff(StaffRole.HQ_OPERATOR)
-    await operator.client.data(CREATE, batch_input((await segment()).id))
+    await operator.client.data(CREATE, batch_input((await segment(name=name)).id))
 
 
 async def test_a_guide_lists_only_their_own_tasks(api, shop):
@@ -344,3 +349,62 @@ async def test_open_tasks_of_a_customer_given_to_the_store_alone_are_closed_not_
     assert closed["guideTasks"]["totalCount"] == 2
     assert await GuideTask.filter(state=TaskState.CLOSED).count() == 2
     assert await GuideTask.all().count() == 5
+
+
+async def test_open_tasks_follow_a_customer_won_by_another_guides_share(api, shop):
+    await _batch(api)
+    member = shop["of_a"][0]
+    a, b = shop["a"].staff.id, shop["b"].staff.id
+
+    async with transaction():
+        await locked_member(member)
+        moved = await touch(member, Touch(shop["store"].id, b, ServiceReason.GUIDE_SHARE, "t"), 0)
+
+    assert moved.replaced
+    row = await task_of(member)
+    assert (row.guide_id, row.reassigned_from_guide_id, row.state) == (b, a, TaskState.OPEN)
+
+
+async def test_a_merged_accounts_tasks_go_to_the_survivor_but_never_twice_in_a_batch(api, shop):
+    await _batch(api)
+    survivor, absorbed = shop["of_a"][0], shop["of_a"][1]
+    reminder = await GuideTask.create(
+        kind=TaskKind.BIRTHDAY,
+        reminder_key=f"BIRTHDAY:{absorbed}:2026",
+        member_id=absorbed,
+        store_id=shop["store"].id,
+        guide_id=shop["a"].staff.id,
+        due_on=today(),
+        created_at=shop["store"].created_at,
+    )
+
+    async with transaction():
+        await on_member_merged(MemberMerged(survivor, absorbed, {}))
+
+    rows = (
+        await GuideTask.filter(member_id__in=[survivor, absorbed])
+        .order_by("id")
+        .values_list("member_id", "kind", "state")
+    )
+    assert rows == [
+        (survivor, TaskKind.BATCH, TaskState.OPEN),
+        (absorbed, TaskKind.BATCH, TaskState.CLOSED),
+        (survivor, TaskKind.BIRTHDAY, TaskState.OPEN),
+    ]
+    assert (await GuideTask.get(id=reminder.id)).member_id == survivor
+
+
+async def test_a_page_of_tasks_costs_the_same_statements_whatever_its_size(api, shop):
+    guide = shop["a"]
+    counts = []
+    for more in (0, 20):
+        for _ in range(more):
+            await customer(shop["store"], guide.staff.id)
+        await GuideTask.all().delete()
+        await _batch(api, name=f"新客{more}")
+        with count_statements(cold_settings=False) as log:
+            page = await guide.client.data(TASKS)
+        counts.append((page["guideTasks"]["totalCount"], log.count))
+
+    assert [total for total, _ in counts] == [3, 23]
+    assert counts[0][1] == counts[1][1]
