@@ -4,7 +4,7 @@ serve; the figures show what guides issued and how much of it was used."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated
 
 import strawberry
@@ -14,13 +14,10 @@ from api.auth.permissions import granted
 from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, to_global_id
 from api.graphql.loyalty import CouponNode, CouponTemplateNode, coupon_node, template_node
+from distribution.reports.periods import period
 from domain.access.capabilities import ScopeKind
-from domain.clock import SHANGHAI
-from domain.errors import DomainError, ErrorCode
 from loyalty.models import Coupon
 from loyalty.workbench import guide_coupons
-
-MAX_PERIOD_DAYS = 366
 
 
 @strawberry.type(name="GuideCouponTemplate")
@@ -116,12 +113,9 @@ async def guide_coupon_figures(
     ],
 ) -> list[GuideCouponFiguresNode]:
     grant = await granted(info)
-    if to_day < from_day or (to_day - from_day).days >= MAX_PERIOD_DAYS:
-        raise DomainError(ErrorCode.INVALID_PERIOD, "to")
-    start = datetime.combine(from_day, time(), SHANGHAI)
-    end = datetime.combine(to_day + timedelta(days=1), time(), SHANGHAI)
+    days = period(from_day, to_day, "to")
     figures = await guide_coupons.guide_coupon_figures(
-        start, end, store_id=grant.store_id, guide_id=grant.guide_id
+        days.start, days.end, store_id=grant.store_id, guide_id=grant.guide_id
     )
     return [
         GuideCouponFiguresNode(

@@ -16,6 +16,7 @@ from api.graphql.enums import expose_enum
 from api.graphql.errors import UserError, matching_id
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.relay import BY_ID, NEWEST_FIRST, After, Connection, First, paginate
+from distribution.reports.periods import period
 from domain.access.capabilities import Grant
 from domain.errors import DomainError, ErrorCode
 from loyalty.workbench import batches
@@ -24,7 +25,6 @@ from loyalty.workbench.models import BatchState, GuideTask, TaskBatch, TaskKind,
 from loyalty.workbench.tasks import Due, TaskFilter, TaskGrouping, TaskScope
 
 MAX_FILTER_ITEMS = 10
-MAX_PERIOD_DAYS = 366
 
 expose_enum(
     TaskKind,
@@ -341,10 +341,11 @@ async def guide_task_completion(
     to_day: Annotated[date, strawberry.argument(name="to", description="Last due day, inclusive.")],
 ) -> list[GuideTaskFiguresNode]:
     grant = await granted(info)
-    if to_day < from_day or (to_day - from_day).days >= MAX_PERIOD_DAYS:
-        raise DomainError(ErrorCode.INVALID_PERIOD, "to")
+    days = period(from_day, to_day, "to")
     grouping = TaskGrouping(group_by)
-    figures = await task_service.task_figures(scope_of(grant), from_day, to_day, grouping)
+    figures = await task_service.task_figures(
+        scope_of(grant), days.first_day, days.last_day, grouping
+    )
     return [
         GuideTaskFiguresNode(
             key=strawberry.ID(to_global_id(_KEY_TYPE[grouping], key)),
