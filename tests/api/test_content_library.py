@@ -14,6 +14,7 @@ from domain.org.models import StaffRole
 from tests.support.api import make_store
 from tests.support.commission import sku
 from tests.support.orders import delivery, pay, place_ok
+from tests.support.sql import count_statements
 
 CREATE = """
 mutation($input: ContentItemInput!) {
@@ -260,3 +261,19 @@ async def test_each_items_funnel_per_guide_and_in_total(api, library):
     assert funnel["guides"] == [mine, theirs]
     assert funnel["total"] == {**mine, "guideId": None, "shares": 3}
     assert elsewhere == {"contentFunnel": None}
+
+
+async def test_a_page_of_items_costs_the_same_statements_whatever_its_size(library):
+    guide, operator = library["guide"], library["operator"]
+    counts = []
+    for more in (0, 10):
+        for n in range(more):
+            await create(
+                operator, title=f"新品{n}", storeIds=[to_global_id("Store", library["store"].id)]
+            )
+        with count_statements(cold_settings=False) as log:
+            page = await guide.client.data(ITEMS)
+        counts.append((page["contentItems"]["totalCount"], log.count))
+
+    assert [total for total, _ in counts] == [2, 12]
+    assert counts[0][1] == counts[1][1]

@@ -2,6 +2,7 @@
 customers, a guide's list, done / skipped with compare-and-set, overdue for the manager,
 completion rates, tasks following customers who change hands."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -24,6 +25,7 @@ from loyalty.workbench.tasks import (
     today,
 )
 from tests.support.api import make_store
+from tests.support.racing import require_postgres
 from tests.support.sql import count_statements
 from tests.support.workbench import customer, segment
 
@@ -446,3 +448,22 @@ async def test_a_period_ending_before_it_starts_is_invalid(api, shop):
 
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["userError"] == {"code": "INVALID_PERIOD", "field": "to"}
+
+
+async def test_two_runners_of_one_batch_make_each_task_once(api, shop, backend, monkeypatch):
+    require_postgres(backend)
+    monkeypatch.setattr(batches, "CHUNK", 2)
+    batch = await TaskBatch.create(
+        segment_id=(await segment()).id,
+        due_on=today(),
+        instructions="x",
+        created_by="test",
+        created_at=shop["store"].created_at,
+    )
+
+    ran = await asyncio.gather(*(batches.run_batch(batch.id) for _ in range(3)))
+
+    assert {(b.state, b.tasks_created, b.members_without_guide) for b in ran} == {
+        (BatchState.DONE, 5, 1)
+    }
+    assert await GuideTask.all().count() == 5
