@@ -130,12 +130,10 @@ async def on_customers_reassigned(event: events.CustomersReassigned) -> None:
             state=TaskState.CLOSED, outcome=CLOSED_CUSTOMER_LEFT, finished_at=clock.now()
         )
         return
-    moving = await mine.exclude(guide_id=event.guide_id).values_list("id", "guide_id")
-    for guide_id in {previous for _, previous in moving}:
-        await GuideTask.filter(
-            id__in=[task for task, previous in moving if previous == guide_id]
-        ).update(
-            guide_id=event.guide_id, store_id=event.store_id, reassigned_from_guide_id=guide_id
+    previous_guides = await mine.exclude(guide_id=event.guide_id).values_list("guide_id")
+    for previous in sorted({guide_id for (guide_id,) in previous_guides}):
+        await mine.filter(guide_id=previous).update(
+            guide_id=event.guide_id, store_id=event.store_id, reassigned_from_guide_id=previous
         )
 
 
