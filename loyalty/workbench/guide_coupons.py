@@ -42,17 +42,22 @@ async def allow_for_guides(template_id: int, monthly_quota: int, actor: str) -> 
         raise DomainError(ErrorCode.OUT_OF_RANGE, "monthlyQuota", f"0..{MAX_QUOTA}")
     if not await CouponTemplate.exists(id=template_id):
         raise DomainError(ErrorCode.NOT_FOUND, "templateId")
-    async with transaction():
-        if monthly_quota == 0:
-            await GuideCouponTemplate.filter(template_id=template_id).delete()
-            return 0
-        changes: dict[str, Any] = {
-            "monthly_quota": monthly_quota,
-            "updated_by": actor,
-            "updated_at": clock.now(),
-        }
-        if not await GuideCouponTemplate.filter(template_id=template_id).update(**changes):
+    allowance = GuideCouponTemplate.filter(template_id=template_id)
+    if monthly_quota == 0:
+        await allowance.delete()
+        return 0
+    changes: dict[str, Any] = {
+        "monthly_quota": monthly_quota,
+        "updated_by": actor,
+        "updated_at": clock.now(),
+    }
+    if await allowance.update(**changes):
+        return monthly_quota
+    try:
+        async with transaction():
             await GuideCouponTemplate.create(template_id=template_id, **changes)
+    except IntegrityError:  # set at the same moment by another request: last write wins
+        await allowance.update(**changes)
     return monthly_quota
 
 
