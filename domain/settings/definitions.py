@@ -112,7 +112,7 @@ _JOB_INTERVALS = (
     ("poll_refunds", 3600, "查询处理中的退款"),
     ("reconcile_bills", 3600, "下载微信支付账单并对账"),
     ("guide_reminders", 24 * 3600, "生成导购提醒任务"),
-    ("resume_task_batches", 600, "续跑未完成的导购任务批次"),
+    ("resume_task_batches", 3600, "续跑未完成的导购任务批次"),
 )
 
 # WeChat's transfer-bill report infos: `信息类型=信息内容` pairs separated by `;` (up to 5).
