@@ -208,9 +208,9 @@ async def test_a_guide_lists_only_their_own_tasks(api, shop):
 
     page = listed["guideTasks"]
     assert page["totalCount"] == 3
-    assert sorted(e["node"]["memberId"] for e in page["edges"]) == [
+    assert sorted(e["node"]["memberId"] for e in page["edges"]) == sorted(
         to_global_id("Member", m) for m in shop["of_a"]
-    ]
+    )
     assert {
         (e["node"]["state"], e["node"]["kind"], e["node"]["overdue"]) for e in page["edges"]
     } == {("OPEN", "BATCH", False)}
@@ -467,3 +467,26 @@ async def test_two_runners_of_one_batch_make_each_task_once(api, shop, backend, 
         (BatchState.DONE, 5, 1)
     }
     assert await GuideTask.all().count() == 5
+
+
+@pytest.mark.parametrize(
+    ("wanted", "positions"),
+    [
+        ({"due": "OVERDUE"}, [0]),
+        ({"due": "TODAY"}, [1]),
+        ({"due": "UPCOMING"}, [2]),
+        ({"states": ["OPEN"], "kinds": ["BATCH"]}, [0, 1, 2]),
+        ({"kinds": ["BIRTHDAY"]}, []),
+        ({"states": ["DONE", "SKIPPED"]}, []),
+    ],
+)
+async def test_a_guide_filters_their_tasks_by_due_state_and_kind(api, shop, wanted, positions):
+    await _batch(api)
+    for offset, member in zip((-1, 0, 1), shop["of_a"], strict=True):
+        await GuideTask.filter(member_id=member).update(due_on=today() + timedelta(days=offset))
+
+    listed = await shop["a"].client.data(TASKS, {"filter": wanted})
+
+    assert sorted(e["node"]["memberId"] for e in listed["guideTasks"]["edges"]) == sorted(
+        to_global_id("Member", shop["of_a"][p]) for p in positions
+    )
