@@ -18,7 +18,8 @@ members of whom 42 975 have a guide, chunks of 1 000):
     PostgreSQL  HQ batch 8.45 s (5 086 tasks/s), rerun from the start 4.95 s (0 tasks, ×0.59),
                 a store manager's batch (451 tasks) 0.16 s
     SQLite      HQ batch 3.48 s (12 358 tasks/s), rerun 2.52 s (×0.72), store batch 0.07 s
-Generating the people took 24 s (PostgreSQL) and 20 s (SQLite).
+Generating the people took 24 s (PostgreSQL) and 20 s (SQLite). A second PostgreSQL run at load
+average 12 (other helpers' suites): HQ batch 9.08 s, rerun 6.45 s, store batch 0.24 s.
 
 Run: `.venv/bin/python bench/guide_tasks.py --database-url postgres://postgres@127.0.0.1:5432/postgres`
 (a throwaway database is made next to the one named and dropped after) or

@@ -17,7 +17,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Subquery
 from tortoise.functions import Count
 
-from domain import clock
+from domain import clock, events
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.members.audience_sources import audience_sources
@@ -178,3 +178,8 @@ async def guide_coupon_figures(
         guide: GuideCouponFigures(issued=count, used=used.get(guide, 0))
         for guide, count in totals.items()
     }
+
+
+async def on_member_merged(event: events.MemberMerged) -> None:
+    """A guide's coupons move with the absorbed member's coupons (loyalty.merging)."""
+    await GuideCoupon.filter(member_id=event.absorbed_id).update(member_id=event.survivor_id)

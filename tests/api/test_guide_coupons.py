@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api.graphql.ids import from_global_id, to_global_id
+from domain.events import MemberMerged
 from domain.org.models import StaffRole
 from loyalty.models import Coupon, CouponSource, CouponTemplate
-from loyalty.workbench.guide_coupons import quota_month
+from loyalty.workbench.guide_coupons import on_member_merged, quota_month
 from loyalty.workbench.models import GuideCoupon, GuideCouponQuota
 from loyalty.workbench.tasks import today
 from tests.support.api import make_store
@@ -260,3 +261,12 @@ async def test_parallel_issues_never_pass_the_quota(api, setup, backend, postgre
     )
     assert codes == ["GUIDE_COUPON_QUOTA_REACHED"] * 10 + ["OK"] * 2
     assert await state(setup["template"]) == (2, 98, 2, [guide.staff.id] * 2)
+
+
+async def test_a_guide_coupon_follows_a_merged_member(setup):
+    absorbed, survivor = setup["mine"][0], setup["mine"][1]
+    await issue(setup["guide"], setup["template"], absorbed)
+
+    await on_member_merged(MemberMerged(survivor, absorbed, {}))
+
+    assert await GuideCoupon.all().values_list("member_id", flat=True) == [survivor]
