@@ -125,7 +125,11 @@ class BindingOutcome(StrEnum):
 
 class ShareVisit(Model):
     id = fields.BigIntField(primary_key=True)
-    link = fields.ForeignKeyField("models.ShareLink", related_name="visit_rows")
+    # No constraint on PostgreSQL (migration 0019): its check would KEY SHARE lock the link's
+    # row in every visit, a MultiXact per visitor of a popular link. Links are never deleted.
+    link = fields.ForeignKeyField(
+        "models.ShareLink", related_name="visit_rows", db_constraint=False
+    )
     member_id = fields.BigIntField()
     outcome = fields.CharEnumField(BindingOutcome, max_length=20)
     visited_at = fields.DatetimeField()
@@ -148,7 +152,8 @@ class ShareTouch(Model):
     """A member's last share touch: what LAST_SHARE attribution reads at order time."""
 
     member_id = fields.BigIntField(primary_key=True)
-    link = fields.ForeignKeyField("models.ShareLink", related_name="touches")
+    # No constraint on PostgreSQL, as `ShareVisit.link`.
+    link = fields.ForeignKeyField("models.ShareLink", related_name="touches", db_constraint=False)
     distributor_id = fields.BigIntField()
     touched_at = fields.DatetimeField()
 
