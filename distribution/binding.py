@@ -110,7 +110,7 @@ _FACTS = Sql(
 # Ends the binding in force (REBOUND) or an expired one left open: one open row per member.
 _END_OPEN_BINDING = Sql(
     "visit.end_open_binding",
-    "UPDATE referral_binding SET ended_at = :moment"
+    "UPDATE referral_binding SET ended_at = :moment, ended_by = :actor"
     " WHERE member_id = :member_id AND ended_at IS NULL",
 )
 
@@ -265,7 +265,9 @@ async def _bind(
     member_id: int, link: ShareLink, binding_open: bool, settings: Settings, moment: datetime
 ) -> None:
     if binding_open:
-        await sql.execute(_END_OPEN_BINDING, member_id=member_id, moment=moment)
+        await sql.execute(
+            _END_OPEN_BINDING, member_id=member_id, moment=moment, actor=f"member:{member_id}"
+        )
     days = settings["referral.bind_days"]
     await sql.insert(
         ReferralBinding(

@@ -46,6 +46,8 @@ class Distributor(Model):
     # hand-written SQL (older migrations) leave them out.
     real_name_encrypted = fields.TextField(null=True)
     real_name_masked = fields.CharField(max_length=64, null=True)
+    # The monthly ranking (排行榜) shows this distributor's display name only when they opted in.
+    ranking_opt_in = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 
@@ -163,7 +165,9 @@ class ShareTouch(Model):
 
 class ReferralBinding(Model):
     """Member → referrer, with history: the row in force has `ended_at` null and is valid while
-    `expires_at` is null (permanent) or in the future."""
+    `expires_at` is null (permanent) or in the future. `reason` says how the row began (`VISIT`,
+    `ADMIN`), `actor` who began it and `note` why (HQ's words); `ended_by` and `end_note` say
+    who ended it and why (a rebinding visit, HQ's rebind or unbind)."""
 
     id = fields.BigIntField(primary_key=True)
     member_id = fields.BigIntField()
@@ -171,9 +175,12 @@ class ReferralBinding(Model):
     link_id = fields.BigIntField(null=True)
     reason = fields.CharField(max_length=16)
     actor = fields.CharField(max_length=64)
+    note = fields.CharField(max_length=200, default="")
     valid_from = fields.DatetimeField()
     expires_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
+    ended_by = fields.CharField(max_length=64, null=True)
+    end_note = fields.CharField(max_length=200, default="")
 
     class Meta:
         table = "referral_binding"

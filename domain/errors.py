@@ -72,6 +72,9 @@ class ErrorCode(StrEnum):
     INVALID_TARGET_MONTH = "INVALID_TARGET_MONTH"
     CART_FULL = "CART_FULL"
     ADDRESS_BOOK_FULL = "ADDRESS_BOOK_FULL"
+    REFERRAL_SELF = "REFERRAL_SELF"
+    REFERRAL_CYCLE = "REFERRAL_CYCLE"
+    REFERRAL_CHANGED = "REFERRAL_CHANGED"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -215,6 +218,15 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "收货地址已满（最多 20 个）",
         "The address book is full (at most 20 addresses).",
     ),
+    ErrorCode.REFERRAL_SELF: ("不能绑定给本人", "A member cannot be their own referrer."),
+    ErrorCode.REFERRAL_CYCLE: (
+        "推荐人是该会员的下级，绑定会形成循环",
+        "The referrer is in the member's downline: binding would make a cycle.",
+    ),
+    ErrorCode.REFERRAL_CHANGED: (
+        "推荐关系已被修改，请刷新后重试",
+        "The member's referral binding has changed meanwhile: reload and try again.",
+    ),
 }
 
 
@@ -298,7 +310,8 @@ WHEN: dict[ErrorCode, str] = {
     ErrorCode.APPLICATION_PENDING: "applyForDistributor: an application is already under review.",
     ErrorCode.ENROLLMENT_CLOSED: "applyForDistributor: distribution.enrollment is THRESHOLD and the"
     " member's paid total is below distribution.threshold_fen.",
-    ErrorCode.DISTRIBUTOR_INACTIVE: "createShareLink: the distributor is FROZEN or DISABLED.",
+    ErrorCode.DISTRIBUTOR_INACTIVE: "createShareLink: the distributor is FROZEN or DISABLED;"
+    " rebindReferrer: the new referrer is.",
     ErrorCode.INVALID_SHARE_CODE: "recordShareVisit or checkout: no share link has this code.",
     ErrorCode.INVALID_RULE: "Commission rules: a rule is inconsistent (both or neither of rate"
     " and fixed amount, a scope id with ALL or of the wrong type, a distributor kind on a role"
@@ -329,6 +342,11 @@ WHEN: dict[ErrorCode, str] = {
     ErrorCode.UNKNOWN_TIER: "A tier code that does not exist (filters).",
     ErrorCode.INVALID_PERIOD: "A report period whose from is after to, or longer than 366 days.",
     ErrorCode.INVALID_TARGET_MONTH: "Store targets: the month is not YYYY-MM.",
+    ErrorCode.REFERRAL_SELF: "rebindReferrer: the new referrer is the member's own distributor.",
+    ErrorCode.REFERRAL_CYCLE: "rebindReferrer: the new referrer is in the member's downline (the"
+    " member's distributor is in the referrer's upline path).",
+    ErrorCode.REFERRAL_CHANGED: "rebindReferrer/unbindReferrer: the binding in force is not the"
+    " one given as currentBindingId (another edit or a visit changed it first).",
 }
 """When each code is answered, for the API's documentation (the ErrorCode enum's descriptions)."""
 

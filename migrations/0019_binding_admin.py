@@ -41,6 +41,26 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
+        ops.AddField(
+            model_name="Distributor",
+            name="ranking_opt_in",
+            field=fields.BooleanField(default=False),
+        ),
+        ops.AddField(
+            model_name="ReferralBinding",
+            name="note",
+            field=fields.CharField(default="", max_length=200),
+        ),
+        ops.AddField(
+            model_name="ReferralBinding",
+            name="ended_by",
+            field=fields.CharField(null=True, max_length=64),
+        ),
+        ops.AddField(
+            model_name="ReferralBinding",
+            name="end_note",
+            field=fields.CharField(default="", max_length=200),
+        ),
         ops.AlterField(
             model_name="ShareTouch",
             name="link",

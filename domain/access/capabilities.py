@@ -31,6 +31,9 @@ Grey cells, decided here:
   settings; finance and stores review refunds but do not word the choices.
 - Staff leaving: HQ_ADMIN marks anyone LEFT; a store manager only the guides of their own store
   (never a fellow manager).
+- Correcting a member's referrer (rebind, unbind: `REFERRER_EDIT`): HQ_OPERATOR and HQ_ADMIN,
+  like distributor reviews; a store or finance role does not decide who brought a member in.
+  The binding history (`referralBindings`) is read with the distributors (`DISTRIBUTORS_READ`).
 """
 
 from __future__ import annotations
@@ -85,6 +88,7 @@ class Capability(StrEnum):
     REFUND_ATTENTION = "REFUND_ATTENTION"
     RECONCILIATION = "RECONCILIATION"
     REFUND_REASONS_WRITE = "REFUND_REASONS_WRITE"
+    REFERRER_EDIT = "REFERRER_EDIT"
 
 
 class ScopeKind(StrEnum):
@@ -150,6 +154,7 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.REFUND_ATTENTION: _ADMIN_FINANCE,
     Capability.RECONCILIATION: _ADMIN_FINANCE,
     Capability.REFUND_REASONS_WRITE: _ADMIN_OPERATOR,
+    Capability.REFERRER_EDIT: _ADMIN_OPERATOR,
 }
 
 CAPABILITIES: Mapping[Capability, Mapping[StaffRole, ScopeKind]] = MappingProxyType(

@@ -139,6 +139,13 @@ CALLS = {
     f'memberIds: ["{MEMBER}"]) {{ errors {{ code }} }} }}',
     "setStoreTargets": 'mutation { setStoreTargets(input: {storeId: "U3RvcmU6OTk5", '
     'month: "2026-01"}) { errors { code } } }',
+    "referralBindings": f'{{ referralBindings(memberId: "{MEMBER}") {{ totalCount }} }}',
+    "rebindReferrer": f'mutation {{ rebindReferrer(input: {{memberId: "{MEMBER}", '
+    'referrerId: "RGlzdHJpYnV0b3I6OTk5", currentBindingId: null, reason: "x"}) '
+    "{ errors { code } } }",
+    "unbindReferrer": f'mutation {{ unbindReferrer(input: {{memberId: "{MEMBER}", '
+    f'currentBindingId: "{to_global_id("ReferralBinding", 1)}", reason: "x"}}) '
+    "{ errors { code } } }",
 }
 
 
