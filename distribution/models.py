@@ -166,7 +166,7 @@ class ShareTouch(Model):
 class ReferralBinding(Model):
     """Member → referrer, with history: the row in force has `ended_at` null and is valid while
     `expires_at` is null (permanent) or in the future. `reason` says how the row began (`VISIT`,
-    `ADMIN`), `actor` who began it and `note` why (HQ's words); `ended_by` and `end_note` say
+    `ADMIN`), `actor` who began it and `note` why (HQ's words). `ended_by` and `end_note` say
     who ended it and why (a rebinding visit, HQ's rebind or unbind)."""
 
     id = fields.BigIntField(primary_key=True)
