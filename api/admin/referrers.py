@@ -108,35 +108,32 @@ async def referral_bindings(
     return await paginate(queryset, NEWEST_BINDING_FIRST, first, after, binding_node)
 
 
+async def _edit(
+    info: Info, member_id: str, referrer_id: str | None, current: str | None, reason: str
+) -> ReferrerEditPayload:
+    """One edit from the input's global ids, by the calling staff member."""
+    staff = (await granted(info)).staff
+    edit = ReferrerEdit(
+        member_id=from_global_id(member_id, "Member", "input.memberId"),
+        referrer_id=optional_global_id(referrer_id, "Distributor", "input.referrerId"),
+        current_binding_id=optional_global_id(current, "ReferralBinding", "input.currentBindingId"),
+        reason=reason,
+    )
+    binding = await edit_referrer(edit, f"staff:{staff.id}")
+    return ReferrerEditPayload(binding=binding_node(binding) if binding else None, errors=[])
+
+
 async def rebind_referrer(
     info: Info,
     input: Annotated[RebindReferrerInput, strawberry.argument(description="The new referrer.")],
 ) -> ReferrerEditPayload:
-    staff = (await granted(info)).staff
-    edit = ReferrerEdit(
-        member_id=from_global_id(input.member_id, "Member", "input.memberId"),
-        referrer_id=from_global_id(input.referrer_id, "Distributor", "input.referrerId"),
-        current_binding_id=optional_global_id(
-            input.current_binding_id, "ReferralBinding", "input.currentBindingId"
-        ),
-        reason=input.reason,
+    return await _edit(
+        info, input.member_id, input.referrer_id, input.current_binding_id, input.reason
     )
-    binding = await edit_referrer(edit, f"staff:{staff.id}")
-    return ReferrerEditPayload(binding=binding_node(binding) if binding else None, errors=[])
 
 
 async def unbind_referrer(
     info: Info,
     input: Annotated[UnbindReferrerInput, strawberry.argument(description="The binding to end.")],
 ) -> ReferrerEditPayload:
-    staff = (await granted(info)).staff
-    edit = ReferrerEdit(
-        member_id=from_global_id(input.member_id, "Member", "input.memberId"),
-        referrer_id=None,
-        current_binding_id=from_global_id(
-            input.current_binding_id, "ReferralBinding", "input.currentBindingId"
-        ),
-        reason=input.reason,
-    )
-    await edit_referrer(edit, f"staff:{staff.id}")
-    return ReferrerEditPayload(binding=None, errors=[])
+    return await _edit(info, input.member_id, None, input.current_binding_id, input.reason)
