@@ -47,7 +47,8 @@ class Distributor(Model):
     real_name_encrypted = fields.TextField(null=True)
     real_name_masked = fields.CharField(max_length=64, null=True)
     # The monthly ranking (排行榜) shows this distributor's display name only when they opted in.
-    ranking_opt_in = fields.BooleanField(default=False)
+    # Nullable (null: not opted in), as the real name: older migrations insert rows by hand.
+    ranking_opt_in = fields.BooleanField(default=False, null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 
@@ -167,7 +168,8 @@ class ReferralBinding(Model):
     """Member → referrer, with history: the row in force has `ended_at` null and is valid while
     `expires_at` is null (permanent) or in the future. `reason` says how the row began (`VISIT`,
     `ADMIN`), `actor` who began it and `note` why (HQ's words). `ended_by` and `end_note` say
-    who ended it and why (a rebinding visit, HQ's rebind or unbind)."""
+    who ended it and why (a rebinding visit, HQ's rebind or unbind). The three are nullable:
+    rows inserted by hand (the bench generator) leave them out."""
 
     id = fields.BigIntField(primary_key=True)
     member_id = fields.BigIntField()
@@ -175,12 +177,12 @@ class ReferralBinding(Model):
     link_id = fields.BigIntField(null=True)
     reason = fields.CharField(max_length=16)
     actor = fields.CharField(max_length=64)
-    note = fields.CharField(max_length=200, default="")
+    note = fields.CharField(max_length=200, null=True)
     valid_from = fields.DatetimeField()
     expires_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
     ended_by = fields.CharField(max_length=64, null=True)
-    end_note = fields.CharField(max_length=200, default="")
+    end_note = fields.CharField(max_length=200, null=True)
 
     class Meta:
         table = "referral_binding"

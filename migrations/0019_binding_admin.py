@@ -44,12 +44,12 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name="Distributor",
             name="ranking_opt_in",
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, null=True),
         ),
         ops.AddField(
             model_name="ReferralBinding",
             name="note",
-            field=fields.CharField(default="", max_length=200),
+            field=fields.CharField(null=True, max_length=200),
         ),
         ops.AddField(
             model_name="ReferralBinding",
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name="ReferralBinding",
             name="end_note",
-            field=fields.CharField(default="", max_length=200),
+            field=fields.CharField(null=True, max_length=200),
         ),
         ops.AlterField(
             model_name="ShareTouch",

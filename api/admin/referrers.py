@@ -30,14 +30,14 @@ class ReferralBindingNode:
         description="How the binding began: VISIT (a share visit) or ADMIN (HQ's rebind)."
     )
     actor: str = strawberry.field(description="Who began it: member:<id> or staff:<id>.")
-    note: str = strawberry.field(description="Why HQ began it (ADMIN); empty for a visit.")
+    note: str | None = strawberry.field(description="Why HQ began it (ADMIN); null for a visit.")
     valid_from: datetime = strawberry.field(description="When it began.")
     expires_at: datetime | None = strawberry.field(description="When it expires; null: never.")
     ended_at: datetime | None = strawberry.field(description="When it was ended; null: open.")
     ended_by: str | None = strawberry.field(
         description="Who ended it: member:<id> (a rebinding visit) or staff:<id> (HQ)."
     )
-    end_note: str = strawberry.field(description="Why HQ ended it; empty otherwise.")
+    end_note: str | None = strawberry.field(description="Why HQ ended it; null otherwise.")
     in_force: bool = strawberry.field(description="Open, started and not expired now.")
 
 

@@ -107,8 +107,8 @@ async def test_an_operator_rebinds_with_a_reason_audited_in_the_history(api):
     assert (result["binding"]["reason"], result["binding"]["actor"]) == ("ADMIN", actor)
     assert result["binding"]["inForce"] is True
     assert await history_rows(member.member_id) == [
-        (a.id, "VISIT", f"member:{member.member_id}", "", actor, "客户申诉，确认由B推荐"),
-        (b.id, "ADMIN", actor, "客户申诉，确认由B推荐", None, ""),
+        (a.id, "VISIT", f"member:{member.member_id}", None, actor, "客户申诉，确认由B推荐"),
+        (b.id, "ADMIN", actor, "客户申诉，确认由B推荐", None, None),
     ]
     old, new = await ReferralBinding.filter(member_id=member.member_id).order_by("id")
     assert (old.ended_at, new.valid_from, new.expires_at) == (
@@ -122,7 +122,7 @@ async def test_an_operator_rebinds_with_a_reason_audited_in_the_history(api):
     nodes = [e["node"] for e in history["referralBindings"]["edges"]]
     assert history["referralBindings"]["totalCount"] == 2
     assert [(n["reason"], n["inForce"], n["endedBy"], n["endNote"]) for n in nodes] == [
-        ("ADMIN", True, None, ""),
+        ("ADMIN", True, None, None),
         ("VISIT", False, actor, "客户申诉，确认由B推荐"),
     ]
 
@@ -176,7 +176,7 @@ async def test_an_unbind_leaves_the_member_to_nobody_from_now(api):
             a.id,
             "VISIT",
             f"member:{member.member_id}",
-            "",
+            None,
             f"staff:{operator.staff.id}",
             "刷单，解除绑定",
         )
@@ -195,7 +195,7 @@ async def test_a_member_bound_to_nobody_is_bound_with_a_null_current_binding(api
 
     assert result["errors"] == []
     assert await history_rows(member.member_id) == [
-        (b.id, "ADMIN", f"staff:{operator.staff.id}", "线下推荐补录", None, "")
+        (b.id, "ADMIN", f"staff:{operator.staff.id}", "线下推荐补录", None, None)
     ]
 
 
