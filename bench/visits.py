@@ -21,7 +21,9 @@ How:
    all equal to the visitors, every outcome BOUND; the fake's `getwxacodeunlimit` calls: 1.
 
 CPU per visit is reported for the app's workers, the PostgreSQL backends of the bench's database
-(others' databases on the same server left out) and the whole machine. A broken book or a code
+(others' databases on the same server left out), this process and the whole machine; their sum
+gives the rate the machine's cores would carry with nothing else running (a shared machine's
+visits/s says more about the neighbours than about the code). A broken book or a code
 made more than once exits 1; a missed speed target is reported.
 Run `.venv/bin/python bench/visits.py [--postgres URL] [--visitors N] [--clients N]`; traffic
 stays on 127.0.0.1 and the servers are always stopped.
@@ -194,12 +196,14 @@ async def burst(
 
 def _cpu(server: Server, database_url: str) -> dict[str, float]:
     """CPU seconds so far: the app's workers, the PostgreSQL backends serving this database (not
-    whatever else the server is doing for others), the whole machine."""
+    whatever else the server is doing for others), this process (the clients and the fake
+    WeChat), the whole machine."""
     machine = machine_ticks()
     database = database_url.rpartition("/")[2].partition("?")[0]
     return {
         "app": server.cpu_seconds() or 0.0,
         "PostgreSQL": ticks_to_seconds(command_ticks("postgres", f" {database} ") or 0),
+        "this client": time.process_time(),
         "machine": ticks_to_seconds(machine.busy) if machine else 0.0,
     }
 
@@ -268,6 +272,13 @@ async def run(options: argparse.Namespace, database_url: str, workdir: Path) -> 
         + ", ".join(f"{name} {ms:.1f}" for name, ms in per_visit.items())
         + f"; the whole machine {busy:.1f} (2 cores: other work shares them)"
     )
+    ours = sum(per_visit.values())
+    cores = os.cpu_count() or 1
+    if ours:
+        print(
+            f"  CPU-bound ceiling on {cores} cores of our own: {cores * 1000 / ours:.0f} visits/s"
+            " (app + PostgreSQL + this client: the rate with no other work running)"
+        )
     if rate < TARGET_VISITS_PER_S:
         print(f"  target missed: {rate:.0f} visits/s < {TARGET_VISITS_PER_S}")
     if outcomes != Counter({"BOUND": len(burst_crowd)}):
