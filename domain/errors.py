@@ -73,6 +73,9 @@ class ErrorCode(StrEnum):
     CART_FULL = "CART_FULL"
     ADDRESS_BOOK_FULL = "ADDRESS_BOOK_FULL"
     GUIDE_COUPON_QUOTA_REACHED = "GUIDE_COUPON_QUOTA_REACHED"
+    REFERRAL_SELF = "REFERRAL_SELF"
+    REFERRAL_CYCLE = "REFERRAL_CYCLE"
+    REFERRAL_CHANGED = "REFERRAL_CHANGED"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -220,6 +223,15 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "本月该优惠券的导购发放额度已用完",
         "Your monthly quota of this coupon is used up.",
     ),
+    ErrorCode.REFERRAL_SELF: ("不能绑定给本人", "A member cannot be their own referrer."),
+    ErrorCode.REFERRAL_CYCLE: (
+        "推荐人是该会员的下级，绑定会形成循环",
+        "The referrer is in the member's downline: binding would make a cycle.",
+    ),
+    ErrorCode.REFERRAL_CHANGED: (
+        "推荐关系已被修改，请刷新后重试",
+        "The member's referral binding has changed meanwhile: reload and try again.",
+    ),
 }
 
 
@@ -303,7 +315,8 @@ WHEN: dict[ErrorCode, str] = {
     ErrorCode.APPLICATION_PENDING: "applyForDistributor: an application is already under review.",
     ErrorCode.ENROLLMENT_CLOSED: "applyForDistributor: distribution.enrollment is THRESHOLD and the"
     " member's paid total is below distribution.threshold_fen.",
-    ErrorCode.DISTRIBUTOR_INACTIVE: "createShareLink: the distributor is FROZEN or DISABLED.",
+    ErrorCode.DISTRIBUTOR_INACTIVE: "createShareLink: the distributor is FROZEN or DISABLED;"
+    " rebindReferrer: the new referrer is.",
     ErrorCode.INVALID_SHARE_CODE: "recordShareVisit or checkout: no share link has this code.",
     ErrorCode.INVALID_RULE: "Commission rules: a rule is inconsistent (both or neither of rate"
     " and fixed amount, a scope id with ALL or of the wrong type, a distributor kind on a role"
@@ -336,6 +349,11 @@ WHEN: dict[ErrorCode, str] = {
     ErrorCode.INVALID_TARGET_MONTH: "Store targets: the month is not YYYY-MM.",
     ErrorCode.GUIDE_COUPON_QUOTA_REACHED: "issueGuideCoupon: the guide already issued this"
     " template's monthly quota (guide_coupon_template, Asia/Shanghai month); nothing changed.",
+    ErrorCode.REFERRAL_SELF: "rebindReferrer: the new referrer is the member's own distributor.",
+    ErrorCode.REFERRAL_CYCLE: "rebindReferrer: the new referrer is in the member's downline (the"
+    " member's distributor is in the referrer's upline path).",
+    ErrorCode.REFERRAL_CHANGED: "rebindReferrer/unbindReferrer: the binding in force is not the"
+    " one given as currentBindingId (another edit or a visit changed it first).",
 }
 """When each code is answered, for the API's documentation (the ErrorCode enum's descriptions)."""
 

@@ -22,6 +22,7 @@ from api.admin import orders as order_api
 from api.admin import org as org_api
 from api.admin import outbox as outbox_api
 from api.admin import reconciliation as reconciliation_api
+from api.admin import referrers as referrer_api
 from api.admin import refund_attention as refund_attention_api
 from api.admin import refund_reasons as refund_reason_api
 from api.admin import reports as report_api
@@ -356,6 +357,14 @@ class Query:
             "A content item's funnel (visits, unique visitors, bindings, orders, paid fen) "
             "through guides' shares, per guide and in total; a store manager sees their "
             "store's guides of an item for their store. Null when missing or out of scope."
+        ),
+    )
+    referral_bindings: Connection[referrer_api.ReferralBindingNode] = staff_field(
+        C.DISTRIBUTORS_READ,
+        referrer_api.referral_bindings,
+        description=(
+            "A member's referral binding history (推广关系), newest first: who referred them "
+            "when, how each binding began and ended, by whom and why (HQ's edits)."
         ),
     )
 
@@ -851,6 +860,27 @@ class Mutation:
             "Set a store's targets (门店目标) for a month: new members, sales and distribution "
             "sales in fen; replaces that month's targets. Errors: INVALID_TARGET_MONTH, "
             "OUT_OF_RANGE, NOT_FOUND (storeId)."
+        ),
+    )
+    rebind_referrer: referrer_api.ReferrerEditPayload = staff_mutation(
+        C.REFERRER_EDIT,
+        referrer_api.rebind_referrer,
+        description=(
+            "Bind a member to another referrer (改绑) from now, with a reason: the binding in "
+            "force ends, the new one (reason ADMIN) lasts referral.bind_days. Never retroactive: "
+            "orders already placed keep their attribution and commission; the old referrer's "
+            "last share touch of the member is dropped. Errors: NOT_FOUND, DISTRIBUTOR_INACTIVE, "
+            "REFERRAL_SELF, REFERRAL_CYCLE, REFERRAL_CHANGED, INVALID (already the referrer), "
+            "REQUIRED, TOO_LONG, INVALID_TEXT."
+        ),
+    )
+    unbind_referrer: referrer_api.ReferrerEditPayload = staff_mutation(
+        C.REFERRER_EDIT,
+        referrer_api.unbind_referrer,
+        description=(
+            "End a member's referral binding (解绑) from now, with a reason; the member may be "
+            "bound again by a later share visit. Never retroactive, as rebindReferrer. Errors: "
+            "NOT_FOUND, REFERRAL_CHANGED, REQUIRED, TOO_LONG, INVALID_TEXT."
         ),
     )
 

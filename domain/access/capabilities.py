@@ -40,6 +40,9 @@ Grey cells, decided here:
   HQ_OPERATOR and HQ_ADMIN write content items (素材) and mark guide coupon templates
   (COUPONS_WRITE); store staff read the items for their store; only a guide shares one (the
   link is theirs). HQ_FINANCE has no part in it.
+- Correcting a member's referrer (rebind, unbind: `REFERRER_EDIT`): HQ_OPERATOR and HQ_ADMIN,
+  like distributor reviews; a store or finance role does not decide who brought a member in.
+  The binding history (`referralBindings`) is read with the distributors (`DISTRIBUTORS_READ`).
 """
 
 from __future__ import annotations
@@ -103,6 +106,7 @@ class Capability(StrEnum):
     CONTENT_READ = "CONTENT_READ"
     CONTENT_WRITE = "CONTENT_WRITE"
     CONTENT_SHARE = "CONTENT_SHARE"
+    REFERRER_EDIT = "REFERRER_EDIT"
 
 
 class ScopeKind(StrEnum):
@@ -177,6 +181,7 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.CONTENT_READ: {**_ADMIN_OPERATOR, **_STORE},
     Capability.CONTENT_WRITE: _ADMIN_OPERATOR,
     Capability.CONTENT_SHARE: {R.GUIDE: S.OWN_CUSTOMERS},
+    Capability.REFERRER_EDIT: _ADMIN_OPERATOR,
 }
 
 CAPABILITIES: Mapping[Capability, Mapping[StaffRole, ScopeKind]] = MappingProxyType(

@@ -172,6 +172,13 @@ CALLS = {
     "{ errors { code } } }",
     "shareContentItem": f'mutation {{ shareContentItem(id: "{to_global_id("ContentItem", 1)}") '
     "{ errors { code } } }",
+    "referralBindings": f'{{ referralBindings(memberId: "{MEMBER}") {{ totalCount }} }}',
+    "rebindReferrer": f'mutation {{ rebindReferrer(input: {{memberId: "{MEMBER}", '
+    'referrerId: "RGlzdHJpYnV0b3I6OTk5", currentBindingId: null, reason: "x"}) '
+    "{ errors { code } } }",
+    "unbindReferrer": f'mutation {{ unbindReferrer(input: {{memberId: "{MEMBER}", '
+    f'currentBindingId: "{to_global_id("ReferralBinding", 1)}", reason: "x"}}) '
+    "{ errors { code } } }",
 }
 
 
