@@ -72,6 +72,8 @@ class ErrorCode(StrEnum):
     INVALID_TARGET_MONTH = "INVALID_TARGET_MONTH"
     CART_FULL = "CART_FULL"
     ADDRESS_BOOK_FULL = "ADDRESS_BOOK_FULL"
+    FOLLOW_UP_LOCKED = "FOLLOW_UP_LOCKED"
+    NOT_FOLLOW_UP_AUTHOR = "NOT_FOLLOW_UP_AUTHOR"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -215,6 +217,14 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "收货地址已满（最多 20 个）",
         "The address book is full (at most 20 addresses).",
     ),
+    ErrorCode.FOLLOW_UP_LOCKED: (
+        "回访记录超过 24 小时，不能再修改，请另记一条",
+        "The follow-up is older than 24 hours and can no longer be changed; record a new one.",
+    ),
+    ErrorCode.NOT_FOLLOW_UP_AUTHOR: (
+        "只有记录人可以修改这条回访",
+        "Only the staff member who recorded this follow-up may change it.",
+    ),
 }
 
 
@@ -329,6 +339,10 @@ WHEN: dict[ErrorCode, str] = {
     ErrorCode.UNKNOWN_TIER: "A tier code that does not exist (filters).",
     ErrorCode.INVALID_PERIOD: "A report period whose from is after to, or longer than 366 days.",
     ErrorCode.INVALID_TARGET_MONTH: "Store targets: the month is not YYYY-MM.",
+    ErrorCode.FOLLOW_UP_LOCKED: "updateFollowUp more than 24 hours after the follow-up was"
+    " recorded: follow-ups are append-only from then on.",
+    ErrorCode.NOT_FOLLOW_UP_AUTHOR: "updateFollowUp by someone who sees the follow-up (a store"
+    " manager, the guide the customer moved to) but did not record it.",
 }
 """When each code is answered, for the API's documentation (the ErrorCode enum's descriptions)."""
 

@@ -31,6 +31,12 @@ Grey cells, decided here:
   settings; finance and stores review refunds but do not word the choices.
 - Staff leaving: HQ_ADMIN marks anyone LEFT; a store manager only the guides of their own store
   (never a fellow manager).
+- Guide workbench (SPEC 22): the customer list and customer page (`CUSTOMERS_READ`) follow the
+  member scope (HQ_ADMIN and HQ_OPERATOR every member, a store manager the store's, a guide
+  their own); HQ_FINANCE sees no member lists. Follow-ups are recorded by those who serve
+  customers (`FOLLOW_UP_WRITE`: a guide for their own, a store manager for the store's); HQ
+  serves no customer. The per-guide overview (`GUIDE_OVERVIEW_READ`) is a store report: HQ_ADMIN,
+  HQ_OPERATOR and a store manager for their store.
 """
 
 from __future__ import annotations
@@ -85,6 +91,9 @@ class Capability(StrEnum):
     REFUND_ATTENTION = "REFUND_ATTENTION"
     RECONCILIATION = "RECONCILIATION"
     REFUND_REASONS_WRITE = "REFUND_REASONS_WRITE"
+    CUSTOMERS_READ = "CUSTOMERS_READ"
+    FOLLOW_UP_WRITE = "FOLLOW_UP_WRITE"
+    GUIDE_OVERVIEW_READ = "GUIDE_OVERVIEW_READ"
 
 
 class ScopeKind(StrEnum):
@@ -150,6 +159,9 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.REFUND_ATTENTION: _ADMIN_FINANCE,
     Capability.RECONCILIATION: _ADMIN_FINANCE,
     Capability.REFUND_REASONS_WRITE: _ADMIN_OPERATOR,
+    Capability.CUSTOMERS_READ: {**_ADMIN_OPERATOR, **_SERVING},
+    Capability.FOLLOW_UP_WRITE: _SERVING,
+    Capability.GUIDE_OVERVIEW_READ: {**_ADMIN_OPERATOR, R.STORE_MANAGER: S.OWN_STORE},
 }
 
 CAPABILITIES: Mapping[Capability, Mapping[StaffRole, ScopeKind]] = MappingProxyType(
