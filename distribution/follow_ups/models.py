@@ -25,7 +25,7 @@ class FollowUpOutcome(StrEnum):
 class FollowUp(Model):
     """One follow-up of a member by a staff member. Orders the member pays from `created_at`
     until `credit_until` (`guide.follow_up_credit_days` after it, fixed when recorded) are
-    credited to the latest follow-up before them; the author may change it until 24 hours
+    credited to the latest follow-up before them. The author may change it until 24 hours
     after `created_at`, then it is append-only."""
 
     id = fields.BigIntField(primary_key=True)

@@ -139,6 +139,14 @@ CALLS = {
     f'memberIds: ["{MEMBER}"]) {{ errors {{ code }} }} }}',
     "setStoreTargets": 'mutation { setStoreTargets(input: {storeId: "U3RvcmU6OTk5", '
     'month: "2026-01"}) { errors { code } } }',
+    "customers": "{ customers { totalCount } }",
+    "customer": f'{{ customer(id: "{MEMBER}") {{ customer {{ id }} }} }}',
+    "followUps": "{ followUps { totalCount } }",
+    "guideOverview": f"{{ guideOverview(period: {PERIOD}) {{ rowCount }} }}",
+    "recordFollowUp": f'mutation {{ recordFollowUp(input: {{memberId: "{MEMBER}", channel: CALL, '
+    "outcome: REACHED}) { errors { code } } }",
+    "updateFollowUp": f'mutation {{ updateFollowUp(id: "{to_global_id("FollowUp", 1)}", '
+    "input: {}) { errors { code } } }",
 }
 
 
