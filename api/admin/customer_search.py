@@ -325,22 +325,38 @@ def _row(record: dict[str, Any], sort: CustomerSort) -> CustomerRow:
     )
 
 
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A request's statement shape and values, worked out once for its page and its count."""
+
+    shape: Shape
+    params: dict[str, Any]
+    sort: CustomerSort
+
+
+async def prepare(query: CustomerQuery) -> PreparedQuery:
+    """One statement over the tiers when tiers are asked for; none otherwise."""
+    shape, params = await _shape_and_params(query)
+    return PreparedQuery(shape, params, query.sort)
+
+
 async def customer_page(
-    query: CustomerQuery, limit: int, after: tuple[Any, int] | None
+    prepared: PreparedQuery, limit: int, after: tuple[Any, int] | None
 ) -> list[CustomerRow]:
     """Up to `limit` customers in order after the cursor's (sort value, member id): one
-    statement (plus one over the tiers when tiers are asked for)."""
-    shape, params = await _shape_and_params(query)
+    statement."""
+    shape, params = prepared.shape, dict(prepared.params)
     if after is not None:
         shape = replace(shape, after=True)
         params["after_key"], params["after_id"] = after
     records = await sql.fetch(customer_statement(shape), **params, limit=limit)
-    return [_row(record, query.sort) for record in records]
+    return [_row(record, prepared.sort) for record in records]
 
 
-async def customer_count(query: CustomerQuery) -> int:
+async def customer_count(prepared: PreparedQuery) -> int:
     """How many customers match (totalCount), one statement."""
-    shape, params = await _shape_and_params(query)
-    shape = replace(shape, sort=CustomerSort.LAST_ORDER, descending=True, count=True)
-    record = await sql.fetch_one(customer_statement(shape), **params)
+    shape = replace(
+        prepared.shape, sort=CustomerSort.LAST_ORDER, descending=True, after=False, count=True
+    )
+    record = await sql.fetch_one(customer_statement(shape), **prepared.params)
     return int(record["n"]) if record else 0

@@ -29,6 +29,7 @@ from api.admin.customer_search import (
     CustomerSort,
     customer_count,
     customer_page,
+    prepare,
 )
 from api.admin.follow_ups import FollowUpNode, follow_up_node
 from api.admin.nodes import MemberNode, member_node
@@ -287,11 +288,12 @@ async def customers(
     if after:
         key, pk = ordering.decode(after)
         cursor = (key, pk)
-    rows = await customer_page(query, size + 1, cursor) if size else []
+    prepared = await prepare(query)
+    rows = await customer_page(prepared, size + 1, cursor) if size else []
     full = grant.allows(Capability.PERSONAL_DATA_UNMASKED)
     nodes = [customer_node(row, full) for row in rows[:size]]
     return build_connection(
-        nodes, nodes, len(rows) > size, after, ordering, lambda: customer_count(query)
+        nodes, nodes, len(rows) > size, after, ordering, lambda: customer_count(prepared)
     )
 
 
@@ -306,7 +308,7 @@ async def customer(
     query = CustomerQuery(
         scope_store_id=scope.store_id, scope_guide_id=scope.guide_id, member_id=pk
     )
-    rows = await customer_page(query, 1, None)
+    rows = await customer_page(await prepare(query), 1, None)
     if not rows:
         return None
     full = grant.allows(Capability.PERSONAL_DATA_UNMASKED)
