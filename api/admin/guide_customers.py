@@ -289,12 +289,16 @@ async def customers(
         key, pk = ordering.decode(after)
         cursor = (key, pk)
     prepared = await prepare(query)
-    rows = await customer_page(prepared, size + 1, cursor) if size else []
+    found = await customer_page(prepared, size + 1, cursor) if size else None
+    rows = found.rows if found else []
+    total = found.total if found else None
     full = grant.allows(Capability.PERSONAL_DATA_UNMASKED)
     nodes = [customer_node(row, full) for row in rows[:size]]
-    return build_connection(
-        nodes, nodes, len(rows) > size, after, ordering, lambda: customer_count(prepared)
-    )
+
+    async def counter() -> int:
+        return total if total is not None else await customer_count(prepared)
+
+    return build_connection(nodes, nodes, len(rows) > size, after, ordering, counter)
 
 
 async def customer(
@@ -308,8 +312,8 @@ async def customer(
     query = CustomerQuery(
         scope_store_id=scope.store_id, scope_guide_id=scope.guide_id, member_id=pk
     )
-    rows = await customer_page(await prepare(query), 1, None)
-    if not rows:
+    found = await customer_page(await prepare(query), 1, None)
+    if not found.rows:
         return None
     full = grant.allows(Capability.PERSONAL_DATA_UNMASKED)
-    return CustomerPage(customer=customer_node(rows[0], full), grant=grant)
+    return CustomerPage(customer=customer_node(found.rows[0], full), grant=grant)

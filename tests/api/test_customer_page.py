@@ -86,9 +86,7 @@ async def test_the_customer_page_shows_every_section(api):
     assert page["customer"]["member"]["audience"]["tags"] == [{"name": "敏感肌"}]
     assert page["orders"]["totalCount"] == 1
     assert page["orders"]["edges"][0]["node"]["items"] == [{"title": "面霜", "quantity": 1}]
-    assert page["refunds"]["edges"] == [
-        {"node": {"amount": {"fen": 800}, "status": "REFUNDED"}}
-    ]
+    assert page["refunds"]["edges"] == [{"node": {"amount": {"fen": 800}, "status": "REFUNDED"}}]
     assert page["coupons"]["edges"] == [
         {"node": {"status": "AVAILABLE", "template": {"name": "满100减10"}}}
     ]

@@ -199,10 +199,14 @@ async def test_only_the_author_edits_and_another_guide_cannot_even_see_it(shop):
     assert by_manager["updateFollowUp"]["errors"] == [
         {"code": "NOT_FOLLOW_UP_AUTHOR", "field": "id"}
     ]
-    assert by_colleague["updateFollowUp"] == missing["updateFollowUp"] == {
-        "followUp": None,
-        "errors": [{"code": "NOT_FOUND", "field": "id"}],
-    }
+    assert (
+        by_colleague["updateFollowUp"]
+        == missing["updateFollowUp"]
+        == {
+            "followUp": None,
+            "errors": [{"code": "NOT_FOUND", "field": "id"}],
+        }
+    )
     assert (await FollowUp.get()).note == "原样"
 
 
