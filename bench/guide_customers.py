@@ -26,7 +26,7 @@ import asyncio
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,7 +110,7 @@ async def prepare_data() -> tuple[int, list[int]]:
 @dataclass(frozen=True)
 class Case:
     name: str
-    audience: AudienceFilter = AudienceFilter()
+    audience: AudienceFilter = field(default_factory=AudienceFilter)
     birthday_month: int | None = None
     sort: CustomerSort = CustomerSort.LAST_ORDER
     descending: bool = True

@@ -9,8 +9,14 @@ from domain import clock
 from domain.orders.models import OrderItem, Refund, RefundStatus
 from domain.org.models import StaffRole
 from loyalty.audience.models import MemberTag, Tag
-from loyalty.models import Coupon, CouponKind, CouponSource, CouponTemplate, PointsKind
-from loyalty.models import PointsTransaction
+from loyalty.models import (
+    Coupon,
+    CouponKind,
+    CouponSource,
+    CouponTemplate,
+    PointsKind,
+    PointsTransaction,
+)
 from tests.support.api import make_store
 from tests.support.audience import paid_order
 from tests.support.sql import count_statements

@@ -137,7 +137,10 @@ async def population(api):
         member_id=people["repeat_high"], growth=5000, tier_growth=5000, tier=gold,
         updated_at=datetime.now(UTC),
     )  # fmt: skip
-    tags = {"pregnant": to_global_id("Tag", pregnant.id), "sensitive": to_global_id("Tag", sensitive.id)}  # fmt: skip
+    tags = {
+        "pregnant": to_global_id("Tag", pregnant.id),
+        "sensitive": to_global_id("Tag", sensitive.id),
+    }
     return guide, people, tags
 
 
@@ -318,7 +321,7 @@ async def test_another_guides_customer_page_is_null_like_a_missing_one(api):
 
 
 async def test_a_page_of_customers_costs_the_same_statements_whatever_its_size(population):
-    guide, people, tags = population
+    guide, _, tags = population
     query = """
     query($n: Int, $f: CustomerFilterInput) { customers(first: $n, filter: $f) {
       totalCount edges { node { id member { audience { lifecycle } loyalty { tier { code } } } } }
