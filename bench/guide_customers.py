@@ -155,8 +155,7 @@ def cases(tags: list[int]) -> list[Case]:
     ]
 
 
-async def run_case(guide: int, case: Case) -> tuple[int, int]:
-    """What the API runs for one request: validation, the page of 20 and totalCount."""
+async def _prepared(guide: int, case: Case):
     audience = await validated(case.audience, "filter")
     query = CustomerQuery(
         scope_guide_id=guide,
@@ -165,22 +164,19 @@ async def run_case(guide: int, case: Case) -> tuple[int, int]:
         sort=case.sort,
         descending=case.descending,
     )
-    prepared = await prepare(query)
+    return await prepare(query)
+
+
+async def run_case(guide: int, case: Case) -> tuple[int, int]:
+    """What the API runs for one request: validation, the page of 20 with totalCount."""
+    prepared = await _prepared(guide, case)
     page = await customer_page(prepared, PAGE + 1, None)
     total = page.total if page.total is not None else await customer_count(prepared)
     return len(page.rows), total
 
 
 async def explain(guide: int, case: Case) -> str:
-    audience = await validated(case.audience, "filter")
-    query = CustomerQuery(
-        scope_guide_id=guide,
-        audience=audience,
-        birthday_month=case.birthday_month,
-        sort=case.sort,
-        descending=case.descending,
-    )
-    prepared = await prepare(query)
+    prepared = await _prepared(guide, case)
     db = connections.get("default")
     text, values = customer_statement(prepared.shape).bind(db, {**prepared.params, "limit": 21})
     rows = await db.execute_query_dict(f"EXPLAIN (ANALYZE, BUFFERS OFF) {text}", values)

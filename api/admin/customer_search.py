@@ -68,6 +68,8 @@ class Shape:
     tags_any: int = 0
     tags_all: int = 0
     tiers: int = 0
+    service_store: bool = False
+    koc: bool = False
     min_spend: bool = False
     max_spend: bool = False
     last_order_from: bool = False
@@ -156,6 +158,10 @@ def _conditions(shape: Shape, postgres: bool) -> list[str]:
         where.append(
             f"COALESCE(l.tier_id, :lowest_tier) IN ({sql.placeholders('tier', shape.tiers)})"
         )
+    if shape.service_store:
+        where.append("r.store_id = :service_store")
+    if shape.koc:
+        where.append("COALESCE(a.koc_candidate, :no) = :koc")
     if shape.min_spend:
         where.append("COALESCE(a.spend_fen, 0) >= :min_spend")
     if shape.max_spend:
@@ -243,6 +249,7 @@ _CONSTANTS = {
     "new_lifecycle": Lifecycle.NEW,
     "low_value": ValueLevel.LOW,
     "never": NEVER,
+    "no": False,
 }
 
 _EXAMPLES = (
@@ -258,6 +265,8 @@ _EXAMPLES = (
             sources=1,
             tags_any=2,
             tiers=1,
+            service_store=True,
+            koc=True,
             min_spend=True,
             max_spend=True,
             last_order_from=True,
@@ -309,6 +318,8 @@ async def _shape_and_params(query: CustomerQuery) -> tuple[Shape, dict[str, Any]
         "scope_store": query.scope_store_id,
         "member_id": query.member_id,
         "guide_id": query.guide_id,
+        "service_store": audience.service_store_id,
+        "koc": audience.koc_candidate,
         "min_spend": audience.min_spend_fen,
         "max_spend": audience.max_spend_fen,
         "birthday_month": query.birthday_month,
@@ -337,6 +348,8 @@ async def _shape_and_params(query: CustomerQuery) -> tuple[Shape, dict[str, Any]
         tags_any=0 if all_tags else len(tag_ids),
         tags_all=len(tag_ids) if all_tags else 0,
         tiers=len(tiers),
+        service_store=audience.service_store_id is not None,
+        koc=audience.koc_candidate is not None,
         min_spend=audience.min_spend_fen is not None,
         max_spend=audience.max_spend_fen is not None,
         last_order_from=audience.last_order_max_days is not None,

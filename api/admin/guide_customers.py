@@ -22,7 +22,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.admin import customer_timeline
-from api.admin.audience_nodes import LifecycleEnum, TagMatchEnum, ValueLevelEnum
+from api.admin.audience import AudienceFilterInput, audience_filter
 from api.admin.customer_search import (
     CustomerQuery,
     CustomerRow,
@@ -35,7 +35,7 @@ from api.admin.follow_ups import FollowUpNode, follow_up_node
 from api.admin.nodes import MemberNode, member_node
 from api.admin.orders import AdminOrderNode, OrderView, admin_order_node
 from api.auth.permissions import granted
-from api.graphql.enums import AcquisitionChannelEnum, expose_enum
+from api.graphql.enums import expose_enum
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.loyalty import (
     CouponNode,
@@ -55,13 +55,13 @@ from api.graphql.relay import (
     page_size,
     paginate,
 )
-from api.graphql.scalars import Long, Money
+from api.graphql.scalars import Money
 from distribution.follow_ups.models import FollowUp
 from domain.access.capabilities import Capability, Grant
 from domain.errors import DomainError, ErrorCode
 from domain.members.queries import MemberScope
 from domain.orders.models import Order, Refund
-from loyalty.audience.filters import AudienceFilter, TagMatch, validated
+from loyalty.audience.filters import validated
 from loyalty.models import Coupon, PointsTransaction
 
 expose_enum(
@@ -80,40 +80,13 @@ MONTHS = range(1, 13)
 NEWEST_ID_FIRST = Ordering((SortField("id", True),))
 
 
-@strawberry.input(description="Every condition is optional; the given ones must all hold.")
-class CustomerFilterInput:
-    lifecycles: list[LifecycleEnum] | None = strawberry.field(
-        default=None, description="Lifecycle stages (生命周期), at most 100."
-    )
-    values: list[ValueLevelEnum] | None = strawberry.field(
-        default=None, description="Value levels (RFM), at most 100."
-    )
-    tag_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Tag global IDs (at most 100), matched as tagMatch says."
-    )
-    tag_match: TagMatchEnum = strawberry.field(
-        default=TagMatch.ANY, description="ANY (default) or ALL of tagIds."
-    )
-    tier_codes: list[str] | None = strawberry.field(
-        default=None, description="Tier codes (V0, V1, ...), at most 100."
-    )
-    last_order_min_days: int | None = strawberry.field(
-        default=None, description="Last paid order at least this many days ago (0..3650)."
-    )
-    last_order_max_days: int | None = strawberry.field(
-        default=None, description="Last paid order at most this many days ago (0..3650)."
-    )
-    min_spend_fen: Long | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="Spend net of refunds, all time, at least this many fen."
-    )
-    max_spend_fen: Long | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="Spend net of refunds, all time, at most this many fen."
-    )
+@strawberry.input(
+    description="The audience conditions (as for segments) and the workbench's own; every one"
+    " is optional and the given ones must all hold."
+)
+class CustomerFilterInput(AudienceFilterInput):
     birthday_month: int | None = strawberry.field(
         default=None, description="Born in this month (1..12), any year and day."
-    )
-    sources: list[AcquisitionChannelEnum] | None = strawberry.field(
-        default=None, description="Acquisition channels (首次来源), at most 100."
     )
     guide_id: strawberry.ID | None = strawberry.field(
         default=None,
@@ -214,10 +187,6 @@ class CustomerPage:
         return await paginate(queryset, NEWEST_FIRST, first, after, follow_up_node)
 
 
-def _ids(values: list[strawberry.ID] | None, type_name: str, field: str) -> tuple[int, ...]:
-    return tuple(from_global_id(v, type_name, f"{field}.{i}") for i, v in enumerate(values or ()))
-
-
 async def _query(
     grant: Grant,
     search: CustomerFilterInput,
@@ -225,21 +194,7 @@ async def _query(
     descending: bool,
 ) -> CustomerQuery:
     """The validated request; a filter that makes no sense raises its DomainError."""
-    audience = await validated(
-        AudienceFilter(
-            tag_ids=_ids(search.tag_ids, "Tag", "filter.tagIds"),
-            tag_match=TagMatch(search.tag_match),
-            tier_codes=tuple(search.tier_codes or ()),
-            lifecycles=tuple(search.lifecycles or ()),
-            values=tuple(search.values or ()),
-            sources=tuple(search.sources or ()),
-            min_spend_fen=search.min_spend_fen,
-            max_spend_fen=search.max_spend_fen,
-            last_order_min_days=search.last_order_min_days,
-            last_order_max_days=search.last_order_max_days,
-        ),
-        "filter",
-    )
+    audience = await validated(audience_filter(search, "filter"), "filter")
     month = search.birthday_month
     if month is not None and month not in MONTHS:
         raise DomainError(ErrorCode.OUT_OF_RANGE, "filter.birthdayMonth", "1..12")

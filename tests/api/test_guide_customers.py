@@ -9,7 +9,7 @@ from api.graphql.ids import to_global_id
 from distribution.service_relationships import Transfer, transfer_customers
 from domain.members.models import AcquisitionChannel
 from domain.org.models import StaffRole
-from loyalty.audience.models import Lifecycle, MemberTag, Tag, ValueLevel
+from loyalty.audience.models import Lifecycle, MemberAudience, MemberTag, Tag, ValueLevel
 from loyalty.models import MemberLoyalty, Tier
 from loyalty.tiers import ensure_default_tiers
 from tests.support.api import make_store
@@ -132,6 +132,7 @@ async def population(api):
             await MemberTag.create(
                 member_id=people[member], tag=tag, added_by="t", added_at=datetime.now(UTC)
             )
+    await MemberAudience.filter(member_id=people["repeat_high"]).update(koc_candidate=True)
     gold = await Tier.get(code="V2")
     await MemberLoyalty.create(
         member_id=people["repeat_high"], growth=5000, tier_growth=5000, tier=gold,
@@ -159,6 +160,8 @@ FILTERS = [
     ({"birthdayMonth": 12}, ["first"]),
     ({"sources": ["SHARE_LINK", "OFFLINE_SIGNUP"]}, ["repeat_high", "churned"]),
     ({"lifecycles": ["AT_RISK"], "birthdayMonth": 3, "minSpendFen": 1}, ["at_risk"]),
+    ({"kocCandidate": True}, ["repeat_high"]),
+    ({"kocCandidate": False}, ["new", "at_risk", "churned", "first"]),
 ]
 
 
@@ -173,6 +176,24 @@ async def test_each_filter_matches_exactly_the_guides_customers_it_names(
     found = {edge["node"]["id"] for edge in data["customers"]["edges"]}
     assert found == {gid(people[name]) for name in expected}
     assert data["customers"]["totalCount"] == len(expected)
+
+
+async def test_service_store_narrows_hqs_list(api):
+    store, other = await make_store(), await make_store()
+    operator = await api.staff(StaffRole.HQ_OPERATOR)
+    ours = await make_customer(store)
+    await make_customer(other)
+    await make_customer(None)
+
+    found = await listed(
+        operator.client, {"f": {"serviceStoreId": to_global_id("Store", store.id)}}
+    )
+    unknown = await operator.client.gql(
+        LIST, {"f": {"serviceStoreId": to_global_id("Store", 999_999)}}
+    )
+
+    assert found == [gid(ours)]
+    assert unknown["errors"][0]["extensions"]["userError"]["field"] == "filter.serviceStoreId"
 
 
 async def test_tags_match_any_or_all(population):
