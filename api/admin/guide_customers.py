@@ -69,7 +69,7 @@ expose_enum(
     "CustomerSort",
     "What the customer list is sorted by (ties: the newest member first).",
     {
-        CustomerSort.LAST_ORDER: "The last paid order (customers who never paid last).",
+        CustomerSort.LAST_ORDER: "The last paid order; customers who never paid count as oldest.",
         CustomerSort.SPEND: "Spend net of refunds, all time.",
         CustomerSort.BOUND_AT: "When the service relationship in force began (绑定时间).",
     },
