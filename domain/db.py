@@ -30,6 +30,7 @@ MODEL_MODULES = [
     "domain.storefront.models",
     "domain.outbox.models",
     "distribution.models",
+    "distribution.follow_ups.models",
     "loyalty.models",
     "loyalty.audience.models",
     "loyalty.workbench.models",

@@ -76,6 +76,8 @@ class ErrorCode(StrEnum):
     REFERRAL_SELF = "REFERRAL_SELF"
     REFERRAL_CYCLE = "REFERRAL_CYCLE"
     REFERRAL_CHANGED = "REFERRAL_CHANGED"
+    FOLLOW_UP_LOCKED = "FOLLOW_UP_LOCKED"
+    NOT_FOLLOW_UP_AUTHOR = "NOT_FOLLOW_UP_AUTHOR"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -232,6 +234,14 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "推荐关系已被修改，请刷新后重试",
         "The member's referral binding has changed meanwhile: reload and try again.",
     ),
+    ErrorCode.FOLLOW_UP_LOCKED: (
+        "回访记录超过 24 小时，不能再修改，请另记一条",
+        "The follow-up is older than 24 hours and can no longer be changed; record a new one.",
+    ),
+    ErrorCode.NOT_FOLLOW_UP_AUTHOR: (
+        "只有记录人可以修改这条回访",
+        "Only the staff member who recorded this follow-up may change it.",
+    ),
 }
 
 
@@ -354,6 +364,10 @@ WHEN: dict[ErrorCode, str] = {
     " member's distributor is in the referrer's upline path).",
     ErrorCode.REFERRAL_CHANGED: "rebindReferrer/unbindReferrer: the binding in force is not the"
     " one given as currentBindingId (another edit or a visit changed it first).",
+    ErrorCode.FOLLOW_UP_LOCKED: "updateFollowUp more than 24 hours after the follow-up was"
+    " recorded: follow-ups are append-only from then on.",
+    ErrorCode.NOT_FOLLOW_UP_AUTHOR: "updateFollowUp by someone who sees the follow-up (a store"
+    " manager, the guide the customer moved to) but did not record it.",
 }
 """When each code is answered, for the API's documentation (the ErrorCode enum's descriptions)."""
 

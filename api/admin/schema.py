@@ -13,7 +13,10 @@ from api.admin import content as content_api
 from api.admin import coupons as coupon_api
 from api.admin import customers as customer_api
 from api.admin import distributors as distributor_api
+from api.admin import follow_ups as follow_up_api
 from api.admin import guide_coupons as guide_coupon_api
+from api.admin import guide_customers as guide_customer_api
+from api.admin import guide_overview as guide_overview_api
 from api.admin import guide_tasks as guide_task_api
 from api.admin import job_runs as job_run_api
 from api.admin import loyalty as loyalty_api
@@ -365,6 +368,45 @@ class Query:
         description=(
             "A member's referral binding history (推广关系), newest first: who referred them "
             "when, how each binding began and ended, by whom and why (HQ's edits)."
+        ),
+    )
+    customers: Connection[guide_customer_api.CustomerNode] = staff_field(
+        C.CUSTOMERS_READ,
+        guide_customer_api.customers,
+        description=(
+            "The guide workbench's customer list (我的客户): a guide their own customers, a store "
+            "manager the store's, HQ every member; filters by lifecycle, value, tags, tier, last "
+            "order, spend, birthday month, channel and guide; sorted by last order, spend or "
+            "binding time. Phones masked but for HQ_ADMIN. A refused filter answers "
+            "BAD_USER_INPUT with extensions.userError (INVALID_RANGE, OUT_OF_RANGE, UNKNOWN_TAG, "
+            "UNKNOWN_TIER, TOO_LONG, INVALID_ID)."
+        ),
+    )
+    customer: guide_customer_api.CustomerPage | None = staff_field(
+        C.CUSTOMERS_READ,
+        guide_customer_api.customer,
+        description=(
+            "One customer's page (客户详情): profile, orders with items, refunds, coupons, points, "
+            "timeline of share visits and service touches, follow-ups, tags; null for an "
+            "unknown, malformed or out-of-reach id alike."
+        ),
+    )
+    follow_ups: Connection[follow_up_api.FollowUpNode] = staff_field(
+        C.CUSTOMERS_READ,
+        follow_up_api.follow_ups,
+        description=(
+            "Follow-ups (回访记录) of the customers in the caller's reach, newest first; "
+            "optionally one customer's, the caller's own, or those due by a day."
+        ),
+    )
+    guide_overview: guide_overview_api.GuideOverviewReport = staff_field(
+        C.GUIDE_OVERVIEW_READ,
+        guide_overview_api.guide_overview_report,
+        description=(
+            "The store manager's view of their guides (导购看板) for a period: customers, new "
+            "members (开卡), follow-ups, attributed orders and sales, plus figures other areas "
+            "register. A store manager sees their store's guides. Errors in `errors`: "
+            "INVALID_PERIOD."
         ),
     )
 
@@ -881,6 +923,25 @@ class Mutation:
             "End a member's referral binding (解绑) from now, with a reason; the member may be "
             "bound again by a later share visit. Never retroactive, as rebindReferrer. Errors: "
             "NOT_FOUND, REFERRAL_CHANGED, REQUIRED, TOO_LONG, INVALID_TEXT."
+        ),
+    )
+    record_follow_up: follow_up_api.FollowUpPayload = staff_mutation(
+        C.FOLLOW_UP_WRITE,
+        follow_up_api.record_follow_up,
+        description=(
+            "Record a follow-up (记录回访) of a customer in the caller's reach: channel, outcome, "
+            "note (at most 2000 characters), next date. Orders the customer pays within "
+            "guide.follow_up_credit_days are credited to it. Errors: NOT_FOUND (input.memberId), "
+            "TOO_LONG, INVALID_TEXT (input.note), OUT_OF_RANGE (input.nextDate)."
+        ),
+    )
+    update_follow_up: follow_up_api.FollowUpPayload = staff_mutation(
+        C.FOLLOW_UP_WRITE,
+        follow_up_api.update_follow_up,
+        description=(
+            "Correct a follow-up: its author only, within 24 hours of recording; append-only "
+            "afterwards. Errors: NOT_FOUND, NOT_FOLLOW_UP_AUTHOR, FOLLOW_UP_LOCKED, TOO_LONG, "
+            "INVALID_TEXT, OUT_OF_RANGE."
         ),
     )
 

@@ -43,6 +43,12 @@ Grey cells, decided here:
 - Correcting a member's referrer (rebind, unbind: `REFERRER_EDIT`): HQ_OPERATOR and HQ_ADMIN,
   like distributor reviews; a store or finance role does not decide who brought a member in.
   The binding history (`referralBindings`) is read with the distributors (`DISTRIBUTORS_READ`).
+- Guide workbench (SPEC 22): the customer list and customer page (`CUSTOMERS_READ`) follow the
+  member scope (HQ_ADMIN and HQ_OPERATOR every member, a store manager the store's, a guide
+  their own); HQ_FINANCE sees no member lists. Follow-ups are recorded by those who serve
+  customers (`FOLLOW_UP_WRITE`: a guide for their own, a store manager for the store's); HQ
+  serves no customer. The per-guide overview (`GUIDE_OVERVIEW_READ`) is a store report: HQ_ADMIN,
+  HQ_OPERATOR and a store manager for their store.
 """
 
 from __future__ import annotations
@@ -107,6 +113,9 @@ class Capability(StrEnum):
     CONTENT_WRITE = "CONTENT_WRITE"
     CONTENT_SHARE = "CONTENT_SHARE"
     REFERRER_EDIT = "REFERRER_EDIT"
+    CUSTOMERS_READ = "CUSTOMERS_READ"
+    FOLLOW_UP_WRITE = "FOLLOW_UP_WRITE"
+    GUIDE_OVERVIEW_READ = "GUIDE_OVERVIEW_READ"
 
 
 class ScopeKind(StrEnum):
@@ -182,6 +191,9 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.CONTENT_WRITE: _ADMIN_OPERATOR,
     Capability.CONTENT_SHARE: {R.GUIDE: S.OWN_CUSTOMERS},
     Capability.REFERRER_EDIT: _ADMIN_OPERATOR,
+    Capability.CUSTOMERS_READ: {**_ADMIN_OPERATOR, **_SERVING},
+    Capability.FOLLOW_UP_WRITE: _SERVING,
+    Capability.GUIDE_OVERVIEW_READ: {**_ADMIN_OPERATOR, R.STORE_MANAGER: S.OWN_STORE},
 }
 
 CAPABILITIES: Mapping[Capability, Mapping[StaffRole, ScopeKind]] = MappingProxyType(

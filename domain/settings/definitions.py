@@ -175,6 +175,7 @@ _ALL: tuple[Definition, ...] = (
     ),
     IntSetting("refunds.poll_after_minutes", 10, 1, 1440, "退款处理中多久后主动查询（分钟）"),
     IntSetting("guide.coupon_expiring_days", 3, 1, 30, "导购提醒：优惠券到期前几天（天）"),
+    IntSetting("guide.follow_up_credit_days", 7, 1, 90, "回访后多少天内的支付订单计入该回访（天）"),
     # 小程序码 (SPEC 18): the page each kind of code opens, and how WeChat makes it.
     PageSetting("wechat.page.product", "pages/product/index", "小程序码：商品页"),
     PageSetting("wechat.page.store", "pages/store/index", "小程序码：门店页（推广链接）"),

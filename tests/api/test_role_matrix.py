@@ -179,6 +179,14 @@ CALLS = {
     "unbindReferrer": f'mutation {{ unbindReferrer(input: {{memberId: "{MEMBER}", '
     f'currentBindingId: "{to_global_id("ReferralBinding", 1)}", reason: "x"}}) '
     "{ errors { code } } }",
+    "customers": "{ customers { totalCount } }",
+    "customer": f'{{ customer(id: "{MEMBER}") {{ customer {{ id }} }} }}',
+    "followUps": "{ followUps { totalCount } }",
+    "guideOverview": f"{{ guideOverview(period: {PERIOD}) {{ rowCount }} }}",
+    "recordFollowUp": f'mutation {{ recordFollowUp(input: {{memberId: "{MEMBER}", channel: CALL, '
+    "outcome: REACHED}) { errors { code } } }",
+    "updateFollowUp": f'mutation {{ updateFollowUp(id: "{to_global_id("FollowUp", 1)}", '
+    "input: {}) { errors { code } } }",
 }
 
 
