@@ -14,12 +14,14 @@ class OutboxState(StrEnum):
 
 
 class OutboxMessage(Model):
-    """A message for `topic`'s sender. `due_at` is when it may next be tried; a sender that
-    takes a message leases it by moving `due_at` past the lease and stamping `lease_token`, so
-    a process that dies mid-send leaves it due again once the lease runs out, and only the
-    lease holder can record the outcome. `attempts` counts tries (a deferral is not one).
-    `reason` says why the last attempt did not send it (the error, why it was skipped or
-    deferred), in words without personal data."""
+    """A message waiting for (or done by) the sender of its topic.
+
+    `due_at` is when it may next be tried. A sender that takes a message leases it by moving
+    `due_at` past the lease and stamping `lease_token`, so a process that dies mid-send leaves it
+    due again once the lease runs out, and only the lease holder can record the outcome.
+    `attempts` counts tries (a deferral is not one). `reason` says why the last attempt did not
+    send it (the error, why it was skipped or deferred), in words without personal data.
+    """
 
     id = fields.BigIntField(primary_key=True)
     topic = fields.CharField(max_length=40)

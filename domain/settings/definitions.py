@@ -130,7 +130,7 @@ _JOB_INTERVALS = (
     ("poll_transfers", 3600, "查询未完结的微信转账单"),
     ("poll_refunds", 3600, "查询处理中的退款"),
     ("reconcile_bills", 3600, "下载微信支付账单并对账"),
-    ("drain_outbox", 5, "发送出站消息（微信发货信息、订阅消息）"),
+    ("drain_outbox", 60, "发送出站消息（微信发货信息、订阅消息）"),
     ("remind_expiring", 24 * 3600, "优惠券、积分即将过期提醒"),
 )
 
