@@ -37,8 +37,9 @@ class Migration(migrations.Migration):
                 ('subject', fields.CharField(max_length=64)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('read_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('unread', fields.IntField(default=1)),
             ],
-            options={'table': 'staff_notice', 'app': 'models', 'unique_together': (('staff_id', 'kind', 'key'),), 'indexes': [Index(fields=['staff_id', 'read_at', 'id'], name='staff_notice_inbox')], 'pk_attr': 'id', 'table_description': 'One notice in one staff member\'s inbox. `store_id` is the store it concerns (None for'},
+            options={'table': 'staff_notice', 'app': 'models', 'unique_together': (('staff_id', 'kind', 'key'),), 'indexes': [Index(fields=['staff_id', 'unread', 'id'], name='staff_notice_inbox')], 'pk_attr': 'id', 'table_description': 'One notice in one staff member\'s inbox. `store_id` is the store it concerns (None for'},
             bases=['Model'],
         ),
     ]

@@ -17,6 +17,7 @@ from api.shop import distribution as distribution_api
 from api.shop import distribution_center as center_api
 from api.shop import distribution_links as link_api
 from api.shop import loyalty as loyalty_api
+from api.shop import notifications as notification_api
 from api.shop import orders as order_api
 from api.shop import refunds as refund_api
 from api.shop import stores as store_list
@@ -156,6 +157,13 @@ class Query:
         description=(
             "The member's coupons judged on this checkout input (as checkoutPreview's): usable "
             "ones with what each takes off, then unusable ones with the reason and any shortfall."
+        ),
+    )
+    notification_templates: list[notification_api.NotificationTemplate] = shop_field(
+        notification_api.notification_templates,
+        description=(
+            "The subscription messages HQ set up (订阅消息): the template ids to pass to "
+            "wx.requestSubscribeMessage, per event."
         ),
     )
 
@@ -372,6 +380,13 @@ class Mutation:
     )
     clear_browsing_history: storefront.ClearHistoryPayload = shop_mutation(
         storefront.clear_browsing_history, description="Forget the products the member opened."
+    )
+    record_subscribe_results: notification_api.RecordSubscribeResultsPayload = shop_mutation(
+        notification_api.record_subscribe_results,
+        description=(
+            "Report what wx.requestSubscribeMessage answered: each accept allows one message of "
+            "that template (a quota per template), ban empties it. Errors: OUT_OF_RANGE, INVALID."
+        ),
     )
 
 

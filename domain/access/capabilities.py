@@ -34,6 +34,10 @@ Grey cells, decided here:
 - The outbox (messages to WeChat that failed): HQ_ADMIN and HQ_OPERATOR list and retry them;
   operators run the warehouse, so a shipping upload that gave up is theirs to fix. Payloads
   (openids, order details) are never shown, only topic, key, tries and the reason.
+- The staff inbox: every role reads its own notices only (each is written for one staff
+  member); a store role's inbox is further confined to its store.
+- A member's notification delivery log: HQ_ADMIN and HQ_OPERATOR (customer support), without
+  the message's content or the openid.
 """
 
 from __future__ import annotations
@@ -89,6 +93,8 @@ class Capability(StrEnum):
     RECONCILIATION = "RECONCILIATION"
     REFUND_REASONS_WRITE = "REFUND_REASONS_WRITE"
     OUTBOX = "OUTBOX"
+    STAFF_INBOX = "STAFF_INBOX"
+    NOTIFICATION_LOG = "NOTIFICATION_LOG"
 
 
 class ScopeKind(StrEnum):
@@ -155,6 +161,8 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.RECONCILIATION: _ADMIN_FINANCE,
     Capability.REFUND_REASONS_WRITE: _ADMIN_OPERATOR,
     Capability.OUTBOX: _ADMIN_OPERATOR,
+    Capability.STAFF_INBOX: {**_HQ, **_STORE},
+    Capability.NOTIFICATION_LOG: _ADMIN_OPERATOR,
 }
 
 CAPABILITIES: Mapping[Capability, Mapping[StaffRole, ScopeKind]] = MappingProxyType(

@@ -46,8 +46,10 @@ class StaffNotice(Model):
     subject = fields.CharField(max_length=64)
     created_at = fields.DatetimeField()
     read_at = fields.DatetimeField(null=True)
+    # 1 until read, then 0: the inbox lists unread first and pages by (unread, id).
+    unread = fields.IntField(default=1)
 
     class Meta:
         table = "staff_notice"
         unique_together = (("staff_id", "kind", "key"),)
-        indexes = (Index(fields=("staff_id", "read_at", "id"), name="staff_notice_inbox"),)
+        indexes = (Index(fields=("staff_id", "unread", "id"), name="staff_notice_inbox"),)

@@ -47,6 +47,10 @@ CALLS = {
     "outboxMessages": "{ outboxMessages { totalCount } }",
     "retryOutboxMessage": "mutation { retryOutboxMessage("
     f'id: "{to_global_id("OutboxMessage", 1)}") {{ errors {{ code }} }} }}',
+    "staffInbox": "{ staffInbox { totalCount } }",
+    "staffInboxCounts": "{ staffInboxCounts { kind unread } }",
+    "markStaffNoticesRead": "mutation { markStaffNoticesRead { marked errors { code } } }",
+    "memberNotifications": f'{{ memberNotifications(memberId: "{MEMBER}") {{ totalCount }} }}',
     "refundsNeedingAttention": "{ refundsNeedingAttention { totalCount } }",
     "reconciliationRuns": "{ reconciliationRuns { totalCount } }",
     "reconciliationDifferences": "{ reconciliationDifferences { totalCount } }",
