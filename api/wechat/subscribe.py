@@ -3,7 +3,7 @@ POST /cgi-bin/message/subscribe/send) per outbox row, following SPEC 19's rules 
 
 1. the event switched off, or no template mapped → skipped, with why;
 2. quiet hours (Asia/Shanghai) → deferred to their end (not counted as a try);
-3. no WeChat openid → skipped;
+3. no WeChat openid (read by the fan-out into the row) → skipped;
 4. first try only: take one authorization of the member's quota (domain/notifications/quota.py
    says when a quota is spent and given back); none → skipped "no quota";
 5. the values fitted to WeChat's limits and sent.
@@ -22,7 +22,6 @@ from api import metrics
 from api.wechat.client import WechatClient
 from api.wechat.errors import WechatError, WechatUnavailable
 from domain import clock
-from domain.members.models import MemberIdentity
 from domain.notifications import quota
 from domain.notifications.catalogue import NotifyEvent, switch_key, template_key
 from domain.notifications.quiet import quiet_until
@@ -67,8 +66,8 @@ class SubscriptionSender:
         if until is not None:
             return Defer(until, "quiet hours")
         member_id = int(message.payload["member_id"])
-        openid = await _openid_of(member_id, self.wechat.app_id)
-        if openid is None:
+        openid = message.payload.get("openid")
+        if not openid:
             return Skip("the member has no WeChat openid")
         first_try = message.attempts <= 1
         if first_try and not await quota.consume(member_id, mapping.template_id, now):
@@ -101,16 +100,6 @@ async def _refused(error: WechatError, member_id: int, template_id: str) -> Outc
         await quota.give_back(member_id, template_id, now)
         return Fail(f"{error.errcode}: WeChat refused the message data")
     return Retry(f"{type(error).__name__}: {error.detail}")
-
-
-async def _openid_of(member_id: int, app_id: str) -> str | None:
-    openid = (
-        await MemberIdentity.filter(member_id=member_id, provider="WECHAT", app_id=app_id)
-        .order_by("id")
-        .first()
-        .values_list("openid", flat=True)
-    )
-    return None if openid is None else str(openid)
 
 
 def _outcome_name(outcome: Outcome) -> str:

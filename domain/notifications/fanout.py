@@ -22,6 +22,7 @@ from typing import Any
 
 from domain import clock
 from domain.db import transaction
+from domain.members.models import MemberIdentity
 from domain.notifications.catalogue import EVENTS, NotifyEvent, switch_key, template_key
 from domain.notifications.models import StaffNotice
 from domain.org.models import Staff, StaffRole, StaffStatus
@@ -98,6 +99,7 @@ async def fan_out(message: Leased) -> Outcome:
         return Skip(f"nobody to tell of {fact}")
     settings = await load_settings()
     now = clock.now()
+    openids = await _openids([d.member_id for d in deliveries if isinstance(d, ToMember)])
     messages: list[tuple[str, dict[str, Any]]] = []
     notices: list[StaffNotice] = []
     for delivery in deliveries:
@@ -105,7 +107,8 @@ async def fan_out(message: Leased) -> Outcome:
             mapping = settings[template_key(delivery.event)]
             template_id = json.loads(mapping)["id"] if mapping else ""
             key = message_key(delivery.member_id, delivery.event, template_id, subject)
-            messages.append((key, _message_payload(delivery, subject)))
+            payload = _message_payload(delivery, subject, openids.get(delivery.member_id))
+            messages.append((key, payload))
         elif settings[switch_key(delivery.event)]:
             notices.extend(await _notices(delivery, f"{fact}:{subject}", now))
     async with transaction():
@@ -115,9 +118,23 @@ async def fan_out(message: Leased) -> Outcome:
     return Sent()
 
 
-def _message_payload(delivery: ToMember, subject: str) -> dict[str, Any]:
+async def _openids(member_ids: list[int]) -> dict[int, str]:
+    """Each member's mini-program openid (their first WeChat login), read once per fact so
+    the sender asks the database nothing but the quota."""
+    if not member_ids:
+        return {}
+    rows = (
+        await MemberIdentity.filter(member_id__in=member_ids, provider="WECHAT")
+        .order_by("-id")
+        .values_list("member_id", "openid")
+    )
+    return {int(member_id): str(openid) for member_id, openid in rows}
+
+
+def _message_payload(delivery: ToMember, subject: str, openid: str | None) -> dict[str, Any]:
     return {
         "member_id": delivery.member_id,
+        "openid": openid,
         "event": delivery.event.value,
         "subject": subject,
         "values": delivery.values,

@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from tortoise.expressions import F
 
+from domain import sql
 from domain.db import transaction
 from domain.notifications.models import SubscriptionQuota
 
@@ -56,13 +57,20 @@ async def record_choices(
         )
 
 
+# Every subscription message takes one: the dispatcher's hot path (bench/notifications.py).
+_CONSUME = sql.Sql(
+    "notifications.consume_quota",
+    """
+    UPDATE subscription_quota SET remaining = remaining - 1, updated_at = :now
+     WHERE member_id = :member_id AND template_id = :template_id AND remaining > 0
+    """,
+)
+
+
 async def consume(member_id: int, template_id: str, now: datetime) -> bool:
     """Take one authorization; False when there is none left."""
-    return bool(
-        await SubscriptionQuota.filter(
-            member_id=member_id, template_id=template_id, remaining__gt=0
-        ).update(remaining=F("remaining") - 1, updated_at=now)
-    )
+    taken = await sql.execute(_CONSUME, member_id=member_id, template_id=template_id, now=now)
+    return bool(taken)
 
 
 async def give_back(member_id: int, template_id: str, now: datetime) -> None:
