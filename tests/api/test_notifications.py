@@ -36,10 +36,12 @@ from tests.support.notifications import (
     accept,
     deliveries,
     drain,
+    due_messages,
     map_templates,
     notify_api,
 )
 from tests.support.orders import PAY, delivery, order_pk, pay, pickup, place_ok
+from tests.support.racing import require_postgres, run_workers
 from tests.support.sql import count_statements
 
 R = StaffRole
@@ -410,3 +412,30 @@ async def test_a_switched_off_event_is_skipped_with_why(api, wechat):
         assert log["order_shipped"]["reason"] == "order_shipped is switched off"
         assert await _remaining(buyer.member_id) == 1
 
+
+
+async def test_two_processes_draining_at_once_send_each_message_once(
+    api, wechat, backend, postgres_database_url
+):
+    require_postgres(backend)
+    # given HQ's mapping and 300 due shipped messages, each member with one authorization
+    with clock.frozen_at(MORNING):
+        await map_templates(await api.staff(R.HQ_ADMIN), wechat)
+    members = await due_messages(300, wechat, MORNING)
+    job = {
+        "database_url": postgres_database_url,
+        "now": MORNING.isoformat(),
+        "base_url": wechat.base_url,
+        "app_id": APP_ID,
+        "secret": SECRET,
+    }
+
+    # when two OS processes drain at the same moment
+    handled = await run_workers("tests.support.notify_worker", [job, job])
+
+    # then WeChat received each message once, and every row is SENT once
+    assert sum(handled) == 300
+    assert wechat.calls[SUBSCRIBE_SEND] == 300
+    assert sorted(m["touser"] for m in wechat.messages) == sorted(f"o{m}" for m in members)
+    assert await OutboxMessage.filter(topic="notify.wechat", state=OutboxState.SENT).count() == 300
+    assert await SubscriptionQuota.filter(remaining=0).count() == 300

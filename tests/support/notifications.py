@@ -100,3 +100,42 @@ async def drain(moment: datetime) -> int:
 async def deliveries(admin, member: MemberSession) -> list[dict[str, Any]]:
     data = await admin.client.data(DELIVERIES, {"id": member.global_id})
     return [edge["node"] for edge in data["memberNotifications"]["edges"]]
+
+
+async def due_messages(count: int, fake: FakeWechat, moment: datetime) -> list[int]:
+    """`count` members with an openid and one authorization each (here and at the fake), and
+    one due shipped message each, as the fan-out writes them."""
+    from domain.members.models import Member
+    from domain.notifications.catalogue import NotifyEvent
+    from domain.notifications.fanout import WECHAT, message_key
+    from domain.notifications.models import SubscriptionQuota
+    from domain.outbox import service as outbox
+
+    members = [await Member.create(created_at=moment, updated_at=moment) for _ in range(count)]
+    await SubscriptionQuota.bulk_create(
+        [
+            SubscriptionQuota(member_id=m.id, template_id=SHIPPED, remaining=1, updated_at=moment)
+            for m in members
+        ]
+    )
+    values = {
+        "product": "茶叶",
+        "order_no": "D1",
+        "carrier": "SF",
+        "tracking_no": "SF1",
+        "shipped_at": "2026年12月7日 10:00",
+    }
+    messages = []
+    for member in members:
+        fake.accept(f"o{member.id}", SHIPPED)
+        payload = {
+            "member_id": member.id,
+            "openid": f"o{member.id}",
+            "event": NotifyEvent.ORDER_SHIPPED.value,
+            "subject": f"o{member.id}",
+            "values": values,
+        }
+        key = message_key(member.id, NotifyEvent.ORDER_SHIPPED, SHIPPED, f"o{member.id}")
+        messages.append((key, payload))
+    await outbox.enqueue_many(WECHAT, messages, moment)
+    return [m.id for m in members]
