@@ -23,8 +23,8 @@ from domain.org.models import StaffRole
 from domain.outbox.models import OutboxMessage, OutboxState
 from domain.settings.service import load_settings
 from tests.api.test_binding_rules import home_link, make_distributor, visit
-from tests.fakes.wechat import SUBSCRIBE_SEND, FakeWechat, running_fake_wechat
-from tests.support.api import make_store
+from tests.fakes.wechat import SUBSCRIBE_SEND, FakeWechat, PushSender, running_fake_wechat
+from tests.support.api import ApiFactory, make_store
 from tests.support.catalog import make_category, make_product
 from tests.support.commission import SHIP, request_refund
 from tests.support.notifications import (
@@ -45,6 +45,8 @@ from tests.support.racing import require_postgres, run_workers
 from tests.support.sql import count_statements
 
 R = StaffRole
+PUSH_TOKEN = "push-token-of-the-mall"
+PUSH_KEY = "a" * 43
 # 10:00 in Shanghai: outside quiet hours.
 MORNING = datetime.fromisoformat("2026-12-07T10:00:00+08:00")
 TITLE = "一二三四五六七八九十一二三四五六七八九十一二三"  # 23 characters: a thing takes 20
@@ -439,3 +441,35 @@ async def test_two_processes_draining_at_once_send_each_message_once(
     assert sorted(m["touser"] for m in wechat.messages) == sorted(f"o{m}" for m in members)
     assert await OutboxMessage.filter(topic="notify.wechat", state=OutboxState.SENT).count() == 300
     assert await SubscriptionQuota.filter(remaining=0).count() == 300
+
+
+async def test_a_template_turned_off_in_wechat_empties_the_quota(db, wechat):
+    # given a member with two authorizations of the shipped template and one of another
+    push_api = ApiFactory(
+        wechat_app_id=APP_ID, wechat_push_token=PUSH_TOKEN, wechat_push_aes_key=PUSH_KEY
+    )
+    member = await push_api.member("o-turned-off")
+    for template_id in (SHIPPED, SHIPPED, COMMISSION):
+        await accept(wechat, member, "o-turned-off", template_id)
+    sender = PushSender(PUSH_TOKEN, PUSH_KEY, APP_ID)
+    change = {
+        "ToUserName": "gh_97417a04a28d",
+        "FromUserName": "o-turned-off",
+        "CreateTime": 1764900000,
+        "MsgType": "event",
+        "Event": "subscribe_msg_change_event",
+        "List": {"TemplateId": SHIPPED, "SubscribeStatusString": "reject"},
+    }
+
+    # when WeChat pushes the change, twice (a retried push)
+    first = await sender.send(push_api.http, "/wechat/push", change)
+    second = await sender.send(push_api.http, "/wechat/push", change)
+
+    # then the shipped quota is empty and the other untouched
+    assert (first.status_code, second.status_code) == (200, 200)
+    quotas = dict(
+        await SubscriptionQuota.filter(member_id=member.member_id).values_list(
+            "template_id", "remaining"
+        )
+    )
+    assert quotas == {SHIPPED: 0, COMMISSION: 1}
