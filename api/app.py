@@ -32,13 +32,13 @@ from api.rest import payments as payment_routes
 from api.rest import payouts as payout_routes
 from api.scheduler import Scheduler, running
 from api.shop.schema import schema as shop_schema
-from api.wechat.client import WechatApp, WechatClient
 from api.wechat import subscription_events  # noqa: F401 (registers its push handlers)
+from api.wechat.client import WechatApp, WechatClient
 from api.wechat.codes import CodeMaker
 from api.wechat.subscribe import SubscriptionSender
+from domain.db import tortoise_config
 from domain.notifications.fanout import WECHAT as WECHAT_MESSAGES
 from domain.outbox.dispatch import register_sender
-from domain.db import tortoise_config
 from domain.payments.service import use_providers
 
 

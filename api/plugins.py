@@ -6,25 +6,25 @@ from __future__ import annotations
 
 from api import metrics
 from distribution import distributors, links, merging
+from distribution import notifications as distribution_notices
 from distribution.attribution import DistributionAttributor
 from distribution.audience import DistributionAudienceSources
 from distribution.commission import accrual as commission_accrual
 from distribution.commission import refunds as commission_refunds
 from distribution.enrollment import enroll_on_threshold
 from distribution.reports import rollups as report_rollups
-from distribution import notifications as distribution_notices
 from domain import events
+from domain.members.audience_sources import use_audience_sources
 from domain.notifications import fanout
 from domain.notifications import ops as ops_notices
 from domain.notifications import orders as order_notices
-from domain.outbox.dispatch import register_sender
-from domain.members.audience_sources import use_audience_sources
 from domain.orders.attribution import use_attributor
 from domain.orders.pricing import pipeline
+from domain.outbox.dispatch import register_sender
 from loyalty import merging as loyalty_merging
+from loyalty import notifications as loyalty_notices
 from loyalty import points, rewards
 from loyalty.audience import handlers as audience
-from loyalty import notifications as loyalty_notices
 from loyalty.coupons import grants, usage
 from loyalty.pricing import CouponStep, PointsStep, TierStep
 

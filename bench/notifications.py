@@ -48,8 +48,8 @@ from api.wechat.subscribe import SubscriptionSender  # noqa: E402
 from domain import clock  # noqa: E402
 from domain.db import tortoise_config  # noqa: E402
 from domain.members.models import Member, MemberIdentity  # noqa: E402
-from domain.notifications.fanout import WECHAT, message_key  # noqa: E402
 from domain.notifications.catalogue import NotifyEvent  # noqa: E402
+from domain.notifications.fanout import WECHAT, message_key  # noqa: E402
 from domain.notifications.models import SubscriptionQuota  # noqa: E402
 from domain.outbox import dispatch  # noqa: E402
 from domain.outbox import service as outbox  # noqa: E402
@@ -89,13 +89,16 @@ async def seed(first: int, count: int) -> None:
     await Member.bulk_create(
         [Member(created_at=now, updated_at=now) for _ in range(count)], batch_size=1000
     )
-    ids = await Member.filter().order_by("id").offset(first).limit(count).values_list(
-        "id", flat=True
+    ids = (
+        await Member.filter().order_by("id").offset(first).limit(count).values_list("id", flat=True)
     )
     await MemberIdentity.bulk_create(
         [
             MemberIdentity(
-                member_id=member_id, provider="WECHAT", app_id=APP_ID, openid=f"o{first + n}",
+                member_id=member_id,
+                provider="WECHAT",
+                app_id=APP_ID,
+                openid=f"o{first + n}",
                 created_at=now,
             )
             for n, member_id in enumerate(ids)

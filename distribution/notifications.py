@@ -87,13 +87,12 @@ async def _distributor_members(account_ids: list[int]) -> dict[int, int]:
         ).values_list("id", "owner_id")
     )
     members = dict(
-        await Distributor.filter(id__in=list(accounts.values()), member_id__not_isnull=True)
-        .values_list("id", "member_id")
+        await Distributor.filter(
+            id__in=list(accounts.values()), member_id__not_isnull=True
+        ).values_list("id", "member_id")
     )
     return {
-        account_id: members[owner]
-        for account_id, owner in accounts.items()
-        if owner in members
+        account_id: members[owner] for account_id, owner in accounts.items() if owner in members
     }
 
 
@@ -164,9 +163,11 @@ def _withdrawal_values(withdrawal: Withdrawal) -> dict[str, str]:
 def _to_payee(event: NotifyEvent) -> Resolver:
     async def resolver(payload: dict[str, Any]) -> list[Delivery]:
         found = await _withdrawal(payload)
-        if found is None or found[1] is None:
+        if found is None:
             return []
         withdrawal, member_id = found
+        if member_id is None:
+            return []
         return [ToMember(event, member_id, _withdrawal_values(withdrawal))]
 
     return resolver

@@ -8,7 +8,7 @@ batches of one statement each; the fan-out turns them into subscription messages
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from domain.notifications.catalogue import NotifyEvent
 from domain.notifications.fanout import FACTS, Delivery, ToMember, fact_payload
@@ -38,8 +38,13 @@ async def remind_expiring(now: datetime) -> int:
     for fact, query, prefix in ((COUPON_EXPIRING, coupons, "c"), (POINTS_EXPIRING, lots, "l")):
         last_id = 0
         while True:
-            ids = await query.filter(id__gt=last_id).order_by("id").limit(BATCH).values_list(
-                "id", flat=True
+            # Tortoise types a flat values_list as tuples: these are the ids.
+            ids = cast(
+                list[int],
+                await query.filter(id__gt=last_id)
+                .order_by("id")
+                .limit(BATCH)
+                .values_list("id", flat=True),
             )
             facts = [
                 (f"{fact}:{prefix}{i}", fact_payload(fact, f"{prefix}{i}", {"id": i})) for i in ids
@@ -48,7 +53,7 @@ async def remind_expiring(now: datetime) -> int:
             told += len(facts)
             if len(ids) < BATCH:
                 break
-            last_id = int(ids[-1])
+            last_id = ids[-1]
     return told
 
 

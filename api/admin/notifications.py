@@ -142,7 +142,7 @@ class NotificationDelivery:
 
 
 def delivery_node(message: OutboxMessage) -> NotificationDelivery:
-    _, event, template_id, subject = (message.key.split(":", 3) + ["", "", ""])[:4]
+    _, event, template_id, subject = [*message.key.split(":", 3), "", "", ""][:4]
     node = outbox_node(message)
     return NotificationDelivery(
         event=event,

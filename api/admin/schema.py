@@ -15,9 +15,9 @@ from api.admin import distributors as distributor_api
 from api.admin import job_runs as job_run_api
 from api.admin import loyalty as loyalty_api
 from api.admin import members as member_api
+from api.admin import notifications as notification_api
 from api.admin import orders as order_api
 from api.admin import org as org_api
-from api.admin import notifications as notification_api
 from api.admin import outbox as outbox_api
 from api.admin import reconciliation as reconciliation_api
 from api.admin import refund_attention as refund_attention_api

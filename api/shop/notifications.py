@@ -101,6 +101,8 @@ async def record_subscribe_results(
         choices.append((template_id, result.choice))
     rows = await quota.record_choices(member_id, choices, clock.now())
     return RecordSubscribeResultsPayload(
-        quotas=[SubscriptionQuotaNode(template_id=r.template_id, remaining=r.remaining) for r in rows],
+        quotas=[
+            SubscriptionQuotaNode(template_id=r.template_id, remaining=r.remaining) for r in rows
+        ],
         errors=[],
     )

@@ -26,7 +26,9 @@ def _entries(message: push.PushMessage) -> list[dict[str, Any]]:
     listed = message.get("List")
     if isinstance(listed, dict):
         return [listed]
-    return [entry for entry in listed if isinstance(entry, dict)] if isinstance(listed, list) else []
+    return (
+        [entry for entry in listed if isinstance(entry, dict)] if isinstance(listed, list) else []
+    )
 
 
 async def _members_of(openid: object) -> list[int]:

@@ -73,9 +73,7 @@ EVENTS: dict[NotifyEvent, EventSpec] = {
     E.COMMISSION_SETTLED: EventSpec(_W, "佣金已结算", ("order_no", "amount", "settled_at")),
     E.WITHDRAWAL_PAID: EventSpec(_W, "提现已到账", ("withdrawal_no", "amount", "at")),
     E.WITHDRAWAL_FAILED: EventSpec(_W, "提现失败", ("withdrawal_no", "amount", "reason", "at")),
-    E.WITHDRAWAL_AWAITING: EventSpec(
-        _W, "提现待确认收款", ("withdrawal_no", "amount", "at")
-    ),
+    E.WITHDRAWAL_AWAITING: EventSpec(_W, "提现待确认收款", ("withdrawal_no", "amount", "at")),
     E.CUSTOMER_BOUND: EventSpec(_W, "新客户绑定", ("customer", "bound_at")),
     E.REFUND_REQUESTED: EventSpec(
         Channel.INBOX, "退款申请待审核（门店店长）", kind=NoticeKind.REFUND_REQUESTED

@@ -58,8 +58,8 @@ async def order_summary(order_id: int) -> tuple[Order, str] | None:
     order = await Order.get_or_none(id=order_id)
     if order is None:
         return None
-    titles = await OrderItem.filter(order_id=order_id).order_by("line").values_list(
-        "title", flat=True
+    titles = (
+        await OrderItem.filter(order_id=order_id).order_by("line").values_list("title", flat=True)
     )
     product = str(titles[0]) if titles else ""
     if len(titles) > 1:

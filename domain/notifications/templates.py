@@ -107,14 +107,13 @@ def fit(key: str, value: str) -> str:
     elif kind == "phrase":
         text = "".join(c for c in text if "\u4e00" <= c <= "\u9fff")
     elif kind == "name":
-        limit = 10 if any(not c.isascii() for c in text) else 20
-        return text[:limit]
-    limit = LIMITS.get(kind)
-    if limit is None or len(text) <= limit:
+        return text[: 10 if any(not c.isascii() for c in text) else 20]
+    most = LIMITS.get(kind)
+    if most is None or len(text) <= most:
         return text
     if kind == "thing":
-        return text[: limit - 1] + _ELLIPSIS
-    return text[:limit]
+        return text[: most - 1] + _ELLIPSIS
+    return text[:most]
 
 
 def amount_text(amount_fen: int) -> str:

@@ -64,7 +64,9 @@ async def enqueue(
     await sql.execute(_ENQUEUE, **_ENQUEUE.params([message]))
 
 
-async def enqueue_many(topic: str, messages: Sequence[tuple[str, dict[str, Any]]], now: datetime) -> None:
+async def enqueue_many(
+    topic: str, messages: Sequence[tuple[str, dict[str, Any]]], now: datetime
+) -> None:
     """Write several (key, payload) messages of one topic in one statement; keys already
     written are skipped, as `enqueue` does."""
     if messages:

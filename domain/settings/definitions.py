@@ -212,7 +212,10 @@ _ALL: tuple[Definition, ...] = (
     ),
     # Notifications (SPEC 19): each event on or off on its channel, subscription templates,
     # quiet hours (Asia/Shanghai; a subscription message due inside them waits for their end).
-    *(BoolSetting(switch_key(event), True, f"通知开关：{spec.description}") for event, spec in EVENTS.items()),
+    *(
+        BoolSetting(switch_key(event), True, f"通知开关：{spec.description}")
+        for event, spec in EVENTS.items()
+    ),
     *(
         TemplateSetting(template_key(event), spec.values, f"订阅消息模板：{spec.description}")
         for event, spec in EVENTS.items()

@@ -50,7 +50,12 @@ PUSH_KEY = "a" * 43
 # 10:00 in Shanghai: outside quiet hours.
 MORNING = datetime.fromisoformat("2026-12-07T10:00:00+08:00")
 TITLE = "一二三四五六七八九十一二三四五六七八九十一二三"  # 23 characters: a thing takes 20
-BANK = {"method": "BANK", "payeeName": "张三丰", "bankName": "招商银行", "accountNumber": "6222021234567890123"}
+BANK = {
+    "method": "BANK",
+    "payeeName": "张三丰",
+    "bankName": "招商银行",
+    "accountNumber": "6222021234567890123",
+}
 REQUEST_WITHDRAWAL = """
 mutation($input: RequestWithdrawalInput!) {
   requestWithdrawal(input: $input) { withdrawal { id } errors { code field } }
@@ -152,9 +157,12 @@ async def test_the_worked_flow_ships_one_message_tells_the_koc_and_finance(api, 
                 "lang": "zh_CN",
             }
         ]
-        assert await SubscriptionQuota.get(
-            member_id=buyer.member_id, template_id=SHIPPED
-        ).values_list("remaining", flat=True) == 0
+        assert (
+            await SubscriptionQuota.get(member_id=buyer.member_id, template_id=SHIPPED).values_list(
+                "remaining", flat=True
+            )
+            == 0
+        )
         log = await deliveries(admin, buyer)
         assert sorted((d["event"], d["state"], d["reason"] or "") for d in log) == [
             ("order_paid", "SKIPPED", "no template mapped for order_paid"),
@@ -208,7 +216,9 @@ async def test_wechat_down_for_an_hour_the_message_waits_then_quiet_hours_hold_i
         await drain(moment)
         minute += 5
     tried_while_down = wechat.calls[SUBSCRIBE_SEND] + wechat.calls["/cgi-bin/stable_token"]
-    held = await OutboxMessage.get(topic="notify.wechat", key__startswith=f"m{buyer.member_id}:order_shipped")
+    held = await OutboxMessage.get(
+        topic="notify.wechat", key__startswith=f"m{buyer.member_id}:order_shipped"
+    )
 
     # then nothing reached the member that night; the message waits for 08:00
     assert wechat.messages == []
@@ -221,9 +231,12 @@ async def test_wechat_down_for_an_hour_the_message_waits_then_quiet_hours_hold_i
     await drain(datetime.fromisoformat("2026-12-08T08:00:00+08:00"))
     await drain(datetime.fromisoformat("2026-12-08T08:05:00+08:00"))
     assert [m["touser"] for m in wechat.messages] == ["o-late"]
-    assert await SubscriptionQuota.get(
-        member_id=buyer.member_id, template_id=SHIPPED
-    ).values_list("remaining", flat=True) == 0
+    assert (
+        await SubscriptionQuota.get(member_id=buyer.member_id, template_id=SHIPPED).values_list(
+            "remaining", flat=True
+        )
+        == 0
+    )
     sent = await OutboxMessage.get(id=held.id)
     assert sent.state == OutboxState.SENT
 
@@ -413,7 +426,6 @@ async def test_a_switched_off_event_is_skipped_with_why(api, wechat):
         assert log["order_shipped"]["state"] == "SKIPPED"
         assert log["order_shipped"]["reason"] == "order_shipped is switched off"
         assert await _remaining(buyer.member_id) == 1
-
 
 
 async def test_two_processes_draining_at_once_send_each_message_once(

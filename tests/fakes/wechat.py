@@ -330,7 +330,6 @@ class FakeWechat:
         self.codes_made.append((scene, page, check_path, env_version))
         return Response(qr_png(scene), media_type="image/png")
 
-
     async def _subscribe_send(self, request: Request) -> Response:
         """subscribeMessage.send: the template's keys exactly, each value within its type's
         limits (47003 names the first that is not), one authorization used per message."""
