@@ -17,7 +17,13 @@ from api.graphql.errors import UserError
 from domain import clock
 from domain.errors import DomainError, ErrorCode
 from domain.notifications import quota
-from domain.notifications.catalogue import EVENTS, Channel, NotifyEvent, template_key
+from domain.notifications.catalogue import (
+    EVENTS,
+    Channel,
+    NotifyEvent,
+    switch_key,
+    template_key,
+)
 from domain.notifications.quota import SubscribeChoice
 from domain.settings.service import load_settings
 from domain.validation import clean_text
@@ -56,7 +62,7 @@ async def notification_templates(info: Info) -> list[NotificationTemplate]:
     found = []
     for event, spec in EVENTS.items():
         mapping = settings[template_key(event)] if spec.channel == Channel.WECHAT else ""
-        if mapping and settings[f"notify.wechat.{event.value}"]:
+        if mapping and settings[switch_key(event)]:
             found.append(NotificationTemplate(event=event, template_id=json.loads(mapping)["id"]))
     return found
 

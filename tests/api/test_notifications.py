@@ -23,6 +23,7 @@ from domain.org.models import StaffRole
 from domain.outbox.models import OutboxMessage, OutboxState
 from domain.settings.service import load_settings
 from tests.api.test_binding_rules import home_link, make_distributor, visit
+from tests.api.test_metrics_business import moves_during
 from tests.fakes.wechat import SUBSCRIBE_SEND, FakeWechat, PushSender, running_fake_wechat
 from tests.support.api import ApiFactory, make_store
 from tests.support.catalog import make_category, make_product
@@ -253,10 +254,13 @@ async def test_a_member_without_quota_gets_nothing_and_the_log_says_why(api, wec
 
         # when the order ships and the drain runs
         await operator.client.data(SHIP, {"id": order["id"]})
-        await drain(MORNING)
+        moved, _ = await moves_during(api, lambda: drain(MORNING))
 
-        # then WeChat was not asked, and support reads why
+        # then WeChat was not asked, the skip is counted per event, and support reads why
         assert wechat.calls[SUBSCRIBE_SEND] == 0
+        counted = "siyu_notifications_total"
+        assert moved(counted, event="order_shipped", outcome="skipped") == 1
+        assert moved(counted, event="order_shipped", outcome="sent") == 0
         log = await deliveries(admin, buyer)
         assert sorted((d["event"], d["templateId"], d["state"], d["reason"]) for d in log) == [
             ("order_paid", "-", "SKIPPED", "no template mapped for order_paid"),
