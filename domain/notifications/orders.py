@@ -3,6 +3,7 @@ event handlers, one outbox row each) and whom each fact reaches."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from domain.notifications.templates import amount_text, moment_text
 from domain.orders.models import Order, OrderItem, Refund
 from domain.org.models import StaffRole, Store
 
+Values = dict[str, str]
 PAID, SHIPPED, PICKUP_READY = "order.paid", "order.shipped", "order.pickup_ready"
 REFUNDED, REFUND_REJECTED, REFUND_REQUESTED = "refund.done", "refund.rejected", "refund.requested"
 
@@ -67,49 +69,47 @@ async def order_summary(order_id: int) -> tuple[Order, str] | None:
     return order, product
 
 
-async def paid_member(payload: dict[str, Any]) -> list[Delivery]:
+async def _to_buyer(
+    payload: dict[str, Any], event: NotifyEvent, details: Callable[[Order], Awaitable[Values]]
+) -> list[Delivery]:
+    """The order's member told of it: its number and what it bought, with `details`."""
     found = await order_summary(payload["order_id"])
     if found is None:
         return []
     order, product = found
-    values = {
-        "order_no": order.number,
-        "product": product,
-        "amount": amount_text(order.payable_fen),
-        "paid_at": moment_text(order.paid_at),
-    }
-    return [ToMember(NotifyEvent.ORDER_PAID, order.member_id, values)]
+    values = {"order_no": order.number, "product": product, **await details(order)}
+    return [ToMember(event, order.member_id, values)]
+
+
+async def paid_member(payload: dict[str, Any]) -> list[Delivery]:
+    async def details(order: Order) -> Values:
+        return {"amount": amount_text(order.payable_fen), "paid_at": moment_text(order.paid_at)}
+
+    return await _to_buyer(payload, NotifyEvent.ORDER_PAID, details)
 
 
 async def shipped_member(payload: dict[str, Any]) -> list[Delivery]:
-    found = await order_summary(payload["order_id"])
-    if found is None:
-        return []
-    order, product = found
-    values = {
-        "order_no": order.number,
-        "product": product,
-        "carrier": order.carrier or "",
-        "tracking_no": order.tracking_number or "",
-        "shipped_at": moment_text(order.shipped_at),
-    }
-    return [ToMember(NotifyEvent.ORDER_SHIPPED, order.member_id, values)]
+    async def details(order: Order) -> Values:
+        return {
+            "carrier": order.carrier or "",
+            "tracking_no": order.tracking_number or "",
+            "shipped_at": moment_text(order.shipped_at),
+        }
+
+    return await _to_buyer(payload, NotifyEvent.ORDER_SHIPPED, details)
 
 
 async def pickup_member(payload: dict[str, Any]) -> list[Delivery]:
-    found = await order_summary(payload["order_id"])
-    if found is None:
-        return []
-    order, product = found
-    store = await Store.get_or_none(id=order.pickup_store_id) if order.pickup_store_id else None
-    values = {
-        "order_no": order.number,
-        "product": product,
-        "store": store.name if store else "",
-        "pickup_code": order.pickup_code or "",
-        "ready_at": moment_text(datetime.fromisoformat(payload["at"])),
-    }
-    return [ToMember(NotifyEvent.PICKUP_READY, order.member_id, values)]
+    async def details(order: Order) -> Values:
+        store_id = order.pickup_store_id
+        store = await Store.get_or_none(id=store_id) if store_id else None
+        return {
+            "store": store.name if store else "",
+            "pickup_code": order.pickup_code or "",
+            "ready_at": moment_text(datetime.fromisoformat(payload["at"])),
+        }
+
+    return await _to_buyer(payload, NotifyEvent.PICKUP_READY, details)
 
 
 async def _refund_result(payload: dict[str, Any], result: str) -> list[Delivery]:

@@ -16,6 +16,7 @@ from distribution.ledger import Deltas
 from distribution.models import AccountOwner, Distributor, DistributorKind, LedgerKind
 from domain import clock
 from domain.db import transaction
+from domain.orders.models import Order
 from domain.org.models import StaffRole
 from domain.outbox import dispatch
 from domain.outbox.dispatch import Fail
@@ -23,6 +24,8 @@ from domain.outbox.models import OutboxMessage
 from domain.outbox.service import enqueue
 from tests.api.test_enrollment import apply
 from tests.fakes.wechat import SUBSCRIBE_SEND, FakeWechat, running_fake_wechat
+from tests.support.api import make_store
+from tests.support.catalog import make_category, make_product
 from tests.support.loyalty import amount_off, claimed, give_points, template
 from tests.support.notifications import (
     APP_ID,
@@ -33,6 +36,7 @@ from tests.support.notifications import (
     mapping,
     notify_api,
 )
+from tests.support.orders import order_pk, pay, pickup, place_ok
 
 R = StaffRole
 MORNING = datetime.fromisoformat("2026-12-07T10:00:00+08:00")
@@ -207,3 +211,40 @@ async def test_a_failing_job_and_dead_letters_reach_the_administrator(api, wecha
         assert bodies["JOB_FAILED"].startswith("remind-expiring：RuntimeError at ")
         assert await _inbox(operator) == []
         assert await OutboxMessage.filter(topic="test.refused", state="DEAD").count() == 1
+
+
+async def test_a_pickup_order_ready_tells_the_member_where_and_the_code(api, wechat):
+    with clock.frozen_at(MORNING):
+        # given a member who accepted the pickup template and paid a pickup order at a store
+        admin = await api.staff(R.HQ_ADMIN)
+        keys = {
+            "character_string1": "order_no",
+            "thing2": "store",
+            "character_string3": "pickup_code",
+        }
+        template_id = await _map(admin, wechat, "pickup_ready", keys)
+        store = await make_store(name="静安寺店")
+        manager = await api.staff(R.STORE_MANAGER, store)
+        member = await api.member("o-pickup")
+        await accept(wechat, member, "o-pickup", template_id)
+        product = await make_product(await make_category(), (1990,), title="茶叶")
+        order = await place_ok(member.client, pickup(store.id, ((await product.skus.all())[0], 1)))
+        await pay(api, member.client, order)
+
+        # when the store marks it ready and the drain runs
+        ready = await manager.client.data(
+            "mutation($id: ID!) { markReadyForPickup(orderId: $id) { errors { code } } }",
+            {"id": order["id"]},
+        )
+        assert ready["markReadyForPickup"]["errors"] == []
+        await drain(MORNING)
+
+        # then the member is told the order, the store and the pickup code
+        paid = await Order.get(id=order_pk(order))
+        assert [m["data"] for m in wechat.messages] == [
+            {
+                "character_string1": {"value": paid.number},
+                "thing2": {"value": "静安寺店"},
+                "character_string3": {"value": paid.pickup_code},
+            }
+        ]
