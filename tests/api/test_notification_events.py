@@ -26,6 +26,7 @@ from tests.api.test_enrollment import apply
 from tests.fakes.wechat import SUBSCRIBE_SEND, FakeWechat, running_fake_wechat
 from tests.support.api import make_store
 from tests.support.catalog import make_category, make_product
+from tests.support.commission import paid_order, ship_and_confirm, sku
 from tests.support.loyalty import amount_off, claimed, give_points, template
 from tests.support.notifications import (
     APP_ID,
@@ -248,3 +249,37 @@ async def test_a_pickup_order_ready_tells_the_member_where_and_the_code(api, wec
                 "character_string3": {"value": paid.pickup_code},
             }
         ]
+
+
+async def test_settled_commission_is_told_once_per_order(api, wechat):
+    with clock.frozen_at(MORNING):
+        # given a KOC earning on a two-line order, who accepted the settled template
+        admin = await api.staff(R.HQ_ADMIN)
+        operator = await api.staff(R.HQ_OPERATOR)
+        keys = {"character_string1": "order_no", "amount2": "amount"}
+        template_id = await _map(admin, wechat, "commission_settled", keys)
+        koc_member = await api.member("o-settled")
+        koc = await Distributor.create(
+            kind=DistributorKind.KOC,
+            member_id=koc_member.member_id,
+            created_at=MORNING,
+            updated_at=MORNING,
+        )
+        await accept(wechat, koc_member, "o-settled", template_id)
+        await accept(wechat, koc_member, "o-settled", template_id)
+        buyer = await api.member("o-settled-buyer")
+        lines = [(await sku(10000), 1), (await sku(5000), 1)]
+        order = await paid_order(api, buyer, lines, level1_distributor_id=koc.id)
+        completed = await ship_and_confirm(operator, buyer, order)
+
+    # when both entries settle and the drain runs
+    settle_at = completed.completed_at + timedelta(days=7)
+    settled = await run_job("settle-commission", settle_at)
+    await drain(settle_at)
+
+    # then one message with the order's settled total
+    number = (await Order.get(id=order_pk(order))).number
+    assert settled == 2
+    assert [m["data"] for m in wechat.messages if m["template_id"] == template_id] == [
+        {"character_string1": {"value": number}, "amount2": {"value": "¥15.00"}}
+    ]

@@ -170,6 +170,14 @@ async def test_the_worked_flow_ships_one_message_tells_the_koc_and_finance(api, 
             ("order_shipped", "SENT", ""),
         ]
 
+        koc_log = {
+            d["event"]: (d["state"], d["reason"]) for d in await deliveries(admin, koc_member)
+        }
+        assert koc_log == {
+            "commission_new": ("SENT", None),
+            "customer_bound": ("SKIPPED", "no template mapped for customer_bound"),
+        }
+
         # when the KOC asks to withdraw what they have available, and the drain runs again
         account = await ledger.account_for(AccountOwner.DISTRIBUTOR, koc.id)
         async with transaction():
