@@ -26,7 +26,14 @@ from tests.api.test_enrollment import apply
 from tests.fakes.wechat import SUBSCRIBE_SEND, FakeWechat, running_fake_wechat
 from tests.support.api import make_store
 from tests.support.catalog import make_category, make_product
-from tests.support.commission import paid_order, ship_and_confirm, sku
+from tests.support.commission import (
+    REVIEW_REFUND,
+    paid_order,
+    refund,
+    request_refund,
+    ship_and_confirm,
+    sku,
+)
 from tests.support.loyalty import amount_off, claimed, give_points, template
 from tests.support.notifications import (
     APP_ID,
@@ -283,3 +290,31 @@ async def test_settled_commission_is_told_once_per_order(api, wechat):
     assert [m["data"] for m in wechat.messages if m["template_id"] == template_id] == [
         {"character_string1": {"value": number}, "amount2": {"value": "¥15.00"}}
     ]
+
+
+async def test_refund_results_are_told_approved_and_rejected(api, wechat):
+    with clock.frozen_at(MORNING):
+        # given a member who accepted the refund template twice and asked for two refunds
+        admin = await api.staff(R.HQ_ADMIN)
+        finance = await api.staff(R.HQ_FINANCE)
+        keys = {"character_string1": "order_no", "amount2": "amount", "phrase3": "result"}
+        template_id = await _map(admin, wechat, "refund_result", keys)
+        member = await api.member("o-refunds")
+        await accept(wechat, member, "o-refunds", template_id)
+        await accept(wechat, member, "o-refunds", template_id)
+        order = await paid_order(api, member, [(await sku(3000), 1), (await sku(2000), 1)])
+
+        # when finance approves one in full and rejects the other, and the drain runs
+        await refund(api, member, finance, order, 3000, line=0)
+        rejected_id = await request_refund(member, order, 2000, line=1)
+        reviewed = await finance.client.data(REVIEW_REFUND, {"id": rejected_id, "approve": False})
+        assert reviewed["reviewRefund"]["errors"] == []
+        await drain(MORNING)
+
+        # then two messages: refunded and rejected, with their amounts
+        number = (await Order.get(id=order_pk(order))).number
+        results = sorted(
+            (m["data"]["amount2"]["value"], m["data"]["phrase3"]["value"]) for m in wechat.messages
+        )
+        assert results == [("¥20.00", "退款被拒"), ("¥30.00", "退款成功")]
+        assert {m["data"]["character_string1"]["value"] for m in wechat.messages} == {number}

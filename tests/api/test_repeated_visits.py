@@ -113,9 +113,10 @@ async def test_a_repeat_visit_costs_no_more_statements_than_a_counted_one(api):
 
     # As before de-duplication: token, link, member lock, settings, own distributor, binding in
     # force, the member's last visit to the link, visit row, binding (end + row), last share
-    # touch (update, and an insert the first time), link counters. A repeat runs the rules but
-    # stores no visit row and moves no counter.
-    assert counts == [13, 8]
+    # touch (update, and an insert the first time), link counters, and the outbox row that
+    # tells the distributor of their new customer (issue 14). A repeat runs the rules but
+    # stores no visit row, binds nobody and moves no counter.
+    assert counts == [14, 8]
 
 
 async def test_one_member_visiting_fifty_five_times_makes_no_koc_candidate(api):
