@@ -27,6 +27,7 @@ from loyalty import notifications as expiry_reminders
 from loyalty import points, tiers
 from loyalty.audience import stats as audience_stats
 from loyalty.coupons import usage as coupons
+from loyalty.workbench import batches, reminders
 
 log = logging.getLogger("siyu.jobs")
 
@@ -50,6 +51,8 @@ JOBS: dict[str, tuple[Job, str]] = {
     "expire-points": (points.expire_due, "write off points in lots past their expiry"),
     "expire-coupons": (coupons.expire_due, "expire unused coupons past their validity"),
     "review-tiers": (tiers.review_tiers, "re-tier members on the last tier.review_months"),
+    "guide-reminders": (reminders.generate_reminders, "make guides' reminder tasks, once each"),
+    "resume-task-batches": (batches.resume_batches, "finish guide task batches left running"),
     "poll-transfers": (
         withdrawals.poll_transfers,
         "query WeChat transfer bills not final, cancel those the payee left unconfirmed",

@@ -33,6 +33,8 @@ MODEL_MODULES = [
     "distribution.models",
     "loyalty.models",
     "loyalty.audience.models",
+    "loyalty.workbench.models",
+    "distribution.content.models",
 ]
 
 

@@ -72,6 +72,7 @@ class ErrorCode(StrEnum):
     INVALID_TARGET_MONTH = "INVALID_TARGET_MONTH"
     CART_FULL = "CART_FULL"
     ADDRESS_BOOK_FULL = "ADDRESS_BOOK_FULL"
+    GUIDE_COUPON_QUOTA_REACHED = "GUIDE_COUPON_QUOTA_REACHED"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -215,6 +216,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "收货地址已满（最多 20 个）",
         "The address book is full (at most 20 addresses).",
     ),
+    ErrorCode.GUIDE_COUPON_QUOTA_REACHED: (
+        "本月该优惠券的导购发放额度已用完",
+        "Your monthly quota of this coupon is used up.",
+    ),
 }
 
 
@@ -329,6 +334,8 @@ WHEN: dict[ErrorCode, str] = {
     ErrorCode.UNKNOWN_TIER: "A tier code that does not exist (filters).",
     ErrorCode.INVALID_PERIOD: "A report period whose from is after to, or longer than 366 days.",
     ErrorCode.INVALID_TARGET_MONTH: "Store targets: the month is not YYYY-MM.",
+    ErrorCode.GUIDE_COUPON_QUOTA_REACHED: "issueGuideCoupon: the guide already issued this"
+    " template's monthly quota (guide_coupon_template, Asia/Shanghai month); nothing changed.",
 }
 """When each code is answered, for the API's documentation (the ErrorCode enum's descriptions)."""
 

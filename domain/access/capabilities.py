@@ -34,6 +34,12 @@ Grey cells, decided here:
 - The outbox (messages to WeChat that failed): HQ_ADMIN and HQ_OPERATOR list and retry them;
   operators run the warehouse, so a shipping upload that gave up is theirs to fix. Payloads
   (openids, order details) are never shown, only topic, key, tries and the reason.
+- Guide workbench (SPEC 22): task batches are made by HQ_OPERATOR, HQ_ADMIN and a store manager
+  for their store; tasks are read by those and by a guide (their own); only the guide serving
+  the customer finishes a task or issues a guide coupon (it is their act, credited to them).
+  HQ_OPERATOR and HQ_ADMIN write content items (素材) and mark guide coupon templates
+  (COUPONS_WRITE); store staff read the items for their store; only a guide shares one (the
+  link is theirs). HQ_FINANCE has no part in it.
 - The staff inbox: every role reads its own notices only (each is written for one staff
   member); a store role's inbox is further confined to its store.
 - A member's notification delivery log: HQ_ADMIN and HQ_OPERATOR (customer support), without
@@ -93,6 +99,14 @@ class Capability(StrEnum):
     RECONCILIATION = "RECONCILIATION"
     REFUND_REASONS_WRITE = "REFUND_REASONS_WRITE"
     OUTBOX = "OUTBOX"
+    GUIDE_TASKS_READ = "GUIDE_TASKS_READ"
+    GUIDE_TASK_BATCH_WRITE = "GUIDE_TASK_BATCH_WRITE"
+    GUIDE_TASK_FINISH = "GUIDE_TASK_FINISH"
+    GUIDE_COUPONS_READ = "GUIDE_COUPONS_READ"
+    GUIDE_COUPON_ISSUE = "GUIDE_COUPON_ISSUE"
+    CONTENT_READ = "CONTENT_READ"
+    CONTENT_WRITE = "CONTENT_WRITE"
+    CONTENT_SHARE = "CONTENT_SHARE"
     STAFF_INBOX = "STAFF_INBOX"
     NOTIFICATION_LOG = "NOTIFICATION_LOG"
 
@@ -161,6 +175,14 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.RECONCILIATION: _ADMIN_FINANCE,
     Capability.REFUND_REASONS_WRITE: _ADMIN_OPERATOR,
     Capability.OUTBOX: _ADMIN_OPERATOR,
+    Capability.GUIDE_TASKS_READ: {**_ADMIN_OPERATOR, **_SERVING},
+    Capability.GUIDE_TASK_BATCH_WRITE: {**_ADMIN_OPERATOR, R.STORE_MANAGER: S.OWN_STORE},
+    Capability.GUIDE_TASK_FINISH: {R.GUIDE: S.OWN_CUSTOMERS},
+    Capability.GUIDE_COUPONS_READ: {**_ADMIN_OPERATOR, **_SERVING},
+    Capability.GUIDE_COUPON_ISSUE: {R.GUIDE: S.OWN_CUSTOMERS},
+    Capability.CONTENT_READ: {**_ADMIN_OPERATOR, **_STORE},
+    Capability.CONTENT_WRITE: _ADMIN_OPERATOR,
+    Capability.CONTENT_SHARE: {R.GUIDE: S.OWN_CUSTOMERS},
     Capability.STAFF_INBOX: {**_HQ, **_STORE},
     Capability.NOTIFICATION_LOG: _ADMIN_OPERATOR,
 }

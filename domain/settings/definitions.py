@@ -131,6 +131,8 @@ _JOB_INTERVALS = (
     ("poll_refunds", 3600, "查询处理中的退款"),
     ("reconcile_bills", 3600, "下载微信支付账单并对账"),
     ("drain_outbox", 60, "发送出站消息（微信发货信息、订阅消息）"),
+    ("guide_reminders", 24 * 3600, "生成导购提醒任务"),
+    ("resume_task_batches", 3600, "续跑未完成的导购任务批次"),
     ("remind_expiring", 24 * 3600, "优惠券、积分即将过期提醒"),
 )
 
@@ -192,6 +194,7 @@ _ALL: tuple[Definition, ...] = (
         "payout.transfer_poll_after_minutes", 10, 1, 1440, "转账单未完结多久后主动查询（分钟）"
     ),
     IntSetting("refunds.poll_after_minutes", 10, 1, 1440, "退款处理中多久后主动查询（分钟）"),
+    IntSetting("guide.coupon_expiring_days", 3, 1, 30, "导购提醒：优惠券到期前几天（天）"),
     # 小程序码 (SPEC 18): the page each kind of code opens, and how WeChat makes it.
     PageSetting("wechat.page.product", "pages/product/index", "小程序码：商品页"),
     PageSetting("wechat.page.store", "pages/store/index", "小程序码：门店页（推广链接）"),

@@ -146,6 +146,36 @@ CALLS = {
     f'memberIds: ["{MEMBER}"]) {{ errors {{ code }} }} }}',
     "setStoreTargets": 'mutation { setStoreTargets(input: {storeId: "U3RvcmU6OTk5", '
     'month: "2026-01"}) { errors { code } } }',
+    "guideTasks": "{ guideTasks { totalCount } }",
+    "guideTask": f'{{ guideTask(id: "{to_global_id("GuideTask", 1)}") {{ id }} }}',
+    "guideTaskBatches": "{ guideTaskBatches { totalCount } }",
+    "guideTaskCompletion": 'query { guideTaskCompletion(groupBy: GUIDE, from: "2026-01-01", '
+    'to: "2026-01-31") { due } }',
+    "guideCouponTemplates": "{ guideCouponTemplates { monthlyQuota } }",
+    "guideCouponFigures": '{ guideCouponFigures(from: "2026-01-01", to: "2026-01-31") { issued } }',
+    "contentItems": "{ contentItems { totalCount } }",
+    "contentFunnel": f'{{ contentFunnel(id: "{to_global_id("ContentItem", 1)}") '
+    "{ total { shares } } }",
+    "createGuideTaskBatch": "mutation { createGuideTaskBatch(input: {segmentId: "
+    f'"{to_global_id("Segment", 1)}", dueOn: "2999-01-01", instructions: "x"}}) '
+    "{ errors { code } } }",
+    "completeGuideTask": f'mutation {{ completeGuideTask(id: "{to_global_id("GuideTask", 1)}", '
+    'outcome: "x") { errors { code } } }',
+    "skipGuideTask": f'mutation {{ skipGuideTask(id: "{to_global_id("GuideTask", 1)}", '
+    'reason: "x") { errors { code } } }',
+    "setGuideCouponQuota": "mutation { setGuideCouponQuota(templateId: "
+    f'"{to_global_id("CouponTemplate", 1)}", monthlyQuota: 5) {{ errors {{ code }} }} }}',
+    "issueGuideCoupon": "mutation { issueGuideCoupon(templateId: "
+    f'"{to_global_id("CouponTemplate", 1)}", memberId: "{MEMBER}") {{ errors {{ code }} }} }}',
+    "createContentItem": 'mutation { createContentItem(input: {title: "t", shareText: "s", '
+    'images: [], target: CAMPAIGN, campaign: "c", validFrom: "2026-01-01T00:00:00Z", '
+    'validUntil: "2026-02-01T00:00:00Z"}) { errors { code } } }',
+    "updateContentItem": f'mutation {{ updateContentItem(id: "{to_global_id("ContentItem", 1)}", '
+    'input: {title: "t", shareText: "s", images: [], target: CAMPAIGN, campaign: "c", '
+    'validFrom: "2026-01-01T00:00:00Z", validUntil: "2026-02-01T00:00:00Z"}) '
+    "{ errors { code } } }",
+    "shareContentItem": f'mutation {{ shareContentItem(id: "{to_global_id("ContentItem", 1)}") '
+    "{ errors { code } } }",
 }
 
 
