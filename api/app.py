@@ -38,7 +38,7 @@ from api.wechat.codes import CodeMaker
 from api.wechat.subscribe import SubscriptionSender
 from domain.db import tortoise_config
 from domain.notifications.fanout import WECHAT as WECHAT_MESSAGES
-from domain.outbox.dispatch import register_sender
+from domain.outbox.dispatch import register_sender, unregister_sender
 from domain.payments.service import use_providers
 
 
@@ -70,8 +70,10 @@ def build_services(config: AppConfig, wechat: WechatClient | None) -> Services:
 
 def start_notifications(wechat: WechatClient | None) -> None:
     """Subscription messages go out through the app's WeChat client; without one (DEV) they
-    wait in the outbox."""
-    if wechat is not None:
+    wait in the outbox (and no other app's client of this process sends them)."""
+    if wechat is None:
+        unregister_sender(WECHAT_MESSAGES)
+    else:
         register_sender(WECHAT_MESSAGES, SubscriptionSender(wechat))
 
 

@@ -38,6 +38,10 @@ _WITHDRAWAL_FACTS = {
     S.PENDING_REVIEW.value: "withdrawal.review",
     S.PAID.value: "withdrawal.paid",
     S.FAILED.value: "withdrawal.failed",
+    # A transfer cancelled or left unconfirmed failed too, as the payee sees it: the hold went
+    # back and they may ask again.
+    S.CANCELLED.value: "withdrawal.failed",
+    S.EXPIRED.value: "withdrawal.failed",
     S.AWAITING_PAYEE.value: "withdrawal.awaiting",
 }
 SETTLED, BOUND, APPLIED = "commission.settled", "referral.bound", "distributor.applied"
