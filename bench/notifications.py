@@ -139,7 +139,7 @@ async def drain_all(concurrency: int) -> tuple[int, float]:
             return sent, time.perf_counter() - began
 
 
-async def run(messages: int, sequential: int, postgres: str | None) -> int:
+async def run(messages: int, sequential: int, postgres: str | None, concurrency: int) -> int:
     work = Path(tempfile.mkdtemp(prefix="siyu-notify-"))
     database_url = postgres or f"sqlite://{work / 'bench.db'}"
     await migrate(config=tortoise_config(database_url))
@@ -160,12 +160,12 @@ async def run(messages: int, sequential: int, postgres: str | None) -> int:
             await seed(0, messages)
             dispatch.register_sender(WECHAT, SubscriptionSender(wechat))
             await wechat.access_token()  # the token is fetched once per process, not timed
-            sent, seconds = await drain_all(concurrency=16)
+            sent, seconds = await drain_all(concurrency=concurrency)
             await seed(messages, sequential)
             sent_one, seconds_one = await drain_all(concurrency=1)
         rate, rate_one = sent / seconds, sent_one / seconds_one
         print(
-            f"{sent} messages in {seconds:.2f} s: {rate:,.0f} messages/s, 16 sends at a time "
+            f"{sent} messages in {seconds:.2f} s: {rate:,.0f} messages/s, {concurrency} sends at a time "
             f"(target >= {TARGET}: {'met' if rate >= TARGET else 'MISSED'})"
         )
         print(
@@ -197,8 +197,13 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--sequential", type=int, default=300)
     parser.add_argument("--postgres", default=None, help="a throwaway database's URL")
+    parser.add_argument("--concurrency", type=int, default=16, help="drain's sends at a time")
     arguments = parser.parse_args()
-    sys.exit(asyncio.run(run(arguments.messages, arguments.sequential, arguments.postgres)))
+    sys.exit(
+        asyncio.run(
+            run(arguments.messages, arguments.sequential, arguments.postgres, arguments.concurrency)
+        )
+    )
 
 
 if __name__ == "__main__":
