@@ -165,8 +165,8 @@ async def run(messages: int, sequential: int, postgres: str | None, concurrency:
             sent_one, seconds_one = await drain_all(concurrency=1)
         rate, rate_one = sent / seconds, sent_one / seconds_one
         print(
-            f"{sent} messages in {seconds:.2f} s: {rate:,.0f} messages/s, {concurrency} sends at a time "
-            f"(target >= {TARGET}: {'met' if rate >= TARGET else 'MISSED'})"
+            f"{sent} messages in {seconds:.2f} s: {rate:,.0f} messages/s, {concurrency} sends at a "
+            f"time (target >= {TARGET}: {'met' if rate >= TARGET else 'MISSED'})"
         )
         print(
             f"{sent_one} messages in {seconds_one:.2f} s: {rate_one:,.0f} messages/s, one at a "
