@@ -9,6 +9,7 @@ from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
+from tortoise.functions import Count
 
 from api.admin.outbox import outbox_node
 from api.auth.permissions import granted
@@ -19,6 +20,7 @@ from api.graphql.relay import After, Connection, First, Ordering, SortField, pag
 from domain import clock
 from domain.errors import DomainError, ErrorCode
 from domain.notifications import inbox
+from domain.notifications.catalogue import EVENTS, Channel, NotifyEvent
 from domain.notifications.fanout import WECHAT, member_log_prefix
 from domain.notifications.models import NoticeKind, StaffNotice
 from domain.outbox.models import OutboxMessage, OutboxState
@@ -169,3 +171,45 @@ async def member_notifications(
     member = from_global_id(member_id, "Member", "memberId")
     messages = OutboxMessage.filter(topic=WECHAT, key__startswith=member_log_prefix(member))
     return await paginate(messages, NEWEST_FIRST, first, after, delivery_node)
+
+
+@strawberry.type(description="One subscription event's messages since a moment, by outcome.")
+class NotificationFigure:
+    event: NotifyEvent
+    sent: int = strawberry.field(description="Delivered to WeChat.")
+    skipped: int = strawberry.field(description="Not sent on purpose: no quota, switched off...")
+    failed: int = strawberry.field(description="Refused for good or out of tries (dead).")
+    waiting: int = strawberry.field(description="Not tried yet, retrying or deferred.")
+
+
+async def notification_figures(
+    info: Info,
+    since: Annotated[
+        datetime, strawberry.argument(description="Messages written from this moment on.")
+    ],
+) -> list[NotificationFigure]:
+    """Per subscription event: sent, skipped, failed, waiting (one count per event)."""
+    await granted(info)
+    figures = []
+    for event, spec in EVENTS.items():
+        if spec.channel != Channel.WECHAT:
+            continue
+        rows = (
+            await OutboxMessage.filter(
+                topic=WECHAT, created_at__gte=since, key__contains=f":{event.value}:"
+            )
+            .annotate(n=Count("id"))
+            .group_by("state")
+            .values_list("state", "n")
+        )
+        counts = {OutboxState(state): int(n) for state, n in rows}
+        figures.append(
+            NotificationFigure(
+                event=event,
+                sent=counts.get(OutboxState.SENT, 0),
+                skipped=counts.get(OutboxState.SKIPPED, 0),
+                failed=counts.get(OutboxState.DEAD, 0),
+                waiting=counts.get(OutboxState.PENDING, 0),
+            )
+        )
+    return figures

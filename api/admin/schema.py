@@ -308,6 +308,14 @@ class Query:
             "off), failed, with why; not their content."
         ),
     )
+    notification_figures: list[notification_api.NotificationFigure] = staff_field(
+        C.NOTIFICATION_LOG,
+        notification_api.notification_figures,
+        description=(
+            "Subscription messages per event since a moment (订阅消息统计): sent, skipped, "
+            "failed, waiting."
+        ),
+    )
     refunds_needing_attention: Connection[refund_attention_api.RefundAttentionNode] = staff_field(
         C.REFUND_ATTENTION, refund_attention_api.refunds_needing_attention
     )

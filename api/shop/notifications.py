@@ -42,12 +42,6 @@ expose_enum(
         SubscribeChoice.BAN: "ban: the member turned the template off; the quota empties.",
     },
 )
-expose_enum(
-    NotifyEvent,
-    "NotifyEvent",
-    "Something a member, a distributor or staff is told of (SPEC 19).",
-    {event: spec.description for event, spec in EVENTS.items()},
-)
 
 
 @strawberry.type(description="A subscription event and the template the mini-program asks for.")

@@ -170,6 +170,15 @@ async def test_the_worked_flow_ships_one_message_tells_the_koc_and_finance(api, 
             ("order_shipped", "SENT", ""),
         ]
 
+        figures = await admin.client.data(
+            '{ notificationFigures(since: "2026-12-07T00:00:00+08:00") '
+            "{ event sent skipped failed waiting } }"
+        )
+        by_event = {f.pop("event"): f for f in figures["notificationFigures"]}
+        assert by_event["ORDER_SHIPPED"] == {"sent": 1, "skipped": 0, "failed": 0, "waiting": 0}
+        assert by_event["COMMISSION_NEW"] == {"sent": 1, "skipped": 0, "failed": 0, "waiting": 0}
+        assert by_event["ORDER_PAID"] == {"sent": 0, "skipped": 1, "failed": 0, "waiting": 0}
+        assert by_event["CUSTOMER_BOUND"]["skipped"] == 1
         koc_log = {
             d["event"]: (d["state"], d["reason"]) for d in await deliveries(admin, koc_member)
         }

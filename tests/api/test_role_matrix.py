@@ -51,6 +51,7 @@ CALLS = {
     "staffInboxCounts": "{ staffInboxCounts { kind unread } }",
     "markStaffNoticesRead": "mutation { markStaffNoticesRead { marked errors { code } } }",
     "memberNotifications": f'{{ memberNotifications(memberId: "{MEMBER}") {{ totalCount }} }}',
+    "notificationFigures": '{ notificationFigures(since: "2026-01-01T00:00:00Z") { sent } }',
     "refundsNeedingAttention": "{ refundsNeedingAttention { totalCount } }",
     "reconciliationRuns": "{ reconciliationRuns { totalCount } }",
     "reconciliationDifferences": "{ reconciliationDifferences { totalCount } }",
