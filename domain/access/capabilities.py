@@ -42,8 +42,8 @@ Grey cells, decided here:
   link is theirs). HQ_FINANCE has no part in it.
 - The staff inbox: every role reads its own notices only (each is written for one staff
   member); a store role's inbox is further confined to its store.
-- A member's notification delivery log: HQ_ADMIN and HQ_OPERATOR (customer support), without
-  the message's content or the openid.
+- A member's notification delivery log and the per-event figures: HQ_ADMIN and HQ_OPERATOR
+  (customer support, who also set the templates), without the message's content or the openid.
 """
 
 from __future__ import annotations
