@@ -9,6 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from api.jobs import run_job
+from domain.members.models import Member
+from domain.notifications.catalogue import NotifyEvent
+from domain.notifications.fanout import WECHAT, message_key
+from domain.notifications.models import SubscriptionQuota
+from domain.outbox import service as outbox
 from tests.fakes.wechat import FakeWechat
 from tests.support.api import ApiFactory, MemberSession
 
@@ -105,12 +110,6 @@ async def deliveries(admin, member: MemberSession) -> list[dict[str, Any]]:
 async def due_messages(count: int, fake: FakeWechat, moment: datetime) -> list[int]:
     """`count` members with an openid and one authorization each (here and at the fake), and
     one due shipped message each, as the fan-out writes them."""
-    from domain.members.models import Member
-    from domain.notifications.catalogue import NotifyEvent
-    from domain.notifications.fanout import WECHAT, message_key
-    from domain.notifications.models import SubscriptionQuota
-    from domain.outbox import service as outbox
-
     members = [await Member.create(created_at=moment, updated_at=moment) for _ in range(count)]
     await SubscriptionQuota.bulk_create(
         [
