@@ -32,9 +32,13 @@ from api.rest import payments as payment_routes
 from api.rest import payouts as payout_routes
 from api.scheduler import Scheduler, running
 from api.shop.schema import schema as shop_schema
+from api.wechat import subscription_events  # noqa: F401 (registers its push handlers)
 from api.wechat.client import WechatApp, WechatClient
 from api.wechat.codes import CodeMaker
+from api.wechat.subscribe import SubscriptionSender
 from domain.db import tortoise_config
+from domain.notifications.fanout import WECHAT as WECHAT_MESSAGES
+from domain.outbox.dispatch import register_sender, unregister_sender
 from domain.payments.service import use_providers
 
 
@@ -64,6 +68,15 @@ def build_services(config: AppConfig, wechat: WechatClient | None) -> Services:
     )
 
 
+def start_notifications(wechat: WechatClient | None) -> None:
+    """Subscription messages go out through the app's WeChat client; without one (DEV) they
+    wait in the outbox (and no other app's client of this process sends them)."""
+    if wechat is None:
+        unregister_sender(WECHAT_MESSAGES)
+    else:
+        register_sender(WECHAT_MESSAGES, SubscriptionSender(wechat))
+
+
 def start_payments(config: AppConfig) -> Payments:
     """Build the configured payment providers and hand them to the core by name: they replace
     any registered before (jobs such as reconcile-bills act on every registered provider)."""
@@ -78,6 +91,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
     install_plugins()
     config.check()
     wechat = build_wechat(config)
+    start_notifications(wechat)
     services = build_services(config, wechat)
     payments = start_payments(config)
     payouts = install_payouts(config)

@@ -119,9 +119,11 @@ async def jobs(config: AppConfig, names: list[str], now: str | None) -> int:
         print("--now needs a timezone, e.g. 2026-11-22T08:00:00+08:00", file=sys.stderr)
         return 2
     # Jobs that talk to the payment provider (refund polling, bills) need it registered.
-    from api.app import start_payments
+    from api.app import build_wechat, start_notifications, start_payments
 
     payments = start_payments(config)
+    wechat = build_wechat(config)
+    start_notifications(wechat)
 
     async def run() -> int:
         """Each job recorded like the scheduler's runs; a failure is reported and the others
@@ -142,6 +144,8 @@ async def jobs(config: AppConfig, names: list[str], now: str | None) -> int:
         return await _with_database(config, run)
     finally:
         await payments.aclose()
+        if wechat is not None:
+            await wechat.aclose()
 
 
 async def check_ledger(config: AppConfig) -> int:

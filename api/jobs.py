@@ -17,11 +17,13 @@ from distribution import withdrawals
 from distribution.commission import settlement
 from domain import clock
 from domain.errors import DomainError
+from domain.notifications import ops as notices
 from domain.ops import service as ops
 from domain.ops.models import JobRun
 from domain.orders import lifecycle, refunds
 from domain.outbox import dispatch as outbox
 from domain.payments import reconciliation
+from loyalty import notifications as expiry_reminders
 from loyalty import points, tiers
 from loyalty.audience import stats as audience_stats
 from loyalty.coupons import usage as coupons
@@ -37,6 +39,8 @@ async def drain_outbox(now: datetime) -> int:
     tally = await outbox.drain(now)
     for (topic, outcome), count in tally.items():
         metrics.OUTBOX_MESSAGES.labels(topic, outcome).inc(count)
+        if outcome == "dead":  # the administrator's inbox hears of it
+            await notices.dead_letters(topic, count, now.isoformat())
     return sum(tally.values())
 
 
@@ -56,6 +60,10 @@ JOBS: dict[str, tuple[Job, str]] = {
     # Before refresh-tags: the last job of a tick stays refresh-tags (tests read the order).
     "poll-refunds": (refunds.poll_unfinished, "ask the provider about refunds not final yet"),
     "reconcile-bills": (reconciliation.reconcile_bills, "compare WeChat Pay's daily bills"),
+    "remind-expiring": (
+        expiry_reminders.remind_expiring,
+        "tell members of coupons (3 days) and points (7 days) about to expire",
+    ),
     "drain-outbox": (drain_outbox, "send due outbox messages (WeChat uploads and messages)"),
     "refresh-tags": (audience_stats.refresh_all, "recompute lifecycle, value and KOC tags"),
 }
@@ -111,6 +119,7 @@ async def run_recorded(
         trace = "".join(traceback.format_list(traceback.extract_tb(error.__traceback__)))
         log.error("job failed", extra={"job": name, "failure": failure, "trace": trace})
         await ops.finish_run(run, clock.now(), None, failure)
+        await notices.job_failed(name, run.id, failure)
         return run
     await ops.finish_run(run, clock.now(), changed, None)
     return run

@@ -306,6 +306,12 @@ OUTBOX_MESSAGES = Counter(
     ["topic", "outcome"],
     registry=REGISTRY,
 )
+NOTIFICATIONS = Counter(
+    "siyu_notifications_total",
+    "Subscription messages tried, by event and outcome: sent, skipped, deferred, failed, retried",
+    ["event", "outcome"],
+    registry=REGISTRY,
+)
 JOB_FAILURES = Counter(
     "siyu_job_failures_total",
     "Periodic job runs that failed (scheduler or `siyu jobs`): alert on any increase",

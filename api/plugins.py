@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from api import metrics
 from distribution import distributors, links, merging
+from distribution import notifications as distribution_notices
 from distribution.attribution import DistributionAttributor
 from distribution.audience import DistributionAudienceSources
 from distribution.commission import accrual as commission_accrual
@@ -14,9 +15,14 @@ from distribution.enrollment import enroll_on_threshold
 from distribution.reports import rollups as report_rollups
 from domain import events
 from domain.members.audience_sources import use_audience_sources
+from domain.notifications import fanout
+from domain.notifications import ops as ops_notices
+from domain.notifications import orders as order_notices
 from domain.orders.attribution import use_attributor
 from domain.orders.pricing import pipeline
+from domain.outbox.dispatch import register_sender
 from loyalty import merging as loyalty_merging
+from loyalty import notifications as loyalty_notices
 from loyalty import points, rewards
 from loyalty.audience import handlers as audience
 from loyalty.coupons import grants, usage
@@ -64,6 +70,18 @@ def install_plugins() -> None:
     pipeline.plug("tier", TierStep())
     pipeline.plug("coupon", CouponStep())
     pipeline.plug("points", PointsStep())
+    # Notifications: facts announced in the event's transaction, fanned out once committed.
+    subscriptions.extend(order_notices.SUBSCRIPTIONS)
+    subscriptions.extend(distribution_notices.SUBSCRIPTIONS)
+    for resolvers in (
+        order_notices.RESOLVERS,
+        distribution_notices.RESOLVERS,
+        loyalty_notices.RESOLVERS,
+        ops_notices.RESOLVERS,
+    ):
+        for fact, resolver in resolvers:
+            fanout.resolve(fact, resolver)
+    register_sender(fanout.FACTS, fanout.fan_out)
     # Counted last, and only once the event's transaction has committed.
     subscriptions.extend(metrics.SUBSCRIPTIONS)
     for event_type, handler in subscriptions:

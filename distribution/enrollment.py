@@ -11,6 +11,7 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Sum
 
+from distribution.events import DistributorApplied
 from distribution.models import (
     ApplicationStatus,
     Distributor,
@@ -19,7 +20,7 @@ from distribution.models import (
     DistributorStatus,
 )
 from distribution.referrals import valid_referrer_id
-from domain import clock
+from domain import clock, events
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.events import OrderPaid
@@ -91,9 +92,11 @@ async def apply(
             member_id=member_id, status=ApplicationStatus.PENDING
         ):
             raise DomainError(ErrorCode.APPLICATION_PENDING)
-        return await DistributorApplication.create(
+        application = await DistributorApplication.create(
             member_id=member_id, kind=kind, shop_name=shop_name, note=note, created_at=clock.now()
         )
+        await events.publish(DistributorApplied(application.id))
+        return application
 
 
 async def review(

@@ -22,3 +22,20 @@ class WithdrawalMoved:
 
     withdrawal_id: int
     status: str
+
+
+@dataclass(frozen=True)
+class CommissionSettled:
+    """A commission entry of an order became SETTLED (available to withdraw)."""
+
+    order_id: int
+    entry_id: int
+    account_id: int
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class DistributorApplied:
+    """A member applied to become a distributor; the application awaits review."""
+
+    application_id: int

@@ -554,9 +554,12 @@ async def apply_bill(withdrawal_id: int, bill: TransferBill, actor: str) -> bool
         if not package:
             return bool(await in_flight.update(**seen))
         expires = withdrawal.package_expires_at or (bill.created_at or now) + PACKAGE_VALIDITY
-        moved = await in_flight.update(
-            **seen, status=S.AWAITING_PAYEE, package_info=package, package_expires_at=expires
-        )
+        async with transaction():
+            moved = await in_flight.update(
+                **seen, status=S.AWAITING_PAYEE, package_info=package, package_expires_at=expires
+            )
+            if moved and withdrawal.status == S.PAYING:
+                await events.publish(WithdrawalMoved(withdrawal_id, S.AWAITING_PAYEE.value))
         return bool(moved) and withdrawal.status == S.PAYING
     if bill.outcome == BillOutcome.PAID:
         async with transaction():
@@ -570,6 +573,7 @@ async def apply_bill(withdrawal_id: int, bill: TransferBill, actor: str) -> bool
                     reason=f"transfer {bill.bill_no or out_bill_no(withdrawal_id)}",
                     refs=Refs(withdrawal_id=withdrawal_id),
                 )
+                await events.publish(WithdrawalMoved(withdrawal_id, S.PAID.value))
         if moved:
             log.info(
                 "withdrawal paid",
@@ -600,6 +604,7 @@ async def _end_unpaid(withdrawal: Withdrawal, bill: TransferBill, seen: dict, ac
         )
         if moved:
             await _release_hold(withdrawal, actor, f"transfer {target.value.lower()}")
+            await events.publish(WithdrawalMoved(withdrawal.id, target.value))
     if moved:
         log.info(
             "transfer ended unpaid",

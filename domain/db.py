@@ -29,6 +29,7 @@ MODEL_MODULES = [
     "domain.wechat.models",
     "domain.storefront.models",
     "domain.outbox.models",
+    "domain.notifications.models",
     "distribution.models",
     "distribution.follow_ups.models",
     "loyalty.models",

@@ -96,6 +96,13 @@ class OrderShipped:
 
 
 @dataclass(frozen=True)
+class OrderReadyForPickup:
+    """A pickup order is waiting at its store (the member is told)."""
+
+    order_id: int
+
+
+@dataclass(frozen=True)
 class OrderCompleted:
     order_id: int
 

@@ -21,6 +21,7 @@ from api.admin import guide_tasks as guide_task_api
 from api.admin import job_runs as job_run_api
 from api.admin import loyalty as loyalty_api
 from api.admin import members as member_api
+from api.admin import notifications as notification_api
 from api.admin import orders as order_api
 from api.admin import org as org_api
 from api.admin import outbox as outbox_api
@@ -288,6 +289,36 @@ class Query:
     )
     outbox_messages: Connection[outbox_api.OutboxMessageNode] = staff_field(
         C.OUTBOX, outbox_api.outbox_messages
+    )
+    staff_inbox: Connection[notification_api.StaffNoticeNode] = staff_field(
+        C.STAFF_INBOX,
+        notification_api.staff_inbox,
+        description=(
+            "The caller's inbox (消息中心): refunds to review for a store's managers, withdrawals "
+            "for finance, applications for operators, failing jobs and dead letters for "
+            "administrators; unread first."
+        ),
+    )
+    staff_inbox_counts: list[notification_api.NoticeCount] = staff_field(
+        C.STAFF_INBOX,
+        notification_api.staff_inbox_counts,
+        description="The caller's unread notices per kind.",
+    )
+    member_notifications: Connection[notification_api.NotificationDelivery] = staff_field(
+        C.NOTIFICATION_LOG,
+        notification_api.member_notifications,
+        description=(
+            "A member's subscription messages for support: sent, skipped (no quota, switched "
+            "off), failed, with why; not their content."
+        ),
+    )
+    notification_figures: list[notification_api.NotificationFigure] = staff_field(
+        C.NOTIFICATION_LOG,
+        notification_api.notification_figures,
+        description=(
+            "Subscription messages per event since a moment (订阅消息统计): sent, skipped, "
+            "failed, waiting."
+        ),
     )
     refunds_needing_attention: Connection[refund_attention_api.RefundAttentionNode] = staff_field(
         C.REFUND_ATTENTION, refund_attention_api.refunds_needing_attention
@@ -598,6 +629,14 @@ class Mutation:
     )
     retry_outbox_message: outbox_api.RetryOutboxMessagePayload = staff_mutation(
         C.OUTBOX, outbox_api.retry_outbox_message
+    )
+    mark_staff_notices_read: notification_api.MarkStaffNoticesReadPayload = staff_mutation(
+        C.STAFF_INBOX,
+        notification_api.mark_staff_notices_read,
+        description=(
+            "Mark the caller's notices read (all of them without ids). Errors: OUT_OF_RANGE, "
+            "INVALID_ID."
+        ),
     )
     resolve_refund: refund_attention_api.ResolveRefundPayload = staff_mutation(
         C.REFUND_ATTENTION, refund_attention_api.resolve_refund

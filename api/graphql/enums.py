@@ -17,6 +17,7 @@ import strawberry
 from distribution.models import ApplicationStatus, DistributorKind, DistributorStatus
 from domain.catalog.models import ProductStatus
 from domain.members.models import AcquisitionChannel, Gender
+from domain.notifications.catalogue import EVENTS, NotifyEvent
 from domain.orders.models import (
     Fulfilment,
     OrderChannel,
@@ -303,3 +304,10 @@ expose_enum(
     },
 )
 PointsKindEnum: TypeAlias = PointsKind
+
+expose_enum(
+    NotifyEvent,
+    "NotifyEvent",
+    "Something a member, a distributor or staff is told of (SPEC 19).",
+    {event: spec.description for event, spec in EVENTS.items()},
+)

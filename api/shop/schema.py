@@ -18,6 +18,7 @@ from api.shop import distribution_center as center_api
 from api.shop import distribution_links as link_api
 from api.shop import distribution_ranking as ranking_api
 from api.shop import loyalty as loyalty_api
+from api.shop import notifications as notification_api
 from api.shop import orders as order_api
 from api.shop import refunds as refund_api
 from api.shop import stores as store_list
@@ -166,6 +167,13 @@ class Query:
             "month, in fen: the top rows, names only of those who opted in (setRankingOptIn), "
             "and the caller's own rank either way. Member token required. Errors: OUT_OF_RANGE "
             "(top)."
+        ),
+    )
+    notification_templates: list[notification_api.NotificationTemplate] = shop_field(
+        notification_api.notification_templates,
+        description=(
+            "The subscription messages HQ set up (订阅消息): the template ids to pass to "
+            "wx.requestSubscribeMessage, per event."
         ),
     )
 
@@ -389,6 +397,13 @@ class Mutation:
             "Show (true) or hide (false, the default) the caller's name in the distributors' "
             "ranking (commissionRanking); hidden, they are listed anonymously. Member "
             "distributors only. Errors: NOT_A_DISTRIBUTOR."
+        ),
+    )
+    record_subscribe_results: notification_api.RecordSubscribeResultsPayload = shop_mutation(
+        notification_api.record_subscribe_results,
+        description=(
+            "Report what wx.requestSubscribeMessage answered: each accept allows one message of "
+            "that template (a quota per template), ban empties it. Errors: OUT_OF_RANGE, INVALID."
         ),
     )
 

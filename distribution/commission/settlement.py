@@ -13,8 +13,10 @@ from datetime import datetime
 
 from tortoise.expressions import Subquery
 
+from distribution.events import CommissionSettled
 from distribution.ledger import Deltas, Refs, move
 from distribution.models import CommissionEntry, EntryStatus, LedgerKind
+from domain import events
 from domain.db import transaction
 from domain.orders.models import OrderItem
 
@@ -57,6 +59,7 @@ async def settle_one(
             reason="settled",
             refs=Refs(entry_id=entry_id, order_id=order_id),
         )
+        await events.publish(CommissionSettled(order_id, entry_id, account_id, amount_fen))
     return True
 
 

@@ -49,6 +49,10 @@ Grey cells, decided here:
   customers (`FOLLOW_UP_WRITE`: a guide for their own, a store manager for the store's); HQ
   serves no customer. The per-guide overview (`GUIDE_OVERVIEW_READ`) is a store report: HQ_ADMIN,
   HQ_OPERATOR and a store manager for their store.
+- The staff inbox: every role reads its own notices only (each is written for one staff
+  member); a store role's inbox is further confined to its store.
+- A member's notification delivery log and the per-event figures: HQ_ADMIN and HQ_OPERATOR
+  (customer support, who also set the templates), without the message's content or the openid.
 """
 
 from __future__ import annotations
@@ -116,6 +120,8 @@ class Capability(StrEnum):
     CUSTOMERS_READ = "CUSTOMERS_READ"
     FOLLOW_UP_WRITE = "FOLLOW_UP_WRITE"
     GUIDE_OVERVIEW_READ = "GUIDE_OVERVIEW_READ"
+    STAFF_INBOX = "STAFF_INBOX"
+    NOTIFICATION_LOG = "NOTIFICATION_LOG"
 
 
 class ScopeKind(StrEnum):
@@ -194,6 +200,8 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.CUSTOMERS_READ: {**_ADMIN_OPERATOR, **_SERVING},
     Capability.FOLLOW_UP_WRITE: _SERVING,
     Capability.GUIDE_OVERVIEW_READ: {**_ADMIN_OPERATOR, R.STORE_MANAGER: S.OWN_STORE},
+    Capability.STAFF_INBOX: {**_HQ, **_STORE},
+    Capability.NOTIFICATION_LOG: _ADMIN_OPERATOR,
 }
 
 CAPABILITIES: Mapping[Capability, Mapping[StaffRole, ScopeKind]] = MappingProxyType(

@@ -147,8 +147,10 @@ async def ship(order: Order, carrier: str, tracking_number: str) -> Order:
 async def ready_for_pickup(order: Order) -> Order:
     if order.fulfilment != Fulfilment.PICKUP:
         raise DomainError(ErrorCode.INVALID_STATE, "id", "delivery orders are shipped")
-    if not await _move(order.id, (OrderStatus.PAID,), OrderStatus.READY_FOR_PICKUP):
-        raise await _refusal(order.id, "ready for pickup", (OrderStatus.PAID,))
+    async with transaction():
+        if not await _move(order.id, (OrderStatus.PAID,), OrderStatus.READY_FOR_PICKUP):
+            raise await _refusal(order.id, "ready for pickup", (OrderStatus.PAID,))
+        await events.publish(events.OrderReadyForPickup(order.id))
     await order.refresh_from_db()
     return order
 

@@ -14,7 +14,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from domain.outbox import service
 from domain.outbox.models import OutboxState
@@ -89,6 +89,9 @@ async def drain(
 ) -> Counter[tuple[str, str]]:
     """Send every due message of every registered topic (up to `max_batches` leases per topic
     per run, so one run ends); counts of (topic, outcome)."""
+    # In UTC: SQLite keeps datetimes as text, and an ORM update would store `--now`'s offset,
+    # which the lease's text comparison then misorders.
+    now = now.astimezone(UTC)
     settings = await load_settings()
     max_attempts: int = settings["outbox.max_attempts"]
     base_seconds: int = settings["outbox.retry_base_seconds"]
@@ -125,7 +128,7 @@ async def _settle(
             await service.mark_final(message, OutboxState.SKIPPED, now, reason)
             return "skipped"
         case Defer(until, reason):
-            await service.mark_deferred(message, until, reason)
+            await service.mark_deferred(message, until.astimezone(UTC), reason)
             return "deferred"
         case Fail(reason):
             await service.mark_final(message, OutboxState.DEAD, now, reason)

@@ -64,6 +64,21 @@ async def enqueue(
     await sql.execute(_ENQUEUE, **_ENQUEUE.params([message]))
 
 
+async def enqueue_many(
+    topic: str, messages: Sequence[tuple[str, dict[str, Any]]], now: datetime
+) -> None:
+    """Write several (key, payload) messages of one topic in one statement; keys already
+    written are skipped, as `enqueue` does."""
+    if messages:
+        await OutboxMessage.bulk_create(
+            [
+                OutboxMessage(topic=topic, key=key, payload=payload, due_at=now, created_at=now)
+                for key, payload in messages
+            ],
+            ignore_conflicts=True,
+        )
+
+
 async def lease(topic: str, now: datetime, limit: int, lease_for: timedelta) -> list[Leased]:
     """Take up to `limit` due messages of `topic` for `lease_for`, oldest due first."""
     token = secrets.token_hex(16)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from domain.notifications.catalogue import EVENTS, Channel, switch_key, template_key
+from domain.notifications.templates import parse_mapping
+
 _PAGE = re.compile(r"[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+){0,7}")
 
 
@@ -90,7 +93,23 @@ class TextSetting:
         return value
 
 
-Definition = IntSetting | BoolSetting | ChoiceSetting | PageSetting | TextSetting
+@dataclass(frozen=True)
+class TemplateSetting:
+    """A subscription event mapped onto a WeChat template (domain/notifications/templates.py):
+    stored as HQ wrote it, empty for none; checked against the values the event offers."""
+
+    key: str
+    offered: tuple[str, ...]
+    description: str
+    default: str = ""
+    kind: str = "TEMPLATE"
+
+    def parse(self, raw: str) -> str:
+        mapping = parse_mapping(raw, self.offered)
+        return "" if mapping is None else mapping.as_json()
+
+
+Definition = IntSetting | BoolSetting | ChoiceSetting | PageSetting | TextSetting | TemplateSetting
 
 _MAX_FEN = 10**12
 _DAY_LIMIT = 3650
@@ -114,6 +133,7 @@ _JOB_INTERVALS = (
     ("drain_outbox", 60, "发送出站消息（微信发货信息、订阅消息）"),
     ("guide_reminders", 24 * 3600, "生成导购提醒任务"),
     ("resume_task_batches", 3600, "续跑未完成的导购任务批次"),
+    ("remind_expiring", 24 * 3600, "优惠券、积分即将过期提醒"),
 )
 
 # WeChat's transfer-bill report infos: `信息类型=信息内容` pairs separated by `;` (up to 5).
@@ -194,6 +214,19 @@ _ALL: tuple[Definition, ...] = (
         3600,
         "出站消息重试间隔起点（秒，逐次翻倍，最长 1 小时）",
     ),
+    # Notifications (SPEC 19): each event on or off on its channel, subscription templates,
+    # quiet hours (Asia/Shanghai; a subscription message due inside them waits for their end).
+    *(
+        BoolSetting(switch_key(event), True, f"通知开关：{spec.description}")
+        for event, spec in EVENTS.items()
+    ),
+    *(
+        TemplateSetting(template_key(event), spec.values, f"订阅消息模板：{spec.description}")
+        for event, spec in EVENTS.items()
+        if spec.channel == Channel.WECHAT
+    ),
+    IntSetting("notify.quiet_from_hour", 22, 0, 23, "订阅消息免打扰开始（时，北京时间）"),
+    IntSetting("notify.quiet_until_hour", 8, 0, 23, "订阅消息免打扰结束（时，北京时间）"),
     *(
         IntSetting(job_interval_key(job), seconds, 1, _WEEK_SECONDS, f"定时任务间隔（秒）：{what}")
         for job, seconds, what in _JOB_INTERVALS

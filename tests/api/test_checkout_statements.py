@@ -1,5 +1,6 @@
-"""The checkout's SQL statements, pinned (issue 11): a paid checkout is 24 statements, 9 to
-place, 4 to pay and 11 for the notification (README: "The payment path reads each row once"),
+"""The checkout's SQL statements, pinned (issue 11): a paid checkout is 25 statements, 9 to
+place, 4 to pay and 12 for the notification (README: "The payment path reads each row once";
+the 12th is the outbox row announcing the payment to notifications, issue 14),
 as `bench/checkout.py` counts them: the second checkout of a member, with settings cached as on
 a busy server. A change that adds a statement to the path every paid order takes fails here
 first; the statements are listed in the failure."""
@@ -28,7 +29,7 @@ async def _checkout(api, member, sku) -> dict[str, list[str]]:
     return steps
 
 
-async def test_a_paid_checkout_runs_9_statements_to_place_4_to_pay_11_to_notify(api):
+async def test_a_paid_checkout_runs_9_statements_to_place_4_to_pay_12_to_notify(api):
     member = await api.member()
     product = await make_product(await make_category(), (12_900,))
     sku = (await product.skus.all())[0]
@@ -37,6 +38,6 @@ async def test_a_paid_checkout_runs_9_statements_to_place_4_to_pay_11_to_notify(
     steps = await _checkout(api, member, sku)
 
     counts = {step: len(statements) for step, statements in steps.items()}
-    assert counts == {"place": 9, "pay": 4, "notification": 11}, steps
+    assert counts == {"place": 9, "pay": 4, "notification": 12}, steps
     assert await Order.filter(status=OrderStatus.PAID).count() == 2
     assert await Payment.filter(status=PaymentStatus.SUCCEEDED).count() == 2

@@ -112,10 +112,10 @@ async def test_a_repeat_visit_costs_no_more_statements_than_a_counted_one(api):
         counts.append(log.count)
 
     # Token, the member locked with the link, settings, the rules' facts (own distributor,
-    # binding in force, the member's last visit to the link), visit row, binding row, last
-    # share touch (one upsert), link counters. A repeat runs the rules but stores no visit row
-    # and moves no counter.
-    assert counts == [8, 5]
+    # binding in force, the member's last visit to the link), visit row, binding row, the outbox
+    # row telling the distributor (issue 14), last share touch (one upsert), link counters. A
+    # repeat runs the rules but stores no visit row, binds nobody and moves no counter.
+    assert counts == [9, 5]
 
 
 async def test_one_member_visiting_fifty_five_times_makes_no_koc_candidate(api):

@@ -47,6 +47,11 @@ CALLS = {
     "outboxMessages": "{ outboxMessages { totalCount } }",
     "retryOutboxMessage": "mutation { retryOutboxMessage("
     f'id: "{to_global_id("OutboxMessage", 1)}") {{ errors {{ code }} }} }}',
+    "staffInbox": "{ staffInbox { totalCount } }",
+    "staffInboxCounts": "{ staffInboxCounts { kind unread } }",
+    "markStaffNoticesRead": "mutation { markStaffNoticesRead { marked errors { code } } }",
+    "memberNotifications": f'{{ memberNotifications(memberId: "{MEMBER}") {{ totalCount }} }}',
+    "notificationFigures": '{ notificationFigures(since: "2026-01-01T00:00:00Z") { sent } }',
     "refundsNeedingAttention": "{ refundsNeedingAttention { totalCount } }",
     "reconciliationRuns": "{ reconciliationRuns { totalCount } }",
     "reconciliationDifferences": "{ reconciliationDifferences { totalCount } }",

@@ -2,7 +2,8 @@
 >= 300 visits/s on PostgreSQL, bench/visits.py): counted as a busy server runs them, settings
 read a moment before. A first visit that binds: the token, the member locked with the link, its
 distributor and a guide's staff row, what the rules ask of the member, the visit, the binding,
-the last share touch (one upsert) and the link's counters. A change that adds a statement to
+the outbox row that tells the distributor of their new customer (issue 14), the last share
+touch (one upsert) and the link's counters. A change that adds a statement to
 the path every visitor of a popular link takes fails here first; the statements are listed in
 the failure."""
 
@@ -23,7 +24,7 @@ async def _warm(api, link: ShareLink) -> None:
     await visit(await api.member(), link)
 
 
-async def test_a_first_visit_that_binds_runs_7_statements_and_a_repeat_4(api):
+async def test_a_first_visit_that_binds_runs_8_statements_and_a_repeat_4(api):
     link = await home_link(await make_distributor(api))
     await _warm(api, link)
     member = await api.member()
@@ -31,7 +32,7 @@ async def test_a_first_visit_that_binds_runs_7_statements_and_a_repeat_4(api):
     first, first_statements = await _visit_statements(member, link)
     repeat, repeat_statements = await _visit_statements(member, link)
 
-    assert (first, len(first_statements)) == ("BOUND", 7), first_statements
+    assert (first, len(first_statements)) == ("BOUND", 8), first_statements
     assert (repeat, len(repeat_statements)) == ("ALREADY_BOUND", 4), repeat_statements
     assert await ReferralBinding.filter(member_id=member.member_id).count() == 1
 
@@ -46,7 +47,7 @@ async def test_a_visit_that_rebinds_ends_the_binding_in_force_in_one_more(api):
 
     outcome, statements = await _visit_statements(member, second_link)
 
-    assert (outcome, len(statements)) == ("REBOUND", 8), statements
+    assert (outcome, len(statements)) == ("REBOUND", 9), statements
     rows = await ReferralBinding.filter(member_id=member.member_id).order_by("id")
     assert [row.ended_at is None for row in rows] == [False, True]
 

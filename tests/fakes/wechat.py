@@ -49,6 +49,7 @@ CODE2SESSION = "/sns/jscode2session"
 STABLE_TOKEN = "/cgi-bin/stable_token"
 PHONE = "/wxa/business/getuserphonenumber"
 UNLIMITED_CODE = "/wxa/getwxacodeunlimit"
+SUBSCRIBE_SEND = "/cgi-bin/message/subscribe/send"
 TOKEN_LIFETIME = 7200
 # The normal mode hands out a new token in the old one's last five minutes.
 RENEW_WINDOW = 300
@@ -81,7 +82,30 @@ _ERRMSG = {
     45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit",
     47001: "data format error",
+    40003: "invalid openid",
+    40037: "invalid template_id",
+    43101: "user refuse to accept the msg",
+    47003: "argument invalid!",
 }
+
+# subscribeMessage.send's limits on each key type's value (参数值内容限制).
+_CJK = "\u4e00-\u9fff"
+_DATE = r"\d{4}年\d{1,2}月\d{1,2}日( \d{1,2}:\d{2})?|\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?"
+VALUE_RULES: dict[str, re.Pattern[str]] = {
+    "thing": re.compile(r".{1,20}", re.S),
+    "number": re.compile(r"(?=[0-9.]{1,32}$)[0-9]+(\.[0-9]+)?"),
+    "letter": re.compile(r"[A-Za-z]{1,32}"),
+    "symbol": re.compile(r"[^0-9A-Za-z\s]{1,5}"),
+    "character_string": re.compile(r"[\x21-\x7e]{1,32}"),
+    "time": re.compile(rf"\d{{1,2}}:\d{{2}}|{_DATE}"),
+    "date": re.compile(_DATE),
+    "amount": re.compile(r"[¥$￥]?[0-9]{1,10}(\.[0-9]{1,2})?元?"),
+    "phone_number": re.compile(r"[0-9+\-]{1,17}"),
+    "car_number": re.compile(rf"[{_CJK}A-Z0-9][A-Z0-9]{{0,6}}[{_CJK}A-Z0-9]?"),
+    "name": re.compile(rf"[{_CJK}·]{{1,10}}|[A-Za-z .\-]{{1,20}}"),
+    "phrase": re.compile(rf"[{_CJK}]{{1,5}}"),
+}
+_TEMPLATE_KEY = re.compile(r"([a-z_]+?)([0-9]{1,2})")
 
 
 class FakeWechat:
@@ -110,12 +134,20 @@ class FakeWechat:
         self._last_force = -1e18
         self._failures: list[tuple[str | None, Response]] = []
         self._late: list[tuple[str | None, float]] = []
+        # Every call answered 503 while True (WeChat, or the way to it, down).
+        self.down = False
+        # Subscription templates of the app (template id → its keys), the members'
+        # one-time authorizations ((openid, template id) → how many), what was sent.
+        self.templates: dict[str, frozenset[str]] = {}
+        self.authorizations: Counter[tuple[str, str]] = Counter()
+        self.messages: list[dict[str, Any]] = []
         self.app = Starlette(
             routes=[
                 self._route(CODE2SESSION, self._code2session, "GET"),
                 self._route(STABLE_TOKEN, self._stable_token, "POST"),
                 self._route(PHONE, self._phone, "POST"),
                 self._route(UNLIMITED_CODE, self._unlimited_code, "POST"),
+                self._route(SUBSCRIBE_SEND, self._subscribe_send, "POST"),
             ]
         )
 
@@ -149,6 +181,14 @@ class FakeWechat:
         on a call that happened)."""
         self._late.append((endpoint, seconds))
 
+    def add_template(self, template_id: str, keys: set[str]) -> None:
+        """A subscription template the app chose (its content lists `keys`: thing1, ...)."""
+        self.templates[template_id] = frozenset(keys)
+
+    def accept(self, openid: str, template_id: str, times: int = 1) -> None:
+        """The member accepted the template in wx.requestSubscribeMessage (`times` times)."""
+        self.authorizations[(openid, template_id)] += times
+
     def expire_tokens(self) -> None:
         """Revoke every access token issued so far: their next use answers 40001."""
         self._tokens.clear()
@@ -164,6 +204,8 @@ class FakeWechat:
     ) -> Route:
         async def endpoint(request: Request) -> Response:
             self.calls[path] += 1
+            if self.down:
+                return Response("<html>503 Service Unavailable</html>", status_code=503)
             late = _pop(self._late, path)
             if self.delay:
                 await asyncio.sleep(self.delay)
@@ -287,6 +329,52 @@ class FakeWechat:
             return _error(41030)
         self.codes_made.append((scene, page, check_path, env_version))
         return Response(qr_png(scene), media_type="image/png")
+
+    async def _subscribe_send(self, request: Request) -> Response:
+        """subscribeMessage.send: the template's keys exactly, each value within its type's
+        limits (47003 names the first that is not), one authorization used per message."""
+        refused = self._checked_token(request)
+        if refused is not None:
+            return refused
+        body = await _json_body(request)
+        if body is None:
+            return _error(47001)
+        openid, template_id = body.get("touser"), body.get("template_id")
+        if not isinstance(openid, str) or not openid:
+            return _error(40003)
+        if template_id not in self.templates:
+            return _error(40037)
+        page = body.get("page")
+        if page is not None and (
+            not isinstance(page, str)
+            or page.startswith("/")
+            or page.split("?")[0] not in self.published_pages
+        ):
+            return _error(41030)
+        if body.get("miniprogram_state", "formal") not in ("developer", "trial", "formal"):
+            return _error(40097)
+        data = body.get("data")
+        if not isinstance(data, dict):
+            return _error(47003)
+        for key in sorted(self.templates[template_id] | set(data)):
+            entry = data.get(key)
+            value = entry.get("value") if isinstance(entry, dict) else None
+            kind = _TEMPLATE_KEY.fullmatch(key)
+            rule = VALUE_RULES.get(kind.group(1)) if kind else None
+            if (
+                key not in self.templates[template_id]
+                or rule is None
+                or not isinstance(value, str)
+                or not rule.fullmatch(value)
+            ):
+                return JSONResponse(
+                    {"errcode": 47003, "errmsg": f"argument invalid! data.{key}.value invalid"}
+                )
+        if self.authorizations[(openid, template_id)] <= 0:
+            return _error(43101)
+        self.authorizations[(openid, template_id)] -= 1
+        self.messages.append(body)
+        return JSONResponse({"errcode": 0, "errmsg": "ok", "msgid": len(self.messages)})
 
 
 def qr_png(text: str) -> bytes:
