@@ -32,6 +32,7 @@ from api.rest import payments as payment_routes
 from api.rest import payouts as payout_routes
 from api.scheduler import Scheduler, running
 from api.shop.schema import schema as shop_schema
+from api.wechat import shipping
 from api.wechat.client import WechatApp, WechatClient
 from api.wechat.codes import CodeMaker
 from domain.db import tortoise_config
@@ -78,6 +79,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
     install_plugins()
     config.check()
     wechat = build_wechat(config)
+    shipping.install(wechat, config.wechat_pay_mch_id)
     services = build_services(config, wechat)
     payments = start_payments(config)
     payouts = install_payouts(config)

@@ -114,6 +114,12 @@ async def jobs(config: AppConfig, names: list[str], now: str | None) -> int:
         return 2
     install_plugins()
     install_payouts(config)  # poll-transfers asks WeChat
+    # drain-outbox uploads shipping info; refresh-carriers and reconcile-shipping ask WeChat.
+    from api.app import build_wechat
+    from api.wechat import shipping
+
+    wechat = build_wechat(config)
+    shipping.install(wechat, config.wechat_pay_mch_id)
     moment = datetime.fromisoformat(now) if now else None
     if moment is not None and moment.tzinfo is None:
         print("--now needs a timezone, e.g. 2026-11-22T08:00:00+08:00", file=sys.stderr)
@@ -142,6 +148,8 @@ async def jobs(config: AppConfig, names: list[str], now: str | None) -> int:
         return await _with_database(config, run)
     finally:
         await payments.aclose()
+        if wechat is not None:
+            await wechat.aclose()
 
 
 async def check_ledger(config: AppConfig) -> int:

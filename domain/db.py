@@ -29,6 +29,7 @@ MODEL_MODULES = [
     "domain.wechat.models",
     "domain.storefront.models",
     "domain.outbox.models",
+    "domain.shipping.models",
     "distribution.models",
     "loyalty.models",
     "loyalty.audience.models",
