@@ -11,8 +11,18 @@ client does against api.weixin.qq.com. It knows:
 - `getwxacodeunlimit`: a real PNG of a QR code whose content is the scene (WeChat's round
   小程序码 cannot be drawn here; the scene is what matters), with WeChat's checks of scene,
   page, check_path and env_version;
-- error injection: an errcode or a raw HTTP answer for the next call, and `answer_late`, where
-  the server does the work and answers too late (the client times out, the effect happened).
+- shipping info management (小程序发货信息管理): `get_delivery_list`; `upload_shipping_info`
+  checked as WeChat documents it (order key of a known payment, logistics type, delivery mode,
+  1..15 packages with tracking number and a listed carrier, item_desc at most 120 characters,
+  a contact for SF, RFC 3339 upload_time, the payer) and kept per payment: the first upload
+  ships it (order_state 2), one more is the re-shipment WeChat allows once (then 10060003),
+  and a settled or refunded payment answers 10060004; `get_order` tells the order_state;
+  `confirm_receipt` moves a payment to 3 and gives the `trade_manage_order_settlement` event
+  WeChat pushes;
+- error injection: an errcode or a raw HTTP answer for the next call, `answer_late`, where
+  the server does the work and answers too late (the client times out, the effect happened),
+  and `fail_every_other`, which fails every other call to an endpoint (a 502, a late answer
+  or an errcode).
 
 `PushSender` signs (and in safe mode encrypts) events exactly as WeChat's message push does and
 posts them to the app. The fake's clock is its own (`advance`), like a remote server's.
@@ -33,6 +43,8 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -49,6 +61,20 @@ CODE2SESSION = "/sns/jscode2session"
 STABLE_TOKEN = "/cgi-bin/stable_token"
 PHONE = "/wxa/business/getuserphonenumber"
 UNLIMITED_CODE = "/wxa/getwxacodeunlimit"
+DELIVERY_LIST = "/cgi-bin/express/delivery/open_msg/get_delivery_list"
+UPLOAD_SHIPPING_INFO = "/wxa/sec/order/upload_shipping_info"
+GET_ORDER = "/wxa/sec/order/get_order"
+# A few of the ~1,400 delivery companies WeChat lists (ids as WeChat spells them).
+DELIVERY_COMPANIES = {
+    "SF": "顺丰速运",
+    "ZTO": "中通快递",
+    "YTO": "圆通速递",
+    "STO": "申通快递",
+    "YD": "韵达速递",
+    "JD": "京东物流",
+    "EMS": "中国邮政速递物流",
+    "DBL": "德邦快递",
+}
 TOKEN_LIFETIME = 7200
 # The normal mode hands out a new token in the old one's last five minutes.
 RENEW_WINDOW = 300
@@ -81,6 +107,9 @@ _ERRMSG = {
     45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit",
     47001: "data format error",
+    10060001: "支付单不存在",
+    10060003: "支付单已使用重新发货机会",
+    10060004: "支付单处于不可发货的状态",
 }
 
 
@@ -110,12 +139,21 @@ class FakeWechat:
         self._last_force = -1e18
         self._failures: list[tuple[str | None, Response]] = []
         self._late: list[tuple[str | None, float]] = []
+        self._every_other: dict[str, tuple[str | int, int]] = {}
+        self.late_seconds = 1.0
+        self.delivery_companies = dict(DELIVERY_COMPANIES)
+        self.payments: dict[str, FakePayment] = {}
+        # Every upload WeChat accepted: (transaction_id, body).
+        self.uploads: list[tuple[str, dict[str, Any]]] = []
         self.app = Starlette(
             routes=[
                 self._route(CODE2SESSION, self._code2session, "GET"),
                 self._route(STABLE_TOKEN, self._stable_token, "POST"),
                 self._route(PHONE, self._phone, "POST"),
                 self._route(UNLIMITED_CODE, self._unlimited_code, "POST"),
+                self._route(DELIVERY_LIST, self._delivery_list, "POST"),
+                self._route(UPLOAD_SHIPPING_INFO, self._upload_shipping_info, "POST"),
+                self._route(GET_ORDER, self._get_order, "POST"),
             ]
         )
 
@@ -149,6 +187,46 @@ class FakeWechat:
         on a call that happened)."""
         self._late.append((endpoint, seconds))
 
+    def fail_every_other(self, endpoint: str, how: str | int = "5xx") -> None:
+        """From now on the 1st, 3rd, 5th... call to `endpoint` fails: "5xx" a 502 page, "late"
+        done but answered after `late_seconds`, "mixed" late and 502 by turns, an int that
+        errcode."""
+        self._every_other[endpoint] = (how, 0)
+
+    def add_payment(
+        self, transaction_id: str, openid: str, out_trade_no: str = "", mchid: str = ""
+    ) -> FakePayment:
+        """A payment WeChat knows (paid, not shipped: order_state 1)."""
+        payment = FakePayment(transaction_id, openid, out_trade_no, mchid)
+        self.payments[transaction_id] = payment
+        return payment
+
+    def uploads_of(self, transaction_id: str) -> list[dict[str, Any]]:
+        return [body for txn, body in self.uploads if txn == transaction_id]
+
+    def confirm_receipt(self, transaction_id: str, when: int | None = None) -> dict[str, Any]:
+        """The buyer confirms receipt in WeChat: order_state 3, and the event WeChat pushes."""
+        payment = self.payments[transaction_id]
+        payment.state = 3
+        moment = when or int(self.now())
+        return {
+            "ToUserName": "gh_fake",
+            "FromUserName": payment.openid,
+            "CreateTime": moment,
+            "MsgType": "event",
+            "Event": "trade_manage_order_settlement",
+            "transaction_id": transaction_id,
+            "merchant_id": payment.mchid,
+            "sub_merchant_id": "",
+            "merchant_trade_no": payment.out_trade_no,
+            "pay_time": moment - 86400,
+            "shipped_time": moment - 3600,
+            "estimated_settlement_time": 0,
+            "confirm_receive_method": 2,
+            "confirm_receive_time": moment,
+            "settlement_time": 0,
+        }
+
     def expire_tokens(self) -> None:
         """Revoke every access token issued so far: their next use answers 40001."""
         self._tokens.clear()
@@ -165,9 +243,21 @@ class FakeWechat:
         async def endpoint(request: Request) -> Response:
             self.calls[path] += 1
             late = _pop(self._late, path)
+            failure = _pop(self._failures, path)
+            if path in self._every_other:
+                how, seen = self._every_other[path]
+                self._every_other[path] = (how, seen + 1)
+                if how == "mixed":
+                    how = "late" if seen % 4 == 0 else "5xx"
+                if seen % 2 == 0 and failure is None:
+                    if how == "late":
+                        late = self.late_seconds
+                    elif how == "5xx":
+                        failure = Response("<html>502 Bad Gateway</html>", status_code=502)
+                    else:
+                        failure = _error(int(how))
             if self.delay:
                 await asyncio.sleep(self.delay)
-            failure = _pop(self._failures, path)
             response = failure if failure is not None else await handler(request)
             if late:
                 await asyncio.sleep(late)
@@ -287,6 +377,135 @@ class FakeWechat:
             return _error(41030)
         self.codes_made.append((scene, page, check_path, env_version))
         return Response(qr_png(scene), media_type="image/png")
+
+    async def _delivery_list(self, request: Request) -> Response:
+        refused = self._checked_token(request)
+        if refused is not None:
+            return refused
+        listed = [
+            {"delivery_id": k, "delivery_name": v} for k, v in self.delivery_companies.items()
+        ]
+        return JSONResponse({"errcode": 0, "delivery_list": listed, "count": len(listed)})
+
+    def _payment_of(self, key: dict[str, Any]) -> FakePayment | None:
+        if key.get("transaction_id"):
+            return self.payments.get(str(key["transaction_id"]))
+        for payment in self.payments.values():
+            if (payment.mchid, payment.out_trade_no) == (key.get("mchid"), key.get("out_trade_no")):
+                return payment
+        return None
+
+    async def _upload_shipping_info(self, request: Request) -> Response:
+        refused = self._checked_token(request)
+        if refused is not None:
+            return refused
+        body = await _json_body(request)
+        if body is None or not _shipping_body_valid(body, self.delivery_companies):
+            return _error(47001)
+        key = body["order_key"]
+        payment = self._payment_of(
+            {"transaction_id": key.get("transaction_id")}
+            if key.get("order_number_type") == 2
+            else {"mchid": key.get("mchid"), "out_trade_no": key.get("out_trade_no")}
+        )
+        if payment is None:
+            return _error(10060001)
+        if payment.state == 2:
+            if payment.reshipped:
+                return _error(10060003)
+            payment.reshipped = True
+        elif payment.state != 1:
+            return _error(10060004)
+        payment.state = 2
+        payment.shipping = body
+        self.uploads.append((payment.transaction_id, body))
+        return JSONResponse({"errcode": 0, "errmsg": "ok"})
+
+    async def _get_order(self, request: Request) -> Response:
+        refused = self._checked_token(request)
+        if refused is not None:
+            return refused
+        body = await _json_body(request)
+        if body is None:
+            return _error(47001)
+        payment = self._payment_of(
+            {"transaction_id": body.get("transaction_id")}
+            if body.get("transaction_id")
+            else {"mchid": body.get("merchant_id"), "out_trade_no": body.get("merchant_trade_no")}
+        )
+        if payment is None:
+            return _error(10060001)
+        return JSONResponse(
+            {
+                "errcode": 0,
+                "errmsg": "ok",
+                "order": {
+                    "transaction_id": payment.transaction_id,
+                    "merchant_id": payment.mchid,
+                    "merchant_trade_no": payment.out_trade_no,
+                    "openid": payment.openid,
+                    "order_state": payment.state,
+                    "shipping": payment.shipping or {},
+                },
+            }
+        )
+
+
+@dataclass
+class FakePayment:
+    """A payment as WeChat's shipping management sees it."""
+
+    transaction_id: str
+    openid: str
+    out_trade_no: str = ""
+    mchid: str = ""
+    # 1 待发货, 2 已发货, 3 确认收货, 4 交易完成, 5 已退款, 6 资金待结算
+    state: int = 1
+    reshipped: bool = False
+    shipping: dict[str, Any] | None = None
+
+
+def _text_of(value: object, low: int, high: int) -> bool:
+    return isinstance(value, str) and low <= len(value) <= high
+
+
+def _shipping_body_valid(body: dict[str, Any], companies: dict[str, str]) -> bool:
+    """The checks WeChat documents for upload_shipping_info (47001 when one fails)."""
+    key, payer = body.get("order_key"), body.get("payer")
+    if not isinstance(key, dict) or key.get("order_number_type") not in (1, 2):
+        return False
+    if not isinstance(payer, dict) or not _text_of(payer.get("openid"), 1, 128):
+        return False
+    logistics, mode = body.get("logistics_type"), body.get("delivery_mode")
+    packages = body.get("shipping_list")
+    if logistics not in (1, 2, 3, 4) or mode not in (1, 2) or not isinstance(packages, list):
+        return False
+    if not 1 <= len(packages) <= 15 or (mode == 1 and len(packages) != 1):
+        return False
+    if mode == 2 and (logistics != 1 or not isinstance(body.get("is_all_delivered"), bool)):
+        return False
+    try:
+        uploaded = datetime.fromisoformat(str(body.get("upload_time")))
+    except ValueError:
+        return False
+    if uploaded.tzinfo is None:
+        return False
+    for package in packages:
+        if not isinstance(package, dict) or not _text_of(package.get("item_desc"), 1, 120):
+            return False
+        if logistics != 1:
+            continue
+        if not _text_of(package.get("tracking_no"), 1, 128):
+            return False
+        if package.get("express_company") not in companies:
+            return False
+        contact = package.get("contact")
+        if package["express_company"] == "SF" and not (
+            isinstance(contact, dict)
+            and (contact.get("receiver_contact") or contact.get("consignor_contact"))
+        ):
+            return False
+    return True
 
 
 def qr_png(text: str) -> bytes:
