@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "order_id",
-                    fields.BigIntField(primary_key=True, unique=True, db_index=True),
+                    fields.BigIntField(generated=False, primary_key=True, unique=True, db_index=True),
                 ),
                 ("settled_at", fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ("order_state", fields.SmallIntField(null=True)),

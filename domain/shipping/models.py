@@ -23,7 +23,7 @@ class WechatOrderState(Model):
     reconcile), `order_state` as the reconcile last saw it (1 待发货, 2 已发货, 3 确认收货,
     4 交易完成, 5 已退款, 6 资金待结算) and when."""
 
-    order_id = fields.BigIntField(primary_key=True)
+    order_id = fields.BigIntField(primary_key=True, generated=False)
     settled_at = fields.DatetimeField(null=True)
     order_state = fields.SmallIntField(null=True)
     checked_at = fields.DatetimeField(null=True)
