@@ -22,12 +22,13 @@ from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 
-from domain.members.models import MemberIdentity
+from domain import sql
 from domain.members.phones import mask_phone
 from domain.orders.models import Order, OrderItem
 from domain.outbox import service as outbox
-from domain.payments.models import Payment, PaymentStatus
+from domain.payments.models import PaymentStatus
 from domain.shipping.packages import ITEM_DESC_MAX, Package
+from domain.sql import Sql
 
 TOPIC = "wechat.shipping"
 CHINA = timezone(timedelta(hours=8))
@@ -86,43 +87,47 @@ def items_text(lines: list[tuple[str, int]]) -> str:
     return text if len(text) <= ITEM_DESC_MAX else text[: ITEM_DESC_MAX - 3] + "..."
 
 
+# Hand-written (domain.sql): the drain runs it for every upload, and one statement instead of
+# three ORM reads is what keeps the drain above 100 uploads/s.
+_FACTS = Sql(
+    "shipping.upload_facts",
+    """SELECT o.number, o.address, p.transaction_id, p.out_trade_no,
+       (SELECT i.openid FROM member_identity i
+         WHERE i.member_id = o.member_id AND i.provider = :wechat AND i.app_id = :app_id
+         ORDER BY i.id LIMIT 1) AS openid
+    FROM "order" o LEFT JOIN payment p ON p.order_id = o.id AND p.status = :succeeded
+    WHERE o.id = :order_id ORDER BY p.id LIMIT 1""",
+    constants={"wechat": "WECHAT", "succeeded": PaymentStatus.SUCCEEDED},
+)
+
+
 async def facts(payload: dict[str, Any], app_id: str) -> UploadFacts | str:
     """The upload's facts, or why there is nothing to upload (no WeChat payment, no payer
-    openid of this app): four reads."""
-    order = await Order.get_or_none(id=payload["order_id"])
-    if order is None:
+    openid of this app): two reads."""
+    order_id = payload["order_id"]
+    row = await sql.fetch_one(_FACTS, order_id=order_id, app_id=app_id)
+    if row is None:
         return "the order is gone"
-    payment = (
-        await Payment.filter(order_id=order.id, status=PaymentStatus.SUCCEEDED)
-        .order_by("id")
-        .first()
-    )
-    if payment is None:
+    if row["out_trade_no"] is None:
         return "no successful payment"
-    openid = (
-        await MemberIdentity.filter(member_id=order.member_id, provider="WECHAT", app_id=app_id)
-        .order_by("id")
-        .first()
-        .values_list("openid", flat=True)
-    )
-    if not openid:
+    if not row["openid"]:
         return "the payer has no openid of this mini-program"
     lines = (
-        await OrderItem.filter(order_id=order.id).order_by("line").values_list("title", "quantity")
+        await OrderItem.filter(order_id=order_id).order_by("line").values_list("title", "quantity")
     )
-    kind = UploadKind(payload["kind"])
-    stored = payload.get("packages") or []
-    phone = (order.address or {}).get("phone")
+    address = sql.python_value(Order, "address", row["address"]) or {}
+    phone = address.get("phone")
     return UploadFacts(
-        order_number=order.number,
-        kind=kind,
+        order_number=row["number"],
+        kind=UploadKind(payload["kind"]),
         fulfilled_at=datetime.fromisoformat(payload["fulfilled_at"]),
-        transaction_id=payment.transaction_id,
-        out_trade_no=payment.out_trade_no,
-        payer_openid=str(openid),
+        transaction_id=row["transaction_id"],
+        out_trade_no=row["out_trade_no"],
+        payer_openid=str(row["openid"]),
         items=items_text([(str(title), int(quantity)) for title, quantity in lines]),
         packages=tuple(
-            Package(p["carrier"], p["tracking_number"], p.get("item_description")) for p in stored
+            Package(p["carrier"], p["tracking_number"], p.get("item_description"))
+            for p in payload.get("packages") or []
         ),
         receiver_contact=mask_phone(phone) if phone else None,
     )
