@@ -27,11 +27,8 @@ async def check_known(carriers: Sequence[tuple[str, str]]) -> None:
     """Refuse the first (field, delivery_id) that names no known carrier. One statement when
     the cache is filled; two when it is empty (the built-in list then decides)."""
     wanted = {delivery_id for _, delivery_id in carriers}
-    known = set(
-        await DeliveryCompany.filter(delivery_id__in=list(wanted)).values_list(
-            "delivery_id", flat=True
-        )
-    )
+    listed = DeliveryCompany.filter(delivery_id__in=list(wanted))
+    known = {str(delivery_id) for delivery_id in await listed.values_list("delivery_id", flat=True)}
     if known >= wanted:
         return
     if not await DeliveryCompany.exists():
@@ -56,12 +53,3 @@ async def replace_all(companies: Iterable[tuple[str, str]], now: datetime) -> in
         await DeliveryCompany.all().delete()
         await DeliveryCompany.bulk_create(list(rows.values()), batch_size=500)
     return len(rows)
-
-
-async def last_refresh() -> datetime | None:
-    return (
-        await DeliveryCompany.all()
-        .order_by("-refreshed_at")
-        .first()
-        .values_list("refreshed_at", flat=True)
-    )
