@@ -172,20 +172,20 @@ async def test_a_rate_limit_is_waited_out_without_spending_a_try(mall):
     fake, api = mall
     _, payment, key = await shipped_order(fake, api)
     fake.fail_next(45009, UPLOAD_SHIPPING_INFO)
-    NOW = clock.now()
+    start = clock.now()
 
-    await run_job("drain-outbox", NOW)
+    await run_job("drain-outbox", start)
     waiting = await OutboxMessage.get(topic=TOPIC, key=key)
-    await run_job("drain-outbox", NOW + timedelta(seconds=299))
+    await run_job("drain-outbox", start + timedelta(seconds=299))
     calls_before_due = fake.calls[UPLOAD_SHIPPING_INFO]
-    await run_job("drain-outbox", NOW + timedelta(seconds=300))
+    await run_job("drain-outbox", start + timedelta(seconds=300))
 
     assert (waiting.state, waiting.attempts, waiting.reason) == (
         OutboxState.PENDING,
         0,
         "rate limited (errcode 45009)",
     )
-    assert waiting.due_at == NOW + timedelta(seconds=300)
+    assert waiting.due_at == start + timedelta(seconds=300)
     assert calls_before_due == 1
     assert len(fake.uploads_of(payment.transaction_id)) == 1
     assert (await outbox_states())[key] == (OutboxState.SENT, None)
@@ -195,11 +195,11 @@ async def test_a_timed_out_upload_is_resolved_by_asking_wechat_not_by_uploading_
     fake, api = mall
     _, payment, key = await shipped_order(fake, api)
     fake.answer_late(1.0, UPLOAD_SHIPPING_INFO)
-    NOW = clock.now()
+    start = clock.now()
 
-    await run_job("drain-outbox", NOW)
+    await run_job("drain-outbox", start)
     unknown = await OutboxMessage.get(topic=TOPIC, key=key)
-    await run_job("drain-outbox", NOW + timedelta(hours=1))
+    await run_job("drain-outbox", start + timedelta(hours=1))
 
     assert (unknown.state, unknown.attempts, unknown.reason) == (
         OutboxState.PENDING,

@@ -280,6 +280,14 @@ class FakeWechat:
             return _error(40001)
         return None
 
+    async def _authorized_json(self, request: Request) -> dict[str, Any] | Response:
+        """The JSON body of a call with a valid access token, or WeChat's refusal."""
+        refused = self._checked_token(request)
+        if refused is not None:
+            return refused
+        body = await _json_body(request)
+        return _error(47001) if body is None else body
+
     async def _code2session(self, request: Request) -> Response:
         if request.query_params.get("grant_type") != "authorization_code":
             return _error(40002)
@@ -332,12 +340,9 @@ class FakeWechat:
         )
 
     async def _phone(self, request: Request) -> Response:
-        refused = self._checked_token(request)
-        if refused is not None:
-            return refused
-        body = await _json_body(request)
-        if body is None:
-            return _error(47001)
+        body = await self._authorized_json(request)
+        if isinstance(body, Response):
+            return body
         code = body.get("code")
         if not code:
             return _error(41008)
@@ -359,12 +364,9 @@ class FakeWechat:
         )
 
     async def _unlimited_code(self, request: Request) -> Response:
-        refused = self._checked_token(request)
-        if refused is not None:
-            return refused
-        body = await _json_body(request)
-        if body is None:
-            return _error(47001)
+        body = await self._authorized_json(request)
+        if isinstance(body, Response):
+            return body
         scene = body.get("scene")
         page = body.get("page", "pages/index/index")
         check_path = body.get("check_path", True)
@@ -405,11 +407,10 @@ class FakeWechat:
         return None
 
     async def _upload_shipping_info(self, request: Request) -> Response:
-        refused = self._checked_token(request)
-        if refused is not None:
-            return refused
-        body = await _json_body(request)
-        if body is None or not _shipping_body_valid(body, self.delivery_companies):
+        body = await self._authorized_json(request)
+        if isinstance(body, Response):
+            return body
+        if not _shipping_body_valid(body, self.delivery_companies):
             return _error(47001)
         key = body["order_key"]
         payment = self._payment_of(
@@ -432,12 +433,9 @@ class FakeWechat:
         return JSONResponse({"errcode": 0, "errmsg": "ok"})
 
     async def _get_order(self, request: Request) -> Response:
-        refused = self._checked_token(request)
-        if refused is not None:
-            return refused
-        body = await _json_body(request)
-        if body is None:
-            return _error(47001)
+        body = await self._authorized_json(request)
+        if isinstance(body, Response):
+            return body
         payment = self._payment_of(
             {"transaction_id": body.get("transaction_id")}
             if body.get("transaction_id")
