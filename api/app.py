@@ -32,7 +32,10 @@ from api.rest import payments as payment_routes
 from api.rest import payouts as payout_routes
 from api.scheduler import Scheduler, running
 from api.shop.schema import schema as shop_schema
-from api.wechat import subscription_events  # noqa: F401 (registers its push handlers)
+from api.wechat import (
+    shipping,
+    subscription_events,  # noqa: F401 (registers its push handlers)
+)
 from api.wechat.client import WechatApp, WechatClient
 from api.wechat.codes import CodeMaker
 from api.wechat.subscribe import SubscriptionSender
@@ -92,6 +95,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
     config.check()
     wechat = build_wechat(config)
     start_notifications(wechat)
+    shipping.install(wechat, config.wechat_pay_mch_id)
     services = build_services(config, wechat)
     payments = start_payments(config)
     payouts = install_payouts(config)

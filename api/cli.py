@@ -118,11 +118,15 @@ async def jobs(config: AppConfig, names: list[str], now: str | None) -> int:
     if moment is not None and moment.tzinfo is None:
         print("--now needs a timezone, e.g. 2026-11-22T08:00:00+08:00", file=sys.stderr)
         return 2
-    # Jobs that talk to the payment provider (refund polling, bills) need it registered.
+    # Jobs that talk to the payment provider (refund polling, bills) need it registered;
+    # drain-outbox sends shipping info and messages, refresh-carriers and reconcile-shipping
+    # ask WeChat.
     from api.app import build_wechat, start_notifications, start_payments
+    from api.wechat import shipping
 
     payments = start_payments(config)
     wechat = build_wechat(config)
+    shipping.install(wechat, config.wechat_pay_mch_id)
     start_notifications(wechat)
 
     async def run() -> int:

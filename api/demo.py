@@ -86,6 +86,7 @@ from domain.payments.service import (
     start_payment,
 )
 from domain.settings.service import update_settings
+from domain.shipping.packages import Package
 from loyalty.audience.filters import AudienceFilter
 from loyalty.audience.models import Lifecycle, ValueLevel
 from loyalty.audience.segments import create_segment
@@ -482,7 +483,8 @@ ADDRESSES = (
     ("江苏省 苏州市 工业园区", "星湖街328号创意产业园4栋"),
     ("江苏省 南京市 鼓楼区", "中山路321号现代大厦1506室"),
 )  # fmt: skip
-CARRIERS = (("顺丰速运", "SF"), ("中通快递", "ZT"), ("京东物流", "JD"))
+# (WeChat delivery_id, tracking number prefix)
+CARRIERS = (("SF", "SF"), ("ZTO", "ZT"), ("JD", "JD"))
 
 # Shares of the orders that get paid (the rest of the first draw is cancelled).
 CANCEL_SHARE = 0.07
@@ -1223,7 +1225,8 @@ async def _order_step(
     elif step.action == "cancel":
         await lifecycle.cancel(order, step.detail[0])
     elif step.action == "ship":
-        await lifecycle.ship(order, *step.detail)
+        carrier, tracking_number = step.detail
+        await lifecycle.ship(order, [Package(carrier, tracking_number)])
     elif step.action == "ready":
         await lifecycle.ready_for_pickup(order)
     elif step.action == "complete":

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from api import metrics
+from api.wechat import shipping
 from distribution import withdrawals
 from distribution.commission import settlement
 from domain import clock
@@ -65,6 +66,11 @@ JOBS: dict[str, tuple[Job, str]] = {
         "tell members of coupons (3 days) and points (7 days) about to expire",
     ),
     "drain-outbox": (drain_outbox, "send due outbox messages (WeChat uploads and messages)"),
+    "refresh-carriers": (shipping.refresh_carriers, "fetch WeChat's delivery company list"),
+    "reconcile-shipping": (
+        shipping.reconcile,
+        "compare shipped orders with WeChat's order status (wechat.shipping_management)",
+    ),
     "refresh-tags": (audience_stats.refresh_all, "recompute lifecycle, value and KOC tags"),
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -30,6 +30,7 @@ MODEL_MODULES = [
     "domain.storefront.models",
     "domain.outbox.models",
     "domain.notifications.models",
+    "domain.shipping.models",
     "distribution.models",
     "distribution.follow_ups.models",
     "loyalty.models",
@@ -91,20 +92,38 @@ _commit_hooks: ContextVar[list[Callable[[], None]] | None] = ContextVar(
     "siyu_commit_hooks", default=None
 )
 
+Flush = Callable[[list[Any]], Awaitable[None]]
+# The writes `write_before_commit` gathered in the innermost open `transaction()` block, per
+# the function that writes them.
+_deferred_writes: ContextVar[dict[Flush, list[Any]] | None] = ContextVar(
+    "siyu_deferred_writes", default=None
+)
+
 
 @asynccontextmanager
 async def transaction() -> AsyncIterator[BaseDBAsyncClient]:
     """One business operation = one transaction (nested calls join the outer one as a
     savepoint). Hooks registered with `after_commit` inside run once the outermost block has
-    committed; a block that rolls back (a savepoint included) drops the hooks registered in it."""
+    committed; writes gathered with `write_before_commit` are written just before it commits;
+    a block that rolls back (a savepoint included) drops the hooks and writes gathered in it."""
     outer = _commit_hooks.get()
+    outer_writes = _deferred_writes.get()
     hooks: list[Callable[[], None]] = []
+    writes: dict[Flush, list[Any]] = {}
     token = _commit_hooks.set(hooks)
+    writes_token = _deferred_writes.set(writes)
     try:
         async with in_transaction("default") as connection:
             yield connection
+            if outer_writes is None:
+                for flush, items in writes.items():
+                    await flush(items)
     finally:
         _commit_hooks.reset(token)
+        _deferred_writes.reset(writes_token)
+    if outer_writes is not None:
+        for flush, items in writes.items():
+            outer_writes.setdefault(flush, []).extend(items)
     if outer is not None:
         outer.extend(hooks)
         return
@@ -113,6 +132,17 @@ async def transaction() -> AsyncIterator[BaseDBAsyncClient]:
             hook()
         except Exception:  # the operation is committed: a hook must not turn it into an error
             log.exception("after-commit hook failed")
+
+
+def write_before_commit(flush: Flush, item: Any) -> bool:
+    """Gather `item` to be written by `flush` (with every other item gathered for it) just
+    before the current transaction commits: rows that several parts of one operation add (the
+    outbox's) then cost one statement. False outside any `transaction()`: write it now."""
+    writes = _deferred_writes.get()
+    if writes is None:
+        return False
+    writes.setdefault(flush, []).append(item)
+    return True
 
 
 def after_commit(hook: Callable[[], None]) -> None:

@@ -29,6 +29,8 @@ from domain.members.phones import mask_phone
 from domain.orders import lifecycle, refunds
 from domain.orders.models import Order, OrderItem, OrderStatus, Refund, RefundStatus
 from domain.orders.queries import OrderScope, visible_orders, visible_refunds
+from domain.shipping import packages as shipment
+from domain.shipping.packages import Package
 
 
 @strawberry.type(
@@ -214,27 +216,60 @@ async def order(
     return _node(await _visible_order(grant, id), grant)
 
 
+@strawberry.input(description="One package of a shipment (包裹).")
+class ShipmentPackageInput:
+    carrier: str = strawberry.field(
+        description="The carrier's delivery_id from WeChat's delivery company list (运力 id, "
+        "e.g. SF, ZTO, YTO, STO, YD, JD, EMS)."
+    )
+    tracking_number: str = strawberry.field(
+        description="Tracking number (快递单号), 1 to 64 characters."
+    )
+    item_description: str | None = strawberry.field(
+        default=None,
+        description="What this package holds, at most 120 characters (WeChat's item_desc); "
+        "the order's items when absent.",
+    )
+
+
 async def ship_order(
     info: Info,
     order_id: Annotated[
         strawberry.ID, strawberry.argument(description="An Order global ID, PAID, DELIVERY.")
     ],
     carrier: Annotated[
-        str, strawberry.argument(description="Carrier name (快递公司), at most 32 characters.")
-    ],
+        str | None,
+        strawberry.argument(
+            description="One package: the carrier's delivery_id from WeChat's delivery company "
+            "list (e.g. SF). With trackingNumber, instead of packages."
+        ),
+    ] = None,
     tracking_number: Annotated[
-        str, strawberry.argument(description="Tracking number (快递单号), at most 64 characters.")
-    ],
+        str | None,
+        strawberry.argument(
+            description="One package: its tracking number (快递单号), at most 64 characters."
+        ),
+    ] = None,
+    packages: Annotated[
+        list[ShipmentPackageInput] | None,
+        strawberry.argument(
+            description="1 to 15 packages (分拆发货), instead of carrier and trackingNumber."
+        ),
+    ] = None,
 ) -> AdminOrderPayload:
     grant = await granted(info)
-    carrier, tracking_number = carrier.strip(), tracking_number.strip()
-    if not carrier or len(carrier) > 32:
-        raise DomainError(ErrorCode.INVALID, "carrier")
-    if not tracking_number or len(tracking_number) > 64:
-        raise DomainError(ErrorCode.INVALID, "trackingNumber")
-    shipped = await lifecycle.ship(
-        await _visible_order(grant, order_id, "orderId"), carrier, tracking_number
-    )
+    if packages is None:
+        if carrier is None:
+            raise DomainError(ErrorCode.REQUIRED, "carrier")
+        if tracking_number is None:
+            raise DomainError(ErrorCode.REQUIRED, "trackingNumber")
+        given = [Package(carrier, tracking_number)]
+    elif carrier is not None or tracking_number is not None:
+        raise DomainError(ErrorCode.INVALID, "packages", "packages, or carrier and trackingNumber")
+    else:
+        given = [Package(p.carrier, p.tracking_number, p.item_description) for p in packages]
+    checked = await shipment.checked(given, listed=packages is not None)
+    shipped = await lifecycle.ship(await _visible_order(grant, order_id, "orderId"), checked)
     return AdminOrderPayload(order=_node(shipped, grant), errors=[])
 
 

@@ -596,9 +596,12 @@ class Mutation:
         C.ORDER_SHIP,
         order_api.ship_order,
         description=(
-            "Ship a PAID delivery order (发货) with carrier and tracking number: SHIPPED; it "
-            "completes on the member's confirmation or order.auto_complete_days later. Errors: "
-            "NOT_FOUND, INVALID_STATE, INVALID (carrier, trackingNumber)."
+            "Ship a PAID delivery order (发货) with one carrier and tracking number or up to 15 "
+            "packages: SHIPPED, and its shipping info is uploaded to WeChat (发货信息录入) through "
+            "the outbox. It completes on the member's confirmation, WeChat's confirm-receipt "
+            "(wechat.shipping_management) or order.auto_complete_days later. Errors: NOT_FOUND, "
+            "INVALID_STATE, INVALID (carrier: not in WeChat's delivery company list), REQUIRED, "
+            "TOO_LONG, OUT_OF_RANGE (packages: more than 15)."
         ),
     )
     mark_ready_for_pickup: order_api.AdminOrderPayload = staff_mutation(

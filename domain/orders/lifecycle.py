@@ -13,14 +13,19 @@ import secrets
 from collections import Counter
 from datetime import datetime, timedelta
 
+from tortoise.expressions import Subquery
+
 from domain import clock, events, sql
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.orders import stock
 from domain.orders.models import Fulfilment, Order, OrderItem, OrderStatus
 from domain.settings.service import get_setting
+from domain.shipping import uploads
+from domain.shipping.models import WechatOrderState
+from domain.shipping.packages import Package
+from domain.shipping.uploads import UploadKind
 from domain.sql import Sql
-from domain.validation import clean_text
 
 # Pickup codes are made at payment as six digits; anything else cannot be one.
 _PICKUP_CODE = re.compile(r"[0-9]{6}")
@@ -124,21 +129,26 @@ async def mark_paid(order: Order) -> bool:
     return True
 
 
-async def ship(order: Order, carrier: str, tracking_number: str) -> Order:
-    carrier = clean_text(carrier, "carrier", 32)
-    tracking_number = clean_text(tracking_number, "trackingNumber", 64)
+async def ship(order: Order, packages: list[Package]) -> Order:
+    """PAID → SHIPPED with its packages (checked by domain.shipping.packages; the order keeps
+    the first one's carrier and tracking number, the upload all of them), and the order's
+    shipping upload to WeChat written to the outbox: one statement more than the state change
+    alone."""
     if order.fulfilment != Fulfilment.DELIVERY:
         raise DomainError(ErrorCode.INVALID_STATE, "id", "pickup orders are not shipped")
+    first = packages[0]
+    moment = clock.now()
     async with transaction():
         if not await _move(
             order.id,
             (OrderStatus.PAID,),
             OrderStatus.SHIPPED,
-            shipped_at=clock.now(),
-            carrier=carrier,
-            tracking_number=tracking_number,
+            shipped_at=moment,
+            carrier=first.carrier,
+            tracking_number=first.tracking_number,
         ):
             raise await _refusal(order.id, "shipping", (OrderStatus.PAID,))
+        await uploads.enqueue(order, UploadKind.EXPRESS, moment, packages)
         await events.publish(events.OrderShipped(order.id))
     await order.refresh_from_db()
     return order
@@ -155,11 +165,17 @@ async def ready_for_pickup(order: Order) -> Order:
     return order
 
 
-async def complete(order: Order, sources: tuple[OrderStatus, ...]) -> bool:
-    """→ COMPLETED from one of `sources`; False when another actor got there first."""
+async def complete(
+    order: Order, sources: tuple[OrderStatus, ...], upload: UploadKind | None = None
+) -> bool:
+    """→ COMPLETED from one of `sources`; False when another actor got there first. `upload`:
+    the completion is the fulfilment (pickup), whose shipping upload is written with it."""
+    moment = clock.now()
     async with transaction():
-        if not await _move(order.id, sources, OrderStatus.COMPLETED, completed_at=clock.now()):
+        if not await _move(order.id, sources, OrderStatus.COMPLETED, completed_at=moment):
             return False
+        if upload is not None:
+            await uploads.enqueue(order, upload, moment)
         await events.publish(events.OrderCompleted(order.id))
     return True
 
@@ -187,7 +203,7 @@ async def verify_pickup(store_id: int | None, code: str) -> Order:
     if found is None:
         raise DomainError(ErrorCode.INVALID_PICKUP_CODE, "code")
     handed_over = (OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP)
-    if not await complete(found, handed_over):
+    if not await complete(found, handed_over, upload=UploadKind.PICKUP):
         refusal = await _refusal(found.id, "pickup", handed_over)
         raise DomainError(refusal.code, "code", refusal.detail)
     await found.refresh_from_db()
@@ -209,12 +225,16 @@ async def cancel_expired(now: datetime) -> int:
 
 
 async def complete_shipped(now: datetime) -> int:
-    """Job: complete orders shipped `order.auto_complete_days` ago."""
+    """Job: complete orders shipped `order.auto_complete_days` ago. With
+    `wechat.shipping_management` on, only those WeChat has settled (domain.shipping.settlement):
+    completing one earlier would settle commission ahead of WeChat releasing the money."""
     days = await get_setting("order.auto_complete_days")
+    due = Order.filter(status=OrderStatus.SHIPPED, shipped_at__lte=now - timedelta(days=days))
+    if await get_setting("wechat.shipping_management"):
+        settled = WechatOrderState.filter(settled_at__isnull=False)
+        due = due.filter(id__in=Subquery(settled.values_list("order_id", flat=True)))
     completed = 0
-    for order in await Order.filter(
-        status=OrderStatus.SHIPPED, shipped_at__lte=now - timedelta(days=days)
-    ).order_by("id"):
+    for order in await due.order_by("id"):
         if await complete(order, (OrderStatus.SHIPPED,)):
             completed += 1
     return completed

@@ -13,14 +13,23 @@ from typing import Any
 from tortoise.expressions import F
 
 from domain import sql
+from domain.db import write_before_commit
 from domain.errors import DomainError, ErrorCode
 from domain.outbox.models import OutboxMessage, OutboxState
 
 REASON_MAX = 300
 
-_ENQUEUE = sql.Insert(
-    "outbox.enqueue", OutboxMessage, tail='ON CONFLICT ("topic", "key") DO NOTHING'
-)
+
+@sql.family("outbox.enqueue", sql.sizes(1, 2, 3))
+def _enqueue_statement(rows: int) -> sql.Insert:
+    """The insert of `rows` messages, each skipped when its (topic, key) is already written."""
+    return sql.Insert(
+        f"outbox.enqueue[{rows}]",
+        OutboxMessage,
+        rows=rows,
+        tail='ON CONFLICT ("topic", "key") DO NOTHING',
+    )
+
 
 # The outer conditions repeat the inner ones: on PostgreSQL a row another drainer leased
 # meanwhile is re-checked after its lock is released and skipped, and SKIP LOCKED lets the
@@ -57,26 +66,31 @@ async def enqueue(
     topic: str, key: str, payload: dict[str, Any], now: datetime, due_at: datetime | None = None
 ) -> None:
     """Write a message in the caller's transaction; the same (topic, key) again is a no-op.
-    One statement, so the operation that causes a message pays for one insert only."""
+    Inside a `transaction()` the message is written just before it commits, with every other
+    message of the operation in one statement: an operation that causes several messages
+    (a shipping upload and the member's notice) pays for one insert."""
     message = OutboxMessage(
         topic=topic, key=key, payload=payload, due_at=due_at or now, created_at=now
     )
-    await sql.execute(_ENQUEUE, **_ENQUEUE.params([message]))
+    if not write_before_commit(_write, message):
+        await _write([message])
 
 
 async def enqueue_many(
     topic: str, messages: Sequence[tuple[str, dict[str, Any]]], now: datetime
 ) -> None:
-    """Write several (key, payload) messages of one topic in one statement; keys already
-    written are skipped, as `enqueue` does."""
-    if messages:
-        await OutboxMessage.bulk_create(
-            [
-                OutboxMessage(topic=topic, key=key, payload=payload, due_at=now, created_at=now)
-                for key, payload in messages
-            ],
-            ignore_conflicts=True,
-        )
+    """Several (key, payload) messages of one topic, as `enqueue` writes each."""
+    for key, payload in messages:
+        await enqueue(topic, key, payload, now)
+
+
+async def _write(messages: list[OutboxMessage]) -> None:
+    """One insert of every message, each (topic, key) once (the first one given wins)."""
+    unique: dict[tuple[str, str], OutboxMessage] = {}
+    for message in messages:
+        unique.setdefault((message.topic, message.key), message)
+    statement = _enqueue_statement(len(unique))
+    await sql.execute(statement, **statement.params(list(unique.values())))
 
 
 async def lease(topic: str, now: datetime, limit: int, lease_for: timedelta) -> list[Leased]:

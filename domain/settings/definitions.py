@@ -134,6 +134,8 @@ _JOB_INTERVALS = (
     ("guide_reminders", 24 * 3600, "生成导购提醒任务"),
     ("resume_task_batches", 3600, "续跑未完成的导购任务批次"),
     ("remind_expiring", 24 * 3600, "优惠券、积分即将过期提醒"),
+    ("refresh_carriers", 86400, "刷新微信运力（快递公司）列表"),
+    ("reconcile_shipping", 86400, "核对已发货订单与微信订单状态"),
 )
 
 # WeChat's transfer-bill report infos: `信息类型=信息内容` pairs separated by `;` (up to 5).
@@ -205,6 +207,11 @@ _ALL: tuple[Definition, ...] = (
     BoolSetting("wechat.check_path", True, "小程序码：校验页面已发布"),
     ChoiceSetting(
         "wechat.env_version", "RELEASE", ("RELEASE", "TRIAL", "DEVELOP"), "小程序码：版本"
+    ),
+    BoolSetting(
+        "wechat.shipping_management",
+        False,
+        "小程序发货信息管理：已发货订单在微信确认收货（或会员确认收货）后完成，自动完成等待微信结算",
     ),
     IntSetting("outbox.max_attempts", 12, 1, 100, "出站消息最多尝试次数（之后进入死信）"),
     IntSetting(

@@ -79,6 +79,7 @@ mutation($ids: [ID!]) { markStaffNoticesRead(ids: $ids) { marked errors { code f
 @pytest.fixture
 async def wechat(db) -> AsyncIterator[FakeWechat]:
     async with running_fake_wechat(APP_ID, SECRET) as fake:
+        fake.open_payments = True  # the sandbox's payments are WeChat's: shipping info uploads
         yield fake
 
 
@@ -210,6 +211,7 @@ async def test_the_worked_flow_ships_one_message_tells_the_koc_and_finance(api, 
         assert _unread(inbox) == {"WITHDRAWAL_REVIEW": 1}
         assert again == 0
         assert wechat.calls[SUBSCRIBE_SEND] == 2
+        assert len(wechat.uploads) == 1  # the shipment reached WeChat's order management once
 
 
 async def test_wechat_down_for_an_hour_the_message_waits_then_quiet_hours_hold_it(api, wechat):

@@ -17,6 +17,7 @@ from domain.outbox.dispatch import Defer, Fail, Retry, Sent, Skip
 from domain.outbox.models import OutboxMessage, OutboxState
 from domain.outbox.service import Leased
 from domain.settings.service import update_settings
+from tests.support.sql import count_statements
 
 NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 TOPIC = "test.topic"
@@ -172,3 +173,28 @@ async def test_hq_retries_a_dead_letter_from_its_first_try(db, sender):
         await service.retry_dead(message.id, NOW)
     assert (again.value.code, again.value.field) == (ErrorCode.INVALID_STATE, "id")
     assert await dispatch.drain(NOW + timedelta(hours=1)) == Counter({(TOPIC, "sent"): 1})
+
+
+async def test_messages_of_one_transaction_are_written_in_one_statement_before_it_commits(db):
+    with count_statements() as log:
+        async with transaction():
+            await service.enqueue(TOPIC, "upload", {"n": 1}, NOW)
+            await service.enqueue("other.topic", "notice", {"n": 2}, NOW)
+            await service.enqueue(TOPIC, "upload", {"n": 3}, NOW)  # the same key: written once
+            assert await OutboxMessage.all().count() == 0  # not yet: just before the commit
+    assert sum("INSERT" in s and "outbox_message" in s for s in log.statements) == 1
+    stored = await OutboxMessage.all().order_by("id")
+    assert [(m.topic, m.key, m.payload) for m in stored] == [
+        (TOPIC, "upload", {"n": 1}),
+        ("other.topic", "notice", {"n": 2}),
+    ]
+
+
+async def test_a_savepoint_rolled_back_drops_only_its_own_messages(db):
+    async with transaction():
+        await service.enqueue(TOPIC, "kept", {}, NOW)
+        with pytest.raises(Boom):
+            async with transaction():
+                await service.enqueue(TOPIC, "dropped", {}, NOW)
+                raise Boom
+    assert [m.key for m in await OutboxMessage.all()] == ["kept"]

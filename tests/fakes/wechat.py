@@ -11,8 +11,18 @@ client does against api.weixin.qq.com. It knows:
 - `getwxacodeunlimit`: a real PNG of a QR code whose content is the scene (WeChat's round
   小程序码 cannot be drawn here; the scene is what matters), with WeChat's checks of scene,
   page, check_path and env_version;
-- error injection: an errcode or a raw HTTP answer for the next call, and `answer_late`, where
-  the server does the work and answers too late (the client times out, the effect happened).
+- shipping info management (小程序发货信息管理): `get_delivery_list`; `upload_shipping_info`
+  checked as WeChat documents it (order key of a known payment, logistics type, delivery mode,
+  1..15 packages with tracking number and a listed carrier, item_desc at most 120 characters,
+  a contact for SF, RFC 3339 upload_time, the payer) and kept per payment: the first upload
+  ships it (order_state 2), one more is the re-shipment WeChat allows once (then 10060003),
+  and a settled or refunded payment answers 10060004; `get_order` tells the order_state;
+  `confirm_receipt` moves a payment to 3 and gives the `trade_manage_order_settlement` event
+  WeChat pushes;
+- error injection: an errcode or a raw HTTP answer for the next call, `answer_late`, where
+  the server does the work and answers too late (the client times out, the effect happened),
+  and `fail_every_other`, which fails every other call to an endpoint (a 502, a late answer
+  or an errcode).
 
 `PushSender` signs (and in safe mode encrypts) events exactly as WeChat's message push does and
 posts them to the app. The fake's clock is its own (`advance`), like a remote server's.
@@ -33,6 +43,8 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -50,6 +62,20 @@ STABLE_TOKEN = "/cgi-bin/stable_token"
 PHONE = "/wxa/business/getuserphonenumber"
 UNLIMITED_CODE = "/wxa/getwxacodeunlimit"
 SUBSCRIBE_SEND = "/cgi-bin/message/subscribe/send"
+DELIVERY_LIST = "/cgi-bin/express/delivery/open_msg/get_delivery_list"
+UPLOAD_SHIPPING_INFO = "/wxa/sec/order/upload_shipping_info"
+GET_ORDER = "/wxa/sec/order/get_order"
+# A few of the ~1,400 delivery companies WeChat lists (ids as WeChat spells them).
+DELIVERY_COMPANIES = {
+    "SF": "顺丰速运",
+    "ZTO": "中通快递",
+    "YTO": "圆通速递",
+    "STO": "申通快递",
+    "YD": "韵达速递",
+    "JD": "京东物流",
+    "EMS": "中国邮政速递物流",
+    "DBL": "德邦快递",
+}
 TOKEN_LIFETIME = 7200
 # The normal mode hands out a new token in the old one's last five minutes.
 RENEW_WINDOW = 300
@@ -86,6 +112,9 @@ _ERRMSG = {
     40037: "invalid template_id",
     43101: "user refuse to accept the msg",
     47003: "argument invalid!",
+    10060001: "支付单不存在",
+    10060003: "支付单已使用重新发货机会",
+    10060004: "支付单处于不可发货的状态",
 }
 
 # subscribeMessage.send's limits on each key type's value (参数值内容限制).
@@ -114,8 +143,10 @@ class FakeWechat:
     def __init__(self, app_id: str, secret: str, open_codes: bool = False):
         self.app_id = app_id
         self.secret = secret
-        # Development: any `dev:<openid>` login code is accepted (once), as the DEV provider's.
+        # Development: any `dev:<openid>` login code is accepted (once), as the DEV provider's,
+        # and any transaction id is a payment WeChat knows (sandbox payments ship).
         self.open_codes = open_codes
+        self.open_payments = open_codes
         self.base_url = ""
         self.calls: Counter[str] = Counter()
         # Seconds every answer waits first (client timeouts).
@@ -141,6 +172,12 @@ class FakeWechat:
         self.templates: dict[str, frozenset[str]] = {}
         self.authorizations: Counter[tuple[str, str]] = Counter()
         self.messages: list[dict[str, Any]] = []
+        self._every_other: dict[str, tuple[str | int, int]] = {}
+        self.late_seconds = 1.0
+        self.delivery_companies = dict(DELIVERY_COMPANIES)
+        self.payments: dict[str, FakePayment] = {}
+        # Every upload WeChat accepted: (transaction_id, body).
+        self.uploads: list[tuple[str, dict[str, Any]]] = []
         self.app = Starlette(
             routes=[
                 self._route(CODE2SESSION, self._code2session, "GET"),
@@ -148,6 +185,9 @@ class FakeWechat:
                 self._route(PHONE, self._phone, "POST"),
                 self._route(UNLIMITED_CODE, self._unlimited_code, "POST"),
                 self._route(SUBSCRIBE_SEND, self._subscribe_send, "POST"),
+                self._route(DELIVERY_LIST, self._delivery_list, "POST"),
+                self._route(UPLOAD_SHIPPING_INFO, self._upload_shipping_info, "POST"),
+                self._route(GET_ORDER, self._get_order, "POST"),
             ]
         )
 
@@ -189,6 +229,46 @@ class FakeWechat:
         """The member accepted the template in wx.requestSubscribeMessage (`times` times)."""
         self.authorizations[(openid, template_id)] += times
 
+    def fail_every_other(self, endpoint: str, how: str | int = "5xx") -> None:
+        """From now on the 1st, 3rd, 5th... call to `endpoint` fails: "5xx" a 502 page, "late"
+        done but answered after `late_seconds`, "mixed" late and 502 by turns, an int that
+        errcode."""
+        self._every_other[endpoint] = (how, 0)
+
+    def add_payment(
+        self, transaction_id: str, openid: str, out_trade_no: str = "", mchid: str = ""
+    ) -> FakePayment:
+        """A payment WeChat knows (paid, not shipped: order_state 1)."""
+        payment = FakePayment(transaction_id, openid, out_trade_no, mchid)
+        self.payments[transaction_id] = payment
+        return payment
+
+    def uploads_of(self, transaction_id: str) -> list[dict[str, Any]]:
+        return [body for txn, body in self.uploads if txn == transaction_id]
+
+    def confirm_receipt(self, transaction_id: str, when: int | None = None) -> dict[str, Any]:
+        """The buyer confirms receipt in WeChat: order_state 3, and the event WeChat pushes."""
+        payment = self.payments[transaction_id]
+        payment.state = 3
+        moment = when or int(self.now())
+        return {
+            "ToUserName": "gh_fake",
+            "FromUserName": payment.openid,
+            "CreateTime": moment,
+            "MsgType": "event",
+            "Event": "trade_manage_order_settlement",
+            "transaction_id": transaction_id,
+            "merchant_id": payment.mchid,
+            "sub_merchant_id": "",
+            "merchant_trade_no": payment.out_trade_no,
+            "pay_time": moment - 86400,
+            "shipped_time": moment - 3600,
+            "estimated_settlement_time": 0,
+            "confirm_receive_method": 2,
+            "confirm_receive_time": moment,
+            "settlement_time": 0,
+        }
+
     def expire_tokens(self) -> None:
         """Revoke every access token issued so far: their next use answers 40001."""
         self._tokens.clear()
@@ -207,9 +287,21 @@ class FakeWechat:
             if self.down:
                 return Response("<html>503 Service Unavailable</html>", status_code=503)
             late = _pop(self._late, path)
+            failure = _pop(self._failures, path)
+            if path in self._every_other:
+                how, seen = self._every_other[path]
+                self._every_other[path] = (how, seen + 1)
+                if how == "mixed":
+                    how = "late" if seen % 4 == 0 else "5xx"
+                if seen % 2 == 0 and failure is None:
+                    if how == "late":
+                        late = self.late_seconds
+                    elif how == "5xx":
+                        failure = Response("<html>502 Bad Gateway</html>", status_code=502)
+                    else:
+                        failure = _error(int(how))
             if self.delay:
                 await asyncio.sleep(self.delay)
-            failure = _pop(self._failures, path)
             response = failure if failure is not None else await handler(request)
             if late:
                 await asyncio.sleep(late)
@@ -229,6 +321,14 @@ class FakeWechat:
         if not self.token_valid(token):
             return _error(40001)
         return None
+
+    async def _authorized_json(self, request: Request) -> dict[str, Any] | Response:
+        """The JSON body of a call with a valid access token, or WeChat's refusal."""
+        refused = self._checked_token(request)
+        if refused is not None:
+            return refused
+        body = await _json_body(request)
+        return _error(47001) if body is None else body
 
     async def _code2session(self, request: Request) -> Response:
         if request.query_params.get("grant_type") != "authorization_code":
@@ -282,12 +382,9 @@ class FakeWechat:
         )
 
     async def _phone(self, request: Request) -> Response:
-        refused = self._checked_token(request)
-        if refused is not None:
-            return refused
-        body = await _json_body(request)
-        if body is None:
-            return _error(47001)
+        body = await self._authorized_json(request)
+        if isinstance(body, Response):
+            return body
         code = body.get("code")
         if not code:
             return _error(41008)
@@ -309,12 +406,9 @@ class FakeWechat:
         )
 
     async def _unlimited_code(self, request: Request) -> Response:
-        refused = self._checked_token(request)
-        if refused is not None:
-            return refused
-        body = await _json_body(request)
-        if body is None:
-            return _error(47001)
+        body = await self._authorized_json(request)
+        if isinstance(body, Response):
+            return body
         scene = body.get("scene")
         page = body.get("page", "pages/index/index")
         check_path = body.get("check_path", True)
@@ -375,6 +469,139 @@ class FakeWechat:
         self.authorizations[(openid, template_id)] -= 1
         self.messages.append(body)
         return JSONResponse({"errcode": 0, "errmsg": "ok", "msgid": len(self.messages)})
+
+    async def _delivery_list(self, request: Request) -> Response:
+        refused = self._checked_token(request)
+        if refused is not None:
+            return refused
+        listed = [
+            {"delivery_id": k, "delivery_name": v} for k, v in self.delivery_companies.items()
+        ]
+        return JSONResponse({"errcode": 0, "delivery_list": listed, "count": len(listed)})
+
+    def _payment_of(self, key: dict[str, Any], payer: str = "") -> FakePayment | None:
+        """The payment a key names; with `open_payments`, a payment by transaction id that
+        the fake has not heard of is taken as paid by `payer` (a development server paying
+        through the sandbox)."""
+        transaction_id = key.get("transaction_id")
+        if transaction_id:
+            found = self.payments.get(str(transaction_id))
+            if found is None and self.open_payments:
+                found = self.add_payment(str(transaction_id), payer)
+            return found
+        for payment in self.payments.values():
+            if (payment.mchid, payment.out_trade_no) == (key.get("mchid"), key.get("out_trade_no")):
+                return payment
+        return None
+
+    async def _upload_shipping_info(self, request: Request) -> Response:
+        body = await self._authorized_json(request)
+        if isinstance(body, Response):
+            return body
+        if not _shipping_body_valid(body, self.delivery_companies):
+            return _error(47001)
+        key = body["order_key"]
+        payment = self._payment_of(
+            {"transaction_id": key.get("transaction_id")}
+            if key.get("order_number_type") == 2
+            else {"mchid": key.get("mchid"), "out_trade_no": key.get("out_trade_no")},
+            body["payer"]["openid"],
+        )
+        if payment is None:
+            return _error(10060001)
+        if payment.state == 2:
+            if payment.reshipped:
+                return _error(10060003)
+            payment.reshipped = True
+        elif payment.state != 1:
+            return _error(10060004)
+        payment.state = 2
+        payment.shipping = body
+        self.uploads.append((payment.transaction_id, body))
+        return JSONResponse({"errcode": 0, "errmsg": "ok"})
+
+    async def _get_order(self, request: Request) -> Response:
+        body = await self._authorized_json(request)
+        if isinstance(body, Response):
+            return body
+        payment = self._payment_of(
+            {"transaction_id": body.get("transaction_id")}
+            if body.get("transaction_id")
+            else {"mchid": body.get("merchant_id"), "out_trade_no": body.get("merchant_trade_no")}
+        )
+        if payment is None:
+            return _error(10060001)
+        return JSONResponse(
+            {
+                "errcode": 0,
+                "errmsg": "ok",
+                "order": {
+                    "transaction_id": payment.transaction_id,
+                    "merchant_id": payment.mchid,
+                    "merchant_trade_no": payment.out_trade_no,
+                    "openid": payment.openid,
+                    "order_state": payment.state,
+                    "shipping": payment.shipping or {},
+                },
+            }
+        )
+
+
+@dataclass
+class FakePayment:
+    """A payment as WeChat's shipping management sees it."""
+
+    transaction_id: str
+    openid: str
+    out_trade_no: str = ""
+    mchid: str = ""
+    # 1 待发货, 2 已发货, 3 确认收货, 4 交易完成, 5 已退款, 6 资金待结算
+    state: int = 1
+    reshipped: bool = False
+    shipping: dict[str, Any] | None = None
+
+
+def _text_of(value: object, low: int, high: int) -> bool:
+    return isinstance(value, str) and low <= len(value) <= high
+
+
+def _shipping_body_valid(body: dict[str, Any], companies: dict[str, str]) -> bool:
+    """The checks WeChat documents for upload_shipping_info (47001 when one fails)."""
+    key, payer = body.get("order_key"), body.get("payer")
+    if not isinstance(key, dict) or key.get("order_number_type") not in (1, 2):
+        return False
+    if not isinstance(payer, dict) or not _text_of(payer.get("openid"), 1, 128):
+        return False
+    logistics, mode = body.get("logistics_type"), body.get("delivery_mode")
+    packages = body.get("shipping_list")
+    if logistics not in (1, 2, 3, 4) or mode not in (1, 2) or not isinstance(packages, list):
+        return False
+    if not 1 <= len(packages) <= 15 or (mode == 1 and len(packages) != 1):
+        return False
+    if mode == 2 and (logistics != 1 or not isinstance(body.get("is_all_delivered"), bool)):
+        return False
+    try:
+        uploaded = datetime.fromisoformat(str(body.get("upload_time")))
+    except ValueError:
+        return False
+    if uploaded.tzinfo is None:
+        return False
+    for package in packages:
+        if not isinstance(package, dict) or not _text_of(package.get("item_desc"), 1, 120):
+            return False
+        if logistics != 1:
+            continue
+        if not _text_of(package.get("tracking_no"), 1, 128):
+            return False
+        if package.get("express_company") not in companies:
+            return False
+        contact = package.get("contact")
+        if package["express_company"] == "SF" and not (
+            isinstance(contact, dict)
+            and (contact.get("receiver_contact") or contact.get("consignor_contact"))
+        ):
+            return False
+    return True
 
 
 def qr_png(text: str) -> bytes:
