@@ -43,11 +43,11 @@ from graphql.language import FieldNode, Visitor
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.execution.is_awaitable import optimized_is_awaitable
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api import metrics, tracing
 from api.graphql.errors import ClientError, InvalidArgument, Unauthenticated
 from api.graphql.graphiql import graphiql_page
+from api.graphql.lean import LeanExecutionContext
 from api.graphql.limits import (
     LIMIT_RULES,
     OperationCost,
@@ -361,7 +361,7 @@ class GraphQLEndpoint:
                 context_value=context,
                 variable_values=params.get("variables"),
                 operation_name=operation_name,
-                executor_class=StrawberryGraphQLCoreExecutionContext,
+                executor_class=LeanExecutionContext,
                 is_awaitable=optimized_is_awaitable,
             )
             # Synchronous when no resolver is async (`{ __typename }`) or variables fail

@@ -1,0 +1,202 @@
+"""A precompiled completion of plain object subtrees: the storefront's lean read path.
+
+Why: graphql-core completes a result one field at a time (a resolve info, a resolver call and
+a completion per field, plus strawberry's wrapper around each attribute read). A 20-product
+page has ~600 such fields, and that was ~40 % of the page's CPU (issue 18). Most of a storefront
+result is made of fields that only read an attribute: for those, the selection set is turned
+once into a small plan (response key, attribute, completer) and every later object of that
+type and selection is completed by running the plan: a getattr and, for leaves, the scalar's
+own `serialize`.
+
+A plan is made for an object type when every selected field of it, and of every object below
+it, is a plain attribute (strawberry's basic field: no resolver, no extension), the type has no
+`is_type_of`, and no selection below carries a directive (whose outcome could depend on the
+variables). Anything else is completed by graphql-core as before, so results are the same;
+`bench/lean_executor.py` measured this against graphql-core's default resolvers on plain
+objects.
+
+Plans are cached by the identity of the field nodes they were made from; a plan keeps its nodes
+alive, so an identity is never reused while its plan is cached. The cache is an LRU: documents
+come and go (the endpoint's document cache is bounded too).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLBoolean,
+    GraphQLID,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLString,
+    InlineFragmentNode,
+    SelectionSetNode,
+    is_leaf_type,
+)
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+PLAN_CACHE_SIZE = 1024
+
+Complete = Callable[[Any], Any]
+_NOT_COMPILABLE = object()
+# Scalars whose serialize is the identity for a value of the exact Python type.
+_IDENTITY_FOR = {GraphQLString.name: str, GraphQLID.name: str, GraphQLBoolean.name: bool}
+
+
+class Plan:
+    """How to complete one object type for one selection: (key, attribute, completer) triples.
+    `nodes` keeps the field nodes alive (see the module's docstring)."""
+
+    __slots__ = ("fields", "nodes")
+
+    def __init__(self, fields: list[tuple[str, str | None, Any]], nodes: tuple[Any, ...]):
+        self.fields = fields
+        self.nodes = nodes
+
+    def __call__(self, source: Any) -> dict[str, Any]:
+        result = {}
+        for key, attribute, complete in self.fields:
+            if attribute is None:  # __typename
+                result[key] = complete
+            else:
+                result[key] = complete(getattr(source, attribute))
+        return result
+
+
+_plans: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+
+def _leaf(return_type: Any) -> Complete:
+    exact = _IDENTITY_FOR.get(return_type.name)
+    serialize = return_type.serialize
+    if exact is None:
+        return serialize  # type: ignore[no-any-return]
+
+    def complete(value: Any) -> Any:
+        return value if type(value) is exact else serialize(value)
+
+    return complete
+
+
+def _non_null(inner: Complete, where: str) -> Complete:
+    def complete(value: Any) -> Any:
+        completed = None if value is None else inner(value)
+        if completed is None:  # a leaf's serialize may answer None too
+            raise TypeError(f"Cannot return null for non-nullable field {where}.")
+        return completed
+
+    return complete
+
+
+def _nullable(inner: Complete) -> Complete:
+    def complete(value: Any) -> Any:
+        return None if value is None else inner(value)
+
+    return complete
+
+
+def _list(inner: Complete) -> Complete:
+    def complete(value: Any) -> Any:
+        return [inner(item) for item in value]
+
+    return complete
+
+
+def _has_directives(selection_set: SelectionSetNode | None, fragments: dict[str, Any]) -> bool:
+    if selection_set is None:
+        return False
+    for selection in selection_set.selections:
+        if selection.directives:
+            return True
+        if isinstance(selection, FieldNode | InlineFragmentNode):
+            if _has_directives(selection.selection_set, fragments):
+                return True
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is None or _has_directives(fragment.definition.selection_set, fragments):
+                return True
+    return False
+
+
+class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's execution context, completing plain object subtrees by compiled plans."""
+
+    def complete_object_value(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        plan = self._plan(return_type, field_details_list)
+        if plan is _NOT_COMPILABLE:
+            return super().complete_object_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+        return plan(result)
+
+    def _plan(self, return_type: GraphQLObjectType, field_details_list: Any) -> Any:
+        key = (return_type.name, *(id(details.node) for details in field_details_list))
+        plan = _plans.get(key)
+        if plan is None:
+            plan = self._compile(return_type, field_details_list)
+            _plans[key] = plan
+            if len(_plans) > PLAN_CACHE_SIZE:
+                _plans.popitem(last=False)
+        return plan
+
+    def _compile(self, return_type: GraphQLObjectType, field_details_list: Any) -> Any:
+        if return_type.is_type_of is not None or any(
+            details.fragment_variable_values is not None
+            or _has_directives(details.node.selection_set, self.fragments)
+            for details in field_details_list
+        ):
+            return _NOT_COMPILABLE
+        grouped = self.collect_subfields(return_type, field_details_list).grouped_field_set
+        fields: list[tuple[str, str | None, Any]] = []
+        for response_key, sub_details in grouped.items():
+            name = sub_details[0].node.name.value
+            if name == "__typename":
+                fields.append((response_key, None, return_type.name))
+                continue
+            field = return_type.fields.get(name)
+            definition = (
+                field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF) if field else None
+            )
+            if field is None or definition is None or not definition.is_basic_field:
+                return _NOT_COMPILABLE
+            complete = self._completer(field.type, sub_details, f"{return_type.name}.{name}")
+            if complete is _NOT_COMPILABLE:
+                return _NOT_COMPILABLE
+            fields.append((response_key, definition.python_name, complete))
+        nodes = tuple(details.node for details in field_details_list)
+        return Plan(fields, nodes)
+
+    def _completer(self, field_type: GraphQLOutputType, sub_details: Any, where: str) -> Any:
+        """Completes a value of `field_type` (None checked here), or _NOT_COMPILABLE."""
+        if isinstance(field_type, GraphQLNonNull):
+            inner = self._present(field_type.of_type, sub_details, where)
+            return inner if inner is _NOT_COMPILABLE else _non_null(inner, where)
+        inner = self._present(field_type, sub_details, where)
+        return inner if inner is _NOT_COMPILABLE else _nullable(inner)
+
+    def _present(self, field_type: GraphQLOutputType, sub_details: Any, where: str) -> Any:
+        """Completes a value known not to be None."""
+        if isinstance(field_type, GraphQLList):
+            inner = self._completer(field_type.of_type, sub_details, where)
+            return inner if inner is _NOT_COMPILABLE else _list(inner)
+        if is_leaf_type(field_type):
+            return _leaf(field_type)
+        if isinstance(field_type, GraphQLObjectType):
+            return self._plan(field_type, sub_details)
+        return _NOT_COMPILABLE
