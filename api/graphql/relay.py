@@ -190,11 +190,22 @@ def build_connection(
     counter: Callable[[], Awaitable[int]],
 ) -> Connection[NodeType]:
     cursors = [ordering.cursor_for(row) for row in rows]
+    return connection_of(cursors, nodes, has_next, after is not None, counter)
+
+
+def connection_of(
+    cursors: Sequence[str],
+    nodes: Sequence[NodeType],
+    has_next: bool,
+    has_previous: bool,
+    counter: Callable[[], Awaitable[int]],
+) -> Connection[NodeType]:
+    """A connection of nodes with their cursors (rows read without a model make their own)."""
     return Connection(
         edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
         page_info=PageInfo(
             has_next_page=has_next,
-            has_previous_page=after is not None,
+            has_previous_page=has_previous,
             start_cursor=cursors[0] if cursors else None,
             end_cursor=cursors[-1] if cursors else None,
         ),

@@ -22,11 +22,10 @@ from api.graphql.ids import from_global_id, to_global_id
 from api.graphql.relay import (
     After,
     Connection,
-    Edge,
     First,
     Ordering,
-    PageInfo,
     SortField,
+    connection_of,
     page_size,
 )
 from api.graphql.scalars import Long, Money
@@ -272,15 +271,8 @@ async def products(
     skus = await reads.sku_rows([row[reads.P_ID] for row in rows])
     cursors = [ordering.cursor_of((row[sort_position], row[reads.P_ID])) for row in rows]
     views = product_views(rows, skus, keep_bp)
-    connection = Connection(
-        edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, views, strict=True)],
-        page_info=PageInfo(
-            has_next_page=has_next,
-            has_previous_page=after is not None,
-            start_cursor=cursors[0] if cursors else None,
-            end_cursor=cursors[-1] if cursors else None,
-        ),
-        counter=storefront_products(product_filter).count,
+    connection = connection_of(
+        cursors, views, has_next, after is not None, storefront_products(product_filter).count
     )
     return cast("Connection[ProductNode]", connection)  # views stand in for the nodes
 

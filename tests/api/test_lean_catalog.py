@@ -3,8 +3,8 @@
 The reference below is the storefront as it was before the lean path (Tortoise querysets, the
 same filters, keyset pages and member prices); every answer of the shop API over HTTP on the
 demo catalog (`siyu demo`) is compared with it, for an anonymous visitor and for a member whose
-tier discounts, across every sort, every filter, every page, every product and the category
-tree."""
+tier discounts, across every sort, every filter, every page, every product, the category
+tree and the store list."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from typing import Any
 
 from api.demo import load_demo_data
 from api.graphql.ids import to_global_id
-from api.graphql.relay import Ordering
+from api.graphql.relay import BY_ID, Ordering
 from api.shop.catalog import ORDERINGS, ProductSort
+from api.shop.stores import haversine_meters
 from domain.catalog.models import Category, Product, ProductStatus, Sku
 from domain.catalog.queries import ProductFilter, storefront_products
 from domain.money import BP_SCALE, format_fen, share
+from domain.org.models import Store, StoreStatus
 from loyalty.models import MemberLoyalty, Tier
 from loyalty.tiers import tier_of
 
@@ -52,6 +54,15 @@ query($after: String) {
 }
 """
 DETAIL = "query($id: ID!) { product(id: $id) { ...P } }" + PRODUCT_FIELDS
+STORES = """
+query($first: Int, $after: String, $near: GeoPointInput) {
+  stores(first: $first, after: $after, near: $near) {
+    edges { cursor node { id code name kind region address latitude longitude distanceMeters } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    totalCount
+  }
+}
+"""
 CATEGORIES = "{ categories { id name parentId children { id name parentId children { id } } } }"
 
 
@@ -129,6 +140,51 @@ async def _reference_tree() -> list[dict[str, Any]]:
     return [_category(row, children.get(row.id)) for row in rows if row.parent_id is None]
 
 
+def _store(store: Store, distance: int | None = None) -> dict[str, Any]:
+    return {
+        "id": to_global_id("Store", store.id),
+        "code": store.code,
+        "name": store.name,
+        "kind": store.kind.value,
+        "region": store.region,
+        "address": store.address,
+        "latitude": store.latitude,
+        "longitude": store.longitude,
+        "distanceMeters": distance,
+    }
+
+
+async def _stores_by_id(client) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every page of the store list, 2 a page: the answers and the reference's."""
+    got, expected, after = [], [], None
+    active = Store.filter(status=StoreStatus.ACTIVE)
+    while True:
+        got.append((await client.data(STORES, {"first": 2, "after": after}))["stores"])
+        query = active.order_by("id")
+        if after:
+            query = query.filter(BY_ID.after(after))
+        rows = list(await query.limit(3))
+        page = rows[:2]
+        cursors = [BY_ID.cursor_for(s) for s in page]
+        expected.append(
+            {
+                "edges": [
+                    {"cursor": c, "node": _store(s)} for c, s in zip(cursors, page, strict=True)
+                ],
+                "pageInfo": {
+                    "hasNextPage": len(rows) > 2,
+                    "hasPreviousPage": after is not None,
+                    "startCursor": cursors[0] if cursors else None,
+                    "endCursor": cursors[-1] if cursors else None,
+                },
+                "totalCount": await active.count(),
+            }
+        )
+        if len(rows) <= 2:
+            return got, expected
+        after = cursors[-1]
+
+
 async def _discounted_member(api) -> tuple[Any, int]:
     """A demo member put at tier V2 (whose price differs from the list's), logged in."""
     session = await api.member("demo-1")
@@ -186,6 +242,18 @@ async def test_every_page_product_and_category_matches_the_orm_path_anonymous_an
             on_sale = product.status == ProductStatus.ON_SALE
             assert data["product"] == (await _product(product, keep_bp) if on_sale else None)
         assert (await client.data(CATEGORIES))["categories"] == await _reference_tree()
+
+        # and the stores, by id and nearest first
+        got, expected_stores = await _stores_by_id(client)
+        assert got == expected_stores
+        near = {"latitude": 31.2, "longitude": 121.45}
+        located = await Store.filter(status=StoreStatus.ACTIVE, latitude__isnull=False)
+        ranked = sorted(
+            (haversine_meters(31.2, 121.45, s.latitude, s.longitude), s.id, s) for s in located
+        )
+        nearest = (await client.data(STORES, {"first": 10, "near": near}))["stores"]
+        assert [e["node"] for e in nearest["edges"]] == [_store(s, d) for d, _, s in ranked]
+        assert len(ranked) == 3
 
     assert compared > 300  # the comparison ran over real pages, not empty ones
     assert member_keep_bp < BP_SCALE
