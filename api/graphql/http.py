@@ -6,6 +6,8 @@ machinery is what keeps the storefront fast (bench/storefront.py).
 
 - POST with a JSON body (no batching: a JSON array is refused) and GET for queries only: a
   mutation over GET is answered 405 with `Allow: POST`.
+- Persisted queries (api/graphql/persisted.py): Apollo's APQ, and an allow-list mode in which
+  only the deploy-time manifest's documents run.
 - `application/graphql-response+json` when the client accepts it: parse, validation and
   variable failures are then 400. Under legacy `application/json` (also the answer to no Accept
   header) they are 200. Either way such a response has no `data` entry: nothing was executed.
@@ -55,6 +57,7 @@ from api.graphql.limits import (
     parse_document,
     request_cost_error,
 )
+from api.graphql.persisted import PersistedQueries, PersistedQueryError
 from domain.errors import DomainError
 
 log = logging.getLogger("siyu.graphql")
@@ -166,6 +169,7 @@ class GraphQLEndpoint:
         context_factory: Callable[[Request], Any],
         graphiql: bool,
         introspection_needs_token: bool = False,
+        persisted: PersistedQueries | None = None,
     ):
         self.schema = schema
         self.graphql_schema = schema._schema
@@ -173,6 +177,7 @@ class GraphQLEndpoint:
         self.context_factory = context_factory
         self.graphiql = graphiql
         self.introspection_needs_token = introspection_needs_token
+        self.persisted = persisted or PersistedQueries()
         self._cache: OrderedDict[str, PreparedDocument] = OrderedDict()
         self._cached_chars = 0
         self._labels = metrics.OperationLabels()
@@ -202,6 +207,11 @@ class GraphQLEndpoint:
         except RequestError as exc:
             # In the negotiated type: the client may accept nothing else.
             return self._refused(exc, media_type)
+        except PersistedQueryError as exc:
+            error = GraphQLError(exc.message, extensions={"code": exc.code})
+            if exc.status is None:
+                return self._request_errors([error], media_type)
+            return _respond({"errors": [error.formatted]}, media_type, exc.status)
         return await self._run(request, params, media_type)
 
     @staticmethod
@@ -283,9 +293,11 @@ class GraphQLEndpoint:
         except (ValueError, RecursionError):
             raise RequestError(400, f"`{what}` is not valid JSON.") from None
 
-    @staticmethod
-    def _checked(params: dict[str, Any]) -> dict[str, Any]:
-        query = params.get("query")
+    def _checked(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("extensions") is not None and not isinstance(params["extensions"], dict):
+            raise RequestError(400, "`extensions` must be an object.")
+        params["query"], params["hash"] = self.persisted.document(params)
+        query = params["query"]
         if not isinstance(query, str) or not query.strip():
             raise RequestError(400, "`query` must be a non-empty string.")
         if params.get("variables") is not None and not isinstance(params["variables"], dict):
@@ -295,8 +307,6 @@ class GraphQLEndpoint:
             raise RequestError(400, "`operationName` must be a string.")
         # An empty name stands for no name (GraphQL over HTTP, GET); no operation is named "".
         params["operationName"] = name or None
-        if params.get("extensions") is not None and not isinstance(params["extensions"], dict):
-            raise RequestError(400, "`extensions` must be an object.")
         return params
 
     def _prepare(self, query: str) -> PreparedDocument:
