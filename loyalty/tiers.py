@@ -13,6 +13,7 @@ from tortoise.expressions import F
 from tortoise.functions import Sum
 
 from domain import clock, sql
+from domain.catalog.version import bump_catalog_version
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.money import BP_SCALE
@@ -190,6 +191,7 @@ async def update_tier(tier_id: int, change: TierChange) -> Tier:
             tier.threshold_growth = change.threshold_growth
             await _check_thresholds(tier)
         await tier.save()
+        await bump_catalog_version()  # member prices follow the discount
         if change.threshold_growth is not None:
             await _retier_everyone()
     return tier
