@@ -146,6 +146,8 @@ class AppConfig(BaseSettings):
     # of PERSISTED_QUERIES_MANIFEST (written at deploy time by `siyu persisted-queries`).
     persisted_queries: Literal["apq", "allow-list"] = "apq"
     persisted_queries_manifest: str = ""
+    # Bytes of public catalog answers each worker keeps (api/graphql/response_cache.py); 0 off.
+    response_cache_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
 
     @property
     def production(self) -> bool:

@@ -8,6 +8,8 @@ machinery is what keeps the storefront fast (bench/storefront.py).
   mutation over GET is answered 405 with `Allow: POST`.
 - Persisted queries (api/graphql/persisted.py): Apollo's APQ, and an allow-list mode in which
   only the deploy-time manifest's documents run.
+- Public catalog reads may be answered from a response cache (api/graphql/response_cache.py);
+  an anonymous GET carries `ETag` and `Cache-Control`, and `If-None-Match` answers 304.
 - `application/graphql-response+json` when the client accepts it: parse, validation and
   variable failures are then 400. Under legacy `application/json` (also the answer to no Accept
   header) they are 200. Either way such a response has no `data` entry: nothing was executed.
@@ -34,6 +36,7 @@ import strawberry
 from graphql import (
     DocumentNode,
     GraphQLError,
+    OperationDefinitionNode,
     OperationType,
     execute,
     get_operation_ast,
@@ -57,7 +60,15 @@ from api.graphql.limits import (
     parse_document,
     request_cost_error,
 )
-from api.graphql.persisted import PersistedQueries, PersistedQueryError
+from api.graphql.persisted import PersistedQueries, PersistedQueryError, sha256_hex
+from api.graphql.response_cache import (
+    ANONYMOUS,
+    NOT_MODIFIED,
+    PUBLIC_HEADERS,
+    Lookup,
+    ResponseCache,
+    matches,
+)
 from domain.errors import DomainError
 
 log = logging.getLogger("siyu.graphql")
@@ -81,6 +92,8 @@ class PreparedDocument:
     errors: list[GraphQLError]
     costs: dict[str | None, OperationCost] = field(default_factory=dict)
     introspects: bool = False
+    # Per operation name: the response cache's policy (response_cache.cache_policy).
+    cache_policies: dict[str | None, bool | None] = field(default_factory=dict)
 
 
 class _IntrospectionFinder(Visitor):
@@ -170,6 +183,7 @@ class GraphQLEndpoint:
         graphiql: bool,
         introspection_needs_token: bool = False,
         persisted: PersistedQueries | None = None,
+        response_cache: ResponseCache | None = None,
     ):
         self.schema = schema
         self.graphql_schema = schema._schema
@@ -178,6 +192,9 @@ class GraphQLEndpoint:
         self.graphiql = graphiql
         self.introspection_needs_token = introspection_needs_token
         self.persisted = persisted or PersistedQueries()
+        self.response_cache = (
+            response_cache if response_cache is not None and response_cache.enabled else None
+        )
         self._cache: OrderedDict[str, PreparedDocument] = OrderedDict()
         self._cached_chars = 0
         self._labels = metrics.OperationLabels()
@@ -364,6 +381,12 @@ class GraphQLEndpoint:
         if over_budget is not None:
             return self._request_errors([over_budget], media_type)
         name = operation.name.value if operation.name else None
+        label = self._labels.label(operation.operation.value, name)
+        request.scope.setdefault("state", {})["operation"] = label
+        lookup = await self._cache_lookup(request, params, prepared, operation, context)
+        if isinstance(lookup, Response):
+            metrics.observe(self.name, label, time.perf_counter() - started, False)
+            return lookup
         with tracing.operation_span(operation.operation.value, name):
             result = execute(
                 self.graphql_schema,
@@ -385,10 +408,62 @@ class GraphQLEndpoint:
         if result.errors:
             payload["errors"] = [self._public(e, request) for e in result.errors]
         payload["extensions"] = {"cost": cost}
-        label = self._labels.label(operation.operation.value, name)
-        request.scope.setdefault("state", {})["operation"] = label
         metrics.observe(self.name, label, time.perf_counter() - started, bool(result.errors))
-        return _respond(payload, media_type)
+        response = _respond(payload, media_type)
+        if lookup is None or result.errors:
+            return response
+        assert self.response_cache is not None  # a lookup comes from it
+        etag = self.response_cache.put(lookup.key, lookup.version, lookup.read_at, response.body)
+        return self._cached_answer(request, lookup.public, etag, response)
+
+    async def _cache_lookup(
+        self,
+        request: Request,
+        params: dict[str, Any],
+        prepared: PreparedDocument,
+        operation: OperationDefinitionNode,
+        context: Any,
+    ) -> Lookup | Response | None:
+        """A stored answer (200, or 304 to an anonymous GET that has it), the lookup to store
+        a fresh answer under, or None when this read may not be cached (response_cache.py)."""
+        cache = self.response_cache
+        if cache is None:
+            return None
+        operation_name = params.get("operationName")
+        if operation_name not in prepared.cache_policies:
+            prepared.cache_policies[operation_name] = cache.policy(operation)
+        members_too = prepared.cache_policies[operation_name]
+        if members_too is None:
+            return None
+        anonymous = (await context.viewer()).member_id is None
+        if not anonymous and not members_too:
+            return None
+        lookup = await cache.lookup(
+            params["hash"] or sha256_hex(params["query"]),
+            operation_name,
+            params.get("variables"),
+            ANONYMOUS if anonymous else await context.price_keep_bp(),
+            public=anonymous and request.method == "GET" and "authorization" not in request.headers,
+        )
+        if lookup.found is None:
+            return lookup
+        media_type = self._negotiate(request.headers.get("accept"))
+        stored = Response(lookup.found.body, media_type=f"{media_type}; charset=utf-8")
+        return self._cached_answer(request, lookup.public, lookup.found.etag, stored)
+
+    def _cached_answer(
+        self, request: Request, public: bool, etag: str, response: Response
+    ) -> Response:
+        """`response`, with the headers that let a CDN keep it when it is public, or 304 when
+        the client holds it already."""
+        if not public:
+            return response
+        headers = {"ETag": etag, **PUBLIC_HEADERS}
+        if matches(request.headers.get("if-none-match"), etag):
+            metrics.cache_outcome(self.name, NOT_MODIFIED)
+            return Response(status_code=304, headers=headers)
+        response.headers.update(headers)
+        return response
 
     @staticmethod
     def _request_errors(errors: list[GraphQLError], media_type: str) -> Response:

@@ -40,7 +40,6 @@ from domain.catalog.queries import (
 )
 from domain.money import share
 from domain.storefront import history
-from loyalty.tiers import price_keep_bp
 
 
 @strawberry.type(name="Category", description="A product category (分类); two levels.")
@@ -180,7 +179,7 @@ def product_node(
 
 
 async def product_nodes(info: Info, products: list[Product]) -> list[ProductNode]:
-    keep_bp = await price_keep_bp(await optional_member(info))
+    keep_bp = await info.context.price_keep_bp()
     skus = await skus_by_product(p.id for p in products)
     categories = await categories_by_id(p.category_id for p in products)
     return [
@@ -267,7 +266,7 @@ async def products(
     )
     rows = await reads.product_rows(page) if size else []
     rows, has_next = rows[:size], len(rows) > size
-    keep_bp = await price_keep_bp(await optional_member(info))
+    keep_bp = await info.context.price_keep_bp()
     skus = await reads.sku_rows([row[reads.P_ID] for row in rows])
     cursors = [ordering.cursor_of((row[sort_position], row[reads.P_ID])) for row in rows]
     views = product_views(rows, skus, keep_bp)
@@ -289,7 +288,7 @@ async def product(
     member_id = await optional_member(info)
     if member_id is not None:
         await history.record(member_id, found[reads.P_ID])
-    keep_bp = await price_keep_bp(member_id)
+    keep_bp = await info.context.price_keep_bp()
     skus = await reads.sku_rows([found[reads.P_ID]])
     return cast("ProductNode", product_views([found], skus, keep_bp)[0])
 
