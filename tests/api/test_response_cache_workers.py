@@ -11,7 +11,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -34,10 +34,8 @@ PAGE = (
 LOGIN = 'mutation { login(code: "dev:%s") { member { id } tokens { accessToken } } }'
 
 
-@asynccontextmanager
-async def server(database_url: str, log: Path) -> AsyncIterator[httpx.AsyncClient]:
-    """One `siyu serve` process (one worker), with a client to it, stopped at the end."""
-    port = free_port()
+def start(database_url: str, port: int, errors: IO[str]) -> subprocess.Popen:
+    """One `siyu serve` process with one worker (no scheduler: nothing else writes)."""
     environment = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -47,14 +45,21 @@ async def server(database_url: str, log: Path) -> AsyncIterator[httpx.AsyncClien
         "SCHEDULER": "off",
     }
     environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=errors,
+    )
+
+
+@asynccontextmanager
+async def server(database_url: str, log: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """A started server and a client to it; the server is stopped at the end."""
+    port = free_port()
     with log.open("w") as errors:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve"],
-            cwd=ROOT,
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
+        process = start(database_url, port, errors)
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
                 for _ in range(300):
@@ -65,7 +70,7 @@ async def server(database_url: str, log: Path) -> AsyncIterator[httpx.AsyncClien
                         pass
                     await asyncio.sleep(0.1)
                 else:
-                    raise AssertionError(f"server did not start: {log.read_text()}")
+                    raise AssertionError(f"server did not start; see {log}")
                 yield client
         finally:
             process.terminate()
