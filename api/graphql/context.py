@@ -13,7 +13,7 @@ from api.auth.tokens import TokenService
 from api.auth.viewer import Viewer, bearer_token, resolve_viewer
 from api.clients import client_address
 from api.config import AppConfig
-from loyalty.tiers import price_keep_bp
+from loyalty.tiers import price_keep_bp, price_keep_bp_and_catalog_version
 
 
 @dataclass
@@ -46,6 +46,13 @@ class RequestContext:
         if self._keep_bp is None:
             self._keep_bp = await price_keep_bp((await self.viewer()).member_id)
         return self._keep_bp
+
+    async def price_keep_bp_and_catalog_version(self) -> tuple[int, int]:
+        """The price share (kept for the request, as above) and the catalog version, in one
+        statement: what the response cache needs of a cacheable read."""
+        member_id = (await self.viewer()).member_id
+        self._keep_bp, version = await price_keep_bp_and_catalog_version(member_id)
+        return self._keep_bp, version
 
     def loader(self, name: str, factory: Callable[[], DataLoader]) -> DataLoader:
         """One DataLoader per name per request: relations batch into one query per level."""

@@ -438,11 +438,15 @@ class GraphQLEndpoint:
         anonymous = (await context.viewer()).member_id is None
         if not anonymous and not members_too:
             return None
+        read_at = time.monotonic()
+        keep_bp, version = await context.price_keep_bp_and_catalog_version()
         lookup = await cache.lookup(
             params["hash"] or sha256_hex(params["query"]),
             operation_name,
             params.get("variables"),
-            ANONYMOUS if anonymous else await context.price_keep_bp(),
+            ANONYMOUS if anonymous else keep_bp,
+            version,
+            read_at,
             public=anonymous and request.method == "GET" and "authorization" not in request.headers,
         )
         if lookup.found is None:

@@ -33,7 +33,6 @@ from typing import Any
 from graphql import FieldNode, OperationDefinitionNode, OperationType
 
 from api import metrics
-from domain.catalog.version import catalog_version
 from domain.settings.service import get_setting
 
 ANONYMOUS = "anonymous"
@@ -139,12 +138,13 @@ class ResponseCache:
         operation_name: str | None,
         variables: Any,
         viewer: int | str,
+        version: int,
+        read_at: float,
         *,
         public: bool,
     ) -> Lookup:
-        """The version is read first: an answer computed after it is at least that new."""
-        read_at = time.monotonic()
-        version = await catalog_version()
+        """`version` was read at `read_at`, before anything else: an answer computed after it is
+        at least that new."""
         key = cache_key(digest, operation_name, variables, viewer)
         found = self.get(key, version, await get_setting(LAG_SETTING))
         metrics.cache_outcome(self.endpoint, MISS if found is None else HIT)
