@@ -63,6 +63,8 @@ from api.graphql.limits import (
 from api.graphql.persisted import PersistedQueries, PersistedQueryError, sha256_hex
 from api.graphql.response_cache import (
     ANONYMOUS,
+    HIT,
+    MISS,
     NOT_MODIFIED,
     PUBLIC_HEADERS,
     Lookup,
@@ -383,7 +385,7 @@ class GraphQLEndpoint:
         name = operation.name.value if operation.name else None
         label = self._labels.label(operation.operation.value, name)
         request.scope.setdefault("state", {})["operation"] = label
-        lookup = await self._cache_lookup(request, params, prepared, operation, context)
+        lookup = await self._cache_lookup(request, params, media_type, prepared, operation, context)
         if isinstance(lookup, Response):
             metrics.observe(self.name, label, time.perf_counter() - started, False)
             return lookup
@@ -420,6 +422,7 @@ class GraphQLEndpoint:
         self,
         request: Request,
         params: dict[str, Any],
+        media_type: str,
         prepared: PreparedDocument,
         operation: OperationDefinitionNode,
         context: Any,
@@ -450,21 +453,21 @@ class GraphQLEndpoint:
             public=anonymous and request.method == "GET" and "authorization" not in request.headers,
         )
         if lookup.found is None:
+            metrics.cache_outcome(self.name, MISS)
             return lookup
-        media_type = self._negotiate(request.headers.get("accept"))
         stored = Response(lookup.found.body, media_type=f"{media_type}; charset=utf-8")
-        return self._cached_answer(request, lookup.public, lookup.found.etag, stored)
+        answer = self._cached_answer(request, lookup.public, lookup.found.etag, stored)
+        metrics.cache_outcome(self.name, NOT_MODIFIED if answer.status_code == 304 else HIT)
+        return answer
 
-    def _cached_answer(
-        self, request: Request, public: bool, etag: str, response: Response
-    ) -> Response:
+    @staticmethod
+    def _cached_answer(request: Request, public: bool, etag: str, response: Response) -> Response:
         """`response`, with the headers that let a CDN keep it when it is public, or 304 when
         the client holds it already."""
         if not public:
             return response
         headers = {"ETag": etag, **PUBLIC_HEADERS}
         if matches(request.headers.get("if-none-match"), etag):
-            metrics.cache_outcome(self.name, NOT_MODIFIED)
             return Response(status_code=304, headers=headers)
         response.headers.update(headers)
         return response

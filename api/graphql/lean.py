@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from graphql import (
@@ -40,6 +41,7 @@ from graphql import (
     SelectionSetNode,
     is_leaf_type,
 )
+from graphql.execution.executor import Executor
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
@@ -75,13 +77,15 @@ _plans: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
 
 def _leaf(return_type: Any) -> Complete:
+    """graphql-core's own leaf completion (a nullish serialization is an error), skipped for a
+    string or boolean that is already one."""
+    complete_leaf = partial(Executor.complete_leaf_value, return_type)
     exact = _IDENTITY_FOR.get(return_type.name)
-    serialize = return_type.serialize
     if exact is None:
-        return serialize  # type: ignore[no-any-return]
+        return complete_leaf
 
     def complete(value: Any) -> Any:
-        return value if type(value) is exact else serialize(value)
+        return value if type(value) is exact else complete_leaf(value)
 
     return complete
 
@@ -151,7 +155,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if plan is None:
             plan = self._compile(return_type, field_details_list)
             _plans[key] = plan
-            if len(_plans) > PLAN_CACHE_SIZE:
+            while len(_plans) > PLAN_CACHE_SIZE:
                 _plans.popitem(last=False)
         return plan
 

@@ -147,7 +147,6 @@ class ResponseCache:
         at least that new."""
         key = cache_key(digest, operation_name, variables, viewer)
         found = self.get(key, version, await get_setting(LAG_SETTING))
-        metrics.cache_outcome(self.endpoint, MISS if found is None else HIT)
         return Lookup(key, version, read_at, public, found)
 
     def get(self, key: tuple[Any, ...], version: int, max_age: float) -> CachedResponse | None:

@@ -69,6 +69,7 @@ async def test_an_anonymous_get_is_stored_then_answered_with_one_statement_and_r
     assert held.status_code == 304 and held.content == b""
     assert held.headers["etag"] == etag and len(log.statements) == 1
     assert moves(CACHE, endpoint="shop", outcome="not_modified") == 1
+    assert moves(CACHE, endpoint="shop", outcome="hit") == 0  # each request counted once
 
 
 async def _timed_get(api, **headers: str):
