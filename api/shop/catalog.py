@@ -215,6 +215,8 @@ def _selects(selections: Any, name: str, fragments: dict[str, Any]) -> bool:
 
 
 def _asks_for_description(info: Info) -> bool:
+    """Whether the page must read `description`: only when the document selects it (the list
+    screens do not, and it is the longest column)."""
     raw = info._raw_info
     return any(
         _selects(
