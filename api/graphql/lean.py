@@ -5,8 +5,10 @@ a completion per field, plus strawberry's wrapper around each attribute read). A
 page has ~600 such fields, and that was ~40 % of the page's CPU (issue 18). Most of a storefront
 result is made of fields that only read an attribute: for those, the selection set is turned
 once into a small plan (response key, attribute, completer) and every later object of that
-type and selection is completed by running the plan: a getattr and, for leaves, the scalar's
-own `serialize`.
+type and selection is completed by running the plan: a Python function generated for that
+selection, one dict display that reads each attribute once, a leaf passed through when it is
+already what its scalar serializes to (a `str` for String and ID, an `int` for Long) and
+completed by graphql-core's own leaf completion otherwise.
 
 A plan is made for an object type when every selected field of it, and of every object below
 it, is a plain attribute (strawberry's basic field: no resolver, no extension), the type has no
@@ -22,6 +24,7 @@ come and go (the endpoint's document cache is bounded too).
 
 from __future__ import annotations
 
+import keyword
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import partial
@@ -54,64 +57,112 @@ _IDENTITY_FOR = {GraphQLString.name: str, GraphQLID.name: str, GraphQLBoolean.na
 
 
 class Plan:
-    """How to complete one object type for one selection: (key, attribute, completer) triples.
-    `nodes` keeps the field nodes alive (see the module's docstring)."""
+    """How to complete one object type for one selection: a function generated from the
+    selection (`source`), one dict display reading each attribute once, leaves inlined where
+    the value is already what the scalar serializes to. `nodes` keeps the field nodes alive
+    (see the module's docstring)."""
 
-    __slots__ = ("fields", "nodes")
+    __slots__ = ("complete", "nodes", "source")
 
     def __init__(self, fields: list[tuple[str, str | None, Any]], nodes: tuple[Any, ...]):
-        self.fields = fields
+        """`fields`: (response key, attribute or None for `__typename`, Expression or name)."""
         self.nodes = nodes
+        helpers: dict[str, Any] = {}
+        reads, entries = [], []
+        for number, (key, attribute, expression) in enumerate(fields):
+            if attribute is None:
+                entries.append(f"{key!r}: {expression!r}")
+                continue
+            value = f"v{number}"
+            reads.append(f"    {value} = {_attribute('source', attribute)}")
+            entries.append(f"{key!r}: {expression.render(value, helpers)}")
+        self.source = "\n".join(
+            ["def complete(source):", *reads, "    return {" + ", ".join(entries) + "}"]
+        )
+        exec(self.source, helpers)  # noqa: S102 (text built here from schema names only)
+        self.complete: Complete = helpers["complete"]
 
     def __call__(self, source: Any) -> dict[str, Any]:
-        result = {}
-        for key, attribute, complete in self.fields:
-            if attribute is None:  # __typename
-                result[key] = complete
-            else:
-                result[key] = complete(getattr(source, attribute))
-        return result
+        return self.complete(source)  # type: ignore[no-any-return]
+
+
+def _attribute(name: str, attribute: str) -> str:
+    if attribute.isidentifier() and not keyword.iskeyword(attribute):
+        return f"{name}.{attribute}"
+    return f"getattr({name}, {attribute!r})"
+
+
+class Expression:
+    """How one value of a field's type becomes its result, rendered as Python source."""
+
+    def render(self, value: str, helpers: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+
+def _helper(helpers: dict[str, Any], function: Any) -> str:
+    name = f"h{len(helpers)}"
+    helpers[name] = function
+    return name
+
+
+class Leaf(Expression):
+    """graphql-core's own leaf completion (a nullish serialization is an error), skipped for a
+    value of the exact Python type the scalar serializes to itself."""
+
+    def __init__(self, return_type: Any):
+        self.complete = partial(Executor.complete_leaf_value, return_type)
+        exact = _IDENTITY_FOR.get(return_type.name)
+        if exact is None and return_type.serialize is int:  # Long and its kind
+            exact = int
+        self.exact = exact
+
+    def render(self, value: str, helpers: dict[str, Any]) -> str:
+        call = f"{_helper(helpers, self.complete)}({value})"
+        if self.exact is None:
+            return call
+        return f"({value} if type({value}) is {_helper(helpers, self.exact)} else {call})"
+
+
+class NonNull(Expression):
+    def __init__(self, inner: Expression, where: str):
+        self.inner = inner
+        self.where = where
+
+    def render(self, value: str, helpers: dict[str, Any]) -> str:
+        fail = _helper(helpers, partial(_null_error, self.where))
+        return f"({self.inner.render(value, helpers)} if {value} is not None else {fail}())"
+
+
+class Nullable(Expression):
+    def __init__(self, inner: Expression):
+        self.inner = inner
+
+    def render(self, value: str, helpers: dict[str, Any]) -> str:
+        return f"(None if {value} is None else {self.inner.render(value, helpers)})"
+
+
+class ListOf(Expression):
+    def __init__(self, inner: Expression, depth: int):
+        self.inner = inner
+        self.item = f"item{depth}"
+
+    def render(self, value: str, helpers: dict[str, Any]) -> str:
+        return f"[{self.inner.render(self.item, helpers)} for {self.item} in {value}]"
+
+
+class Object(Expression):
+    def __init__(self, plan: Plan):
+        self.plan = plan
+
+    def render(self, value: str, helpers: dict[str, Any]) -> str:
+        return f"{_helper(helpers, self.plan.complete)}({value})"
+
+
+def _null_error(where: str) -> Any:
+    raise TypeError(f"Cannot return null for non-nullable field {where}.")
 
 
 _plans: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-
-
-def _leaf(return_type: Any) -> Complete:
-    """graphql-core's own leaf completion (a nullish serialization is an error), skipped for a
-    string or boolean that is already one."""
-    complete_leaf = partial(Executor.complete_leaf_value, return_type)
-    exact = _IDENTITY_FOR.get(return_type.name)
-    if exact is None:
-        return complete_leaf
-
-    def complete(value: Any) -> Any:
-        return value if type(value) is exact else complete_leaf(value)
-
-    return complete
-
-
-def _non_null(inner: Complete, where: str) -> Complete:
-    def complete(value: Any) -> Any:
-        completed = None if value is None else inner(value)
-        if completed is None:  # a leaf's serialize may answer None too
-            raise TypeError(f"Cannot return null for non-nullable field {where}.")
-        return completed
-
-    return complete
-
-
-def _nullable(inner: Complete) -> Complete:
-    def complete(value: Any) -> Any:
-        return None if value is None else inner(value)
-
-    return complete
-
-
-def _list(inner: Complete) -> Complete:
-    def complete(value: Any) -> Any:
-        return [inner(item) for item in value]
-
-    return complete
 
 
 def _has_directives(selection_set: SelectionSetNode | None, fragments: dict[str, Any]) -> bool:
@@ -179,28 +230,33 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
             if field is None or definition is None or not definition.is_basic_field:
                 return _NOT_COMPILABLE
-            complete = self._completer(field.type, sub_details, f"{return_type.name}.{name}")
+            complete = self._completer(field.type, sub_details, f"{return_type.name}.{name}", 0)
             if complete is _NOT_COMPILABLE:
                 return _NOT_COMPILABLE
             fields.append((response_key, definition.python_name, complete))
         nodes = tuple(details.node for details in field_details_list)
         return Plan(fields, nodes)
 
-    def _completer(self, field_type: GraphQLOutputType, sub_details: Any, where: str) -> Any:
-        """Completes a value of `field_type` (None checked here), or _NOT_COMPILABLE."""
+    def _completer(
+        self, field_type: GraphQLOutputType, sub_details: Any, where: str, depth: int
+    ) -> Any:
+        """An Expression for a value of `field_type` (None checked here), or _NOT_COMPILABLE."""
         if isinstance(field_type, GraphQLNonNull):
-            inner = self._present(field_type.of_type, sub_details, where)
-            return inner if inner is _NOT_COMPILABLE else _non_null(inner, where)
-        inner = self._present(field_type, sub_details, where)
-        return inner if inner is _NOT_COMPILABLE else _nullable(inner)
+            inner = self._present(field_type.of_type, sub_details, where, depth)
+            return inner if inner is _NOT_COMPILABLE else NonNull(inner, where)
+        inner = self._present(field_type, sub_details, where, depth)
+        return inner if inner is _NOT_COMPILABLE else Nullable(inner)
 
-    def _present(self, field_type: GraphQLOutputType, sub_details: Any, where: str) -> Any:
-        """Completes a value known not to be None."""
+    def _present(
+        self, field_type: GraphQLOutputType, sub_details: Any, where: str, depth: int
+    ) -> Any:
+        """An Expression for a value known not to be None."""
         if isinstance(field_type, GraphQLList):
-            inner = self._completer(field_type.of_type, sub_details, where)
-            return inner if inner is _NOT_COMPILABLE else _list(inner)
+            inner = self._completer(field_type.of_type, sub_details, where, depth + 1)
+            return inner if inner is _NOT_COMPILABLE else ListOf(inner, depth)
         if is_leaf_type(field_type):
-            return _leaf(field_type)
+            return Leaf(field_type)
         if isinstance(field_type, GraphQLObjectType):
-            return self._plan(field_type, sub_details)
+            plan = self._plan(field_type, sub_details)
+            return plan if plan is _NOT_COMPILABLE else Object(plan)
         return _NOT_COMPILABLE
