@@ -15,7 +15,9 @@ it, is a plain attribute (strawberry's basic field: no resolver, no extension), 
 `is_type_of`, and no selection below carries a directive (whose outcome could depend on the
 variables). Anything else is completed by graphql-core as before, so results are the same;
 `bench/lean_executor.py` measured this against graphql-core's default resolvers on plain
-objects.
+objects (~10x less CPU per page). One difference, for bugs only: a value a plain field should
+not hold (null in a non-null field, a scalar that does not serialize) fails the compiled object
+as a whole, with the error located at it rather than at the leaf.
 
 Plans are cached by the identity of the field nodes they were made from; a plan keeps its nodes
 alive, so an identity is never reused while its plan is cached. The cache is an LRU: documents
