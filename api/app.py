@@ -21,6 +21,8 @@ from api.cors import BrowserRoutesCORS
 from api.graphql.context import RequestContext, Services
 from api.graphql.graphiql import ASSETS_DIRECTORY, ASSETS_PATH
 from api.graphql.http import GraphQLEndpoint
+from api.graphql.persisted import PersistedQueries, read_manifest
+from api.graphql.response_cache import SHOP_CACHEABLE, ResponseCache
 from api.logs import RequestIdMiddleware
 from api.logs import configure as configure_logging
 from api.metrics import RouteMetrics, mark_this_worker_dead, sampling_pool
@@ -108,7 +110,19 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
 
         return factory
 
-    shop = GraphQLEndpoint(shop_schema, "shop", context_for(SHOP), config.graphiql)
+    shop = GraphQLEndpoint(
+        shop_schema,
+        "shop",
+        context_for(SHOP),
+        config.graphiql,
+        persisted=PersistedQueries(
+            read_manifest(config.persisted_queries_manifest)
+            if config.persisted_queries_manifest
+            else {},
+            allow_list_only=config.persisted_queries == "allow-list",
+        ),
+        response_cache=ResponseCache("shop", config.response_cache_bytes, SHOP_CACHEABLE),
+    )
     # The admin API's shape is for staff: in production only a staff token may introspect it.
     admin = GraphQLEndpoint(
         admin_schema,

@@ -1,5 +1,5 @@
 """The `siyu` command: serve, migrate, makemigrations, schema, jobs, check-ledger,
-rebuild-report-rollups, demo."""
+rebuild-report-rollups, persisted-queries, demo."""
 
 from __future__ import annotations
 
@@ -260,6 +260,24 @@ def _metrics_directory(workers: int) -> str | None:
     return fresh
 
 
+def write_persisted_queries(files: list[str], out: str) -> int:
+    """The manifest PERSISTED_QUERIES_MANIFEST names, from the mini-program's operations; a
+    document the shop schema refuses stops the deploy here rather than in production."""
+    from pathlib import Path
+
+    from api.graphql.persisted import ManifestError, manifest_json, operations_of
+    from api.shop.schema import schema
+
+    try:
+        operations = operations_of(files, schema._schema)
+    except ManifestError as error:
+        print(f"not written: {error}", file=sys.stderr)
+        return 1
+    Path(out).write_text(manifest_json(operations) + "\n", encoding="utf-8")
+    print(f"{len(operations)} operations written to {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="siyu", description="siyu service commands")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -285,6 +303,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "rebuild-report-rollups", help="recompute the report rollups from ledger and orders"
     )
+    persisted = commands.add_parser(
+        "persisted-queries",
+        help="write the shop's persisted query manifest (allow-list mode) from .graphql files",
+    )
+    persisted.add_argument("files", nargs="+", help="one named operation per file")
+    persisted.add_argument("--out", required=True, help="the manifest file to write")
     demo_parser = commands.add_parser("demo", help="load demo data")
     demo_parser.add_argument("--if-empty", action="store_true", help="only into an empty database")
     args = parser.parse_args(argv)
@@ -307,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(rebuild_report_rollups(config))
     if args.command == "schema":
         return export_schema()
+    if args.command == "persisted-queries":
+        return write_persisted_queries(args.files, args.out)
     if args.command == "serve":
         return serve(config)
     if args.command == "migrate":

@@ -11,6 +11,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.clients import Network, parse_networks
+from api.graphql.persisted import ManifestError, read_manifest
 from distribution.payees import parse_keys
 
 DEV_SECRET = "dev-only-secret-never-use-in-production-0123456789"  # noqa: S105 (refused in production)
@@ -140,6 +141,13 @@ class AppConfig(BaseSettings):
     # Browser origins allowed to call the GraphQL endpoints and exports (an HQ console on
     # another origin), comma-separated; none by default.
     cors_allow_origins: str = ""
+    # Persisted queries on the shop endpoint (api/graphql/persisted.py): `apq` runs any valid
+    # document and lets clients register theirs by hash; `allow-list` runs only the documents
+    # of PERSISTED_QUERIES_MANIFEST (written at deploy time by `siyu persisted-queries`).
+    persisted_queries: Literal["apq", "allow-list"] = "apq"
+    persisted_queries_manifest: str = ""
+    # Bytes of public catalog answers each worker keeps (api/graphql/response_cache.py); 0 off.
+    response_cache_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
 
     @property
     def production(self) -> bool:
@@ -197,6 +205,13 @@ class AppConfig(BaseSettings):
             raise ConfigError("WECHAT_PUSH_AES_KEY must be the 43-character EncodingAESKey")
         if self.wechat_push_aes_key and not self.wechat_push_token:
             raise ConfigError("WECHAT_PUSH_AES_KEY needs WECHAT_PUSH_TOKEN")
+        if self.persisted_queries == "allow-list" and not self.persisted_queries_manifest:
+            raise ConfigError("PERSISTED_QUERIES=allow-list needs PERSISTED_QUERIES_MANIFEST")
+        if self.persisted_queries_manifest:
+            try:
+                read_manifest(self.persisted_queries_manifest)
+            except ManifestError as error:
+                raise ConfigError(f"PERSISTED_QUERIES_MANIFEST: {error}") from None
         missing = self.missing_wechat_pay_settings()
         if self.payment_provider == "WECHAT_PAY_V3" and missing:
             raise ConfigError(f"WECHAT_PAY_V3 needs {', '.join(missing)}")

@@ -114,6 +114,25 @@ def observe(endpoint: str, operation: str, seconds: float, had_errors: bool) -> 
     LATENCY.labels(endpoint, operation).observe(seconds)
 
 
+RESPONSE_CACHE = Counter(
+    "siyu_graphql_response_cache_total",
+    "Cacheable GraphQL reads by outcome: hit, miss, or not_modified (answered 304)",
+    ["endpoint", "outcome"],
+    registry=REGISTRY,
+)
+RESPONSE_CACHE_BYTES = Gauge(
+    "siyu_graphql_response_cache_bytes",
+    "Bytes held by the response caches of the live workers",
+    ["endpoint"],
+    registry=REGISTRY,
+    multiprocess_mode="livesum",
+)
+
+
+def cache_outcome(endpoint: str, outcome: str) -> None:
+    RESPONSE_CACHE.labels(endpoint, outcome).inc()
+
+
 # HTTP routes
 
 

@@ -1,10 +1,11 @@
 """The baseline of bench/storefront.py: the storefront product page without GraphQL.
 
-One Starlette route does what the shop schema's `products(first: N)` does: one keyset page,
-the caller authenticated the same way (JWT signature, then token version and revocation in the
-database), the member's tier, the page's SKUs and categories, all through the same domain
-queries, answered as the same JSON the GraphQL response carries under `data`. The gap between
-this server and the real one is therefore the price of the GraphQL machinery alone.
+One Starlette route does what the shop schema's `products(first: N)` does: one keyset page with
+its categories, the caller authenticated the same way (JWT signature, then token version and
+revocation in the database), the member's tier, the page's SKUs, all through the same lean
+statements (domain/catalog/reads.py), answered as the same JSON the GraphQL response carries
+under `data`. The gap between this server and the real one (its response cache off) is
+therefore the price of the GraphQL machinery alone.
 
 Served by `uvicorn bench.bare_storefront:create_app --factory`, configured like the real app
 from the environment (DATABASE_URL, JWT_SECRET).
@@ -12,7 +13,7 @@ from the environment (DATABASE_URL, JWT_SECRET).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -27,13 +28,8 @@ from api.auth.viewer import bearer_token, resolve_viewer
 from api.config import AppConfig
 from api.graphql.ids import to_global_id
 from api.graphql.relay import MAX_PAGE, NEWEST_FIRST
-from domain.catalog.models import Category, Product, Sku
-from domain.catalog.queries import (
-    ProductFilter,
-    categories_by_id,
-    skus_by_product,
-    storefront_products,
-)
+from domain.catalog import reads
+from domain.catalog.queries import ProductFilter
 from domain.db import tortoise_config
 from domain.money import format_fen, share
 from loyalty.tiers import price_keep_bp
@@ -43,25 +39,27 @@ def _money(fen: int) -> dict[str, Any]:
     return {"fen": fen, "formatted": format_fen(fen)}
 
 
-def _sku(sku: Sku, keep_bp: int) -> dict[str, Any]:
+def _sku(sku: Sequence[Any], keep_bp: int) -> dict[str, Any]:
+    price = sku[reads.S_PRICE]
     return {
-        "id": to_global_id("Sku", sku.id),
-        "code": sku.code,
-        "specs": [{"name": k, "value": v} for k, v in sku.specs.items()],
-        "price": {"fen": sku.price_fen},
-        "memberPrice": {"fen": share(sku.price_fen, keep_bp)},
-        "stock": sku.stock,
+        "id": to_global_id("Sku", sku[reads.S_ID]),
+        "code": sku[reads.S_CODE],
+        "specs": [{"name": k, "value": v} for k, v in sku[reads.S_SPECS].items()],
+        "price": {"fen": price},
+        "memberPrice": {"fen": share(price, keep_bp)},
+        "stock": sku[reads.S_STOCK],
     }
 
 
-def _product(product: Product, skus: list[Sku], category: Category, keep_bp: int) -> dict:
+def _product(row: Sequence[Any], skus: list[Sequence[Any]], keep_bp: int) -> dict[str, Any]:
+    price = row[reads.P_MIN_PRICE]
     return {
-        "id": to_global_id("Product", product.id),
-        "title": product.title,
-        "images": list(product.images),
-        "price": _money(product.min_price_fen),
-        "memberPrice": _money(share(product.min_price_fen, keep_bp)),
-        "category": {"id": to_global_id("Category", category.id), "name": category.name},
+        "id": to_global_id("Product", row[reads.P_ID]),
+        "title": row[reads.P_TITLE],
+        "images": list(row[reads.P_IMAGES]),
+        "price": _money(price),
+        "memberPrice": _money(share(price, keep_bp)),
+        "category": {"id": to_global_id("Category", row[reads.C_ID]), "name": row[reads.C_NAME]},
         "skus": [_sku(s, keep_bp) for s in skus],
     }
 
@@ -80,21 +78,17 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         if not 0 <= first <= MAX_PAGE:
             return JSONResponse({"error": f"first must be 0..{MAX_PAGE}"}, status_code=400)
         # The statements in the order the GraphQL resolver runs them.
-        query = storefront_products(ProductFilter()).order_by(*NEWEST_FIRST.order_by())
-        rows = list(await query.limit(first + 1)) if first else []
+        page_request = reads.PageRequest(ProductFilter(), "created_at", None, first + 1)
+        rows = await reads.product_rows(page_request) if first else []
         page, has_next = rows[:first], len(rows) > first
         token = bearer_token(request.headers.get("authorization"))
         viewer = await resolve_viewer(token, SHOP, tokens)
         keep_bp = await price_keep_bp(viewer.member_id)
-        skus = await skus_by_product(p.id for p in page)
-        categories = await categories_by_id(p.category_id for p in page)
-        cursors = [NEWEST_FIRST.cursor_for(p) for p in page]
+        skus = await reads.sku_rows([row[reads.P_ID] for row in page])
+        cursors = [NEWEST_FIRST.cursor_of((row[reads.P_CREATED], row[reads.P_ID])) for row in page]
         edges = [
-            {
-                "cursor": cursor,
-                "node": _product(p, skus.get(p.id, []), categories[p.category_id], keep_bp),
-            }
-            for cursor, p in zip(cursors, page, strict=True)
+            {"cursor": cursor, "node": _product(row, skus.get(row[reads.P_ID], []), keep_bp)}
+            for cursor, row in zip(cursors, page, strict=True)
         ]
         page_info = {"hasNextPage": has_next, "endCursor": cursors[-1] if cursors else None}
         return JSONResponse({"data": {"products": {"edges": edges, "pageInfo": page_info}}})

@@ -1,19 +1,29 @@
-"""Storefront benchmark: the GraphQL product page against a bare Starlette baseline.
+"""Storefront benchmark: the GraphQL product page against a bare Starlette baseline, uncached,
+from the response cache, and revalidated to 304.
 
 Why: strawberry on graphql-core was measured here at 4.5x slower than a bare JSONResponse of the
 same query (ARCHITECTURE.md, "Known pitfalls"), so the storefront's hot path was built to close
-that gap. This script keeps the claim honest on every run:
+that gap (issue 18: the lean read path, then a response cache). This script keeps the claims
+honest on every run:
 
 - one fresh database (SQLite under a temp dir, or a throwaway PostgreSQL database), migrated and
   filled through the domain services like production data would be;
-- two uvicorn servers on loopback, one worker each: the real app and bench/bare_storefront.py,
-  which runs the same SQL and answers the same JSON without GraphQL;
-- their answers compared once (exit 1 when they differ), then requests per second measured in
-  alternating rounds so machine noise hits both alike;
-- the SQL statements of the GraphQL path counted in-process for three page sizes: they must not
-  grow with the page (exit 1 when they do).
+- three uvicorn servers on loopback, one worker each: bench/bare_storefront.py (the same lean
+  statements and JSON without GraphQL), the real app with its response cache off (`graphql`)
+  and the real app as deployed (`cached`);
+- their answers compared once (exit 1 when they differ), then requests per second measured for
+  every target in alternating rounds so machine noise hits all alike: the page as a tier member
+  from each server, the cached page for an anonymous GET, and that GET revalidated
+  (If-None-Match, answered 304); plus 100-product pages for the marginal CPU per product;
+- the SQL statements of each path counted in-process: the uncached page for three page sizes
+  must not grow with the page (exit 1 when it does).
 
-Run `.venv/bin/python bench/storefront.py` (`make bench`); `--help` lists the knobs.
+Ratios are to the bare route's throughput, pooled over all rounds and per round (min/median/max
+of round i against the bare route's round i): on a shared machine the ratio is the figure that
+load does not move.
+
+Run `.venv/bin/python bench/storefront.py` (`make bench`), again with `--postgres URL`; `--help`
+lists the knobs.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +139,13 @@ def graphql_call(token: str, first: int) -> Call:
     )
 
 
+def anonymous_call(first: int, etag: str | None = None) -> Call:
+    """The page as an anonymous GET (what a CDN sees); with `etag`, revalidated."""
+    query = urllib.parse.urlencode({"query": product_page(first)})
+    headers = {"If-None-Match": etag} if etag else {}
+    return Call("GET", f"/graphql?{query}", headers)
+
+
 def bare_call(token: str, first: int) -> Call:
     return Call("GET", f"/products?first={first}", {"Authorization": f"Bearer {token}"})
 
@@ -137,8 +155,10 @@ CALLS: dict[str, Callable[[str, int], Call]] = {"graphql": graphql_call, "bare":
 
 @dataclass(frozen=True)
 class Target:
+    name: str
     server: Server
     call: Call
+    status: int = 200
 
     async def send(self, client: httpx.AsyncClient) -> httpx.Response:
         return await self.call.send(client, self.server.base_url)
@@ -151,9 +171,7 @@ async def fetch_json(client: httpx.AsyncClient, target: Target) -> dict[str, Any
     except ValueError:
         body = {"errors": ["not JSON"]}
     if response.status_code != 200 or body.get("errors"):
-        raise BenchFailure(
-            f"{target.server.name} answered {response.status_code}: {response.text[:600]}"
-        )
+        raise BenchFailure(f"{target.name} answered {response.status_code}: {response.text[:600]}")
     return body
 
 
@@ -202,17 +220,20 @@ def compare(graphql: dict[str, Any], bare: dict[str, Any], keep_bp: int) -> str:
 
 async def count_sql(
     config: AppConfig, token: str, sizes: tuple[int, ...]
-) -> tuple[dict[int, int], int]:
-    """Statements per request of the GraphQL path for each page size, and of the bare one (20).
+) -> tuple[dict[int, int], dict[str, int]]:
+    """Statements per request of the uncached GraphQL page for each page size, and of the bare
+    route, the cached page (a member's, an anonymous GET's) and the 304, at the bench's size.
 
     The apps run in this process on the bench's own Tortoise connection, through ASGI (no
-    sockets), each warmed by one request first.
+    sockets), each warmed by one request first (which fills the cache of the cached app).
     """
     from api.app import create_app
     from bench.bare_storefront import create_app as create_bare_app
 
+    uncached = config.model_copy(update={"response_cache_bytes": 0})
     apps = {
-        "graphql": create_app(config, manage_database=False),
+        "graphql": create_app(uncached, manage_database=False),
+        "cached": create_app(config, manage_database=False),
         "bare": create_bare_app(config, manage_database=False),
     }
     clients = {
@@ -220,18 +241,25 @@ async def count_sql(
         for name, app in apps.items()
     }
 
-    async def statements(name: str, first: int) -> int:
-        call = CALLS[name](token, first)
-        await call.send(clients[name])  # warm
+    async def statements(app: str, call: Call, status: int = 200) -> int:
+        await call.send(clients[app])  # warm
         with counting_statements() as counter:
-            response = await call.send(clients[name])
-        if response.status_code != 200 or "errors" in response.json():
-            raise BenchFailure(f"in-process {name} answered {response.text[:600]}")
+            response = await call.send(clients[app])
+        if response.status_code != status or (status == 200 and "errors" in response.json()):
+            raise BenchFailure(f"in-process {app} answered {response.text[:600]}")
         return counter.count
 
+    size = sizes[1]
     try:
-        graphql = {first: await statements("graphql", first) for first in sizes}
-        return graphql, await statements("bare", 20)
+        graphql = {n: await statements("graphql", graphql_call(token, n)) for n in sizes}
+        etag = (await anonymous_call(size).send(clients["cached"])).headers.get("etag", "")
+        others = {
+            "bare": await statements("bare", bare_call(token, size)),
+            "cached": await statements("cached", graphql_call(token, size)),
+            "anonymous": await statements("cached", anonymous_call(size)),
+            "304": await statements("cached", anonymous_call(size, etag), 304),
+        }
+        return graphql, others
     finally:
         for client in clients.values():
             await client.aclose()
@@ -274,7 +302,7 @@ async def hammer(
                 failures += 1
                 return
             latencies.append(time.perf_counter() - started)
-            if response.status_code != 200 or b'"errors"' in response.content:
+            if response.status_code != target.status or b'"errors"' in response.content:
                 failures += 1
 
     cpu_before = target.server.cpu_seconds()
@@ -337,7 +365,7 @@ async def measure(
     targets: list[Target], concurrency: int, seconds: float, rounds: int, warmup: float
 ) -> list[Totals]:
     """Alternating rounds (A B, B A, A B, ...) so drift on a noisy machine hits both alike."""
-    totals = [Totals(t.server.name) for t in targets]
+    totals = [Totals(t.name) for t in targets]
     clients = [new_client(concurrency) for _ in targets]
     try:
         for client, target in zip(clients, targets, strict=True):
@@ -384,9 +412,19 @@ def parse_options(argv: list[str] | None) -> Options:
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds per server first")
     parser.add_argument("--categories", type=int, default=10)
     parser.add_argument("--products", type=int, default=200)
-    parser.add_argument("--page", type=int, default=20, help="products per page under load")
+    parser.add_argument(
+        "--page", type=int, default=20, help=f"products per page under load (< {MARGINAL_PAGE})"
+    )
     parser.add_argument("--seed", type=int, default=20_240_601)
     return Options(**vars(parser.parse_args(argv)))
+
+
+MARGINAL_PAGE = 100
+
+
+def _spread(values: list[float]) -> str:
+    ordered = sorted(values)
+    return f"{ordered[0]:.0f}/{statistics.median(ordered):.0f}/{ordered[-1]:.0f}"
 
 
 @dataclass
@@ -397,37 +435,86 @@ class Report:
     setup_s: float = 0.0
     verified: str = ""
     sql: dict[int, int] = field(default_factory=dict)
-    bare_sql: int = 0
+    other_sql: dict[str, int] = field(default_factory=dict)
     totals: list[Totals] = field(default_factory=list)
+
+    def by_name(self, name: str) -> Totals:
+        return next(t for t in self.totals if t.name == name)
+
+    def ratio(self, name: str) -> tuple[float, list[float]]:
+        """Throughput against the bare route's: pooled, and round by round."""
+        target, bare = self.by_name(name), self.by_name("bare")
+        rounds = [a.rps / b.rps for a, b in zip(target.rounds, bare.rounds, strict=True)]
+        return target.rps / bare.rps, rounds
+
+    def marginal_ms(self, name: str) -> float | None:
+        """Server CPU per extra product: the slope between the page and a 100-product page."""
+        small, large = self.by_name(name).server_cpu_ms, self.by_name(f"{name} x100").server_cpu_ms
+        if small is None or large is None:
+            return None
+        return (large - small) / (MARGINAL_PAGE - self.options.page)
 
     def print(self) -> None:
         o = self.options
         print(
-            f"\nstorefront products(first: {o.page}) as a tier-{MEMBER_TIER} member | "
-            f"{self.backend} | {o.products} products, {self.skus} SKUs | "
-            f"{o.concurrency} clients, {o.rounds} rounds x {o.seconds:g} s per server"
+            f"\nstorefront products(first: {o.page}) | {self.backend} | {o.products} products, "
+            f"{self.skus} SKUs | {o.concurrency} clients, {o.rounds} rounds x {o.seconds:g} s "
+            "per target"
         )
         print(f"responses: {self.verified}")
-        header = f"{'server':<8} {'req/s':>8} {'per round':>21} {'p50 ms':>8} {'p95 ms':>8}"
-        print(f"{header} {'server CPU ms/req':>18} {'failed':>7}")
+        print(
+            f"{'target':<13} {'req/s':>8} {'min/median/max per round':>26} {'vs bare':>8} "
+            f"{'min/median/max':>17} {'p50 ms':>7} {'CPU ms/req':>10} {'failed':>6}"
+        )
         for t in self.totals:
-            rounds = "/".join(f"{r.rps:.0f}" for r in t.rounds)
+            spread = _spread([r.rps for r in t.rounds])
+            pooled, rounds = self.ratio(t.name)
+            ratios = _spread([100 * r for r in rounds])
             cpu = t.server_cpu_ms
-            cpu_text = "n/a" if cpu is None else f"{cpu:.2f}"
             print(
-                f"{t.name:<8} {t.rps:>8.1f} {rounds:>21} {t.median_ms:>8.1f} "
-                f"{t.latency_ms(0.95):>8.1f} {cpu_text:>18} {t.failures:>7}"
+                f"{t.name:<13} {t.rps:>8.1f} {spread:>26} {100 * pooled:>7.0f}% {ratios:>16}% "
+                f"{t.median_ms:>7.1f} {'n/a' if cpu is None else f'{cpu:.2f}':>10} "
+                f"{t.failures:>6}"
             )
-        graphql, bare = self.totals
-        print(f"graphql/bare throughput: {100 * graphql.rps / bare.rps:.1f} %")
+        for name in ("graphql", "bare"):
+            marginal = self.marginal_ms(name)
+            shown = "n/a" if marginal is None else f"{marginal:.3f} ms"
+            print(f"marginal CPU per extra product, {name}: {shown}")
+        self.print_targets()
         counts = ", ".join(f"first={n}: {c}" for n, c in self.sql.items())
-        print(f"SQL statements per request: graphql {counts}; bare first=20: {self.bare_sql}")
-        if self.sql.get(20, self.bare_sql) != self.bare_sql:
-            print("note: the bare baseline no longer runs the GraphQL path's SQL: update it")
+        others = ", ".join(f"{name}: {count}" for name, count in self.other_sql.items())
+        print(
+            f"SQL statements per request: graphql (uncached) {counts}; at first={o.page}: {others}"
+        )
         share = max(t.client_cpu_share for t in self.totals)
         print(
             f"load generator CPU: up to {100 * share:.0f} % of one core; setup {self.setup_s:.1f} s"
         )
+
+    def print_targets(self) -> None:
+        """Issue 18's targets, each with the figure that decides it."""
+        uncached, _ = self.ratio("graphql")
+        cached, _ = self.ratio("cached")
+        marginal = self.marginal_ms("graphql")
+        lines = [
+            (f"uncached page >= 70 % of the bare route: {100 * uncached:.0f} %", uncached >= 0.7),
+            (f"cached page >= 150 % of the bare route: {100 * cached:.0f} %", cached >= 1.5),
+        ]
+        cpu_304, cpu_cached = (
+            self.by_name("304").server_cpu_ms,
+            self.by_name("cached").server_cpu_ms,
+        )
+        if cpu_304 is not None and cpu_cached is not None:
+            lines.append(
+                (
+                    f"a 304 cheaper than the cached page: {cpu_304:.2f} vs {cpu_cached:.2f} ms CPU",
+                    cpu_304 < cpu_cached,
+                )
+            )
+        if marginal is not None:
+            lines.append((f"marginal CPU <= 0.1 ms/product: {marginal:.3f}", marginal <= 0.1))
+        for text, met in lines:
+            print(f"target {'met' if met else 'NOT met'}: {text}")
 
 
 async def run(options: Options, database_url: str, workdir: Path, report: Report) -> None:
@@ -438,9 +525,15 @@ async def run(options: Options, database_url: str, workdir: Path, report: Report
     try:
         report.skus = await load_catalog(options.categories, options.products, options.seed)
         env = server_env(database_url)
-        graphql = Server("graphql", "api.app:create_app", env, workdir / "graphql.log")
         bare = Server("bare", "bench.bare_storefront:create_app", env, workdir / "bare.log")
-        servers = [graphql, bare]
+        graphql = Server(
+            "graphql",
+            "api.app:create_app",
+            {**env, "RESPONSE_CACHE_BYTES": "0"},
+            workdir / "graphql.log",
+        )
+        cached = Server("cached", "api.app:create_app", env, workdir / "cached.log")
+        servers = [bare, graphql, cached]
         try:
             for server in servers:
                 server.start()
@@ -449,14 +542,33 @@ async def run(options: Options, database_url: str, workdir: Path, report: Report
                     await server.wait_ready(client)
                 token, member_id = await login(client, graphql.base_url, MEMBER_CODE)
                 keep_bp = await grant_tier(member_id, MEMBER_TIER)
-                targets = [
-                    Target(graphql, graphql_call(token, options.page)),
-                    Target(bare, bare_call(token, options.page)),
+                page = options.page
+                answers = [
+                    await fetch_json(client, Target(name, server, call))
+                    for name, server, call in (
+                        ("graphql", graphql, graphql_call(token, page)),
+                        ("bare", bare, bare_call(token, page)),
+                        ("cached", cached, graphql_call(token, page)),
+                    )
                 ]
-                answers = [await fetch_json(client, t) for t in targets]
-                report.verified = compare(*answers, keep_bp)
+                report.verified = compare(answers[0], answers[1], keep_bp)
+                if answers[2]["data"] != answers[0]["data"]:
+                    raise BenchFailure("the cached page differs from the uncached one")
+                first = await anonymous_call(page).send(client, cached.base_url)
+                etag = first.headers.get("etag")
+                if first.status_code != 200 or not etag:
+                    raise BenchFailure(f"the anonymous GET has no ETag: {first.headers}")
             report.setup_s = time.perf_counter() - started
-            report.sql, report.bare_sql = await count_sql(config, token, SQL_PAGE_SIZES)
+            report.sql, report.other_sql = await count_sql(config, token, SQL_PAGE_SIZES)
+            targets = [
+                Target("bare", bare, bare_call(token, page)),
+                Target("graphql", graphql, graphql_call(token, page)),
+                Target("cached", cached, graphql_call(token, page)),
+                Target("anonymous", cached, anonymous_call(page)),
+                Target("304", cached, anonymous_call(page, etag), 304),
+                Target("bare x100", bare, bare_call(token, MARGINAL_PAGE)),
+                Target("graphql x100", graphql, graphql_call(token, MARGINAL_PAGE)),
+            ]
             report.totals = await measure(
                 targets, options.concurrency, options.seconds, options.rounds, options.warmup
             )

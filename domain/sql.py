@@ -31,6 +31,7 @@ Guardrails (issue 11), so that a renamed column fails a test, not a payment:
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -60,9 +61,12 @@ def is_postgres(db: BaseDBAsyncClient | None = None) -> bool:
 
 def bound_value(value: Any, postgres: bool) -> Any:
     """`value` as a statement parameter: enums as their values; on SQLite, datetimes (in UTC)
-    and dates as the ISO text Tortoise stores."""
+    and dates as the ISO text Tortoise stores, and a list as JSON text (an array on
+    PostgreSQL)."""
     if isinstance(value, Enum):
         return value.value
+    if not postgres and isinstance(value, list):
+        return json.dumps(value)  # read back by json_each: one statement for any length
     if not postgres and isinstance(value, datetime):
         return value.astimezone(UTC).isoformat(" ")
     if not postgres and isinstance(value, date):
@@ -217,6 +221,14 @@ async def fetch(sql: Sql, **params: Any) -> list[dict[str, Any]]:
     db = _connection()
     text, values = sql.bind(db, params)
     return await db.execute_query_dict(text, values)
+
+
+async def fetch_rows(sql: Sql, **params: Any) -> list[Sequence[Any]]:
+    """The rows of a SELECT as positional records (no dict per row: the hot catalog reads)."""
+    db = _connection()
+    text, values = sql.bind(db, params)
+    _, rows = await db.execute_query(text, values)
+    return rows  # type: ignore[return-value]  # asyncpg Records and sqlite3 Rows index alike
 
 
 async def fetch_one(sql: Sql, **params: Any) -> dict[str, Any] | None:

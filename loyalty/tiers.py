@@ -13,6 +13,7 @@ from tortoise.expressions import F
 from tortoise.functions import Sum
 
 from domain import clock, sql
+from domain.catalog.version import bump_catalog_version, catalog_version
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.money import BP_SCALE
@@ -76,6 +77,29 @@ async def tier_of(member_id: int) -> Tier:
     highest of the two is the answer."""
     row = await sql.fetch_one(_TIER_OF, member_id=member_id)
     return as_model(Tier, row, "t") if row else await lowest_tier()
+
+
+_KEEP_BP_AND_CATALOG_VERSION = Sql(
+    "tiers.keep_bp_and_catalog_version",
+    """SELECT (SELECT t.discount_bp FROM tier t
+        WHERE t.id IN (SELECT l.tier_id FROM member_loyalty l WHERE l.member_id = :member_id)
+        OR t.threshold_growth = 0
+        ORDER BY t.threshold_growth DESC LIMIT 1) AS keep_bp,
+    (SELECT c.version FROM catalog_version c WHERE c.id = 1) AS version""",
+)
+
+
+async def price_keep_bp_and_catalog_version(member_id: int | None) -> tuple[int, int]:
+    """`price_keep_bp` and the catalog version (domain/catalog/version.py) in one statement: a
+    member's cached catalog page needs both and nothing else from the database."""
+    if member_id is None:
+        return BP_SCALE, await catalog_version()
+    row = await sql.fetch_one(_KEEP_BP_AND_CATALOG_VERSION, member_id=member_id)
+    assert row is not None  # one row of two sub-selects, always
+    keep_bp = row["keep_bp"]
+    if keep_bp is None:  # as tier_of: no tier with threshold 0 and none held
+        keep_bp = (await lowest_tier()).discount_bp
+    return int(keep_bp), int(row["version"] or 0)
 
 
 def tier_for(tiers: list[Tier], growth: int) -> Tier:
@@ -190,6 +214,7 @@ async def update_tier(tier_id: int, change: TierChange) -> Tier:
             tier.threshold_growth = change.threshold_growth
             await _check_thresholds(tier)
         await tier.save()
+        await bump_catalog_version()  # member prices follow the discount
         if change.threshold_growth is not None:
             await _retier_everyone()
     return tier

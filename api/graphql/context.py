@@ -13,6 +13,7 @@ from api.auth.tokens import TokenService
 from api.auth.viewer import Viewer, bearer_token, resolve_viewer
 from api.clients import client_address
 from api.config import AppConfig
+from loyalty.tiers import price_keep_bp, price_keep_bp_and_catalog_version
 
 
 @dataclass
@@ -30,6 +31,7 @@ class RequestContext:
     audience: str
     services: Services
     _viewer: Viewer | None = None
+    _keep_bp: int | None = None
     _loaders: dict[str, DataLoader] = field(default_factory=dict)
 
     async def viewer(self) -> Viewer:
@@ -37,6 +39,20 @@ class RequestContext:
             token = bearer_token(self.request.headers.get("authorization"))
             self._viewer = await resolve_viewer(token, self.audience, self.services.tokens)
         return self._viewer
+
+    async def price_keep_bp(self) -> int:
+        """The viewer's share of the price (their tier's; all of it when anonymous), read once
+        per request: the response cache keys on it and the catalog prices with it."""
+        if self._keep_bp is None:
+            self._keep_bp = await price_keep_bp((await self.viewer()).member_id)
+        return self._keep_bp
+
+    async def price_keep_bp_and_catalog_version(self) -> tuple[int, int]:
+        """The price share (kept for the request, as above) and the catalog version, in one
+        statement: what the response cache needs of a cacheable read."""
+        member_id = (await self.viewer()).member_id
+        self._keep_bp, version = await price_keep_bp_and_catalog_version(member_id)
+        return self._keep_bp, version
 
     def loader(self, name: str, factory: Callable[[], DataLoader]) -> DataLoader:
         """One DataLoader per name per request: relations batch into one query per level."""

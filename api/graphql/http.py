@@ -6,6 +6,10 @@ machinery is what keeps the storefront fast (bench/storefront.py).
 
 - POST with a JSON body (no batching: a JSON array is refused) and GET for queries only: a
   mutation over GET is answered 405 with `Allow: POST`.
+- Persisted queries (api/graphql/persisted.py): Apollo's APQ, and an allow-list mode in which
+  only the deploy-time manifest's documents run.
+- Public catalog reads may be answered from a response cache (api/graphql/response_cache.py);
+  an anonymous GET carries `ETag` and `Cache-Control`, and `If-None-Match` answers 304.
 - `application/graphql-response+json` when the client accepts it: parse, validation and
   variable failures are then 400. Under legacy `application/json` (also the answer to no Accept
   header) they are 200. Either way such a response has no `data` entry: nothing was executed.
@@ -32,6 +36,7 @@ import strawberry
 from graphql import (
     DocumentNode,
     GraphQLError,
+    OperationDefinitionNode,
     OperationType,
     execute,
     get_operation_ast,
@@ -43,17 +48,28 @@ from graphql.language import FieldNode, Visitor
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.execution.is_awaitable import optimized_is_awaitable
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api import metrics, tracing
 from api.graphql.errors import ClientError, InvalidArgument, Unauthenticated
 from api.graphql.graphiql import graphiql_page
+from api.graphql.lean import LeanExecutionContext
 from api.graphql.limits import (
     LIMIT_RULES,
     OperationCost,
     operation_cost_formula,
     parse_document,
     request_cost_error,
+)
+from api.graphql.persisted import PersistedQueries, PersistedQueryError, sha256_hex
+from api.graphql.response_cache import (
+    ANONYMOUS,
+    HIT,
+    MISS,
+    NOT_MODIFIED,
+    PUBLIC_HEADERS,
+    Lookup,
+    ResponseCache,
+    matches,
 )
 from domain.errors import DomainError
 
@@ -78,6 +94,8 @@ class PreparedDocument:
     errors: list[GraphQLError]
     costs: dict[str | None, OperationCost] = field(default_factory=dict)
     introspects: bool = False
+    # Per operation name: the response cache's policy (response_cache.cache_policy).
+    cache_policies: dict[str | None, bool | None] = field(default_factory=dict)
 
 
 class _IntrospectionFinder(Visitor):
@@ -166,6 +184,8 @@ class GraphQLEndpoint:
         context_factory: Callable[[Request], Any],
         graphiql: bool,
         introspection_needs_token: bool = False,
+        persisted: PersistedQueries | None = None,
+        response_cache: ResponseCache | None = None,
     ):
         self.schema = schema
         self.graphql_schema = schema._schema
@@ -173,6 +193,10 @@ class GraphQLEndpoint:
         self.context_factory = context_factory
         self.graphiql = graphiql
         self.introspection_needs_token = introspection_needs_token
+        self.persisted = persisted or PersistedQueries()
+        self.response_cache = (
+            response_cache if response_cache is not None and response_cache.enabled else None
+        )
         self._cache: OrderedDict[str, PreparedDocument] = OrderedDict()
         self._cached_chars = 0
         self._labels = metrics.OperationLabels()
@@ -202,6 +226,11 @@ class GraphQLEndpoint:
         except RequestError as exc:
             # In the negotiated type: the client may accept nothing else.
             return self._refused(exc, media_type)
+        except PersistedQueryError as exc:
+            error = GraphQLError(exc.message, extensions={"code": exc.code})
+            if exc.status is None:
+                return self._request_errors([error], media_type)
+            return _respond({"errors": [error.formatted]}, media_type, exc.status)
         return await self._run(request, params, media_type)
 
     @staticmethod
@@ -283,9 +312,11 @@ class GraphQLEndpoint:
         except (ValueError, RecursionError):
             raise RequestError(400, f"`{what}` is not valid JSON.") from None
 
-    @staticmethod
-    def _checked(params: dict[str, Any]) -> dict[str, Any]:
-        query = params.get("query")
+    def _checked(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("extensions") is not None and not isinstance(params["extensions"], dict):
+            raise RequestError(400, "`extensions` must be an object.")
+        params["query"], params["hash"] = self.persisted.document(params)
+        query = params["query"]
         if not isinstance(query, str) or not query.strip():
             raise RequestError(400, "`query` must be a non-empty string.")
         if params.get("variables") is not None and not isinstance(params["variables"], dict):
@@ -295,8 +326,6 @@ class GraphQLEndpoint:
             raise RequestError(400, "`operationName` must be a string.")
         # An empty name stands for no name (GraphQL over HTTP, GET); no operation is named "".
         params["operationName"] = name or None
-        if params.get("extensions") is not None and not isinstance(params["extensions"], dict):
-            raise RequestError(400, "`extensions` must be an object.")
         return params
 
     def _prepare(self, query: str) -> PreparedDocument:
@@ -354,6 +383,12 @@ class GraphQLEndpoint:
         if over_budget is not None:
             return self._request_errors([over_budget], media_type)
         name = operation.name.value if operation.name else None
+        label = self._labels.label(operation.operation.value, name)
+        request.scope.setdefault("state", {})["operation"] = label
+        lookup = await self._cache_lookup(request, params, media_type, prepared, operation, context)
+        if isinstance(lookup, Response):
+            metrics.observe(self.name, label, time.perf_counter() - started, False)
+            return lookup
         with tracing.operation_span(operation.operation.value, name):
             result = execute(
                 self.graphql_schema,
@@ -361,7 +396,7 @@ class GraphQLEndpoint:
                 context_value=context,
                 variable_values=params.get("variables"),
                 operation_name=operation_name,
-                executor_class=StrawberryGraphQLCoreExecutionContext,
+                executor_class=LeanExecutionContext,
                 is_awaitable=optimized_is_awaitable,
             )
             # Synchronous when no resolver is async (`{ __typename }`) or variables fail
@@ -375,10 +410,67 @@ class GraphQLEndpoint:
         if result.errors:
             payload["errors"] = [self._public(e, request) for e in result.errors]
         payload["extensions"] = {"cost": cost}
-        label = self._labels.label(operation.operation.value, name)
-        request.scope.setdefault("state", {})["operation"] = label
         metrics.observe(self.name, label, time.perf_counter() - started, bool(result.errors))
-        return _respond(payload, media_type)
+        response = _respond(payload, media_type)
+        if lookup is None or result.errors:
+            return response
+        assert self.response_cache is not None  # a lookup comes from it
+        etag = self.response_cache.put(lookup.key, lookup.version, lookup.read_at, response.body)
+        return self._cached_answer(request, lookup.public, etag, response)
+
+    async def _cache_lookup(
+        self,
+        request: Request,
+        params: dict[str, Any],
+        media_type: str,
+        prepared: PreparedDocument,
+        operation: OperationDefinitionNode,
+        context: Any,
+    ) -> Lookup | Response | None:
+        """A stored answer (200, or 304 to an anonymous GET that has it), the lookup to store
+        a fresh answer under, or None when this read may not be cached (response_cache.py)."""
+        cache = self.response_cache
+        if cache is None:
+            return None
+        operation_name = params.get("operationName")
+        if operation_name not in prepared.cache_policies:
+            prepared.cache_policies[operation_name] = cache.policy(operation)
+        members_too = prepared.cache_policies[operation_name]
+        if members_too is None:
+            return None
+        anonymous = (await context.viewer()).member_id is None
+        if not anonymous and not members_too:
+            return None
+        read_at = time.monotonic()
+        keep_bp, version = await context.price_keep_bp_and_catalog_version()
+        lookup = await cache.lookup(
+            params["hash"] or sha256_hex(params["query"]),
+            operation_name,
+            params.get("variables"),
+            ANONYMOUS if anonymous else keep_bp,
+            version,
+            read_at,
+            public=anonymous and request.method == "GET" and "authorization" not in request.headers,
+        )
+        if lookup.found is None:
+            metrics.cache_outcome(self.name, MISS)
+            return lookup
+        stored = Response(lookup.found.body, media_type=f"{media_type}; charset=utf-8")
+        answer = self._cached_answer(request, lookup.public, lookup.found.etag, stored)
+        metrics.cache_outcome(self.name, NOT_MODIFIED if answer.status_code == 304 else HIT)
+        return answer
+
+    @staticmethod
+    def _cached_answer(request: Request, public: bool, etag: str, response: Response) -> Response:
+        """`response`, with the headers that let a CDN keep it when it is public, or 304 when
+        the client holds it already."""
+        if not public:
+            return response
+        headers = {"ETag": etag, **PUBLIC_HEADERS}
+        if matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+        response.headers.update(headers)
+        return response
 
     @staticmethod
     def _request_errors(errors: list[GraphQLError], media_type: str) -> Response:

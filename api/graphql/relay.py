@@ -119,11 +119,19 @@ class Ordering:
         return [("-" if f.descending else "") + f.name for f in self.fields]
 
     def cursor_for(self, row: Any) -> str:
-        values = []
-        for f in self.fields:
-            value = getattr(row, f.name)
-            values.append(value.isoformat() if f.is_datetime else value)
-        return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+        return self.cursor_of([getattr(row, f.name) for f in self.fields])
+
+    def cursor_of(self, values: Sequence[Any]) -> str:
+        """The cursor of a row whose sort keys are `values` (a row read without a model)."""
+        encoded = [
+            value.isoformat() if f.is_datetime else value
+            for f, value in zip(self.fields, values, strict=True)
+        ]
+        return base64.urlsafe_b64encode(json.dumps(encoded).encode()).decode()
+
+    def position(self, cursor: str) -> list[Any]:
+        """The sort keys a cursor holds, checked (BAD_USER_INPUT when forged)."""
+        return self._decode(cursor)
 
     def after(self, cursor: str) -> Q:
         """Rows strictly after the cursor: (a > a0) or (a = a0 and b > b0) or ..."""
@@ -187,11 +195,22 @@ def build_connection(
     counter: Callable[[], Awaitable[int]],
 ) -> Connection[NodeType]:
     cursors = [ordering.cursor_for(row) for row in rows]
+    return connection_of(cursors, nodes, has_next, after is not None, counter)
+
+
+def connection_of(
+    cursors: Sequence[str],
+    nodes: Sequence[NodeType],
+    has_next: bool,
+    has_previous: bool,
+    counter: Callable[[], Awaitable[int]],
+) -> Connection[NodeType]:
+    """A connection of nodes with their cursors (rows read without a model make their own)."""
     return Connection(
         edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
         page_info=PageInfo(
             has_next_page=has_next,
-            has_previous_page=after is not None,
+            has_previous_page=has_previous,
             start_cursor=cursors[0] if cursors else None,
             end_cursor=cursors[-1] if cursors else None,
         ),

@@ -1,16 +1,20 @@
 """Storefront catalog: categories, the product list (filters, sorts, keyset pages) and details.
 
-Every node is built whole at the root field from three batched queries (page, SKUs, categories)
-plus the caller's tier, so a page costs the same SQL for 5 or 100 products and no per-field
-resolver runs inside the list.
+The root fields read through the lean read path (issue 18): hand-written statements
+(domain/catalog/reads.py: the page with its categories, then the SKUs) plus the caller's tier,
+so a page costs the same SQL for 5 or 100 products; rows become plain views
+(api/shop/lean_nodes.py) that api/graphql/lean.py completes without a resolver per field. The
+strawberry types below define the schema; favourites, history and the cart still build them
+from models.
 """
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import strawberry
+from graphql import FieldNode, FragmentSpreadNode
 from strawberry.types import Info
 
 from api.auth.permissions import optional_member
@@ -21,11 +25,13 @@ from api.graphql.relay import (
     First,
     Ordering,
     SortField,
-    build_connection,
-    fetch_page,
+    connection_of,
+    page_size,
 )
 from api.graphql.scalars import Long, Money
-from domain.catalog.models import Category, Product, ProductStatus, Sku
+from api.shop.lean_nodes import CategoryView, product_views
+from domain.catalog import reads
+from domain.catalog.models import Category, Product, Sku
 from domain.catalog.queries import (
     ProductFilter,
     categories_by_id,
@@ -34,7 +40,6 @@ from domain.catalog.queries import (
 )
 from domain.money import share
 from domain.storefront import history
-from loyalty.tiers import price_keep_bp
 
 
 @strawberry.type(name="Category", description="A product category (分类); two levels.")
@@ -174,12 +179,53 @@ def product_node(
 
 
 async def product_nodes(info: Info, products: list[Product]) -> list[ProductNode]:
-    keep_bp = await price_keep_bp(await optional_member(info))
+    keep_bp = await info.context.price_keep_bp()
     skus = await skus_by_product(p.id for p in products)
     categories = await categories_by_id(p.category_id for p in products)
     return [
         product_node(p, skus.get(p.id, []), categories[p.category_id], keep_bp) for p in products
     ]
+
+
+SORT_KEYS = {
+    ProductSort.NEWEST: ("created_at", reads.P_CREATED),
+    ProductSort.PRICE_ASC: ("min_price_fen", reads.P_MIN_PRICE),
+    ProductSort.PRICE_DESC: ("min_price_fen desc", reads.P_MIN_PRICE),
+    ProductSort.SALES: ("sales_count", reads.P_SALES),
+}
+"""The lean read path's sort key (domain.catalog.reads.SORT_KEYS) and the row position of the
+sort value, per sort."""
+
+
+def _selects(selections: Any, name: str, fragments: dict[str, Any]) -> bool:
+    """Whether a selection set asks for a field called `name` anywhere below it."""
+    for selection in selections or ():
+        if isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            found = fragment is not None and _selects(
+                fragment.selection_set.selections, name, fragments
+            )
+        else:
+            found = isinstance(selection, FieldNode) and selection.name.value == name
+            inner = selection.selection_set
+            found = found or (inner is not None and _selects(inner.selections, name, fragments))
+        if found:
+            return True
+    return False
+
+
+def _asks_for_description(info: Info) -> bool:
+    """Whether the page must read `description`: only when the document selects it (the list
+    screens do not, and it is the longest column)."""
+    raw = info._raw_info
+    return any(
+        _selects(
+            node.selection_set.selections if node.selection_set else (),
+            "description",
+            raw.fragments,
+        )
+        for node in raw.field_nodes
+    )
 
 
 async def products(
@@ -194,25 +240,42 @@ async def products(
     first: First = 20,
     after: After = None,
 ) -> Connection[ProductNode]:
-    """A filter that makes no sense is BAD_USER_INPUT with its UserError."""
+    """A filter that makes no sense is BAD_USER_INPUT with its UserError.
+
+    The lean read path: one statement for the page (with its categories), the viewer's tier,
+    one for the SKUs; rows become plain views (api/shop/lean_nodes.py)."""
     criteria = filter or ProductFilterInput()
-    queryset = storefront_products(
-        ProductFilter(
-            category_id=(
-                from_global_id(criteria.category_id, "Category", "filter.categoryId")
-                if criteria.category_id
-                else None
-            ),
-            keyword=criteria.keyword,
-            min_price_fen=criteria.min_price_fen,
-            max_price_fen=criteria.max_price_fen,
-        )
+    product_filter = ProductFilter(
+        category_id=(
+            from_global_id(criteria.category_id, "Category", "filter.categoryId")
+            if criteria.category_id
+            else None
+        ),
+        keyword=criteria.keyword,
+        min_price_fen=criteria.min_price_fen,
+        max_price_fen=criteria.max_price_fen,
     )
     ordering = ORDERINGS[sort]
-    rows, has_next = await fetch_page(queryset, ordering, first, after)
-    return build_connection(
-        rows, await product_nodes(info, rows), has_next, after, ordering, queryset.count
+    sort_key, sort_position = SORT_KEYS[sort]
+    size = page_size(first)
+    position = ordering.position(after) if after else None
+    page = reads.PageRequest(
+        product_filter,
+        sort_key,
+        (position[0], position[1]) if position else None,
+        size + 1,
+        _asks_for_description(info),
     )
+    rows = await reads.product_rows(page) if size else []
+    rows, has_next = rows[:size], len(rows) > size
+    keep_bp = await info.context.price_keep_bp()
+    skus = await reads.sku_rows([row[reads.P_ID] for row in rows])
+    cursors = [ordering.cursor_of((row[sort_position], row[reads.P_ID])) for row in rows]
+    views = product_views(rows, skus, keep_bp)
+    connection = connection_of(
+        cursors, views, has_next, after is not None, storefront_products(product_filter).count
+    )
+    return cast("Connection[ProductNode]", connection)  # views stand in for the nodes
 
 
 async def product(
@@ -221,23 +284,31 @@ async def product(
 ) -> ProductNode | None:
     """Null for an unknown, malformed or unlisted id alike. A member's view goes into their
     browsing history (no statement for an anonymous visitor)."""
-    found = await Product.get_or_none(
-        id=from_global_id(id, "Product"), status=ProductStatus.ON_SALE
-    )
+    found = await reads.product_row(from_global_id(id, "Product"))
     if found is None:
         return None
     member_id = await optional_member(info)
     if member_id is not None:
-        await history.record(member_id, found.id)
-    return (await product_nodes(info, [found]))[0]
+        await history.record(member_id, found[reads.P_ID])
+    keep_bp = await info.context.price_keep_bp()
+    skus = await reads.sku_rows([found[reads.P_ID]])
+    return cast("ProductNode", product_views([found], skus, keep_bp)[0])
 
 
 async def category_tree() -> list[CategoryNode]:
     """The whole two-level tree, in display order: one query, and a plain list rather than a
     connection because a brand has tens of categories, not thousands."""
-    rows = await Category.all().order_by("sort_order", "id")
-    children: dict[int, list[CategoryNode]] = {}
+    rows = await reads.category_rows()
+    children: dict[int, list[CategoryView]] = {}
     for row in rows:
-        if row.parent_id is not None:
-            children.setdefault(row.parent_id, []).append(category_node(row))
-    return [category_node(row, children.get(row.id)) for row in rows if row.parent_id is None]
+        parent = row[reads.CAT_PARENT]
+        if parent is not None:
+            children.setdefault(parent, []).append(
+                CategoryView(row[reads.CAT_ID], row[reads.CAT_NAME], parent)
+            )
+    tree = [
+        CategoryView(row[reads.CAT_ID], row[reads.CAT_NAME], None, children.get(row[reads.CAT_ID]))
+        for row in rows
+        if row[reads.CAT_PARENT] is None
+    ]
+    return cast("list[CategoryNode]", tree)  # views stand in for the nodes

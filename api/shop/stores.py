@@ -1,9 +1,11 @@
-"""Active stores for the storefront, optionally nearest first from the member's position."""
+"""Active stores for the storefront, optionally nearest first from the member's position; read
+through hand-written statements (domain/org/store_reads.py), the shop's lean read path."""
 
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -11,19 +13,10 @@ from strawberry.types import Info
 from api.graphql.enums import StoreKindEnum
 from api.graphql.errors import InvalidArgument
 from api.graphql.ids import to_global_id
-from api.graphql.relay import (
-    BY_ID,
-    After,
-    Connection,
-    Edge,
-    First,
-    PageInfo,
-    build_connection,
-    fetch_page,
-    page_size,
-)
+from api.graphql.relay import BY_ID, After, Connection, First, connection_of, page_size
 from api.rest.qr import store_qr_url
 from api.wechat.codes import is_scene
+from domain.org import store_reads
 from domain.org.models import Store, StoreStatus
 
 EARTH_RADIUS_M = 6_371_000
@@ -61,16 +54,33 @@ class GeoPointInput:
     longitude: float = strawberry.field(description="Degrees, -180..180.")
 
 
-def store_node(store: Store, distance: int | None = None) -> StoreNode:
+def store_node(store: Store) -> StoreNode:
+    """A store model as the shop shows it (a share visit's store)."""
+    return store_row_node(
+        [
+            store.id,
+            store.code,
+            store.name,
+            store.kind,
+            store.region,
+            store.address,
+            store.latitude,
+            store.longitude,
+        ]
+    )
+
+
+def store_row_node(row: Sequence[Any], distance: int | None = None) -> StoreNode:
+    """A store row (domain/org/store_reads.py positions) as the shop shows it."""
     return StoreNode(
-        id=strawberry.ID(to_global_id("Store", store.id)),
-        code=store.code,
-        name=store.name,
-        kind=store.kind,
-        region=store.region,
-        address=store.address,
-        latitude=store.latitude,
-        longitude=store.longitude,
+        id=strawberry.ID(to_global_id("Store", row[store_reads.ID])),
+        code=row[store_reads.CODE],
+        name=row[store_reads.NAME],
+        kind=row[store_reads.KIND],
+        region=row[store_reads.REGION],
+        address=row[store_reads.ADDRESS],
+        latitude=row[store_reads.LATITUDE],
+        longitude=row[store_reads.LONGITUDE],
         distance_meters=distance,
     )
 
@@ -101,37 +111,41 @@ async def stores(
     hundreds of stores, not millions, and SQLite has no trigonometry. Its cursor is the offset.
     """
     queryset = Store.filter(status=StoreStatus.ACTIVE)
+    size = page_size(first)
     if near is None:
-        rows, has_next = await fetch_page(queryset, BY_ID, first, after)
-        return build_connection(
-            rows, [store_node(r) for r in rows], has_next, after, BY_ID, queryset.count
-        )
+        after_id = BY_ID.position(after)[0] if after else 0
+        rows = await store_reads.active_stores(after_id, size + 1) if size else []
+        page = rows[:size]
+        cursors = [BY_ID.cursor_of((row[store_reads.ID],)) for row in page]
+        nodes = [store_row_node(row) for row in page]
+        return connection_of(cursors, nodes, len(rows) > size, after is not None, queryset.count)
     if not (-90 <= near.latitude <= 90 and -180 <= near.longitude <= 180):
         raise InvalidArgument("`near` is not a valid coordinate. / 坐标无效")
-    size = page_size(first)
-    located = await queryset.filter(latitude__isnull=False)
     ranked = sorted(
         (
-            (haversine_meters(near.latitude, near.longitude, s.latitude, s.longitude), s.id, s)
-            for s in located
+            (
+                haversine_meters(
+                    near.latitude,
+                    near.longitude,
+                    row[store_reads.LATITUDE],
+                    row[store_reads.LONGITUDE],
+                ),
+                row[store_reads.ID],
+                row,
+            )
+            for row in await store_reads.located_stores()
         ),
         key=lambda item: (item[0], item[1]),
     )
     start = _offset(after)
     window = ranked[start : start + size]
     cursors = [str(start + i + 1) for i in range(len(window))]
-    return Connection(
-        edges=[
-            Edge(cursor=c, node=store_node(s, d))
-            for c, (d, _, s) in zip(cursors, window, strict=True)
-        ],
-        page_info=PageInfo(
-            has_next_page=start + size < len(ranked),
-            has_previous_page=start > 0,
-            start_cursor=cursors[0] if cursors else None,
-            end_cursor=cursors[-1] if cursors else None,
-        ),
-        counter=_constant(len(ranked)),
+    return connection_of(
+        cursors,
+        [store_row_node(row, distance) for distance, _, row in window],
+        start + size < len(ranked),
+        start > 0,
+        _constant(len(ranked)),
     )
 
 

@@ -66,3 +66,14 @@ class Sku(Model):
 
     class Meta:
         table = "sku"
+
+
+class CatalogVersion(Model):
+    """One row (id 1): a counter every change to what the storefront shows bumps in the
+    change's own transaction, so a response cache knows its entries are stale (issue 18)."""
+
+    id = fields.IntField(primary_key=True)
+    version = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "catalog_version"

@@ -1,4 +1,5 @@
-"""Catalog administration: categories, products and SKUs, validated and transactional."""
+"""Catalog administration: categories, products and SKUs, validated and transactional; every
+change bumps the catalog version in its transaction (domain/catalog/version.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from tortoise.functions import Min
 
 from domain import clock
 from domain.catalog.models import Category, Product, ProductStatus, Sku
+from domain.catalog.version import bump_catalog_version
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.validation import clean_text, https_url, in_range
@@ -28,6 +30,7 @@ async def create_category(name: str, parent_id: int | None, sort_order: int = 0)
             raise DomainError(ErrorCode.CATEGORY_DEPTH, "parentId")
     try:
         async with transaction():
+            await bump_catalog_version()
             return await Category.create(
                 name=name, parent_id=parent_id, sort_order=sort_order, created_at=clock.now()
             )
@@ -46,6 +49,7 @@ async def update_category(category_id: int, name: str | None, sort_order: int | 
     try:
         async with transaction():
             await category.save()
+            await bump_catalog_version()
     except IntegrityError:
         raise DomainError(ErrorCode.DUPLICATE, "name") from None
     return category
@@ -148,6 +152,7 @@ async def create_product(data: ProductInput, skus: list[SkuInput]) -> Product:
             )
             for row in sku_rows:
                 await Sku.create(product=product, created_at=moment, **row)
+            await bump_catalog_version()
     except IntegrityError:
         raise DomainError(ErrorCode.DUPLICATE, "skus", "SKU code") from None
     return product
@@ -162,6 +167,7 @@ async def update_product(product_id: int, data: ProductInput) -> Product:
         if values:
             values["updated_at"] = clock.now()
             await Product.filter(id=product_id).update(**values)
+            await bump_catalog_version()
         await product.refresh_from_db()
     return product
 
@@ -174,6 +180,7 @@ async def create_sku(product_id: int, sku: SkuInput) -> Sku:
         async with transaction():
             created = await Sku.create(product_id=product_id, created_at=clock.now(), **row)
             await _refresh_min_price(product_id)
+            await bump_catalog_version()
     except IntegrityError:
         raise DomainError(ErrorCode.DUPLICATE, "code") from None
     return created
@@ -189,6 +196,7 @@ async def update_sku(sku_id: int, sku: SkuInput) -> Sku:
         async with transaction():
             await Sku.filter(id=sku_id).update(**row)
             await _refresh_min_price(existing.product_id)
+            await bump_catalog_version()
     except IntegrityError:
         raise DomainError(ErrorCode.DUPLICATE, "code") from None
     await existing.refresh_from_db()

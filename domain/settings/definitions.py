@@ -161,6 +161,7 @@ _ALL: tuple[Definition, ...] = (
     IntSetting("distribution.threshold_fen", 100_000, 0, _MAX_FEN, "自动成为分销员的消费门槛"),
     IntSetting("distribution.levels", 2, 1, 2, "分销层级（法规上限 2 级）"),
     BoolSetting("distribution.self_purchase", False, "自购返佣"),
+    IntSetting("catalog.stock_display_lag_seconds", 5, 0, 300, "缓存商品页库存最长延迟（秒）"),
     IntSetting("order.payment_timeout_minutes", 30, 1, 1440, "未支付订单自动取消（分钟）"),
     IntSetting("order.auto_complete_days", 10, 1, 60, "发货后自动确认收货（天）"),
     IntSetting("order.shipping_fen", 1000, 0, 100_000, "运费（分）"),

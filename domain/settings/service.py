@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from domain import clock
+from domain.catalog.version import bump_catalog_version
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.settings.definitions import DEFINITIONS
@@ -77,6 +78,8 @@ async def update_settings(changes: list[tuple[str, str]], actor: str) -> Setting
     parsed = parse_changes(changes)
     moment = clock.now()
     async with transaction():
+        # Any setting may change what a cached storefront page shows: rare enough to bump always.
+        await bump_catalog_version()
         stored = {row.key: row for row in await Setting.filter(key__in=list(parsed))}
         for key, value in parsed.items():
             row = stored.get(key)
