@@ -11,9 +11,12 @@ from api.graphql.ids import to_global_id
 from api.jobs import run_job
 from distribution.models import ServiceReason
 from distribution.service_relationships import Touch, locked_member, touch
+from distribution.follow_ups.models import FollowUpChannel, FollowUpOutcome
+from distribution.follow_ups.service import FollowUpInput, record_follow_up
 from domain.db import transaction
 from domain.events import MemberMerged
 from domain.members.models import Member
+from domain.members.queries import MemberScope
 from domain.org.models import StaffRole
 from loyalty.workbench import batches
 from loyalty.workbench.models import BatchState, GuideTask, TaskBatch, TaskKind, TaskState
@@ -247,7 +250,13 @@ async def test_another_guides_task_is_not_found_exactly_like_a_missing_one(api, 
 async def test_done_with_outcome_and_follow_up_then_a_second_finish_changes_nothing(api, shop):
     await _batch(api)
     task = to_global_id("GuideTask", (await task_of(shop["of_a"][0])).id)
-    follow_up = to_global_id("FollowUp", 42)
+    written = await record_follow_up(
+        shop["a"].staff,
+        MemberScope(guide_id=shop["a"].staff.id),
+        shop["of_a"][0],
+        FollowUpInput(FollowUpChannel.CALL, FollowUpOutcome.REACHED),
+    )
+    follow_up = to_global_id("FollowUp", written.id)
 
     done = await shop["a"].client.data(
         COMPLETE, {"id": task, "outcome": "已回访，下周到店", "followUp": follow_up}
@@ -263,7 +272,11 @@ async def test_done_with_outcome_and_follow_up_then_a_second_finish_changes_noth
         "errors": [{"code": "INVALID_STATE", "field": "id"}],
     }
     row = await task_of(shop["of_a"][0])
-    assert (row.state, row.outcome, row.follow_up_id) == (TaskState.DONE, "已回访，下周到店", 42)
+    assert (row.state, row.outcome, row.follow_up_id) == (
+        TaskState.DONE,
+        "已回访，下周到店",
+        written.id,
+    )
 
 
 async def test_skipping_needs_a_reason_of_at_most_2000_characters(api, shop):
