@@ -9,10 +9,10 @@ import pytest
 
 from api.graphql.ids import to_global_id
 from api.jobs import run_job
-from distribution.models import ServiceReason
-from distribution.service_relationships import Touch, locked_member, touch
 from distribution.follow_ups.models import FollowUpChannel, FollowUpOutcome
 from distribution.follow_ups.service import FollowUpInput, record_follow_up
+from distribution.models import ServiceReason
+from distribution.service_relationships import Touch, locked_member, touch
 from domain.db import transaction
 from domain.events import MemberMerged
 from domain.members.models import Member

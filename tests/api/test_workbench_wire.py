@@ -158,7 +158,7 @@ async def test_another_stores_manager_sees_none_of_it(api, march):
 
 
 async def test_the_view_costs_the_same_statements_for_one_guide_or_many(api, march):
-    store, a, _ = march
+    store, _, _ = march
     manager = await api.staff(StaffRole.STORE_MANAGER, store)
     counts = []
     for extra_guides in (0, 3):
@@ -264,7 +264,7 @@ async def test_the_open_task_filter_adds_no_statement(api, counter):
 
 
 async def test_a_task_is_finished_only_with_its_customers_follow_up_by_its_guide(api, counter):
-    store, a, b, customers, mine, _ = counter
+    store, a, _, customers, mine, _ = counter
     manager = await api.staff(StaffRole.STORE_MANAGER, store)
     a_scope = MemberScope(guide_id=a.staff.id)
     other_customer = await follow_up(a.staff, customers["done"], a_scope)
