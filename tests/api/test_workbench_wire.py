@@ -3,6 +3,8 @@ tasks, content shares and guide coupons per guide; the customer page has the cus
 the customer list filters on an open task; a task is finished only with a follow-up of its own
 customer by its own guide. Scope: a guide never sees another guide's tasks this way."""
 
+import csv
+import io
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -127,7 +129,21 @@ async def test_the_managers_view_shows_tasks_shares_and_coupons_per_guide(api, m
     manager = await api.staff(StaffRole.STORE_MANAGER, store)
 
     data = (await manager.client.data(OVERVIEW, {"p": MARCH}))["guideOverview"]
+    response = await api.http.get(
+        "/admin/exports/guide-overview.csv",
+        params=MARCH,
+        headers={"Authorization": f"Bearer {manager.client.token}"},
+    )
 
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8").removeprefix("\ufeff"))))
+    assert rows[0][8:] == [
+        "tasks_due", "tasks_done", "tasks_overdue", "content_shares", "guide_coupons_issued",
+        "guide_coupons_used",
+    ]  # fmt: skip
+    assert {row[0]: row[8:] for row in rows[1:]} == {
+        str(a.staff.id): ["3", "1", "1", "2", "0", "0"],
+        str(b.staff.id): ["1", "1", "0", "0", "1", "0"],
+    }
     more = {row["staffId"]: {f["name"]: f["value"] for f in row["more"]} for row in data["rows"]}
     assert more[gid("Staff", a.staff.id)] == {
         "tasks_due": 3,
