@@ -1,10 +1,12 @@
 """What `distribution` and `loyalty` plug into the core, wired once per process (the app and
 the job runner call `install_plugins` before any request or job runs): domain event handlers,
-pricing steps and the attributor; and the business counters of api/metrics.py."""
+pricing steps and the attributor; the workbench columns of the store manager's view; and the
+business counters of api/metrics.py."""
 
 from __future__ import annotations
 
 from api import metrics
+from api.admin import guide_overview_figures
 from distribution import distributors, links, merging
 from distribution import notifications as distribution_notices
 from distribution.attribution import DistributionAttributor
@@ -65,6 +67,7 @@ def install_plugins() -> None:
         (events.MemberMerged, guide_tasks.on_member_merged),
         (events.MemberMerged, guide_coupons.on_member_merged),
     ]
+    guide_overview_figures.install()
     use_attributor(DistributionAttributor())
     use_audience_sources(DistributionAudienceSources())
     pipeline.plug("tier", TierStep())

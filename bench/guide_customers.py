@@ -8,7 +8,8 @@ script first gives the data what the list reads (idempotent, in one transaction)
 - guide 1 of store 1 serves 5 000 customers (relationships in force moved to them);
 - `member_audience` rows from the paid orders (stats, lifecycle against the data's last day,
   value by spend), as the refresh job would leave them;
-- birthdays for every member and five manual tags, each on a fifth of the members.
+- birthdays for every member and five manual tags, each on a fifth of the members;
+- a task for a fifth of every guide's customers, half of them OPEN (the open-task filter).
 Then each case runs once to warm up and `--runs` times; the median is printed with the ratio to
 the target, and `--explain` prints PostgreSQL's plan of each case's page statement.
 
@@ -16,6 +17,10 @@ Measured (2 cores shared with other work, load average 8-10; PostgreSQL 15; 200 
 1 000 000 orders; guide with 5 000 customers; median of 5-7 runs, page of 20 with its total):
 every case 16-124 ms (no filter 40-54, lifecycle 33-45, value 51, tags any/all 124/91, tier 43,
 last order range 49, spend range 31, birthday month 16, channel 25, everything at once 53).
+The open-task filter (2026-12-05, same machine, load 7-8; 510 of the guide's 5 000 customers
+with an OPEN task of theirs among 40 000 tasks): has open task 34-40 ms, has none (sorted by
+spend) 51-62 ms, everything at once with it 42 ms; the plan counts each customer's open tasks
+through index `guide_task_member` (member_id, state), about 1 µs per customer.
 The same cases before the key lookups (plain joins: PostgreSQL hash-joined the 5 000 customers
 with scans of all members, stats rows or tags): 63-956 ms, tier 643, everything at once 956.
 
@@ -80,6 +85,14 @@ WHERE m.id % (2 + t.id % 5) = 0 ON CONFLICT (member_id, tag_id) DO NOTHING"""
 MOVE_CUSTOMERS = """UPDATE service_relationship SET guide_id = $1, store_id = $2
 WHERE id IN (SELECT id FROM service_relationship WHERE valid_to IS NULL
   AND (guide_id IS NULL OR guide_id <> $1) ORDER BY id LIMIT $3)"""
+# A fifth of every guide's customers have a task, half of those still OPEN (the rest DONE).
+MAKE_TASKS = """INSERT INTO guide_task (kind, reminder_key, member_id, store_id, guide_id, due_on,
+  instructions, state, created_at)
+SELECT 'AT_RISK', 'bench-' || r.member_id, r.member_id, r.store_id, r.guide_id, CAST($1 AS DATE),
+  '', CASE WHEN r.member_id % 10 = 0 THEN 'OPEN' ELSE 'DONE' END, $2
+FROM service_relationship r WHERE r.valid_to IS NULL AND r.guide_id IS NOT NULL
+  AND r.member_id % 5 = 0
+ON CONFLICT (reminder_key) DO NOTHING"""
 SERVED = """SELECT COUNT(*) AS n FROM service_relationship
 WHERE valid_to IS NULL AND guide_id = $1"""
 
@@ -101,6 +114,7 @@ async def prepare_data() -> tuple[int, list[int]]:
         await db.execute_query(BIRTHDAYS)
         await db.execute_query(MAKE_TAGS, [end, list(TAGS)])
         await db.execute_query(TAG_MEMBERS, [end])
+        await db.execute_query(MAKE_TASKS, [end.date(), end])
     await db.execute_script("ANALYZE")
     tags = [
         r["id"]
@@ -116,6 +130,7 @@ class Case:
     name: str
     audience: AudienceFilter = field(default_factory=AudienceFilter)
     birthday_month: int | None = None
+    has_open_task: bool | None = None
     sort: CustomerSort = CustomerSort.LAST_ORDER
     descending: bool = True
 
@@ -142,6 +157,8 @@ def cases(tags: list[int]) -> list[Case]:
         Case(
             "channel OFFLINE_SIGNUP", AudienceFilter(sources=(AcquisitionChannel.OFFLINE_SIGNUP,))
         ),
+        Case("has open task", has_open_task=True),
+        Case("has no open task, spend", has_open_task=False, sort=CustomerSort.SPEND),
         Case(
             "everything at once",
             AudienceFilter(
@@ -154,6 +171,7 @@ def cases(tags: list[int]) -> list[Case]:
                 sources=(AcquisitionChannel.SHARE_LINK, AcquisitionChannel.OFFLINE_SIGNUP),
             ),
             birthday_month=5,
+            has_open_task=True,
             sort=CustomerSort.SPEND,
         ),
     ]
@@ -165,6 +183,7 @@ async def _prepared(guide: int, case: Case):
         scope_guide_id=guide,
         audience=audience,
         birthday_month=case.birthday_month,
+        has_open_task=case.has_open_task,
         sort=case.sort,
         descending=case.descending,
     )

@@ -30,6 +30,7 @@ from domain.sql import Sql
 from loyalty.audience.filters import AudienceFilter, TagMatch
 from loyalty.audience.models import Lifecycle, MemberAudience, ValueLevel
 from loyalty.models import Tier
+from loyalty.workbench.models import GuideTask, TaskState
 
 # The sort value of a customer without one (no paid order, no relationship in force: HQ's
 # view of every member): before every real moment.
@@ -75,6 +76,7 @@ class Shape:
     last_order_from: bool = False
     last_order_to: bool = False
     birthday_month: bool = False
+    open_task: bool | None = None
     sort: CustomerSort = CustomerSort.LAST_ORDER
     descending: bool = True
     after: bool = False
@@ -92,6 +94,7 @@ class CustomerQuery:
     member_id: int | None = None
     guide_id: int | None = None
     birthday_month: int | None = None
+    has_open_task: bool | None = None
     sort: CustomerSort = CustomerSort.LAST_ORDER
     descending: bool = True
 
@@ -124,6 +127,24 @@ def _tag_count(tags: int) -> str:
     return (
         "(SELECT COUNT(*) FROM member_tag t WHERE t.member_id = m.id"  # noqa: S608 (placeholders)
         f" AND t.tag_id IN ({sql.placeholders('tag', tags)}))"
+    )
+
+
+_TASK_REACH = {
+    Reach.GUIDE: " AND k.guide_id = :scope_guide",
+    Reach.STORE: " AND k.store_id = :scope_store",
+    Reach.ALL: "",
+}
+
+
+def _open_tasks(shape: Shape) -> str:
+    """The customer's OPEN tasks in the caller's reach (a guide: their own; a store manager:
+    the store's; HQ: anyone's), counted through index `guide_task_member` (member_id, state)
+    like the tags: a per-row lookup."""
+    reach = _TASK_REACH[shape.scope]
+    return (
+        f"(SELECT COUNT(*) FROM {GuideTask._meta.db_table} k"  # noqa: S608 (fixed names)
+        f" WHERE k.member_id = m.id AND k.state = :open_task{reach})"
     )
 
 
@@ -172,6 +193,8 @@ def _conditions(shape: Shape, postgres: bool) -> list[str]:
         where.append("a.last_paid_at <= :last_order_to")
     if shape.birthday_month:
         where.append(f"{_month(postgres, 'm.birthday')} = :birthday_month")
+    if shape.open_task is not None:
+        where.append(f"{_open_tasks(shape)} {'>' if shape.open_task else '='} 0")
     return where
 
 
@@ -250,6 +273,7 @@ _CONSTANTS = {
     "low_value": ValueLevel.LOW,
     "never": NEVER,
     "no": False,
+    "open_task": TaskState.OPEN,
 }
 
 _EXAMPLES = (
@@ -278,6 +302,9 @@ _EXAMPLES = (
         ),
     ),
     (Shape(scope=Reach.STORE, tags_all=2, count=True),),
+    (Shape(scope=Reach.GUIDE, open_task=True),),
+    (Shape(scope=Reach.STORE, open_task=False, count=True),),
+    (Shape(open_task=True, sort=CustomerSort.SPEND, after=True),),
 )
 
 
@@ -355,6 +382,7 @@ async def _shape_and_params(query: CustomerQuery) -> tuple[Shape, dict[str, Any]
         last_order_from=audience.last_order_max_days is not None,
         last_order_to=audience.last_order_min_days is not None,
         birthday_month=query.birthday_month is not None,
+        open_task=query.has_open_task,
         sort=query.sort,
         descending=query.descending,
     )

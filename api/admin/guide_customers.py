@@ -7,7 +7,8 @@ another guide leaves the first guide's list and page at once. Another's customer
 like a missing one (null). Phones are masked for everyone but HQ_ADMIN.
 
 The page's sections are fields of `CustomerPage`, each one or two statements whatever its page
-size; a section another area provides (the tasks of issue 17 item 3) is one more field there.
+size; the tasks section (issue 17 item 3) shows only the tasks in the caller's task reach, so a
+guide never sees, through a shared customer's page, a task another guide had.
 The customer's orders, refunds, coupons and points are all of theirs, not only those the caller
 served: whoever serves a customer now needs their whole history (the orders' delivery
 addresses are shown as the admin `order` field shows them to the caller's role).
@@ -32,6 +33,7 @@ from api.admin.customer_search import (
     prepare,
 )
 from api.admin.follow_ups import FollowUpNode, follow_up_node
+from api.admin.guide_tasks import GuideTaskNode, scope_of, task_node
 from api.admin.nodes import MemberNode, member_node
 from api.admin.orders import AdminOrderNode, OrderView, admin_order_node
 from api.auth.permissions import granted
@@ -45,6 +47,7 @@ from api.graphql.loyalty import (
 )
 from api.graphql.orders import RefundNode, refund_node
 from api.graphql.relay import (
+    BY_ID,
     NEWEST_FIRST,
     After,
     Connection,
@@ -63,6 +66,7 @@ from domain.members.queries import MemberScope
 from domain.orders.models import Order, Refund
 from loyalty.audience.filters import validated
 from loyalty.models import Coupon, PointsTransaction
+from loyalty.workbench import tasks as task_service
 
 expose_enum(
     CustomerSort,
@@ -92,6 +96,11 @@ class CustomerFilterInput(AudienceFilterInput):
         default=None,
         description="Only the customers of this guide (Staff global ID): a store manager or HQ"
         " looking at one guide's list.",
+    )
+    has_open_task: bool | None = strawberry.field(
+        default=None,
+        description="true: only customers with an OPEN task in the caller's reach (a guide:"
+        " their own tasks; a store manager: the store's); false: only those without one.",
     )
 
 
@@ -186,6 +195,15 @@ class CustomerPage:
         queryset = FollowUp.filter(member_id=self._member_id)
         return await paginate(queryset, NEWEST_FIRST, first, after, follow_up_node)
 
+    @strawberry.field(
+        description="Their tasks in the caller's reach (a guide: their own; a store manager:"
+        " the store's; HQ: all), in any state, oldest first as guideTasks lists them."
+    )
+    async def tasks(self, first: First = 20, after: After = None) -> Connection[GuideTaskNode]:
+        wanted = task_service.TaskFilter(member_id=self._member_id)
+        queryset = task_service.filtered(scope_of(self.grant), wanted)
+        return await paginate(queryset, BY_ID, first, after, task_node)
+
 
 async def _query(
     grant: Grant,
@@ -205,6 +223,7 @@ async def _query(
         audience=audience,
         guide_id=optional_global_id(search.guide_id, "Staff", "filter.guideId"),
         birthday_month=month,
+        has_open_task=search.has_open_task,
         sort=CustomerSort(sort),
         descending=descending,
     )

@@ -10,6 +10,7 @@ and one function that answers, for the store in reach (None: every store) and th
 once per request (constant statements however many guides), shows the figures in each row's
 `more` (a guide a provider does not mention gets 0 for its columns: it did nothing) and adds
 the columns to the CSV export. With no provider registered there are no such columns at all.
+The workbench's own (tasks, content shares, guide coupons) are api/admin/guide_overview_figures.py.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from api.graphql.enums import expose_enum
 from api.graphql.errors import UserError, matching_id
 from api.graphql.ids import from_global_id, optional_global_id, to_global_id
 from api.graphql.relay import BY_ID, NEWEST_FIRST, After, Connection, First, paginate
+from distribution.follow_ups import service as follow_up_service
 from distribution.reports.periods import period
 from domain.access.capabilities import Grant
 from domain.errors import DomainError, ErrorCode
@@ -291,13 +292,18 @@ async def complete_guide_task(
         strawberry.argument(description="The follow-up (a FollowUp ID) the task produced."),
     ] = None,
 ) -> GuideTaskPayload:
+    """The follow-up, if given, must be the same customer's and written by the task's guide
+    (else NOT_FOUND at followUpId and the task stays OPEN)."""
     grant = await granted(info)
-    task = await task_service.complete_task(
-        scope_of(grant),
-        from_global_id(id, "GuideTask"),
-        outcome,
-        optional_global_id(follow_up_id, "FollowUp", "followUpId"),
-    )
+    scope = scope_of(grant)
+    task_id = from_global_id(id, "GuideTask")
+    follow_up = optional_global_id(follow_up_id, "FollowUp", "followUpId")
+    if follow_up is not None:
+        task = await task_service.task_in_scope(scope, task_id)
+        await follow_up_service.follow_up_of_task(
+            follow_up, task.member_id, task.guide_id, "followUpId"
+        )
+    task = await task_service.complete_task(scope, task_id, outcome, follow_up)
     return GuideTaskPayload(task=task_node(task), errors=[])
 
 

@@ -124,3 +124,12 @@ async def change_follow_up(
     if not changed:
         raise DomainError(ErrorCode.FOLLOW_UP_LOCKED, "id")
     return await FollowUp.get(id=found.id)
+
+
+async def follow_up_of_task(follow_up_id: int, member_id: int, guide_id: int, field: str) -> None:
+    """A task finished with the follow-up it produced names one of the same customer written
+    by the task's guide; any other, like a missing one, is NOT_FOUND at `field` (one
+    statement)."""
+    found = await FollowUp.exists(id=follow_up_id, member_id=member_id, author_id=guide_id)
+    if not found:
+        raise DomainError(ErrorCode.NOT_FOUND, field)

@@ -224,13 +224,3 @@ async def task_figures_by_guide(
 ) -> dict[int, TaskFigures]:
     """What the store manager's view shows per guide: tasks done / due / overdue."""
     return await task_figures(scope, first_day, last_day, TaskGrouping.GUIDE)
-
-
-def open_task_member_ids(scope: TaskScope) -> Subquery:
-    """Ids of members with an open task in scope, as a subquery for `id__in=`."""
-    return Subquery(scope.tasks().filter(state=TaskState.OPEN).values("member_id"))
-
-
-def has_open_task(scope: TaskScope) -> Q:
-    """The customer list's "has open task" condition on `member`: one subquery."""
-    return Q(id__in=open_task_member_ids(scope))
