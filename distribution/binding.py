@@ -45,6 +45,8 @@ from distribution.models import (
     ShareTouch,
     ShareVisit,
 )
+from distribution.posters import scenes
+from distribution.posters.models import PosterTemplate
 from distribution.service_relationships import Touch, locked_member, touch
 from domain import clock, events
 from domain.db import transaction
@@ -68,10 +70,15 @@ class VisitResult:
 
 async def record_share_visit(member_id: int, code: str) -> VisitResult:
     """One transaction; a constant number of statements whatever the member base or the length
-    of the upline chain (the cycle check reads the referrer's stored ancestry)."""
+    of the upline chain (the cycle check reads the referrer's stored ancestry). `code` is a
+    share code or a poster's scene (`<code>.<template id>`, distribution/posters/scenes.py):
+    the visit and the touch then carry the template (one statement more, poster visits only)."""
+    code, template_id = scenes.parse(code)
     link = await links.by_code(code)
     if link is None:
         raise DomainError(ErrorCode.INVALID_SHARE_CODE, "code")
+    if template_id is not None and not await PosterTemplate.exists(id=template_id):
+        template_id = None  # a scene naming no template still counts for its link
     referrer = link.distributor
     async with transaction():
         member = await locked_member(member_id)
@@ -82,12 +89,16 @@ async def record_share_visit(member_id: int, code: str) -> VisitResult:
         counted = last_visit is None or moment - last_visit >= REPEAT_WINDOW or outcome in BINDS
         if counted:
             await ShareVisit.create(
-                link=link, member_id=member.id, outcome=outcome, visited_at=moment
+                link=link,
+                member_id=member.id,
+                outcome=outcome,
+                visited_at=moment,
+                poster_template_id=template_id,
             )
         if outcome in BINDS:
             await _bind(member.id, link, settings, moment)
         if outcome not in NO_TOUCH:
-            await _touch_share(member.id, link, moment)
+            await _touch_share(member.id, link, template_id, moment)
         if referrer.kind == DistributorKind.GUIDE and referrer.status == DistributorStatus.ACTIVE:
             await _guide_touch(member.id, referrer, settings)
         # Last: the link's row is hot (every visitor of a popular link) and stays locked briefly.
@@ -154,19 +165,20 @@ async def _bind(member_id: int, link: ShareLink, settings: Settings, moment: dat
     await events.publish(events.ReferralBound(member_id, link.distributor_id))
 
 
-async def _touch_share(member_id: int, link: ShareLink, moment: datetime) -> None:
-    """The member's last share touch (what LAST_SHARE attribution reads); the member's lock
-    makes update-or-insert safe."""
-    updated = await ShareTouch.filter(member_id=member_id).update(
-        link_id=link.id, distributor_id=link.distributor_id, touched_at=moment
-    )
+async def _touch_share(
+    member_id: int, link: ShareLink, template_id: int | None, moment: datetime
+) -> None:
+    """The member's last share touch (what LAST_SHARE attribution reads, the poster template
+    included); the member's lock makes update-or-insert safe."""
+    values = {
+        "link_id": link.id,
+        "distributor_id": link.distributor_id,
+        "touched_at": moment,
+        "poster_template_id": template_id,
+    }
+    updated = await ShareTouch.filter(member_id=member_id).update(**values)
     if not updated:
-        await ShareTouch.create(
-            member_id=member_id,
-            link_id=link.id,
-            distributor_id=link.distributor_id,
-            touched_at=moment,
-        )
+        await ShareTouch.create(member_id=member_id, **values)
 
 
 async def _guide_touch(member_id: int, guide: Distributor, settings: Settings) -> None:

@@ -29,6 +29,7 @@ MODEL_MODULES = [
     "domain.wechat.models",
     "domain.storefront.models",
     "distribution.models",
+    "distribution.posters.models",
     "loyalty.models",
     "loyalty.audience.models",
 ]

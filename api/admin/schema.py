@@ -19,6 +19,7 @@ from api.admin import orders as order_api
 from api.admin import org as org_api
 from api.admin import reconciliation as reconciliation_api
 from api.admin import refund_attention as refund_attention_api
+from api.admin import posters as poster_api
 from api.admin import refund_reasons as refund_reason_api
 from api.admin import reports as report_api
 from api.admin import session as session_api
@@ -286,6 +287,22 @@ class Query:
     )
     reconciliation_differences: Connection[reconciliation_api.DifferenceNode] = staff_field(
         C.RECONCILIATION, reconciliation_api.reconciliation_differences
+    )
+    poster_templates: Connection[poster_api.PosterTemplateNode] = staff_field(
+        C.POSTER_TEMPLATES_WRITE,
+        poster_api.poster_templates,
+        description=(
+            "Every share poster template (海报模板), disabled ones included, oldest first."
+        ),
+    )
+    poster_funnel: report_api.PosterFunnelReport = staff_field(
+        C.REPORTS_READ,
+        report_api.poster_funnel,
+        description=(
+            "Share funnel per poster template (海报漏斗): visits through each template's "
+            "小程序码 → unique visitors → bindings → orders credited to those visits → paid fen. "
+            "Errors in `errors`: INVALID_PERIOD."
+        ),
     )
 
 
@@ -701,6 +718,43 @@ class Mutation:
             "Set a store's targets (门店目标) for a month: new members, sales and distribution "
             "sales in fen; replaces that month's targets. Errors: INVALID_TARGET_MONTH, "
             "OUT_OF_RANGE, NOT_FOUND (storeId)."
+        ),
+    )
+
+    upload_poster_image: poster_api.PosterImagePayload = staff_mutation(
+        C.POSTER_TEMPLATES_WRITE,
+        poster_api.upload_poster_image,
+        description=(
+            "Upload a poster background (PNG, JPEG or WebP; width 300..2000 and height "
+            "300..4000 pixels; at most 700 KiB), kept by the service itself. The same bytes "
+            "twice are the same image. Errors: IMAGE_INVALID, INVALID (not base64), REQUIRED."
+        ),
+    )
+    create_poster_template: poster_api.PosterTemplatePayload = staff_mutation(
+        C.POSTER_TEMPLATES_WRITE,
+        poster_api.create_poster_template,
+        description=(
+            "Create a share poster template (海报模板), enabled, version 1. Nothing is saved "
+            "unless every box lies inside the background and within its bounds. Errors: "
+            "POSTER_BOX_OUTSIDE (field: the box), OUT_OF_RANGE, INVALID (color), NOT_FOUND "
+            "(backgroundId), REQUIRED, TOO_LONG, INVALID_TEXT."
+        ),
+    )
+    update_poster_template: poster_api.PosterTemplatePayload = staff_mutation(
+        C.POSTER_TEMPLATES_WRITE,
+        poster_api.update_poster_template,
+        description=(
+            "Rewrite a poster template as a whole; its version goes up by one and distributors' "
+            "posters of it are rebuilt when next asked for. Errors: as createPosterTemplate, "
+            "and NOT_FOUND (id)."
+        ),
+    )
+    set_poster_template_enabled: poster_api.PosterTemplatePayload = staff_mutation(
+        C.POSTER_TEMPLATES_WRITE,
+        poster_api.set_poster_template_enabled,
+        description=(
+            "Offer a poster template to distributors, or stop offering it (its posters and "
+            "funnel stay). Errors: NOT_FOUND."
         ),
     )
 

@@ -18,6 +18,7 @@ from api.shop import distribution_center as center_api
 from api.shop import distribution_links as link_api
 from api.shop import loyalty as loyalty_api
 from api.shop import orders as order_api
+from api.shop import posters as poster_api
 from api.shop import refunds as refund_api
 from api.shop import stores as store_list
 from api.shop import withdrawals as withdrawal_api
@@ -156,6 +157,13 @@ class Query:
         description=(
             "The member's coupons judged on this checkout input (as checkoutPreview's): usable "
             "ones with what each takes off, then unusable ones with the reason and any shortfall."
+        ),
+    )
+    poster_templates: Connection[poster_api.ShopPosterTemplateNode] = shop_field(
+        poster_api.poster_templates,
+        description=(
+            "The share poster templates (海报模板) HQ offers, oldest first: pass one to "
+            "sharePoster. Anonymous or member."
         ),
     )
 
@@ -372,6 +380,19 @@ class Mutation:
     )
     clear_browsing_history: storefront.ClearHistoryPayload = shop_mutation(
         storefront.clear_browsing_history, description="Forget the products the member opened."
+    )
+
+    share_poster: poster_api.SharePosterPayload = shop_mutation(
+        poster_api.share_poster,
+        description=(
+            "The caller's poster (分享海报) of one of their product share links and an enabled "
+            "template: a PNG composed on the server (product image, title, member price, the "
+            "sharer's nickname and avatar, a 小程序码 whose scene carries the template), made "
+            "once and served from the cache until the price, the template version or what it "
+            "shows changes. Member distributors only. Errors: NOT_FOUND (linkId: not the "
+            "caller's; templateId: unknown or disabled), INVALID (not a product link), "
+            "NOT_ON_SALE, IMAGE_HOST_NOT_ALLOWED, IMAGE_INVALID, IMAGE_UNAVAILABLE."
+        ),
     )
 
 

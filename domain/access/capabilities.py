@@ -29,6 +29,8 @@ Grey cells, decided here:
   them with the bank, store managers neither.
 - Refund reasons (what members choose from): HQ_OPERATOR and HQ_ADMIN, like other business
   settings; finance and stores review refunds but do not word the choices.
+- Share poster templates (背景图与元素位置): HQ_OPERATOR and HQ_ADMIN, like other marketing
+  material; the per-template funnel is read with the other reports (`REPORTS_READ`).
 - Staff leaving: HQ_ADMIN marks anyone LEFT; a store manager only the guides of their own store
   (never a fellow manager).
 """
@@ -85,6 +87,7 @@ class Capability(StrEnum):
     REFUND_ATTENTION = "REFUND_ATTENTION"
     RECONCILIATION = "RECONCILIATION"
     REFUND_REASONS_WRITE = "REFUND_REASONS_WRITE"
+    POSTER_TEMPLATES_WRITE = "POSTER_TEMPLATES_WRITE"
 
 
 class ScopeKind(StrEnum):
@@ -150,6 +153,7 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.REFUND_ATTENTION: _ADMIN_FINANCE,
     Capability.RECONCILIATION: _ADMIN_FINANCE,
     Capability.REFUND_REASONS_WRITE: _ADMIN_OPERATOR,
+    Capability.POSTER_TEMPLATES_WRITE: _ADMIN_OPERATOR,
 }
 
 CAPABILITIES: Mapping[Capability, Mapping[StaffRole, ScopeKind]] = MappingProxyType(
