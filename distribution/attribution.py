@@ -15,8 +15,9 @@ rule that decided each slot is kept.
 The order carries a share link (and the SHARE_LINK or CAMPAIGN channel) only when that link's
 sharer took level 1 through it: the last share touch under LAST_SHARE, or the buyer's own link
 on an own purchase. A link whose sharer earned nothing did not make the sale, so its funnel
-does not count the order. With the link goes the poster template of that touch, when the
-member came through a poster (the per-template funnel, distribution/reports/posters.py).
+does not count the order. With the link, the snapshot keeps the poster template of that touch
+(`poster_template_id`), when the member came through a poster: the per-template funnel
+(distribution/reports/posters.py) reads it there.
 """
 
 from __future__ import annotations
@@ -128,7 +129,6 @@ class DistributionAttributor:
             level1_distributor_id=level1.id if level1 else None,
             level2_distributor_id=level2.id if level2 else None,
             share_link_id=snapshot["share_link_id"],
-            poster_template_id=snapshot["poster_template_id"],
         )
 
     @staticmethod

@@ -132,11 +132,6 @@ class Migration(migrations.Migration):
             bases=["Model"],
         ),
         ops.AddField(
-            model_name="Order",
-            name="poster_template_id",
-            field=fields.BigIntField(null=True),
-        ),
-        ops.AddField(
             model_name="ShareTouch",
             name="poster_template_id",
             field=fields.BigIntField(null=True),

@@ -253,9 +253,7 @@ async def update_poster_template(
 ) -> PosterTemplatePayload:
     staff = (await granted(info)).staff
     template_id = from_global_id(id, "PosterTemplate", "id")
-    template = await templates.update_template(
-        template_id, input.to_domain(), f"staff:{staff.id}"
-    )
+    template = await templates.update_template(template_id, input.to_domain(), f"staff:{staff.id}")
     return await _payload(info, template)
 
 

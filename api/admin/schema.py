@@ -17,9 +17,9 @@ from api.admin import loyalty as loyalty_api
 from api.admin import members as member_api
 from api.admin import orders as order_api
 from api.admin import org as org_api
+from api.admin import posters as poster_api
 from api.admin import reconciliation as reconciliation_api
 from api.admin import refund_attention as refund_attention_api
-from api.admin import posters as poster_api
 from api.admin import refund_reasons as refund_reason_api
 from api.admin import reports as report_api
 from api.admin import session as session_api

@@ -107,9 +107,7 @@ def _code(canvas: Image.Image, data: bytes, box: Box) -> None:
     side = min(box.width, box.height)
     # NEAREST keeps the modules' edges sharp for the camera.
     image = _decoded(data).resize((side, side), Image.Resampling.NEAREST)
-    canvas.paste(
-        image, (box.x + (box.width - side) // 2, box.y + (box.height - side) // 2), image
-    )
+    canvas.paste(image, (box.x + (box.width - side) // 2, box.y + (box.height - side) // 2), image)
 
 
 def compose(background: bytes, boxes: Boxes, content: PosterContent, font_path: str) -> bytes:

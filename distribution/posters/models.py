@@ -24,7 +24,7 @@ class PosterImage(Model):
 
 class PosterTemplate(Model):
     """A poster layout: a background and the boxes drawn on it (`boxes`: box name → x, y,
-    width, height, plus fontSize and color for text boxes; a missing box is not drawn). The
+    width, height, plus fontSize and color for text boxes: a missing box is not drawn). The
     canvas is the background's size. Every edit adds 1 to `version`, which is part of each
     poster's fingerprint: posters of the old version are rebuilt when next asked for."""
 
@@ -64,7 +64,7 @@ class PosterRender(Model):
 
 class RemoteImage(Model):
     """An image fetched from an allowed host (a product image, an avatar), kept so that a
-    poster's next composition fetches nothing; fetched again once older than the cache's
+    poster's next composition fetches nothing. Fetched again once older than the cache's
     time to live."""
 
     id = fields.BigIntField(primary_key=True)

@@ -36,7 +36,7 @@ async def save(
 ) -> None:
     """Keep the pair's new poster in place of its old one (two composers of the same poster
     write the same bytes: the last one stays)."""
-    values = {
+    values: dict[str, Any] = {
         "fingerprint": digest,
         "template_version": template_version,
         "price_fen": price_fen,

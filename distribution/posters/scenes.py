@@ -15,7 +15,7 @@ from distribution.links import CODE_MAX_LENGTH
 
 SEPARATOR = "."
 MAX_SCENE = 32
-_POSTER_SCENE = re.compile(r"([A-Za-z0-9_-]{1,%d})\.([1-9][0-9]{0,14})" % CODE_MAX_LENGTH)
+_POSTER_SCENE = re.compile(rf"([A-Za-z0-9_-]{{1,{CODE_MAX_LENGTH}}})\.([1-9][0-9]{{0,14}})")
 
 
 def poster_scene(code: str, template_id: int) -> str:

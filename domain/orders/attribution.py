@@ -34,7 +34,6 @@ class Attribution:
     level1_distributor_id: int | None = None
     level2_distributor_id: int | None = None
     share_link_id: int | None = None
-    poster_template_id: int | None = None
 
 
 class Attributor(Protocol):

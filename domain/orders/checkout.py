@@ -321,7 +321,6 @@ async def _write(
         level1_distributor_id=attributed.level1_distributor_id,
         level2_distributor_id=attributed.level2_distributor_id,
         share_link_id=attributed.share_link_id,
-        poster_template_id=attributed.poster_template_id,
         attribution=attributed.snapshot,
         created_at=moment,
         pay_deadline=moment + timedelta(minutes=timeout),

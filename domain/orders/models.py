@@ -59,8 +59,6 @@ class Order(Model):
     level1_distributor_id = fields.BigIntField(null=True, db_index=True)
     level2_distributor_id = fields.BigIntField(null=True, db_index=True)
     share_link_id = fields.BigIntField(null=True, db_index=True)
-    # The share poster template the attributed share touch came through (per-template funnel).
-    poster_template_id = fields.BigIntField(null=True)
     commission_capped = fields.BooleanField(
         default=False, description="Commission rules exceeded the cap and were scaled down."
     )

@@ -129,9 +129,7 @@ class HostListSetting:
         return hosts
 
 
-Definition = (
-    IntSetting | BoolSetting | ChoiceSetting | PageSetting | TextSetting | HostListSetting
-)
+Definition = IntSetting | BoolSetting | ChoiceSetting | PageSetting | TextSetting | HostListSetting
 
 _MAX_FEN = 10**12
 _DAY_LIMIT = 3650

@@ -20,8 +20,8 @@ from distribution.models import ShareLink, ShareVisit
 from distribution.posters.models import PosterImage, PosterRender, PosterTemplate, RemoteImage
 from domain import clock
 from domain.catalog import service as catalog
-from domain.clock import to_shanghai
 from domain.catalog.models import Product, Sku
+from domain.clock import to_shanghai
 from domain.members.models import Member
 from domain.orders.models import Order
 from domain.org.models import StaffRole
@@ -67,7 +67,9 @@ mutation($id: ID!, $input: PosterTemplateInput!) {{
 """
 ENABLE = """
 mutation($id: ID!, $enabled: Boolean!) {
-  setPosterTemplateEnabled(id: $id, enabled: $enabled) { template { enabled version } errors { code } }
+  setPosterTemplateEnabled(id: $id, enabled: $enabled) {
+    template { enabled version } errors { code }
+  }
 }
 """
 SHOP_TEMPLATES = "{ posterTemplates { edges { node { id name width height backgroundUrl } } } }"
@@ -184,7 +186,8 @@ async def test_hq_makes_a_template_from_an_uploaded_background(api):
     uploaded = await upload(client, picture(WIDTH, HEIGHT, (250, 240, 230)))
 
     created = await client.data(
-        CREATE, {"input": {"name": "新品海报", "backgroundId": uploaded["image"]["id"], "boxes": BOXES}}
+        CREATE,
+        {"input": {"name": "新品海报", "backgroundId": uploaded["image"]["id"], "boxes": BOXES}},
     )
 
     template = created["createPosterTemplate"]["template"]
@@ -286,9 +289,7 @@ async def test_an_edit_bumps_the_version_and_a_disabled_template_is_offered_to_n
 # Posters --------------------------------------------------------------------------------------
 
 
-async def test_a_poster_is_a_png_of_the_background_whose_code_is_the_links_poster_scene(
-    api, host
-):
+async def test_a_poster_is_a_png_of_the_background_whose_code_is_the_links_poster_scene(api, host):
     template = await make_template(api)
     koc, link, code = await koc_with_link(api, host)
     template_pk = from_global_id(template["id"], "PosterTemplate")
@@ -390,9 +391,7 @@ async def test_an_image_of_a_host_not_allowed_is_never_fetched(api, host):
 # The share funnel per template -----------------------------------------------------------------
 
 
-async def test_visits_bindings_and_orders_through_a_poster_are_counted_for_its_template(
-    api, host
-):
+async def test_visits_bindings_and_orders_through_a_poster_are_counted_for_its_template(api, host):
     template = await make_template(api)
     other_template = await make_template(api)
     koc, link, code = await koc_with_link(api, host)
@@ -414,8 +413,9 @@ async def test_visits_bindings_and_orders_through_a_poster_are_counted_for_its_t
     visits = await ShareVisit.all().order_by("id").values_list("poster_template_id", flat=True)
     assert visits == [template_pk, template_pk, None]
     paid = await Order.get(member_id=buyer.member_id)
-    assert paid.poster_template_id == template_pk
-    assert (await Order.get(member_id=chat_reader.member_id)).poster_template_id is None
+    assert paid.attribution["poster_template_id"] == template_pk
+    unpaid = await Order.get(member_id=chat_reader.member_id)
+    assert unpaid.attribution["poster_template_id"] is None
     today = to_shanghai(clock.now()).date()
     period = {"from": str(today - timedelta(days=1)), "to": str(today + timedelta(days=1))}
     report = (await (await hq(api)).data(FUNNEL, {"period": period}))["posterFunnel"]
