@@ -4,11 +4,13 @@ Its certificate is made for `localhost` and written with its key to a temporary 
 the app under test trusts it through POSTER_IMAGE_CA_FILE and reaches it by the name
 `localhost` (allowed by `POSTER_IMAGE_PRIVATE_ADDRESSES=allow`, since it resolves to
 loopback). It serves what a test puts at a path (bytes and a content type), redirects, a body
-larger than it says and one that never ends, and counts the requests per path.
+that never ends (`/endless.png`), one that starts too late (`/slow.png`), and counts the
+requests per path.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import ipaddress
 import tempfile
@@ -30,6 +32,8 @@ from starlette.routing import Route
 from tests.fakes.serving import serving
 
 HOST = "localhost"
+SLOW_SECONDS = 3.0
+ENDLESS_CHUNKS = 256
 
 
 def self_signed(directory: Path) -> tuple[str, str]:
@@ -94,6 +98,8 @@ class FakeImageHost:
             return Response(status_code=302, headers={"Location": self.redirects[path]})
         if path == "/endless.png":
             return StreamingResponse(_endless(), media_type="image/png")
+        if path == "/slow.png":
+            await asyncio.sleep(SLOW_SECONDS)
         if path not in self.files:
             return Response("Not found.", status_code=404)
         body, content_type = self.files[path]
@@ -105,8 +111,11 @@ class FakeImageHost:
 
 
 async def _endless() -> AsyncIterator[bytes]:
-    while True:
+    """64 KiB chunks, far past any limit (bounded all the same); each chunk gives the loop a
+    turn, so a client that hung up is noticed."""
+    for _ in range(ENDLESS_CHUNKS):
         yield b"\x89PNG" + bytes(65532)
+        await asyncio.sleep(0)
 
 
 @asynccontextmanager
