@@ -26,14 +26,18 @@ from domain.members.models import Member
 from domain.orders.models import Order
 from domain.org.models import StaffRole
 from domain.settings.service import update_settings
+from domain.wechat.models import CodeKind, WechatCode
 from tests.api.test_binding_rules import make_distributor
 from tests.fakes.image_host import FakeImageHost, running_image_host
-from tests.support.api import ApiFactory, MemberSession
+from tests.fakes.wechat import running_fake_wechat
+from tests.support.api import ApiFactory, Client, MemberSession
 from tests.support.catalog import make_category, make_product
 from tests.support.orders import delivery, pay, place_ok
 from tests.support.qr import decoded_qr
 
 BASE = "https://mall.example.com/api"
+APP_ID = "wx-mall"
+SECRET = "mall-secret"
 WIDTH, HEIGHT = 750, 1100
 CODE_BOX = {"x": 500, "y": 850, "width": 220, "height": 220}
 BOXES: dict[str, Any] = {
@@ -434,3 +438,27 @@ async def test_visits_bindings_and_orders_through_a_poster_are_counted_for_its_t
         }
     ]
     assert other_template["id"] not in str(report)
+
+
+async def test_with_wechat_the_posters_code_is_a_xiaochengxuma_of_the_poster_scene(api, host):
+    template = await make_template(api)
+    koc, link, code = await koc_with_link(api, host)
+    template_pk = from_global_id(template["id"], "PosterTemplate")
+    async with running_fake_wechat(APP_ID, SECRET) as wechat:
+        on_wechat = poster_api(
+            host,
+            login_provider="WECHAT",
+            wechat_app_id=APP_ID,
+            wechat_app_secret=SECRET,
+            wechat_api_base_url=wechat.base_url,
+        )
+        # The member's token is the same JWT whatever provider logged them in.
+        session = Client(on_wechat.http, "/graphql", token=koc.client.token)
+
+        poster = await session.data(SHARE, {"link": link, "template": template["id"]})
+
+        assert poster["sharePoster"]["errors"] == []
+        scene = f"{code}.{template_pk}"
+        assert wechat.codes_made == [(scene, "pages/product/index", True, "release")]
+        stored = await WechatCode.get(kind=CodeKind.LINK, scene=scene)
+        assert decoded_qr(bytes(stored.png)) == [scene]
