@@ -280,7 +280,8 @@ class Mutation:
     record_share_visit: link_api.ShareVisitPayload = shop_mutation(
         link_api.record_share_visit,
         description=(
-            "Record that the member landed with ?share=CODE: stores the visit, runs the referral "
+            "Record that the member landed with ?share=CODE or scanned a link's or a poster's "
+            "小程序码 (the scene): stores the visit, runs the referral "
             "binding rules (the outcome says what happened; these are not errors) and, for a "
             "guide's link, the service relationship. Call once per landing; a repeat within a "
             "short window counts once. Member token required. Errors: INVALID_SHARE_CODE."
