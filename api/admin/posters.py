@@ -17,6 +17,8 @@ from api.graphql.errors import UserError
 from api.graphql.ids import from_global_id, to_global_id
 from api.graphql.relay import BY_ID, After, Connection, First, build_connection, fetch_page
 from api.rest.posters import background_urls, image_url
+from api.shop.posters import SharePosterPayload, poster_payload
+from distribution.distributors import for_guide
 from distribution.posters import images, templates
 from distribution.posters.models import PosterImage, PosterTemplate
 from domain.errors import DomainError, ErrorCode
@@ -266,3 +268,17 @@ async def set_poster_template_enabled(
     template_id = from_global_id(id, "PosterTemplate", "id")
     template = await templates.set_enabled(template_id, enabled, f"staff:{staff.id}")
     return await _payload(info, template)
+
+
+async def share_poster(
+    info: Info,
+    link_id: Annotated[
+        strawberry.ID, strawberry.argument(description="One of the guide's ShareLinks (PRODUCT).")
+    ],
+    template_id: Annotated[
+        strawberry.ID, strawberry.argument(description="An enabled PosterTemplate.")
+    ],
+) -> SharePosterPayload:
+    """The guide's poster of one of their own links (the shop's sharePoster, for guides)."""
+    grant = await granted(info)
+    return await poster_payload(info, await for_guide(grant.staff), link_id, template_id)

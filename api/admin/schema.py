@@ -35,6 +35,7 @@ from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
 from api.shop.catalog import CategoryNode
 from api.shop.distribution_links import ShareLinkNode, ShareLinkPayload
+from api.shop.posters import SharePosterPayload
 from domain.access.capabilities import Capability as C
 
 
@@ -755,6 +756,17 @@ class Mutation:
         description=(
             "Offer a poster template to distributors, or stop offering it (its posters and "
             "funnel stay). Errors: NOT_FOUND."
+        ),
+    )
+
+    share_poster: SharePosterPayload = staff_mutation(
+        C.SHARE_LINKS_OWN,
+        poster_api.share_poster,
+        description=(
+            "The calling guide's poster (分享海报) of one of their own product share links and an "
+            "enabled template, as the shop's sharePoster: composed once, cached until what it "
+            "shows changes. Errors: NOT_FOUND (linkId: not the guide's; templateId), INVALID, "
+            "NOT_ON_SALE, IMAGE_HOST_NOT_ALLOWED, IMAGE_INVALID, IMAGE_UNAVAILABLE."
         ),
     )
 

@@ -24,6 +24,7 @@ from api.posters.fetcher import ImageFetcher
 from api.rest.qr import PAGE_SETTINGS
 from api.shop.catalog import member_price_fen
 from api.wechat.codes import CodeMaker, CodeUnavailable
+from distribution.models import Distributor
 from distribution.posters import renders, scenes, subjects
 from distribution.posters.compose import PosterContent, compose
 from distribution.posters.models import PosterImage
@@ -72,8 +73,11 @@ class PosterMaker:
         self._composers: dict[tuple[int, int], tuple[asyncio.Lock, list[int]]] = {}
         self.compositions = 0  # composed in this process (the benchmark reads it)
 
-    async def poster(self, member_id: int, link_id: int, template_id: int) -> Poster:
-        plan = await self._plan(member_id, link_id, template_id)
+    async def poster(
+        self, distributor: Distributor | None, link_id: int, template_id: int
+    ) -> Poster:
+        """The distributor's poster of their link (None: the caller is no distributor)."""
+        plan = await self._plan(distributor, link_id, template_id)
         subject = plan.subject
         if await renders.current(subject.link.id, subject.template.id, plan.fingerprint):
             return self._poster(plan, composed=False)
@@ -91,8 +95,8 @@ class PosterMaker:
             )
         return self._poster(plan, composed=True)
 
-    async def _plan(self, member_id: int, link_id: int, template_id: int) -> _Plan:
-        subject = await subjects.subject(member_id, link_id, template_id)
+    async def _plan(self, distributor: Distributor | None, link_id: int, template_id: int) -> _Plan:
+        subject = await subjects.subject(distributor, link_id, template_id)
         tier = await lowest_tier()
         price_fen = member_price_fen(subject.product.min_price_fen, tier.discount_bp)
         scene = scenes.poster_scene(subject.link.code, subject.template.id)

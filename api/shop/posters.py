@@ -15,6 +15,8 @@ from api.graphql.relay import BY_ID, After, Connection, First, build_connection,
 from api.graphql.scalars import Money
 from api.posters.maker import PosterMaker
 from api.rest.posters import background_urls
+from distribution.distributors import for_member
+from distribution.models import Distributor
 from distribution.posters.models import PosterTemplate
 
 
@@ -82,10 +84,20 @@ async def share_poster(
         strawberry.ID, strawberry.argument(description="An enabled PosterTemplate.")
     ],
 ) -> SharePosterPayload:
-    member_id = await require_member(info)
+    distributor = await for_member(await require_member(info))
+    return await poster_payload(info, distributor, link_id, template_id)
+
+
+async def poster_payload(
+    info: Info,
+    distributor: Distributor | None,
+    link_id: strawberry.ID,
+    template_id: strawberry.ID,
+) -> SharePosterPayload:
+    """The distributor's poster (shop: a member's, admin: a guide's)."""
     maker: PosterMaker = info.context.request.app.state.poster_maker
     poster = await maker.poster(
-        member_id,
+        distributor,
         from_global_id(link_id, "ShareLink", "linkId"),
         from_global_id(template_id, "PosterTemplate", "templateId"),
     )

@@ -1,13 +1,13 @@
 """What a distributor's poster shows, read for one (link, template) request: only the link's
 owner may ask (anyone else: NOT_FOUND, as for a link that does not exist), only an enabled
-template, and only a product link (the poster shows the product)."""
+template, and only a product link (the poster shows the product). Members ask in the shop API,
+guides in the admin API."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from distribution.distributors import for_member
-from distribution.models import ShareLink, ShareTarget
+from distribution.models import Distributor, ShareLink, ShareTarget
 from distribution.posters.models import PosterTemplate
 from distribution.posters.templates import enabled_template
 from domain.catalog.models import Product, ProductStatus
@@ -24,8 +24,9 @@ class PosterSubject:
     avatar_url: str
 
 
-async def subject(member_id: int, link_id: int, template_id: int) -> PosterSubject:
-    distributor = await for_member(member_id)
+async def subject(distributor: Distributor | None, link_id: int, template_id: int) -> PosterSubject:
+    """What `distributor`'s poster of the link shows (a member's nickname and avatar, a guide's
+    name and no avatar); NOT_FOUND for a link that is not theirs."""
     link = None
     if distributor is not None:
         link = await ShareLink.get_or_none(id=link_id, distributor_id=distributor.id)
@@ -41,11 +42,14 @@ async def subject(member_id: int, link_id: int, template_id: int) -> PosterSubje
         raise DomainError(ErrorCode.NOT_FOUND, "linkId")
     if product.status != ProductStatus.ON_SALE:
         raise DomainError(ErrorCode.NOT_ON_SALE, "linkId")
-    member = await Member.get(id=member_id)
+    nickname, avatar_url = distributor.display_name, ""
+    if distributor.member_id is not None:
+        member = await Member.get(id=distributor.member_id)
+        nickname, avatar_url = nickname or member.nickname, member.avatar_url
     return PosterSubject(
         link=link,
         template=template,
         product=product,
-        nickname=distributor.display_name or member.nickname,
-        avatar_url=member.avatar_url,
+        nickname=nickname,
+        avatar_url=avatar_url,
     )

@@ -462,3 +462,26 @@ async def test_with_wechat_the_posters_code_is_a_xiaochengxuma_of_the_poster_sce
         assert wechat.codes_made == [(scene, "pages/product/index", True, "release")]
         stored = await WechatCode.get(kind=CodeKind.LINK, scene=scene)
         assert decoded_qr(bytes(stored.png)) == [scene]
+
+
+async def test_a_guide_gets_the_poster_of_their_own_link_through_the_admin_api(api, host):
+    template = await make_template(api)
+    guide = await api.staff(StaffRole.GUIDE)
+    product = await make_product(await make_category(), (5000,), title="羊绒围巾")
+    created = await guide.client.data(
+        CREATE_LINK,
+        {"input": {"target": "PRODUCT", "targetId": to_global_id("Product", product.id)}},
+    )
+    link = created["createShareLink"]["link"]
+    other_guide = await api.staff(StaffRole.GUIDE)
+
+    poster = await guide.client.data(SHARE, {"link": link["id"], "template": template["id"]})
+    refused = await other_guide.client.data(SHARE, {"link": link["id"], "template": template["id"]})
+
+    assert poster["sharePoster"]["errors"] == []
+    assert poster["sharePoster"]["poster"]["price"] == {"fen": 5000, "formatted": "¥50.00"}
+    assert (await png_at(api, poster["sharePoster"]["poster"]["url"])).status_code == 200
+    assert refused["sharePoster"] == {
+        "poster": None,
+        "errors": [{"code": "NOT_FOUND", "field": "linkId"}],
+    }

@@ -67,6 +67,8 @@ CALLS = {
     "shareFunnel": f"{{ shareFunnel(period: {PERIOD}) {{ rowCount }} }}",
     "posterFunnel": f"{{ posterFunnel(period: {PERIOD}) {{ rowCount }} }}",
     "posterTemplates": "{ posterTemplates { totalCount } }",
+    "sharePoster": f'mutation {{ sharePoster(linkId: "{to_global_id("ShareLink", 1)}", '
+    f'templateId: "{to_global_id("PosterTemplate", 1)}") {{ errors {{ code }} }} }}',
     "uploadPosterImage": 'mutation { uploadPosterImage(contentBase64: "eA==") '
     "{ errors { code } } }",
     "createPosterTemplate": 'mutation { createPosterTemplate(input: {name: "x", '
