@@ -349,7 +349,7 @@ WHEN: dict[ErrorCode, str] = {
     ErrorCode.UNKNOWN_TIER: "A tier code that does not exist (filters).",
     ErrorCode.INVALID_PERIOD: "A report period whose from is after to, or longer than 366 days.",
     ErrorCode.INVALID_TARGET_MONTH: "Store targets: the month is not YYYY-MM.",
-    ErrorCode.POSTER_BOX_OUTSIDE: "savePosterTemplate: a box (field: its path, e.g."
+    ErrorCode.POSTER_BOX_OUTSIDE: "create/updatePosterTemplate: a box (field: its path, e.g."
     " input.boxes.title) does not lie wholly inside the background.",
     ErrorCode.IMAGE_HOST_NOT_ALLOWED: "An image a poster needs (product image, avatar) is not an"
     " https URL of a host in poster.image_hosts, names an IP address, resolves to a private"

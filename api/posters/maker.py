@@ -16,10 +16,9 @@ link's; under DEV a plain QR of the same scene.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from api.keyed_locks import KeyedLocks
 from api.posters.fetcher import ImageFetcher
 from api.rest.qr import PAGE_SETTINGS
 from api.shop.catalog import member_price_fen
@@ -70,7 +69,7 @@ class PosterMaker:
         self.fetcher = fetcher
         self.font_path = font_path
         self.public_base_url = public_base_url
-        self._composers: dict[tuple[int, int], tuple[asyncio.Lock, list[int]]] = {}
+        self._composers = KeyedLocks()  # one composer per (link, template) in this process
         self.compositions = 0  # composed in this process (the benchmark reads it)
 
     async def poster(
@@ -81,7 +80,7 @@ class PosterMaker:
         subject = plan.subject
         if await renders.current(subject.link.id, subject.template.id, plan.fingerprint):
             return self._poster(plan, composed=False)
-        async with self._one_composer(subject.link.id, subject.template.id):
+        async with self._composers.held((subject.link.id, subject.template.id)):
             if await renders.current(subject.link.id, subject.template.id, plan.fingerprint):
                 return self._poster(plan, composed=False)
             png = await self._composed(plan)
@@ -125,19 +124,6 @@ class PosterMaker:
             scene=plan.scene,
             composed=composed,
         )
-
-    @asynccontextmanager
-    async def _one_composer(self, link_id: int, template_id: int) -> AsyncIterator[None]:
-        key = (link_id, template_id)
-        lock, users = self._composers.setdefault(key, (asyncio.Lock(), [0]))
-        users[0] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            users[0] -= 1
-            if users[0] == 0:
-                del self._composers[key]
 
     async def _composed(self, plan: _Plan) -> bytes:
         subject = plan.subject

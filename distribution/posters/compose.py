@@ -11,6 +11,7 @@ paid for once per poster, its bytes are served from the cache.
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -34,9 +35,15 @@ class PosterContent:
     code_png: bytes
 
 
-@lru_cache(maxsize=32)
+_fonts = threading.local()
+
+
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size)
+    """Loaded once per thread: a FreeType face must not render in two threads at once."""
+    loaded: dict[tuple[str, int], ImageFont.FreeTypeFont] = _fonts.__dict__.setdefault("by", {})
+    if (path, size) not in loaded:
+        loaded[(path, size)] = ImageFont.truetype(path, size)
+    return loaded[(path, size)]
 
 
 @lru_cache(maxsize=8)
