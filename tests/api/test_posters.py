@@ -6,6 +6,7 @@ share funnel per template."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 from collections.abc import AsyncIterator
@@ -331,6 +332,18 @@ async def test_the_second_request_composes_nothing_and_fetches_nothing(api, host
     again = await share(koc, link, template["id"])
 
     assert again["poster"] == first["poster"]
+    assert api.app.state.poster_maker.compositions == 1
+    assert host.hits == {"/product.jpg": 1, "/avatar.png": 1}
+    assert await PosterRender.all().count() == 1
+
+
+async def test_a_burst_of_requests_for_a_new_poster_composes_it_once(api, host):
+    template = await make_template(api)
+    koc, link, _ = await koc_with_link(api, host)
+
+    burst = await asyncio.gather(*(share(koc, link, template["id"]) for _ in range(5)))
+
+    assert {answer["poster"]["url"] for answer in burst} == {burst[0]["poster"]["url"]}
     assert api.app.state.poster_maker.compositions == 1
     assert host.hits == {"/product.jpg": 1, "/avatar.png": 1}
     assert await PosterRender.all().count() == 1
