@@ -20,14 +20,25 @@ from domain.errors import DomainError
 from domain.ops import service as ops
 from domain.ops.models import JobRun
 from domain.orders import lifecycle, refunds
+from domain.outbox import dispatch as outbox
 from domain.payments import reconciliation
 from loyalty import points, tiers
 from loyalty.audience import stats as audience_stats
 from loyalty.coupons import usage as coupons
+from loyalty.workbench import batches, reminders
 
 log = logging.getLogger("siyu.jobs")
 
 Job = Callable[[datetime], Awaitable[int]]
+
+
+async def drain_outbox(now: datetime) -> int:
+    """Send what the outbox holds; every outcome counted per topic in metrics."""
+    tally = await outbox.drain(now)
+    for (topic, outcome), count in tally.items():
+        metrics.OUTBOX_MESSAGES.labels(topic, outcome).inc(count)
+    return sum(tally.values())
+
 
 JOBS: dict[str, tuple[Job, str]] = {
     "cancel-unpaid": (lifecycle.cancel_expired, "cancel unpaid orders past the payment timeout"),
@@ -36,6 +47,8 @@ JOBS: dict[str, tuple[Job, str]] = {
     "expire-points": (points.expire_due, "write off points in lots past their expiry"),
     "expire-coupons": (coupons.expire_due, "expire unused coupons past their validity"),
     "review-tiers": (tiers.review_tiers, "re-tier members on the last tier.review_months"),
+    "guide-reminders": (reminders.generate_reminders, "make guides' reminder tasks, once each"),
+    "resume-task-batches": (batches.resume_batches, "finish guide task batches left running"),
     "poll-transfers": (
         withdrawals.poll_transfers,
         "query WeChat transfer bills not final, cancel those the payee left unconfirmed",
@@ -43,6 +56,7 @@ JOBS: dict[str, tuple[Job, str]] = {
     # Before refresh-tags: the last job of a tick stays refresh-tags (tests read the order).
     "poll-refunds": (refunds.poll_unfinished, "ask the provider about refunds not final yet"),
     "reconcile-bills": (reconciliation.reconcile_bills, "compare WeChat Pay's daily bills"),
+    "drain-outbox": (drain_outbox, "send due outbox messages (WeChat uploads and messages)"),
     "refresh-tags": (audience_stats.refresh_all, "recompute lifecycle, value and KOC tags"),
 }
 

@@ -300,6 +300,12 @@ JOB_RUNS = Counter(
     ["job"],
     registry=REGISTRY,
 )
+OUTBOX_MESSAGES = Counter(
+    "siyu_outbox_messages_total",
+    "Outbox messages tried, by topic and outcome: sent, retried, deferred, skipped, dead",
+    ["topic", "outcome"],
+    registry=REGISTRY,
+)
 JOB_FAILURES = Counter(
     "siyu_job_failures_total",
     "Periodic job runs that failed (scheduler or `siyu jobs`): alert on any increase",

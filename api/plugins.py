@@ -21,6 +21,8 @@ from loyalty import points, rewards
 from loyalty.audience import handlers as audience
 from loyalty.coupons import grants, usage
 from loyalty.pricing import CouponStep, PointsStep, TierStep
+from loyalty.workbench import guide_coupons
+from loyalty.workbench import tasks as guide_tasks
 
 _installed = False
 
@@ -53,6 +55,9 @@ def install_plugins() -> None:
         (events.MemberMerged, audience.on_member_merged),
         (events.StaffJoined, distributors.on_staff_joined),
         (events.StaffLeft, distributors.on_staff_left),
+        (events.CustomersReassigned, guide_tasks.on_customers_reassigned),
+        (events.MemberMerged, guide_tasks.on_member_merged),
+        (events.MemberMerged, guide_coupons.on_member_merged),
     ]
     use_attributor(DistributionAttributor())
     use_audience_sources(DistributionAudienceSources())

@@ -98,7 +98,7 @@ LEDGER += ("withdrawn_delta", "entry_id", "withdrawal_id", "order_id", "actor", 
 LEDGER += ("account_id",)
 WITHDRAWAL = ("id", "amount_fen", "fee_fen", "payout_fen", "method", "payee_masked", "status")
 WITHDRAWAL += ("reviewed_by", "requested_at", "reviewed_at", "paid_at", "requested_day")
-WITHDRAWAL += ("account_id",)
+WITHDRAWAL += ("account_id", "real_name_encrypted", "real_name_masked")
 
 
 @dataclass
@@ -665,6 +665,8 @@ class Generator:
                     paid,
                     day,
                     account_id,
+                    "",
+                    "",
                 ),
             )
             await self._ledger(

@@ -20,7 +20,11 @@ How:
 5. the books: the link's visits, unique visitors and bindings, the stored visits and bindings,
    all equal to the visitors, every outcome BOUND; the fake's `getwxacodeunlimit` calls: 1.
 
-A broken book or a code made more than once exits 1; a missed speed target is reported.
+CPU per visit is reported for the app's workers, the PostgreSQL backends of the bench's database
+(others' databases on the same server left out), this process and the whole machine; their sum
+gives the rate the machine's cores would carry with nothing else running (a shared machine's
+visits/s says more about the neighbours than about the code). A broken book or a code
+made more than once exits 1; a missed speed target is reported.
 Run `.venv/bin/python bench/visits.py [--postgres URL] [--visitors N] [--clients N]`; traffic
 stays on 127.0.0.1 and the servers are always stopped.
 """
@@ -190,12 +194,16 @@ async def burst(
     return elapsed, outcomes, qr_statuses
 
 
-def _cpu(server: Server) -> dict[str, float]:
-    """CPU seconds so far: the app's workers, PostgreSQL's backends, the whole machine."""
+def _cpu(server: Server, database_url: str) -> dict[str, float]:
+    """CPU seconds so far: the app's workers, the PostgreSQL backends serving this database (not
+    whatever else the server is doing for others), this process (the clients and the fake
+    WeChat), the whole machine."""
     machine = machine_ticks()
+    database = database_url.rpartition("/")[2].partition("?")[0]
     return {
         "app": server.cpu_seconds() or 0.0,
-        "PostgreSQL": ticks_to_seconds(command_ticks("postgres") or 0),
+        "PostgreSQL": ticks_to_seconds(command_ticks("postgres", f" {database} ") or 0),
+        "this client": time.process_time(),
         "machine": ticks_to_seconds(machine.busy) if machine else 0.0,
     }
 
@@ -239,9 +247,9 @@ async def run(options: argparse.Namespace, database_url: str, workdir: Path) -> 
             async with new_client(4) as http:
                 await server.wait_ready(http)
                 await asyncio.sleep(2)  # the second worker
-            before = _cpu(server)
+            before = _cpu(server, database_url)
             elapsed, outcomes, qr_statuses = await burst(server, code, burst_crowd, options.clients)
-            after = _cpu(server)
+            after = _cpu(server, database_url)
         finally:
             server.stop()
     counted_after = await count_statements(code, late)
@@ -264,6 +272,13 @@ async def run(options: argparse.Namespace, database_url: str, workdir: Path) -> 
         + ", ".join(f"{name} {ms:.1f}" for name, ms in per_visit.items())
         + f"; the whole machine {busy:.1f} (2 cores: other work shares them)"
     )
+    ours = sum(per_visit.values())
+    cores = os.cpu_count() or 1
+    if ours:
+        print(
+            f"  CPU-bound ceiling on {cores} cores of our own: {cores * 1000 / ours:.0f} visits/s"
+            " (app + PostgreSQL + this client: the rate with no other work running)"
+        )
     if rate < TARGET_VISITS_PER_S:
         print(f"  target missed: {rate:.0f} visits/s < {TARGET_VISITS_PER_S}")
     if outcomes != Counter({"BOUND": len(burst_crowd)}):

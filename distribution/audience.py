@@ -10,9 +10,15 @@ from datetime import datetime
 from tortoise.expressions import Subquery
 from tortoise.functions import Count
 
-from distribution.models import BindingOutcome, Distributor, DistributorKind, ShareVisit
+from distribution.models import (
+    BindingOutcome,
+    Distributor,
+    DistributorKind,
+    ServiceRelationship,
+    ShareVisit,
+)
 from distribution.service_relationships import members_served
-from domain.members.audience_sources import SharingActivity
+from domain.members.audience_sources import Serving, SharingActivity
 from domain.orders.lifecycle import PAID_STATES
 from domain.orders.models import Order
 
@@ -67,3 +73,9 @@ class DistributionAudienceSources:
             member_id: SharingActivity(visitors[member_id], orders[member_id])
             for member_id in member_of.values()
         }
+
+    async def serving(self, member_ids: Sequence[int]) -> dict[int, Serving]:
+        rows = await ServiceRelationship.filter(
+            member_id__in=list(member_ids), valid_to__isnull=True
+        ).values_list("member_id", "store_id", "guide_id")
+        return {member_id: Serving(store_id, guide_id) for member_id, store_id, guide_id in rows}

@@ -91,12 +91,19 @@ async def create_link(distributor: Distributor | None, request: LinkRequest) -> 
     raise RuntimeError("no free share code after several attempts")
 
 
+def well_formed(code: str) -> str | None:
+    """The code as a link stores it (surrounding blanks dropped), or None when it cannot be one
+    of ours: such a code is answered without asking the database."""
+    code = code.strip()
+    return code if _CODE.fullmatch(code) else None
+
+
 async def by_code(code: str) -> ShareLink | None:
     """The link with its distributor (one query), or None for an unknown code."""
-    code = code.strip()
-    if not _CODE.fullmatch(code):
+    known = well_formed(code)
+    if known is None:
         return None
-    return await ShareLink.get_or_none(code=code).select_related("distributor")
+    return await ShareLink.get_or_none(code=known).select_related("distributor")
 
 
 async def on_order_paid(event: events.OrderPaid) -> None:

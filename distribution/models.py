@@ -46,6 +46,9 @@ class Distributor(Model):
     # hand-written SQL (older migrations) leave them out.
     real_name_encrypted = fields.TextField(null=True)
     real_name_masked = fields.CharField(max_length=64, null=True)
+    # The monthly ranking (排行榜) shows this distributor's display name only when they opted in.
+    # Nullable (null: not opted in), as the real name: older migrations insert rows by hand.
+    ranking_opt_in = fields.BooleanField(default=False, null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 
@@ -125,7 +128,11 @@ class BindingOutcome(StrEnum):
 
 class ShareVisit(Model):
     id = fields.BigIntField(primary_key=True)
-    link = fields.ForeignKeyField("models.ShareLink", related_name="visit_rows")
+    # No constraint on PostgreSQL (migration 0019): its check would KEY SHARE lock the link's
+    # row in every visit, a MultiXact per visitor of a popular link. Links are never deleted.
+    link = fields.ForeignKeyField(
+        "models.ShareLink", related_name="visit_rows", db_constraint=False
+    )
     member_id = fields.BigIntField()
     outcome = fields.CharEnumField(BindingOutcome, max_length=20)
     visited_at = fields.DatetimeField()
@@ -150,7 +157,8 @@ class ShareTouch(Model):
     """A member's last share touch: what LAST_SHARE attribution reads at order time."""
 
     member_id = fields.BigIntField(primary_key=True)
-    link = fields.ForeignKeyField("models.ShareLink", related_name="touches")
+    # No constraint on PostgreSQL, as `ShareVisit.link`.
+    link = fields.ForeignKeyField("models.ShareLink", related_name="touches", db_constraint=False)
     distributor_id = fields.BigIntField()
     touched_at = fields.DatetimeField()
     # The poster template the touch came through; attribution copies it onto the order.
@@ -162,7 +170,10 @@ class ShareTouch(Model):
 
 class ReferralBinding(Model):
     """Member → referrer, with history: the row in force has `ended_at` null and is valid while
-    `expires_at` is null (permanent) or in the future."""
+    `expires_at` is null (permanent) or in the future. `reason` says how the row began (`VISIT`,
+    `ADMIN`), `actor` who began it and `note` why (HQ's words). `ended_by` and `end_note` say
+    who ended it and why (a rebinding visit, HQ's rebind or unbind). The three are nullable:
+    rows inserted by hand (the bench generator) leave them out."""
 
     id = fields.BigIntField(primary_key=True)
     member_id = fields.BigIntField()
@@ -170,9 +181,12 @@ class ReferralBinding(Model):
     link_id = fields.BigIntField(null=True)
     reason = fields.CharField(max_length=16)
     actor = fields.CharField(max_length=64)
+    note = fields.CharField(max_length=200, null=True)
     valid_from = fields.DatetimeField()
     expires_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
+    ended_by = fields.CharField(max_length=64, null=True)
+    end_note = fields.CharField(max_length=200, null=True)
 
     class Meta:
         table = "referral_binding"

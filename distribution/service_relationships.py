@@ -27,7 +27,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet, QuerySetSingle
 
 from distribution.models import ServiceReason, ServiceRelationship, ServiceTouch
-from domain import clock
+from domain import clock, events
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
 from domain.members.models import AcquisitionChannel, Member, MemberStatus
@@ -146,6 +146,10 @@ async def touch(member_id: int, incoming: Touch, protection_days: int) -> TouchR
         actor=incoming.actor,
         valid_from=moment,
     )
+    if current is not None:
+        await events.publish(
+            events.CustomersReassigned((member_id,), incoming.store_id, incoming.guide_id)
+        )
     return TouchResult(made, replaced=True)
 
 
@@ -370,5 +374,10 @@ async def _transfer_batch(
             )
             for r in rows
         ]
+    )
+    await events.publish(
+        events.CustomersReassigned(
+            tuple(r.member_id for r in rows), target.store_id, target.guide_id
+        )
     )
     return len(rows)

@@ -28,10 +28,14 @@ MODEL_MODULES = [
     "domain.ops.models",
     "domain.wechat.models",
     "domain.storefront.models",
+    "domain.outbox.models",
     "distribution.models",
+    "distribution.follow_ups.models",
     "distribution.posters.models",
     "loyalty.models",
     "loyalty.audience.models",
+    "loyalty.workbench.models",
+    "distribution.content.models",
 ]
 
 

@@ -72,6 +72,12 @@ class ErrorCode(StrEnum):
     INVALID_TARGET_MONTH = "INVALID_TARGET_MONTH"
     CART_FULL = "CART_FULL"
     ADDRESS_BOOK_FULL = "ADDRESS_BOOK_FULL"
+    GUIDE_COUPON_QUOTA_REACHED = "GUIDE_COUPON_QUOTA_REACHED"
+    REFERRAL_SELF = "REFERRAL_SELF"
+    REFERRAL_CYCLE = "REFERRAL_CYCLE"
+    REFERRAL_CHANGED = "REFERRAL_CHANGED"
+    FOLLOW_UP_LOCKED = "FOLLOW_UP_LOCKED"
+    NOT_FOLLOW_UP_AUTHOR = "NOT_FOLLOW_UP_AUTHOR"
     POSTER_BOX_OUTSIDE = "POSTER_BOX_OUTSIDE"
     IMAGE_HOST_NOT_ALLOWED = "IMAGE_HOST_NOT_ALLOWED"
     IMAGE_INVALID = "IMAGE_INVALID"
@@ -219,6 +225,27 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "收货地址已满（最多 20 个）",
         "The address book is full (at most 20 addresses).",
     ),
+    ErrorCode.GUIDE_COUPON_QUOTA_REACHED: (
+        "本月该优惠券的导购发放额度已用完",
+        "Your monthly quota of this coupon is used up.",
+    ),
+    ErrorCode.REFERRAL_SELF: ("不能绑定给本人", "A member cannot be their own referrer."),
+    ErrorCode.REFERRAL_CYCLE: (
+        "推荐人是该会员的下级，绑定会形成循环",
+        "The referrer is in the member's downline: binding would make a cycle.",
+    ),
+    ErrorCode.REFERRAL_CHANGED: (
+        "推荐关系已被修改，请刷新后重试",
+        "The member's referral binding has changed meanwhile: reload and try again.",
+    ),
+    ErrorCode.FOLLOW_UP_LOCKED: (
+        "回访记录超过 24 小时，不能再修改，请另记一条",
+        "The follow-up is older than 24 hours and can no longer be changed; record a new one.",
+    ),
+    ErrorCode.NOT_FOLLOW_UP_AUTHOR: (
+        "只有记录人可以修改这条回访",
+        "Only the staff member who recorded this follow-up may change it.",
+    ),
     ErrorCode.POSTER_BOX_OUTSIDE: (
         "海报元素超出背景图范围",
         "A poster box lies outside the background.",
@@ -318,7 +345,8 @@ WHEN: dict[ErrorCode, str] = {
     ErrorCode.APPLICATION_PENDING: "applyForDistributor: an application is already under review.",
     ErrorCode.ENROLLMENT_CLOSED: "applyForDistributor: distribution.enrollment is THRESHOLD and the"
     " member's paid total is below distribution.threshold_fen.",
-    ErrorCode.DISTRIBUTOR_INACTIVE: "createShareLink: the distributor is FROZEN or DISABLED.",
+    ErrorCode.DISTRIBUTOR_INACTIVE: "createShareLink: the distributor is FROZEN or DISABLED;"
+    " rebindReferrer: the new referrer is.",
     ErrorCode.INVALID_SHARE_CODE: "recordShareVisit or checkout: no share link has this code.",
     ErrorCode.INVALID_RULE: "Commission rules: a rule is inconsistent (both or neither of rate"
     " and fixed amount, a scope id with ALL or of the wrong type, a distributor kind on a role"
@@ -349,6 +377,17 @@ WHEN: dict[ErrorCode, str] = {
     ErrorCode.UNKNOWN_TIER: "A tier code that does not exist (filters).",
     ErrorCode.INVALID_PERIOD: "A report period whose from is after to, or longer than 366 days.",
     ErrorCode.INVALID_TARGET_MONTH: "Store targets: the month is not YYYY-MM.",
+    ErrorCode.GUIDE_COUPON_QUOTA_REACHED: "issueGuideCoupon: the guide already issued this"
+    " template's monthly quota (guide_coupon_template, Asia/Shanghai month); nothing changed.",
+    ErrorCode.REFERRAL_SELF: "rebindReferrer: the new referrer is the member's own distributor.",
+    ErrorCode.REFERRAL_CYCLE: "rebindReferrer: the new referrer is in the member's downline (the"
+    " member's distributor is in the referrer's upline path).",
+    ErrorCode.REFERRAL_CHANGED: "rebindReferrer/unbindReferrer: the binding in force is not the"
+    " one given as currentBindingId (another edit or a visit changed it first).",
+    ErrorCode.FOLLOW_UP_LOCKED: "updateFollowUp more than 24 hours after the follow-up was"
+    " recorded: follow-ups are append-only from then on.",
+    ErrorCode.NOT_FOLLOW_UP_AUTHOR: "updateFollowUp by someone who sees the follow-up (a store"
+    " manager, the guide the customer moved to) but did not record it.",
     ErrorCode.POSTER_BOX_OUTSIDE: "create/updatePosterTemplate: a box (field: its path, e.g."
     " input.boxes.title) does not lie wholly inside the background.",
     ErrorCode.IMAGE_HOST_NOT_ALLOWED: "An image a poster needs (product image, avatar) is not an"

@@ -148,3 +148,14 @@ class PaymentNotified:
 
     provider: str
     outcome: str
+
+
+@dataclass(frozen=True)
+class CustomersReassigned:
+    """The service relationship in force of these members changed hands (a touch after the
+    protection, a transfer): they are now served by `store_id` and `guide_id` (None: the store
+    alone). Guide tasks follow the customers."""
+
+    member_ids: tuple[int, ...]
+    store_id: int
+    guide_id: int | None

@@ -207,6 +207,7 @@ class CouponSource(StrEnum):
     ISSUE = "ISSUE"
     WELCOME = "WELCOME"
     NEW_CUSTOMER = "NEW_CUSTOMER"
+    GUIDE = "GUIDE"
 
 
 class Coupon(Model):

@@ -6,7 +6,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0016_refund_reasons")]
+    dependencies = [("models", "0020_guide_customers")]
 
     initial = False
 

@@ -149,6 +149,18 @@ class GuideFigures:
     commission: Money = strawberry.field(
         description=("Commission accrued to the guide in the period, every role, after refunds.")
     )
+    follow_ups: int = strawberry.field(
+        description="Follow-ups (回访) the guide recorded in the period."
+    )
+    follow_up_conversion_bp: int | None = strawberry.field(
+        description="Of those, the share credited with at least one paid order, in basis points"
+        " (10000 = 100 %), floored; null without follow-ups."
+    )
+    follow_up_orders: int = strawberry.field(
+        description="Paid orders credited to those follow-ups: paid within"
+        " guide.follow_up_credit_days of one, each to the latest follow-up before it."
+    )
+    follow_up_sales: Money = strawberry.field(description="What those credited orders paid.")
 
 
 def guide_figures(row: dict[str, Any]) -> GuideFigures:
@@ -159,6 +171,10 @@ def guide_figures(row: dict[str, Any]) -> GuideFigures:
         orders=row["orders"],
         sales=Money.of(row["sales_fen"]),
         commission=Money.of(row["commission_fen"]),
+        follow_ups=row["follow_ups"],
+        follow_up_conversion_bp=_attainment(row["converted_follow_ups"], row["follow_ups"]),
+        follow_up_orders=row["follow_up_orders"],
+        follow_up_sales=Money.of(row["follow_up_sales_fen"]),
     )
 
 

@@ -9,16 +9,24 @@ from strawberry.schema.config import StrawberryConfig
 from api.admin import audience as audience_api
 from api.admin import catalog as catalog_api
 from api.admin import commission as commission_api
+from api.admin import content as content_api
 from api.admin import coupons as coupon_api
 from api.admin import customers as customer_api
 from api.admin import distributors as distributor_api
+from api.admin import follow_ups as follow_up_api
+from api.admin import guide_coupons as guide_coupon_api
+from api.admin import guide_customers as guide_customer_api
+from api.admin import guide_overview as guide_overview_api
+from api.admin import guide_tasks as guide_task_api
 from api.admin import job_runs as job_run_api
 from api.admin import loyalty as loyalty_api
 from api.admin import members as member_api
 from api.admin import orders as order_api
 from api.admin import org as org_api
+from api.admin import outbox as outbox_api
 from api.admin import posters as poster_api
 from api.admin import reconciliation as reconciliation_api
+from api.admin import referrers as referrer_api
 from api.admin import refund_attention as refund_attention_api
 from api.admin import refund_reasons as refund_reason_api
 from api.admin import reports as report_api
@@ -280,6 +288,9 @@ class Query:
             "Runs of the periodic jobs (定时任务): start, end, rows changed, error, newest first."
         ),
     )
+    outbox_messages: Connection[outbox_api.OutboxMessageNode] = staff_field(
+        C.OUTBOX, outbox_api.outbox_messages
+    )
     refunds_needing_attention: Connection[refund_attention_api.RefundAttentionNode] = staff_field(
         C.REFUND_ATTENTION, refund_attention_api.refunds_needing_attention
     )
@@ -288,6 +299,117 @@ class Query:
     )
     reconciliation_differences: Connection[reconciliation_api.DifferenceNode] = staff_field(
         C.RECONCILIATION, reconciliation_api.reconciliation_differences
+    )
+    guide_tasks: Connection[guide_task_api.GuideTaskNode] = staff_field(
+        C.GUIDE_TASKS_READ,
+        guide_task_api.guide_tasks,
+        description=(
+            "Guide tasks (导购任务) in the caller's scope, oldest first: a guide's own, a store "
+            "manager's store's (filter due: OVERDUE for the overdue ones), HQ's all. Filters: "
+            "state, kind, due, customer, batch."
+        ),
+    )
+    guide_task: guide_task_api.GuideTaskNode | None = staff_field(
+        C.GUIDE_TASKS_READ,
+        guide_task_api.guide_task,
+        description="One guide task in the caller's scope; null when missing or out of scope.",
+    )
+    guide_task_batches: Connection[guide_task_api.GuideTaskBatchNode] = staff_field(
+        C.GUIDE_TASKS_READ,
+        guide_task_api.guide_task_batches,
+        description=(
+            "Task batches, newest first: HQ every batch, store staff their store's batches."
+        ),
+    )
+    guide_task_completion: list[guide_task_api.GuideTaskFiguresNode] = staff_field(
+        C.GUIDE_TASKS_READ,
+        guide_task_api.guide_task_completion,
+        description=(
+            "Completion of the tasks due in a period (Asia/Shanghai days, at most 366) per "
+            "guide, store or batch: due, done, skipped, closed, open, overdue and done/due in "
+            "bp. Scoped like guideTasks. Errors: INVALID_PERIOD."
+        ),
+    )
+    guide_coupon_templates: list[guide_coupon_api.GuideCouponTemplateNode] = staff_field(
+        C.GUIDE_COUPONS_READ,
+        guide_coupon_api.guide_coupon_templates,
+        description=(
+            "Coupon templates guides may issue (导购发券), with the monthly quota per guide and, "
+            "for a guide, what they issued and have left this month (Asia/Shanghai)."
+        ),
+    )
+    guide_coupon_figures: list[guide_coupon_api.GuideCouponFiguresNode] = staff_field(
+        C.GUIDE_COUPONS_READ,
+        guide_coupon_api.guide_coupon_figures,
+        description=(
+            "Per guide, the coupons they issued in a period and how many were used in a paid "
+            "order; a guide sees their own, a store manager their store's guides. Errors: "
+            "INVALID_PERIOD."
+        ),
+    )
+    content_items: Connection[content_api.ContentItemNode] = staff_field(
+        C.CONTENT_READ,
+        content_api.content_items,
+        description=(
+            "Content items (素材库), newest first: HQ every item, store staff the items for "
+            "their store that are valid now."
+        ),
+    )
+    content_funnel: content_api.ContentFunnelNode | None = staff_field(
+        C.REPORTS_READ,
+        content_api.content_funnel,
+        description=(
+            "A content item's funnel (visits, unique visitors, bindings, orders, paid fen) "
+            "through guides' shares, per guide and in total; a store manager sees their "
+            "store's guides of an item for their store. Null when missing or out of scope."
+        ),
+    )
+    referral_bindings: Connection[referrer_api.ReferralBindingNode] = staff_field(
+        C.DISTRIBUTORS_READ,
+        referrer_api.referral_bindings,
+        description=(
+            "A member's referral binding history (推广关系), newest first: who referred them "
+            "when, how each binding began and ended, by whom and why (HQ's edits)."
+        ),
+    )
+    customers: Connection[guide_customer_api.CustomerNode] = staff_field(
+        C.CUSTOMERS_READ,
+        guide_customer_api.customers,
+        description=(
+            "The guide workbench's customer list (我的客户): a guide their own customers, a store "
+            "manager the store's, HQ every member; filters by lifecycle, value, tags, tier, last "
+            "order, spend, birthday month, channel and guide; sorted by last order, spend or "
+            "binding time. Phones masked but for HQ_ADMIN. A refused filter answers "
+            "BAD_USER_INPUT with extensions.userError (INVALID_RANGE, OUT_OF_RANGE, UNKNOWN_TAG, "
+            "UNKNOWN_TIER, TOO_LONG, INVALID_ID)."
+        ),
+    )
+    customer: guide_customer_api.CustomerPage | None = staff_field(
+        C.CUSTOMERS_READ,
+        guide_customer_api.customer,
+        description=(
+            "One customer's page (客户详情): profile, orders with items, refunds, coupons, points, "
+            "timeline of share visits and service touches, follow-ups, tags; null for an "
+            "unknown, malformed or out-of-reach id alike."
+        ),
+    )
+    follow_ups: Connection[follow_up_api.FollowUpNode] = staff_field(
+        C.CUSTOMERS_READ,
+        follow_up_api.follow_ups,
+        description=(
+            "Follow-ups (回访记录) of the customers in the caller's reach, newest first; "
+            "optionally one customer's, the caller's own, or those due by a day."
+        ),
+    )
+    guide_overview: guide_overview_api.GuideOverviewReport = staff_field(
+        C.GUIDE_OVERVIEW_READ,
+        guide_overview_api.guide_overview_report,
+        description=(
+            "The store manager's view of their guides (导购看板) for a period: customers, new "
+            "members (开卡), follow-ups, attributed orders and sales, plus figures other areas "
+            "register. A store manager sees their store's guides. Errors in `errors`: "
+            "INVALID_PERIOD."
+        ),
     )
     poster_templates: Connection[poster_api.PosterTemplateNode] = staff_field(
         C.POSTER_TEMPLATES_WRITE,
@@ -492,6 +614,9 @@ class Mutation:
             "(already reviewed), REFUND_FAILED, TOO_LONG."
         ),
     )
+    retry_outbox_message: outbox_api.RetryOutboxMessagePayload = staff_mutation(
+        C.OUTBOX, outbox_api.retry_outbox_message
+    )
     resolve_refund: refund_attention_api.ResolveRefundPayload = staff_mutation(
         C.REFUND_ATTENTION, refund_attention_api.resolve_refund
     )
@@ -514,6 +639,82 @@ class Mutation:
             "The store has the goods of an AWAITING_RETURN refund back (确认收到退货): the money "
             "goes back through the payment provider as after any approval. Errors: NOT_FOUND, "
             "INVALID_STATE, REFUND_FAILED."
+        ),
+    )
+    create_guide_task_batch: guide_task_api.GuideTaskBatchPayload = staff_mutation(
+        C.GUIDE_TASK_BATCH_WRITE,
+        guide_task_api.create_guide_task_batch,
+        description=(
+            "Make one task per customer of a segment for the guide serving them (导购任务批次); "
+            "a store manager reaches their store's customers only; customers without a guide "
+            "get none. Runs in chunks, one transaction each, resumed by a job if interrupted; "
+            "never two tasks for one customer in a batch. Errors: NOT_FOUND (segmentId, "
+            "couponTemplateId: not one guides may issue), OUT_OF_RANGE (dueOn before today), "
+            "REQUIRED, TOO_LONG, INVALID_TEXT (instructions)."
+        ),
+    )
+    complete_guide_task: guide_task_api.GuideTaskPayload = staff_mutation(
+        C.GUIDE_TASK_FINISH,
+        guide_task_api.complete_guide_task,
+        description=(
+            "Mark one's OPEN task DONE with its outcome and, optionally, the follow-up it "
+            "produced. Errors: NOT_FOUND (missing or another guide's), INVALID_STATE (not "
+            "open), REQUIRED, TOO_LONG, INVALID_TEXT (outcome)."
+        ),
+    )
+    skip_guide_task: guide_task_api.GuideTaskPayload = staff_mutation(
+        C.GUIDE_TASK_FINISH,
+        guide_task_api.skip_guide_task,
+        description=(
+            "Mark one's OPEN task SKIPPED with the reason. Errors: NOT_FOUND, INVALID_STATE, "
+            "REQUIRED, TOO_LONG, INVALID_TEXT (reason)."
+        ),
+    )
+    set_guide_coupon_quota: guide_coupon_api.GuideCouponQuotaPayload = staff_mutation(
+        C.COUPONS_WRITE,
+        guide_coupon_api.set_guide_coupon_quota,
+        description=(
+            "Let guides issue a coupon template, each at most monthlyQuota per Asia/Shanghai "
+            "month; 0 takes it back. Errors: NOT_FOUND (templateId), OUT_OF_RANGE."
+        ),
+    )
+    issue_guide_coupon: guide_coupon_api.IssueGuideCouponPayload = staff_mutation(
+        C.GUIDE_COUPON_ISSUE,
+        guide_coupon_api.issue_guide_coupon,
+        description=(
+            "Give one's own customer a coupon of a template guides may issue (导购发券); the "
+            "template's stock and per-member limit apply as for every coupon. Errors: "
+            "NOT_FOUND (templateId; memberId: missing or not one's customer), "
+            "GUIDE_COUPON_QUOTA_REACHED, COUPON_OUT_OF_STOCK, COUPON_LIMIT_REACHED, "
+            "COUPON_UNAVAILABLE."
+        ),
+    )
+    create_content_item: content_api.ContentItemPayload = staff_mutation(
+        C.CONTENT_WRITE,
+        content_api.create_content_item,
+        description=(
+            "Write a content item (素材): title, share text, images, a product or campaign, "
+            "valid window, target stores. Errors: REQUIRED, TOO_LONG, INVALID_TEXT, INVALID "
+            "(image URL), OUT_OF_RANGE (images, storeIds), INVALID_RANGE (validUntil), "
+            "NOT_FOUND (targetId, storeIds)."
+        ),
+    )
+    update_content_item: content_api.ContentItemPayload = staff_mutation(
+        C.CONTENT_WRITE,
+        content_api.update_content_item,
+        description=(
+            "Replace every field of a content item; links guides already made keep their "
+            "target. Errors: as createContentItem, and NOT_FOUND (id)."
+        ),
+    )
+    share_content_item: ShareLinkPayload = staff_mutation(
+        C.CONTENT_SHARE,
+        content_api.share_content_item,
+        description=(
+            "Share a content item valid now for one's store: returns one's share link for it, "
+            "made on the first share and reused after, so the item's funnel is known per "
+            "guide. Errors: NOT_FOUND (another store's item, or outside its window), "
+            "NOT_A_DISTRIBUTOR, DISTRIBUTOR_INACTIVE, NOT_ON_SALE (the product)."
         ),
     )
     refund_item: order_api.ReviewRefundPayload = staff_mutation(
@@ -719,6 +920,46 @@ class Mutation:
             "Set a store's targets (门店目标) for a month: new members, sales and distribution "
             "sales in fen; replaces that month's targets. Errors: INVALID_TARGET_MONTH, "
             "OUT_OF_RANGE, NOT_FOUND (storeId)."
+        ),
+    )
+    rebind_referrer: referrer_api.ReferrerEditPayload = staff_mutation(
+        C.REFERRER_EDIT,
+        referrer_api.rebind_referrer,
+        description=(
+            "Bind a member to another referrer (改绑) from now, with a reason: the binding in "
+            "force ends, the new one (reason ADMIN) lasts referral.bind_days. Never retroactive: "
+            "orders already placed keep their attribution and commission; the old referrer's "
+            "last share touch of the member is dropped. Errors: NOT_FOUND, DISTRIBUTOR_INACTIVE, "
+            "REFERRAL_SELF, REFERRAL_CYCLE, REFERRAL_CHANGED, INVALID (already the referrer), "
+            "REQUIRED, TOO_LONG, INVALID_TEXT."
+        ),
+    )
+    unbind_referrer: referrer_api.ReferrerEditPayload = staff_mutation(
+        C.REFERRER_EDIT,
+        referrer_api.unbind_referrer,
+        description=(
+            "End a member's referral binding (解绑) from now, with a reason; the member may be "
+            "bound again by a later share visit. Never retroactive, as rebindReferrer. Errors: "
+            "NOT_FOUND, REFERRAL_CHANGED, REQUIRED, TOO_LONG, INVALID_TEXT."
+        ),
+    )
+    record_follow_up: follow_up_api.FollowUpPayload = staff_mutation(
+        C.FOLLOW_UP_WRITE,
+        follow_up_api.record_follow_up,
+        description=(
+            "Record a follow-up (记录回访) of a customer in the caller's reach: channel, outcome, "
+            "note (at most 2000 characters), next date. Orders the customer pays within "
+            "guide.follow_up_credit_days are credited to it. Errors: NOT_FOUND (input.memberId), "
+            "TOO_LONG, INVALID_TEXT (input.note), OUT_OF_RANGE (input.nextDate)."
+        ),
+    )
+    update_follow_up: follow_up_api.FollowUpPayload = staff_mutation(
+        C.FOLLOW_UP_WRITE,
+        follow_up_api.update_follow_up,
+        description=(
+            "Correct a follow-up: its author only, within 24 hours of recording; append-only "
+            "afterwards. Errors: NOT_FOUND, NOT_FOLLOW_UP_AUTHOR, FOLLOW_UP_LOCKED, TOO_LONG, "
+            "INVALID_TEXT, OUT_OF_RANGE."
         ),
     )
 

@@ -283,6 +283,7 @@ expose_enum(
         CouponSource.ISSUE: "Issued by HQ to members or a segment (定向发券).",
         CouponSource.WELCOME: "Welcome coupon on first login (新人券).",
         CouponSource.NEW_CUSTOMER: "New-customer coupon when bound by a referral (推荐新客券).",
+        CouponSource.GUIDE: "Issued by the member's guide, within the guide's monthly quota.",
     },
 )
 CouponSourceEnum: TypeAlias = CouponSource

@@ -138,6 +138,11 @@ class Ordering:
         assert condition is not None
         return condition
 
+    def decode(self, cursor: str) -> list[Any]:
+        """The cursor's values, one per sort field, checked (hand-written keyset queries bind
+        them); InvalidArgument for a malformed cursor."""
+        return self._decode(cursor)
+
     def _decode(self, cursor: str) -> list[Any]:
         try:
             if len(cursor) > MAX_CURSOR_LENGTH:

@@ -23,11 +23,21 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from api.admin import guide_overview as guide_overview_api
 from api.auth.tokens import ADMIN
 from api.auth.viewer import bearer_token, resolve_viewer
 from api.graphql.ids import optional_global_id
 from distribution.models import DistributorKind
-from distribution.reports import cohorts, commission, entries, funnel, guides, promoters, stores
+from distribution.reports import (
+    cohorts,
+    commission,
+    entries,
+    funnel,
+    guide_overview,
+    guides,
+    promoters,
+    stores,
+)
 from distribution.reports.periods import Period, parse_day, period
 from distribution.reports.run import ReportQuery, every_row
 from distribution.reports.sql import Granularity
@@ -46,9 +56,13 @@ Rows = AsyncIterator[tuple]
 @dataclass(frozen=True)
 class Export:
     capability: Capability
-    columns: tuple[str, ...]
+    columns: tuple[str, ...] | Callable[[], tuple[str, ...]]
+    """The header, or a function of it (columns registered at start-up)."""
     rows: Callable[[QueryParams, int | None], Rows]
     """Validates the filters (raising DomainError before anything is sent) and returns rows."""
+
+    def header(self) -> tuple[str, ...]:
+        return self.columns() if callable(self.columns) else self.columns
 
 
 def _period(params: QueryParams) -> Period:
@@ -110,6 +124,14 @@ def _guides(params: QueryParams, store: int | None) -> Rows:
     return _report(guides.guide_query(guides.GuideFilters(_period(params), store)))
 
 
+def _guide_overview(params: QueryParams, store: int | None) -> Rows:
+    return guide_overview_api.overview_rows(store, _period(params))
+
+
+def _guide_overview_columns() -> tuple[str, ...]:
+    return (*guide_overview.COLUMNS, *guide_overview_api.extra_columns())
+
+
 def _cohorts(params: QueryParams, store: int | None) -> Rows:
     return _report(cohorts.cohort_query(cohorts.CohortFilters(_period(params), store)))
 
@@ -149,6 +171,9 @@ EXPORTS: dict[str, Export] = {
     "promoter-ranking": Export(Capability.REPORT_COMMISSION, promoters.COLUMNS, _promoters),
     "store-performance": Export(Capability.REPORTS_READ, stores.COLUMNS, _stores),
     "guide-performance": Export(Capability.REPORTS_READ, guides.COLUMNS, _guides),
+    "guide-overview": Export(
+        Capability.GUIDE_OVERVIEW_READ, _guide_overview_columns, _guide_overview
+    ),
     "channel-cohorts": Export(Capability.REPORTS_READ, cohorts.COLUMNS, _cohorts),
     "share-funnel": Export(Capability.REPORTS_READ, funnel.COLUMNS, _funnel),
     "reconciliation-differences": Export(
@@ -179,7 +204,7 @@ async def export_csv(request: Request) -> Response:
         return JSONResponse({"errors": [body]}, status_code=400)
     filename = f"{request.path_params['report']}.csv"
     return StreamingResponse(
-        _csv(export.columns, rows),
+        _csv(export.header(), rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -16,6 +16,7 @@ from api.shop import checkout_coupons as checkout_coupon_api
 from api.shop import distribution as distribution_api
 from api.shop import distribution_center as center_api
 from api.shop import distribution_links as link_api
+from api.shop import distribution_ranking as ranking_api
 from api.shop import loyalty as loyalty_api
 from api.shop import orders as order_api
 from api.shop import posters as poster_api
@@ -157,6 +158,15 @@ class Query:
         description=(
             "The member's coupons judged on this checkout input (as checkoutPreview's): usable "
             "ones with what each takes off, then unusable ones with the reason and any shortfall."
+        ),
+    )
+    commission_ranking: ranking_api.CommissionRanking = shop_field(
+        ranking_api.commission_ranking,
+        description=(
+            "The ranking (排行榜) of member distributors by commission settled this Asia/Shanghai "
+            "month, in fen: the top rows, names only of those who opted in (setRankingOptIn), "
+            "and the caller's own rank either way. Member token required. Errors: OUT_OF_RANGE "
+            "(top)."
         ),
     )
     poster_templates: Connection[poster_api.ShopPosterTemplateNode] = shop_field(
@@ -381,6 +391,14 @@ class Mutation:
     )
     clear_browsing_history: storefront.ClearHistoryPayload = shop_mutation(
         storefront.clear_browsing_history, description="Forget the products the member opened."
+    )
+    set_ranking_opt_in: ranking_api.RankingOptInPayload = shop_mutation(
+        ranking_api.set_ranking_opt_in,
+        description=(
+            "Show (true) or hide (false, the default) the caller's name in the distributors' "
+            "ranking (commissionRanking); hidden, they are listed anonymously. Member "
+            "distributors only. Errors: NOT_A_DISTRIBUTOR."
+        ),
     )
 
     share_poster: poster_api.SharePosterPayload = shop_mutation(

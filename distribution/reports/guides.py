@@ -1,17 +1,20 @@
 """Guide performance (SPEC 12), per guide: customers served (service relationships in force at
 the end of the period), new customers (relationships that started in the period), new referral
-bindings to the guide's distributor, paid orders served by the guide and their sales, and the
-commission accrued to the guide in the period (every role, after refunds).
+bindings to the guide's distributor, paid orders served by the guide and their sales, the
+commission accrued to the guide in the period (every role, after refunds), and the guide's
+follow-ups recorded in the period with the orders credited to them (SPEC 22,
+`distribution.follow_ups.credit`): how many, how many converted, credited orders and sales.
 
 Cost: one grouped pass each over service relationships, the period's bindings, paid orders
 (index `order_paid`) and commission entries (index `commission_entry_created`), joined to the
-guides in scope.
+guides in scope; the follow-ups through `follow_up_created` and each member's orders.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from distribution.follow_ups.credit import follow_up_figures
 from distribution.reports.periods import Period
 from distribution.reports.run import Report, ReportQuery, total
 from distribution.reports.sql import Dialect
@@ -23,7 +26,18 @@ class GuideFilters:
     store_id: int | None = None
 
 
-AMOUNTS = ("customers", "new_customers", "new_bindings", "orders", "sales_fen", "commission_fen")
+AMOUNTS = (
+    "customers",
+    "new_customers",
+    "new_bindings",
+    "orders",
+    "sales_fen",
+    "commission_fen",
+    "follow_ups",
+    "converted_follow_ups",
+    "follow_up_orders",
+    "follow_up_sales_fen",
+)
 COLUMNS = ("staff_id", "display_name", "store_id", "distributor_id", *AMOUNTS)
 
 
@@ -36,7 +50,11 @@ def _guide_text(d: Dialect, by_store: bool) -> str:
         " COALESCE(cs.new_customers, 0) AS new_customers,"
         " COALESCE(nb.new_bindings, 0) AS new_bindings,"
         " COALESCE(o.orders, 0) AS orders, COALESCE(o.sales_fen, 0) AS sales_fen,"
-        " COALESCE(c.commission_fen, 0) AS commission_fen"
+        " COALESCE(c.commission_fen, 0) AS commission_fen,"
+        " COALESCE(fu.follow_ups, 0) AS follow_ups,"
+        " COALESCE(fu.converted_follow_ups, 0) AS converted_follow_ups,"
+        " COALESCE(fu.follow_up_orders, 0) AS follow_up_orders,"
+        " COALESCE(fu.follow_up_sales_fen, 0) AS follow_up_sales_fen"
         " FROM staff st"
         " LEFT JOIN distributor d ON d.staff_id = st.id"
         " LEFT JOIN (SELECT guide_id,"
@@ -59,6 +77,7 @@ def _guide_text(d: Dialect, by_store: bool) -> str:
         f" LEFT JOIN (SELECT account_id, {total('amount_fen')} AS commission_fen"
         f" FROM commission_entry WHERE created_at >= {start} AND created_at < {end}"
         " GROUP BY account_id) c ON c.account_id = a.id"
+        f" LEFT JOIN ({follow_up_figures(start, end)}) fu ON fu.author_id = st.id"
         f" WHERE st.role = :guide_role{store_filter}"
     )
 

@@ -33,6 +33,24 @@ Grey cells, decided here:
   material; the per-template funnel is read with the other reports (`REPORTS_READ`).
 - Staff leaving: HQ_ADMIN marks anyone LEFT; a store manager only the guides of their own store
   (never a fellow manager).
+- The outbox (messages to WeChat that failed): HQ_ADMIN and HQ_OPERATOR list and retry them;
+  operators run the warehouse, so a shipping upload that gave up is theirs to fix. Payloads
+  (openids, order details) are never shown, only topic, key, tries and the reason.
+- Guide workbench (SPEC 22): task batches are made by HQ_OPERATOR, HQ_ADMIN and a store manager
+  for their store; tasks are read by those and by a guide (their own); only the guide serving
+  the customer finishes a task or issues a guide coupon (it is their act, credited to them).
+  HQ_OPERATOR and HQ_ADMIN write content items (素材) and mark guide coupon templates
+  (COUPONS_WRITE); store staff read the items for their store; only a guide shares one (the
+  link is theirs). HQ_FINANCE has no part in it.
+- Correcting a member's referrer (rebind, unbind: `REFERRER_EDIT`): HQ_OPERATOR and HQ_ADMIN,
+  like distributor reviews; a store or finance role does not decide who brought a member in.
+  The binding history (`referralBindings`) is read with the distributors (`DISTRIBUTORS_READ`).
+- Guide workbench (SPEC 22): the customer list and customer page (`CUSTOMERS_READ`) follow the
+  member scope (HQ_ADMIN and HQ_OPERATOR every member, a store manager the store's, a guide
+  their own); HQ_FINANCE sees no member lists. Follow-ups are recorded by those who serve
+  customers (`FOLLOW_UP_WRITE`: a guide for their own, a store manager for the store's); HQ
+  serves no customer. The per-guide overview (`GUIDE_OVERVIEW_READ`) is a store report: HQ_ADMIN,
+  HQ_OPERATOR and a store manager for their store.
 """
 
 from __future__ import annotations
@@ -87,6 +105,19 @@ class Capability(StrEnum):
     REFUND_ATTENTION = "REFUND_ATTENTION"
     RECONCILIATION = "RECONCILIATION"
     REFUND_REASONS_WRITE = "REFUND_REASONS_WRITE"
+    OUTBOX = "OUTBOX"
+    GUIDE_TASKS_READ = "GUIDE_TASKS_READ"
+    GUIDE_TASK_BATCH_WRITE = "GUIDE_TASK_BATCH_WRITE"
+    GUIDE_TASK_FINISH = "GUIDE_TASK_FINISH"
+    GUIDE_COUPONS_READ = "GUIDE_COUPONS_READ"
+    GUIDE_COUPON_ISSUE = "GUIDE_COUPON_ISSUE"
+    CONTENT_READ = "CONTENT_READ"
+    CONTENT_WRITE = "CONTENT_WRITE"
+    CONTENT_SHARE = "CONTENT_SHARE"
+    REFERRER_EDIT = "REFERRER_EDIT"
+    CUSTOMERS_READ = "CUSTOMERS_READ"
+    FOLLOW_UP_WRITE = "FOLLOW_UP_WRITE"
+    GUIDE_OVERVIEW_READ = "GUIDE_OVERVIEW_READ"
     POSTER_TEMPLATES_WRITE = "POSTER_TEMPLATES_WRITE"
 
 
@@ -153,6 +184,19 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.REFUND_ATTENTION: _ADMIN_FINANCE,
     Capability.RECONCILIATION: _ADMIN_FINANCE,
     Capability.REFUND_REASONS_WRITE: _ADMIN_OPERATOR,
+    Capability.OUTBOX: _ADMIN_OPERATOR,
+    Capability.GUIDE_TASKS_READ: {**_ADMIN_OPERATOR, **_SERVING},
+    Capability.GUIDE_TASK_BATCH_WRITE: {**_ADMIN_OPERATOR, R.STORE_MANAGER: S.OWN_STORE},
+    Capability.GUIDE_TASK_FINISH: {R.GUIDE: S.OWN_CUSTOMERS},
+    Capability.GUIDE_COUPONS_READ: {**_ADMIN_OPERATOR, **_SERVING},
+    Capability.GUIDE_COUPON_ISSUE: {R.GUIDE: S.OWN_CUSTOMERS},
+    Capability.CONTENT_READ: {**_ADMIN_OPERATOR, **_STORE},
+    Capability.CONTENT_WRITE: _ADMIN_OPERATOR,
+    Capability.CONTENT_SHARE: {R.GUIDE: S.OWN_CUSTOMERS},
+    Capability.REFERRER_EDIT: _ADMIN_OPERATOR,
+    Capability.CUSTOMERS_READ: {**_ADMIN_OPERATOR, **_SERVING},
+    Capability.FOLLOW_UP_WRITE: _SERVING,
+    Capability.GUIDE_OVERVIEW_READ: {**_ADMIN_OPERATOR, R.STORE_MANAGER: S.OWN_STORE},
     Capability.POSTER_TEMPLATES_WRITE: _ADMIN_OPERATOR,
 }
 

@@ -2,9 +2,9 @@
 the core so neither layer imports the other.
 
 `distribution` owns the service relationship (SPEC 5.1) and share activity (SPEC 7); `loyalty`
-needs the first to scope manual tags and filter segments by service store, the second to mark
-KOC candidates. `distribution` installs its answers at start-up (`api/plugins.py`), the way the
-attributor is plugged in.
+needs the first to scope manual tags, filter segments by service store and give guides their
+customers' tasks, the second to mark KOC candidates. `distribution` installs its answers at
+start-up (`api/plugins.py`), the way the attributor is plugged in.
 """
 
 from __future__ import annotations
@@ -27,6 +27,14 @@ class SharingActivity:
     referred_orders: int = 0
 
 
+@dataclass(frozen=True)
+class Serving:
+    """Who serves a member now: a store, and the guide when there is one."""
+
+    store_id: int
+    guide_id: int | None
+
+
 class AudienceSources(Protocol):
     def members_served(self, store_id: int | None, guide_id: int | None) -> Subquery:
         """Ids of members whose relationship in force is to this store and/or guide."""
@@ -36,6 +44,10 @@ class AudienceSources(Protocol):
         self, member_ids: Sequence[int], since: datetime
     ) -> dict[int, SharingActivity]:
         """Activity of those members who could still become KOCs (absent: none)."""
+        ...
+
+    async def serving(self, member_ids: Sequence[int]) -> dict[int, Serving]:
+        """The relationship in force of each given member who has one (one statement)."""
         ...
 
 

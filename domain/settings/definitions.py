@@ -150,6 +150,9 @@ _JOB_INTERVALS = (
     ("poll_transfers", 3600, "查询未完结的微信转账单"),
     ("poll_refunds", 3600, "查询处理中的退款"),
     ("reconcile_bills", 3600, "下载微信支付账单并对账"),
+    ("drain_outbox", 60, "发送出站消息（微信发货信息、订阅消息）"),
+    ("guide_reminders", 24 * 3600, "生成导购提醒任务"),
+    ("resume_task_batches", 3600, "续跑未完成的导购任务批次"),
 )
 
 # WeChat's transfer-bill report infos: `信息类型=信息内容` pairs separated by `;` (up to 5).
@@ -210,6 +213,8 @@ _ALL: tuple[Definition, ...] = (
         "payout.transfer_poll_after_minutes", 10, 1, 1440, "转账单未完结多久后主动查询（分钟）"
     ),
     IntSetting("refunds.poll_after_minutes", 10, 1, 1440, "退款处理中多久后主动查询（分钟）"),
+    IntSetting("guide.coupon_expiring_days", 3, 1, 30, "导购提醒：优惠券到期前几天（天）"),
+    IntSetting("guide.follow_up_credit_days", 7, 1, 90, "回访后多少天内的支付订单计入该回访（天）"),
     # 小程序码 (SPEC 18): the page each kind of code opens, and how WeChat makes it.
     PageSetting("wechat.page.product", "pages/product/index", "小程序码：商品页"),
     PageSetting("wechat.page.store", "pages/store/index", "小程序码：门店页（推广链接）"),
@@ -219,6 +224,14 @@ _ALL: tuple[Definition, ...] = (
     BoolSetting("wechat.check_path", True, "小程序码：校验页面已发布"),
     ChoiceSetting(
         "wechat.env_version", "RELEASE", ("RELEASE", "TRIAL", "DEVELOP"), "小程序码：版本"
+    ),
+    IntSetting("outbox.max_attempts", 12, 1, 100, "出站消息最多尝试次数（之后进入死信）"),
+    IntSetting(
+        "outbox.retry_base_seconds",
+        30,
+        1,
+        3600,
+        "出站消息重试间隔起点（秒，逐次翻倍，最长 1 小时）",
     ),
     # Share posters (SPEC 18): product images and avatars are fetched only from these hosts.
     HostListSetting("poster.image_hosts", "海报图片允许的来源域名（逗号分隔，仅 https）"),

@@ -111,11 +111,11 @@ async def test_a_repeat_visit_costs_no_more_statements_than_a_counted_one(api):
         assert result["errors"] == []
         counts.append(log.count)
 
-    # As before de-duplication: token, link, member lock, settings, own distributor, binding in
-    # force, the member's last visit to the link, visit row, binding (end + row), last share
-    # touch (update, and an insert the first time), link counters. A repeat runs the rules but
-    # stores no visit row and moves no counter.
-    assert counts == [13, 8]
+    # Token, the member locked with the link, settings, the rules' facts (own distributor,
+    # binding in force, the member's last visit to the link), visit row, binding row, last
+    # share touch (one upsert), link counters. A repeat runs the rules but stores no visit row
+    # and moves no counter.
+    assert counts == [8, 5]
 
 
 async def test_one_member_visiting_fifty_five_times_makes_no_koc_candidate(api):

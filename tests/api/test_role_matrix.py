@@ -44,6 +44,9 @@ CALLS = {
     "commissionEntries": "{ commissionEntries { totalCount } }",
     "commissionAccounts": "{ commissionAccounts { totalCount } }",
     "jobRuns": "{ jobRuns { totalCount } }",
+    "outboxMessages": "{ outboxMessages { totalCount } }",
+    "retryOutboxMessage": "mutation { retryOutboxMessage("
+    f'id: "{to_global_id("OutboxMessage", 1)}") {{ errors {{ code }} }} }}',
     "refundsNeedingAttention": "{ refundsNeedingAttention { totalCount } }",
     "reconciliationRuns": "{ reconciliationRuns { totalCount } }",
     "reconciliationDifferences": "{ reconciliationDifferences { totalCount } }",
@@ -154,6 +157,51 @@ CALLS = {
     f'memberIds: ["{MEMBER}"]) {{ errors {{ code }} }} }}',
     "setStoreTargets": 'mutation { setStoreTargets(input: {storeId: "U3RvcmU6OTk5", '
     'month: "2026-01"}) { errors { code } } }',
+    "guideTasks": "{ guideTasks { totalCount } }",
+    "guideTask": f'{{ guideTask(id: "{to_global_id("GuideTask", 1)}") {{ id }} }}',
+    "guideTaskBatches": "{ guideTaskBatches { totalCount } }",
+    "guideTaskCompletion": 'query { guideTaskCompletion(groupBy: GUIDE, from: "2026-01-01", '
+    'to: "2026-01-31") { due } }',
+    "guideCouponTemplates": "{ guideCouponTemplates { monthlyQuota } }",
+    "guideCouponFigures": '{ guideCouponFigures(from: "2026-01-01", to: "2026-01-31") { issued } }',
+    "contentItems": "{ contentItems { totalCount } }",
+    "contentFunnel": f'{{ contentFunnel(id: "{to_global_id("ContentItem", 1)}") '
+    "{ total { shares } } }",
+    "createGuideTaskBatch": "mutation { createGuideTaskBatch(input: {segmentId: "
+    f'"{to_global_id("Segment", 1)}", dueOn: "2999-01-01", instructions: "x"}}) '
+    "{ errors { code } } }",
+    "completeGuideTask": f'mutation {{ completeGuideTask(id: "{to_global_id("GuideTask", 1)}", '
+    'outcome: "x") { errors { code } } }',
+    "skipGuideTask": f'mutation {{ skipGuideTask(id: "{to_global_id("GuideTask", 1)}", '
+    'reason: "x") { errors { code } } }',
+    "setGuideCouponQuota": "mutation { setGuideCouponQuota(templateId: "
+    f'"{to_global_id("CouponTemplate", 1)}", monthlyQuota: 5) {{ errors {{ code }} }} }}',
+    "issueGuideCoupon": "mutation { issueGuideCoupon(templateId: "
+    f'"{to_global_id("CouponTemplate", 1)}", memberId: "{MEMBER}") {{ errors {{ code }} }} }}',
+    "createContentItem": 'mutation { createContentItem(input: {title: "t", shareText: "s", '
+    'images: [], target: CAMPAIGN, campaign: "c", validFrom: "2026-01-01T00:00:00Z", '
+    'validUntil: "2026-02-01T00:00:00Z"}) { errors { code } } }',
+    "updateContentItem": f'mutation {{ updateContentItem(id: "{to_global_id("ContentItem", 1)}", '
+    'input: {title: "t", shareText: "s", images: [], target: CAMPAIGN, campaign: "c", '
+    'validFrom: "2026-01-01T00:00:00Z", validUntil: "2026-02-01T00:00:00Z"}) '
+    "{ errors { code } } }",
+    "shareContentItem": f'mutation {{ shareContentItem(id: "{to_global_id("ContentItem", 1)}") '
+    "{ errors { code } } }",
+    "referralBindings": f'{{ referralBindings(memberId: "{MEMBER}") {{ totalCount }} }}',
+    "rebindReferrer": f'mutation {{ rebindReferrer(input: {{memberId: "{MEMBER}", '
+    'referrerId: "RGlzdHJpYnV0b3I6OTk5", currentBindingId: null, reason: "x"}) '
+    "{ errors { code } } }",
+    "unbindReferrer": f'mutation {{ unbindReferrer(input: {{memberId: "{MEMBER}", '
+    f'currentBindingId: "{to_global_id("ReferralBinding", 1)}", reason: "x"}}) '
+    "{ errors { code } } }",
+    "customers": "{ customers { totalCount } }",
+    "customer": f'{{ customer(id: "{MEMBER}") {{ customer {{ id }} }} }}',
+    "followUps": "{ followUps { totalCount } }",
+    "guideOverview": f"{{ guideOverview(period: {PERIOD}) {{ rowCount }} }}",
+    "recordFollowUp": f'mutation {{ recordFollowUp(input: {{memberId: "{MEMBER}", channel: CALL, '
+    "outcome: REACHED}) { errors { code } } }",
+    "updateFollowUp": f'mutation {{ updateFollowUp(id: "{to_global_id("FollowUp", 1)}", '
+    "input: {}) { errors { code } } }",
 }
 
 
