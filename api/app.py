@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from contextlib import asynccontextmanager
 
+import pylopdf_fonts_zh_cn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Mount, Route
@@ -29,7 +30,9 @@ from api.metrics import RouteMetrics, mark_this_worker_dead, sampling_pool
 from api.payments.setup import Payments, build_payments
 from api.payouts.setup import install_payouts
 from api.plugins import install_plugins
-from api.rest import exports, health, qr, wechat_push
+from api.posters.fetcher import ImageFetcher
+from api.posters.maker import PosterMaker
+from api.rest import exports, health, posters, qr, wechat_push
 from api.rest import payments as payment_routes
 from api.rest import payouts as payout_routes
 from api.scheduler import Scheduler, running
@@ -57,6 +60,24 @@ def build_wechat(config: AppConfig) -> WechatClient | None:
         config.wechat_api_base_url,
         timeout=config.wechat_api_timeout,
     )
+
+
+def poster_font_path(config: AppConfig) -> str:
+    """POSTER_FONT_PATH, or Noto Sans SC as installed from PyPI (its glyphs cover Chinese)."""
+    if config.poster_font_path:
+        return config.poster_font_path
+    return str(pylopdf_fonts_zh_cn.sans_path())
+
+
+def build_poster_maker(config: AppConfig, codes: CodeMaker) -> PosterMaker:
+    fetcher = ImageFetcher(
+        config.public_base_url,
+        timeout=config.poster_image_timeout,
+        max_bytes=config.poster_image_max_bytes,
+        ca_file=config.poster_image_ca_file,
+        allow_private=config.poster_image_private_addresses == "allow",
+    )
+    return PosterMaker(codes, fetcher, poster_font_path(config), config.public_base_url)
 
 
 def build_login_provider(config: AppConfig, wechat: WechatClient | None) -> LoginProvider:
@@ -101,6 +122,8 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
     services = build_services(config, wechat)
     payments = start_payments(config)
     payouts = install_payouts(config)
+    code_maker = CodeMaker(wechat)
+    poster_maker = build_poster_maker(config, code_maker)
     if manage_database:
         configure_logging(config.log_level)
 
@@ -164,6 +187,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
             await wechat.aclose()
         await payments.aclose()
         await payouts.aclose()
+        await poster_maker.fetcher.aclose()
         mark_this_worker_dead()
 
     app = Starlette(
@@ -175,6 +199,7 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
             Route("/metrics", health.metrics),
             Route(qr.STORE_QR_PATH, qr.store_qr),
             Route(qr.LINK_QR_PATH, qr.link_qr),
+            *(Route(path, endpoint) for path, endpoint in posters.ROUTES),
             Route(wechat_push.PUSH_PATH, push_endpoint, methods=["GET", "POST"]),
             Route(exports.EXPORT_PATH, exports.export_csv),
             *payment_routes.routes(payments),
@@ -194,7 +219,8 @@ def create_app(config: AppConfig | None = None, *, manage_database: bool = True)
         app.add_middleware(tracing.TracingMiddleware, tracing=traced, routes=app.routes)
     app.state.services = services
     app.state.wechat = wechat
-    app.state.code_maker = CodeMaker(wechat)
+    app.state.code_maker = code_maker
+    app.state.poster_maker = poster_maker
     app.state.payments = payments
     app.state.payouts = payouts
     app.state.scheduler = scheduler

@@ -96,6 +96,17 @@ class AppConfig(BaseSettings):
     # Where this service is reached from outside: absolute URLs it hands out (a link's qrUrl)
     # start with it. https in production.
     public_base_url: str = "http://127.0.0.1:8000"
+    # Share posters (SPEC 18; api/posters/). Product images and avatars are fetched over https
+    # from the hosts of the `poster.image_hosts` setting only, within these bounds.
+    # POSTER_FONT_PATH: a font file with CJK glyphs; empty: Noto Sans SC as packaged on PyPI
+    # (pylopdf-fonts-zh-cn). POSTER_IMAGE_CA_FILE: extra trusted CA certificates (PEM) beside
+    # the usual ones. POSTER_IMAGE_PRIVATE_ADDRESSES=allow lets an allowed host resolve to a
+    # loopback or private address (development and tests; refused in production).
+    poster_font_path: str = ""
+    poster_image_timeout: float = Field(default=5.0, gt=0, le=30)
+    poster_image_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=20 * 1024 * 1024)
+    poster_image_ca_file: str = ""
+    poster_image_private_addresses: Literal["refuse", "allow"] = "refuse"
     # Payments (SPEC 8.5). Keys are PEM text or paths to PEM files.
     payment_provider: Literal["SANDBOX", "WECHAT_PAY_V3"] = "SANDBOX"
     wechat_pay_mch_id: str = ""
@@ -234,6 +245,8 @@ class AppConfig(BaseSettings):
             raise ConfigError("PAYEE_ENCRYPTION_KEY must be set in production")
         if self.payout_provider == "SANDBOX":
             raise ConfigError("the SANDBOX payout provider is refused in production")
+        if self.poster_image_private_addresses == "allow":
+            raise ConfigError("POSTER_IMAGE_PRIVATE_ADDRESSES=allow is refused in production")
         if self.wechat_transfer_payouts == "on" and not self.wechat_transfer_notify_url.startswith(
             "https://"
         ):

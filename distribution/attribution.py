@@ -15,7 +15,9 @@ rule that decided each slot is kept.
 The order carries a share link (and the SHARE_LINK or CAMPAIGN channel) only when that link's
 sharer took level 1 through it: the last share touch under LAST_SHARE, or the buyer's own link
 on an own purchase. A link whose sharer earned nothing did not make the sale, so its funnel
-does not count the order.
+does not count the order. With the link, the snapshot keeps the poster template of that touch
+(`poster_template_id`), when the member came through a poster: the per-template funnel
+(distribution/reports/posters.py) reads it there.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class _Buyer:
     """What attribution needs to know of the buyer, read in one statement on every order."""
 
     touched_link_id: int | None  # the last share touch, when within the window
+    touched_template_id: int | None  # the poster template of that touch, if any
     bound_referrer_id: int | None
     own_distributor_id: int | None  # the buyer's own distributor, when ACTIVE
     served_store_id: int | None
@@ -53,6 +56,8 @@ _BUYER = Sql(
     f"""SELECT
     (SELECT t.link_id FROM share_touch t
       WHERE t.member_id = m.id AND t.touched_at >= :since LIMIT 1) AS touched_link_id,
+    (SELECT t.poster_template_id FROM share_touch t
+      WHERE t.member_id = m.id AND t.touched_at >= :since LIMIT 1) AS touched_template_id,
     (SELECT b.referrer_id FROM referral_binding b
       WHERE b.member_id = m.id AND {referrals.in_force_sql("b")} LIMIT 1) AS bound_referrer_id,
     (SELECT d.id FROM distributor d
@@ -75,7 +80,7 @@ async def _buyer(member_id: int, now: datetime, window_hours: int) -> _Buyer:
         since=now - timedelta(hours=window_hours),
         active=DistributorStatus.ACTIVE,
     )
-    return _Buyer(**row) if row else _Buyer(None, None, None, None, None)
+    return _Buyer(**row) if row else _Buyer(None, None, None, None, None, None)
 
 
 class DistributionAttributor:
@@ -113,6 +118,7 @@ class DistributionAttributor:
             "level2": {"distributor_id": level2.id if level2 else None, "rule": level2_rule},
             "service": {"store_id": store_id, "guide_id": guide_id, "rule": service_rule},
             "share_link_id": touch.id if used_touch and touch else None,
+            "poster_template_id": self._poster_template(buyer, touch if used_touch else None),
             "self_purchase": own_purchase,
         }
         return Attribution(
@@ -124,6 +130,14 @@ class DistributionAttributor:
             level2_distributor_id=level2.id if level2 else None,
             share_link_id=snapshot["share_link_id"],
         )
+
+    @staticmethod
+    def _poster_template(buyer: _Buyer, touch: ShareLink | None) -> int | None:
+        """The poster template of the touch credited with the order: the last share touch's,
+        when the order went through that same link."""
+        if touch is None or touch.id != buyer.touched_link_id:
+            return None
+        return buyer.touched_template_id
 
     @staticmethod
     async def _touch(request: AttributionRequest, buyer: _Buyer) -> ShareLink | None:

@@ -56,6 +56,7 @@ from distribution.models import (
     ShareTouch,
     ShareVisit,
 )
+from distribution.posters import scenes
 from distribution.service_relationships import Touch, touch
 from domain import clock, events, sql
 from domain.db import transaction
@@ -72,14 +73,17 @@ NO_TOUCH = (BindingOutcome.SELF_REFERRAL, BindingOutcome.REFERRER_INACTIVE)
 
 # The member, row-locked until the transaction ends (as `locked_member`; SQLite has one writer
 # at a time anyway), with the link of the code, its distributor and, for a guide, the guide's
-# staff status and store. No link: the link's columns are null.
+# staff status and store. No link: the link's columns are null. A poster's scene names a
+# template: its id when it exists (distribution/posters/scenes.py), else null.
 _LOCKED_READ = (
     "SELECT m.created_at AS member_created_at, {l}, {d},"
-    " s.status AS guide_status, s.store_id AS guide_store_id"
+    " s.status AS guide_status, s.store_id AS guide_store_id,"
+    " pt.id AS poster_template_id"
     " FROM member m"
     " LEFT JOIN share_link l ON l.code = :code"
     " LEFT JOIN distributor d ON d.id = l.distributor_id"
     " LEFT JOIN staff s ON s.id = d.staff_id"
+    " LEFT JOIN poster_template pt ON pt.id = :template_id"
     " WHERE m.id = :member_id AND m.status = :active"
 )
 _LOCKED = Sql(
@@ -121,7 +125,8 @@ _TOUCH = Insert(
     ShareTouch,
     with_key=True,
     tail="ON CONFLICT (member_id) DO UPDATE SET link_id = excluded.link_id,"
-    " distributor_id = excluded.distributor_id, touched_at = excluded.touched_at",
+    " distributor_id = excluded.distributor_id, touched_at = excluded.touched_at,"
+    " poster_template_id = excluded.poster_template_id",
 )
 
 _COUNT = Sql(
@@ -146,6 +151,7 @@ class _Landing:
     link: ShareLink
     guide_status: str | None
     guide_store_id: int | None
+    poster_template_id: int | None  # the poster scanned, when the code was a poster's scene
 
     @property
     def referrer(self) -> Distributor:
@@ -163,12 +169,15 @@ class _Facts:
 
 async def record_share_visit(member_id: int, code: str) -> VisitResult:
     """One transaction of a constant number of statements, whatever the member base or the
-    length of the upline chain (the cycle check reads the referrer's stored ancestry)."""
+    length of the upline chain (the cycle check reads the referrer's stored ancestry). `code`
+    is a share code or a poster's scene (`<code>.<template id>`): the visit and the touch then
+    carry the template, read with the link (no statement more)."""
+    code, template_id = scenes.parse(code)
     known = links.well_formed(code)
     if known is None:
         raise DomainError(ErrorCode.INVALID_SHARE_CODE, "code")
     async with transaction():
-        landing = await _landing(member_id, known)
+        landing = await _landing(member_id, known, template_id)
         link, referrer = landing.link, landing.referrer
         settings = await load_settings()
         moment = clock.now()
@@ -178,7 +187,13 @@ async def record_share_visit(member_id: int, code: str) -> VisitResult:
         counted = last_visit is None or moment - last_visit >= REPEAT_WINDOW or outcome in BINDS
         if counted:
             await sql.insert(
-                ShareVisit(link_id=link.id, member_id=member_id, outcome=outcome, visited_at=moment)
+                ShareVisit(
+                    link_id=link.id,
+                    member_id=member_id,
+                    outcome=outcome,
+                    visited_at=moment,
+                    poster_template_id=landing.poster_template_id,
+                )
             )
         if outcome in BINDS:
             await _bind(member_id, link, facts.binding_open, settings, moment)
@@ -188,6 +203,7 @@ async def record_share_visit(member_id: int, code: str) -> VisitResult:
                 link_id=link.id,
                 distributor_id=referrer.id,
                 touched_at=moment,
+                poster_template_id=landing.poster_template_id,
             )
             await sql.execute(_TOUCH, **_TOUCH.params([touched]))
         if referrer.kind == DistributorKind.GUIDE and referrer.status == DistributorStatus.ACTIVE:
@@ -203,8 +219,8 @@ async def record_share_visit(member_id: int, code: str) -> VisitResult:
     return VisitResult(outcome, link)
 
 
-async def _landing(member_id: int, code: str) -> _Landing:
-    row = await sql.fetch_one(_LOCKED, member_id=member_id, code=code)
+async def _landing(member_id: int, code: str, template_id: int | None) -> _Landing:
+    row = await sql.fetch_one(_LOCKED, member_id=member_id, code=code, template_id=template_id)
     if row is None:
         raise DomainError(ErrorCode.NOT_FOUND, "member")
     if row["l.id"] is None:
@@ -216,6 +232,7 @@ async def _landing(member_id: int, code: str) -> _Landing:
         link=link,
         guide_status=row["guide_status"],
         guide_store_id=row["guide_store_id"],
+        poster_template_id=row["poster_template_id"],
     )
 
 

@@ -125,6 +125,7 @@ async def _take_share_touch(survivor: int, absorbed: int) -> int:
         "link_id": taken.link_id,
         "distributor_id": taken.distributor_id,
         "touched_at": taken.touched_at,
+        "poster_template_id": taken.poster_template_id,
     }
     if kept is None:
         await ShareTouch.create(member_id=survivor, **values)

@@ -136,6 +136,8 @@ class ShareVisit(Model):
     member_id = fields.BigIntField()
     outcome = fields.CharEnumField(BindingOutcome, max_length=20)
     visited_at = fields.DatetimeField()
+    # The poster template whose 小程序码 was scanned (distribution/posters); null otherwise.
+    poster_template_id = fields.BigIntField(null=True)
 
     class Meta:
         table = "share_visit"
@@ -159,6 +161,8 @@ class ShareTouch(Model):
     link = fields.ForeignKeyField("models.ShareLink", related_name="touches", db_constraint=False)
     distributor_id = fields.BigIntField()
     touched_at = fields.DatetimeField()
+    # The poster template the touch came through; attribution copies it onto the order.
+    poster_template_id = fields.BigIntField(null=True)
 
     class Meta:
         table = "share_touch"

@@ -33,6 +33,7 @@ MODEL_MODULES = [
     "domain.shipping.models",
     "distribution.models",
     "distribution.follow_ups.models",
+    "distribution.posters.models",
     "loyalty.models",
     "loyalty.audience.models",
     "loyalty.workbench.models",

@@ -78,6 +78,10 @@ class ErrorCode(StrEnum):
     REFERRAL_CHANGED = "REFERRAL_CHANGED"
     FOLLOW_UP_LOCKED = "FOLLOW_UP_LOCKED"
     NOT_FOLLOW_UP_AUTHOR = "NOT_FOLLOW_UP_AUTHOR"
+    POSTER_BOX_OUTSIDE = "POSTER_BOX_OUTSIDE"
+    IMAGE_HOST_NOT_ALLOWED = "IMAGE_HOST_NOT_ALLOWED"
+    IMAGE_INVALID = "IMAGE_INVALID"
+    IMAGE_UNAVAILABLE = "IMAGE_UNAVAILABLE"
 
 
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -242,6 +246,22 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "只有记录人可以修改这条回访",
         "Only the staff member who recorded this follow-up may change it.",
     ),
+    ErrorCode.POSTER_BOX_OUTSIDE: (
+        "海报元素超出背景图范围",
+        "A poster box lies outside the background.",
+    ),
+    ErrorCode.IMAGE_HOST_NOT_ALLOWED: (
+        "图片地址不在允许的来源内",
+        "The image is not from an allowed host.",
+    ),
+    ErrorCode.IMAGE_INVALID: (
+        "图片无效（格式、尺寸或大小不符合要求）",
+        "The image is invalid (format, dimensions or size).",
+    ),
+    ErrorCode.IMAGE_UNAVAILABLE: (
+        "图片暂时无法获取，请稍后再试",
+        "The image could not be fetched; try again later.",
+    ),
 }
 
 
@@ -368,6 +388,16 @@ WHEN: dict[ErrorCode, str] = {
     " recorded: follow-ups are append-only from then on.",
     ErrorCode.NOT_FOLLOW_UP_AUTHOR: "updateFollowUp by someone who sees the follow-up (a store"
     " manager, the guide the customer moved to) but did not record it.",
+    ErrorCode.POSTER_BOX_OUTSIDE: "create/updatePosterTemplate: a box (field: its path, e.g."
+    " input.boxes.title) does not lie wholly inside the background.",
+    ErrorCode.IMAGE_HOST_NOT_ALLOWED: "An image a poster needs (product image, avatar) is not an"
+    " https URL of a host in poster.image_hosts, names an IP address, resolves to a private"
+    " address, or redirects to another host: it is never fetched.",
+    ErrorCode.IMAGE_INVALID: "An uploaded or fetched image is not a PNG, JPEG or WebP image, is"
+    " larger than allowed in bytes or pixels, or a background is outside the allowed size.",
+    ErrorCode.IMAGE_UNAVAILABLE: "An image a poster needs could not be fetched from its allowed"
+    " host (timeout, refused, an error status), or the 小程序码 is not made yet; ask again"
+    " later.",
 }
 """When each code is answered, for the API's documentation (the ErrorCode enum's descriptions)."""
 

@@ -36,7 +36,7 @@ async def restore_link_constraints(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0021_guide_tasks")]
+    dependencies = [("models", "0018_guide_tasks")]
 
     initial = False
 

@@ -5,7 +5,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0019_binding_admin')]
+    dependencies = [("models", "0019_binding_admin")]
 
     initial = False
 

@@ -19,7 +19,7 @@ from api.graphql.enums import DistributorKindEnum, expose_enum
 from api.graphql.errors import InvalidArgument, UserError
 from api.graphql.ids import optional_global_id, to_global_id
 from distribution.models import DistributorKind
-from distribution.reports import cohorts, commission, funnel, guides, promoters, stores
+from distribution.reports import cohorts, commission, funnel, guides, posters, promoters, stores
 from distribution.reports.periods import Period, period
 from distribution.reports.run import MAX_ROWS, Page, ReportQuery, page
 from distribution.reports.sql import Granularity
@@ -435,6 +435,49 @@ async def share_funnel(
                 channel=row["channel"],
                 distributor_id=strawberry.ID(to_global_id("Distributor", row["distributor_id"])),
                 display_name=row["display_name"],
+                figures=figures.funnel_figures(row),
+            )
+            for row in result.rows
+        ],
+        totals=figures.funnel_figures(_totals(result, funnel.AMOUNTS)),
+        row_count=result.row_count,
+        errors=[],
+    )
+
+
+@strawberry.type
+class PosterFunnelRow:
+    template_id: strawberry.ID = strawberry.field(description="Global ID (PosterTemplate).")
+    template_name: str = strawberry.field(description="The template's name now.")
+    figures: figures.FunnelFigures
+
+
+@strawberry.type
+class PosterFunnelReport:
+    rows: list[PosterFunnelRow] = strawberry.field(default_factory=list)
+    totals: figures.FunnelFigures = strawberry.field(
+        default_factory=lambda: figures.funnel_figures(dict.fromkeys(funnel.AMOUNTS, 0))
+    )
+    row_count: int = 0
+    errors: list[UserError]
+
+
+async def poster_funnel(
+    info: Info, period: PeriodArg, store_id: StoreFilter = None, first: Rows = MAX_ROWS
+) -> PosterFunnelReport:
+    result = await _run(
+        info,
+        store_id,
+        first,
+        lambda store: posters.poster_funnel_query(
+            posters.PosterFunnelFilters(period.parse(), store)
+        ),
+    )
+    return PosterFunnelReport(
+        rows=[
+            PosterFunnelRow(
+                template_id=strawberry.ID(to_global_id("PosterTemplate", row["template_id"])),
+                template_name=row["template_name"],
                 figures=figures.funnel_figures(row),
             )
             for row in result.rows

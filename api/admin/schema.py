@@ -25,6 +25,7 @@ from api.admin import notifications as notification_api
 from api.admin import orders as order_api
 from api.admin import org as org_api
 from api.admin import outbox as outbox_api
+from api.admin import posters as poster_api
 from api.admin import reconciliation as reconciliation_api
 from api.admin import referrers as referrer_api
 from api.admin import refund_attention as refund_attention_api
@@ -43,6 +44,7 @@ from api.graphql.relay import Connection
 from api.graphql.scalars import SCALARS
 from api.shop.catalog import CategoryNode
 from api.shop.distribution_links import ShareLinkNode, ShareLinkPayload
+from api.shop.posters import SharePosterPayload
 from domain.access.capabilities import Capability as C
 
 
@@ -438,6 +440,22 @@ class Query:
             "members (开卡), follow-ups, attributed orders and sales, plus figures other areas "
             "register. A store manager sees their store's guides. Errors in `errors`: "
             "INVALID_PERIOD."
+        ),
+    )
+    poster_templates: Connection[poster_api.PosterTemplateNode] = staff_field(
+        C.POSTER_TEMPLATES_WRITE,
+        poster_api.poster_templates,
+        description=(
+            "Every share poster template (海报模板), disabled ones included, oldest first."
+        ),
+    )
+    poster_funnel: report_api.PosterFunnelReport = staff_field(
+        C.REPORTS_READ,
+        report_api.poster_funnel,
+        description=(
+            "Share funnel per poster template (海报漏斗): visits through each template's "
+            "小程序码 → unique visitors → bindings → orders credited to those visits → paid fen. "
+            "Errors in `errors`: INVALID_PERIOD."
         ),
     )
 
@@ -984,6 +1002,54 @@ class Mutation:
             "Correct a follow-up: its author only, within 24 hours of recording; append-only "
             "afterwards. Errors: NOT_FOUND, NOT_FOLLOW_UP_AUTHOR, FOLLOW_UP_LOCKED, TOO_LONG, "
             "INVALID_TEXT, OUT_OF_RANGE."
+        ),
+    )
+
+    upload_poster_image: poster_api.PosterImagePayload = staff_mutation(
+        C.POSTER_TEMPLATES_WRITE,
+        poster_api.upload_poster_image,
+        description=(
+            "Upload a poster background (PNG, JPEG or WebP; width 300..2000 and height "
+            "300..4000 pixels; at most 700 KiB), kept by the service itself. The same bytes "
+            "twice are the same image. Errors: IMAGE_INVALID, INVALID (not base64), REQUIRED."
+        ),
+    )
+    create_poster_template: poster_api.PosterTemplatePayload = staff_mutation(
+        C.POSTER_TEMPLATES_WRITE,
+        poster_api.create_poster_template,
+        description=(
+            "Create a share poster template (海报模板), enabled, version 1. Nothing is saved "
+            "unless every box lies inside the background and within its bounds. Errors: "
+            "POSTER_BOX_OUTSIDE (field: the box), OUT_OF_RANGE, INVALID (color), NOT_FOUND "
+            "(backgroundId), REQUIRED, TOO_LONG, INVALID_TEXT."
+        ),
+    )
+    update_poster_template: poster_api.PosterTemplatePayload = staff_mutation(
+        C.POSTER_TEMPLATES_WRITE,
+        poster_api.update_poster_template,
+        description=(
+            "Rewrite a poster template as a whole; its version goes up by one and distributors' "
+            "posters of it are rebuilt when next asked for. Errors: as createPosterTemplate, "
+            "and NOT_FOUND (id)."
+        ),
+    )
+    set_poster_template_enabled: poster_api.PosterTemplatePayload = staff_mutation(
+        C.POSTER_TEMPLATES_WRITE,
+        poster_api.set_poster_template_enabled,
+        description=(
+            "Offer a poster template to distributors, or stop offering it (its posters and "
+            "funnel stay). Errors: NOT_FOUND."
+        ),
+    )
+
+    share_poster: SharePosterPayload = staff_mutation(
+        C.SHARE_LINKS_OWN,
+        poster_api.share_poster,
+        description=(
+            "The calling guide's poster (分享海报) of one of their own product share links and an "
+            "enabled template, as the shop's sharePoster: composed once, cached until what it "
+            "shows changes. Errors: NOT_FOUND (linkId: not the guide's; templateId), INVALID, "
+            "NOT_ON_SALE, IMAGE_HOST_NOT_ALLOWED, IMAGE_INVALID, IMAGE_UNAVAILABLE."
         ),
     )
 

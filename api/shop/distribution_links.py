@@ -232,7 +232,13 @@ async def create_share_link(
 async def record_share_visit(
     info: Info,
     code: Annotated[
-        str, strawberry.argument(description="The share code from the ?share= parameter.")
+        str,
+        strawberry.argument(
+            description=(
+                "The share code from the ?share= parameter, or a 小程序码's scene as it is "
+                "(a poster's is CODE.TEMPLATE and counts for that poster template)."
+            )
+        ),
     ],
 ) -> ShareVisitPayload:
     member_id = await require_member(info)

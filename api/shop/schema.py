@@ -20,6 +20,7 @@ from api.shop import distribution_ranking as ranking_api
 from api.shop import loyalty as loyalty_api
 from api.shop import notifications as notification_api
 from api.shop import orders as order_api
+from api.shop import posters as poster_api
 from api.shop import refunds as refund_api
 from api.shop import stores as store_list
 from api.shop import withdrawals as withdrawal_api
@@ -176,6 +177,13 @@ class Query:
             "wx.requestSubscribeMessage, per event."
         ),
     )
+    poster_templates: Connection[poster_api.ShopPosterTemplateNode] = shop_field(
+        poster_api.poster_templates,
+        description=(
+            "The share poster templates (海报模板) HQ offers, oldest first: pass one to "
+            "sharePoster. Anonymous or member."
+        ),
+    )
 
 
 @strawberry.type
@@ -290,7 +298,8 @@ class Mutation:
     record_share_visit: link_api.ShareVisitPayload = shop_mutation(
         link_api.record_share_visit,
         description=(
-            "Record that the member landed with ?share=CODE: stores the visit, runs the referral "
+            "Record that the member landed with ?share=CODE or scanned a link's or a poster's "
+            "小程序码 (the scene): stores the visit, runs the referral "
             "binding rules (the outcome says what happened; these are not errors) and, for a "
             "guide's link, the service relationship. Call once per landing; a repeat within a "
             "short window counts once. Member token required. Errors: INVALID_SHARE_CODE."
@@ -404,6 +413,19 @@ class Mutation:
         description=(
             "Report what wx.requestSubscribeMessage answered: each accept allows one message of "
             "that template (a quota per template), ban empties it. Errors: OUT_OF_RANGE, INVALID."
+        ),
+    )
+
+    share_poster: poster_api.SharePosterPayload = shop_mutation(
+        poster_api.share_poster,
+        description=(
+            "The caller's poster (分享海报) of one of their product share links and an enabled "
+            "template: a PNG composed on the server (product image, title, member price, the "
+            "sharer's nickname and avatar, a 小程序码 whose scene carries the template), made "
+            "once and served from the cache until the price, the template version or what it "
+            "shows changes. Member distributors only. Errors: NOT_FOUND (linkId: not the "
+            "caller's; templateId: unknown or disabled), INVALID (not a product link), "
+            "NOT_ON_SALE, IMAGE_HOST_NOT_ALLOWED, IMAGE_INVALID, IMAGE_UNAVAILABLE."
         ),
     )
 

@@ -28,13 +28,12 @@ import os
 import re
 import secrets
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 import segno
 
+from api.keyed_locks import KeyedLocks
 from api.wechat.client import WechatClient
 from api.wechat.errors import WechatError, WechatRateLimited
 from domain import clock
@@ -87,7 +86,7 @@ class CodeMaker:
     def __init__(self, wechat: WechatClient | None):
         self.wechat = wechat
         self._holder = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
-        self._makers: dict[tuple[CodeKind, str], tuple[asyncio.Lock, list[int]]] = {}
+        self._makers = KeyedLocks()  # one maker per code in this process
 
     async def image(self, kind: CodeKind, scene: str, page_setting: str) -> CodeImage:
         """The code's PNG; `page_setting` names the setting holding the page it opens."""
@@ -97,22 +96,8 @@ class CodeMaker:
         row = await codes.stored(kind, scene)
         if row is not None and row.png is not None:
             return CodeImage(bytes(row.png), row.etag, stored=True)
-        async with self._one_maker(kind, scene):
+        async with self._makers.held((kind, scene)):
             return await self._made(kind, scene, page_setting)
-
-    @asynccontextmanager
-    async def _one_maker(self, kind: CodeKind, scene: str) -> AsyncIterator[None]:
-        """One lock per code in this process, dropped when nobody waits on it any more."""
-        key = (kind, scene)
-        lock, users = self._makers.setdefault(key, (asyncio.Lock(), [0]))
-        users[0] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            users[0] -= 1
-            if users[0] == 0:
-                del self._makers[key]
 
     async def _made(self, kind: CodeKind, scene: str, page_setting: str) -> CodeImage:
         assert self.wechat is not None

@@ -29,6 +29,8 @@ Grey cells, decided here:
   them with the bank, store managers neither.
 - Refund reasons (what members choose from): HQ_OPERATOR and HQ_ADMIN, like other business
   settings; finance and stores review refunds but do not word the choices.
+- Share poster templates (背景图与元素位置): HQ_OPERATOR and HQ_ADMIN, like other marketing
+  material; the per-template funnel is read with the other reports (`REPORTS_READ`).
 - Staff leaving: HQ_ADMIN marks anyone LEFT; a store manager only the guides of their own store
   (never a fellow manager).
 - The outbox (messages to WeChat that failed): HQ_ADMIN and HQ_OPERATOR list and retry them;
@@ -122,6 +124,7 @@ class Capability(StrEnum):
     GUIDE_OVERVIEW_READ = "GUIDE_OVERVIEW_READ"
     STAFF_INBOX = "STAFF_INBOX"
     NOTIFICATION_LOG = "NOTIFICATION_LOG"
+    POSTER_TEMPLATES_WRITE = "POSTER_TEMPLATES_WRITE"
 
 
 class ScopeKind(StrEnum):
@@ -202,6 +205,7 @@ _TABLE: dict[Capability, dict[StaffRole, ScopeKind]] = {
     Capability.GUIDE_OVERVIEW_READ: {**_ADMIN_OPERATOR, R.STORE_MANAGER: S.OWN_STORE},
     Capability.STAFF_INBOX: {**_HQ, **_STORE},
     Capability.NOTIFICATION_LOG: _ADMIN_OPERATOR,
+    Capability.POSTER_TEMPLATES_WRITE: _ADMIN_OPERATOR,
 }
 
 CAPABILITIES: Mapping[Capability, Mapping[StaffRole, ScopeKind]] = MappingProxyType(

@@ -109,7 +109,54 @@ class TemplateSetting:
         return "" if mapping is None else mapping.as_json()
 
 
-Definition = IntSetting | BoolSetting | ChoiceSetting | PageSetting | TextSetting | TemplateSetting
+_HOST_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+_MAX_HOSTS = 20
+
+
+def host_name(text: str) -> str | None:
+    """`text` as a lower-case DNS host name, or None when it is not one. IP addresses in any
+    spelling (dotted, decimal, hex) are not host names: the last label must hold a letter."""
+    host = text.strip().lower().rstrip(".")
+    labels = host.split(".")
+    if not host or len(host) > 253 or not all(_HOST_LABEL.fullmatch(x) for x in labels):
+        return None
+    if not any(c.isalpha() for c in labels[-1]) or labels[-1].startswith("0x"):
+        return None
+    return host
+
+
+@dataclass(frozen=True)
+class HostListSetting:
+    """Host names (comma-separated when set): e.g. where poster images may be fetched from.
+    Exact names, no wildcards, no ports, no IP addresses; empty allows none."""
+
+    key: str
+    description: str
+    default: tuple[str, ...] = ()
+    kind: str = "HOSTS"
+
+    def parse(self, raw: str) -> list[str]:
+        hosts: list[str] = []
+        for part in filter(None, (p.strip() for p in raw.split(","))):
+            host = host_name(part)
+            if host is None:
+                raise ValueError(f"{part!r} is not a host name (no scheme, port or IP address)")
+            if host not in hosts:
+                hosts.append(host)
+        if len(hosts) > _MAX_HOSTS:
+            raise ValueError(f"at most {_MAX_HOSTS} hosts")
+        return hosts
+
+
+Definition = (
+    IntSetting
+    | BoolSetting
+    | ChoiceSetting
+    | PageSetting
+    | TextSetting
+    | TemplateSetting
+    | HostListSetting
+)
 
 _MAX_FEN = 10**12
 _DAY_LIMIT = 3650
@@ -235,6 +282,8 @@ _ALL: tuple[Definition, ...] = (
     ),
     IntSetting("notify.quiet_from_hour", 22, 0, 23, "订阅消息免打扰开始（时，北京时间）"),
     IntSetting("notify.quiet_until_hour", 8, 0, 23, "订阅消息免打扰结束（时，北京时间）"),
+    # Share posters (SPEC 18): product images and avatars are fetched only from these hosts.
+    HostListSetting("poster.image_hosts", "海报图片允许的来源域名（逗号分隔，仅 https）"),
     *(
         IntSetting(job_interval_key(job), seconds, 1, _WEEK_SECONDS, f"定时任务间隔（秒）：{what}")
         for job, seconds, what in _JOB_INTERVALS

@@ -73,6 +73,21 @@ CALLS = {
     "guidePerformance": f"{{ guidePerformance(period: {PERIOD}) {{ rowCount }} }}",
     "channelCohorts": f"{{ channelCohorts(period: {PERIOD}) {{ rowCount }} }}",
     "shareFunnel": f"{{ shareFunnel(period: {PERIOD}) {{ rowCount }} }}",
+    "posterFunnel": f"{{ posterFunnel(period: {PERIOD}) {{ rowCount }} }}",
+    "posterTemplates": "{ posterTemplates { totalCount } }",
+    "sharePoster": f'mutation {{ sharePoster(linkId: "{to_global_id("ShareLink", 1)}", '
+    f'templateId: "{to_global_id("PosterTemplate", 1)}") {{ errors {{ code }} }} }}',
+    "uploadPosterImage": 'mutation { uploadPosterImage(contentBase64: "eA==") '
+    "{ errors { code } } }",
+    "createPosterTemplate": 'mutation { createPosterTemplate(input: {name: "x", '
+    f'backgroundId: "{to_global_id("PosterImage", 1)}", boxes: {{code: {{x: 0, y: 0, '
+    "width: 200, height: 200}}}) { errors { code } } }",
+    "updatePosterTemplate": "mutation { updatePosterTemplate("
+    f'id: "{to_global_id("PosterTemplate", 1)}", input: {{name: "x", '
+    f'backgroundId: "{to_global_id("PosterImage", 1)}", boxes: {{code: {{x: 0, y: 0, '
+    "width: 200, height: 200}}}) { errors { code } } }",
+    "setPosterTemplateEnabled": "mutation { setPosterTemplateEnabled("
+    f'id: "{to_global_id("PosterTemplate", 1)}", enabled: false) {{ errors {{ code }} }} }}',
     "staffLogin": 'mutation { staffLogin(username: "nobody", password: "x") { errors { code } } }',
     "refreshToken": 'mutation { refreshToken(refreshToken: "x") { errors { code } } }',
     "logout": "mutation { logout { ok } }",

@@ -19,7 +19,7 @@ async def test_every_spec_default_is_listed(api):
     data = await client.data(SETTINGS)
 
     values = {s["key"]: s["value"] for s in data["settings"]}
-    assert len(values) == len(DEFINITIONS) == 89
+    assert len(values) == len(DEFINITIONS) == 90
     assert values["service.protection_days"] == "90"
     assert values["referral.bind_mode"] == '"FIRST_TOUCH"'
     assert values["distribution.levels"] == "2"

@@ -24,7 +24,7 @@ from tortoise.fields.data import CharEnumFieldInstance, IntEnumFieldInstance
 from tortoise.migrations.api import migrate
 
 from distribution.models import MemberCohortValue
-from distribution.reports import cohorts, commission, funnel, guides, promoters, stores
+from distribution.reports import cohorts, commission, funnel, guides, posters, promoters, stores
 from domain import sql
 from domain.catalog.models import Category, Product, ProductStatus, Sku
 from domain.db import MODEL_MODULES, tortoise_config
@@ -286,7 +286,7 @@ async def test_every_registered_statement_compiles_on_the_migrated_schema(migrat
         "insert.member_cohort_value[rows=1,key=True]",
     }
     assert expected <= names
-    for report in (commission, cohorts, funnel, guides, promoters, stores):
+    for report in (commission, cohorts, funnel, guides, posters, promoters, stores):
         for variant in report.REPORT.variants.values():
             assert {variant.grouped.name, variant.page.name, variant.rows.name} <= names
     assert len(commission.REPORT.variants) == 3 * 4 * 2

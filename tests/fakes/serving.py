@@ -11,9 +11,9 @@ import uvicorn
 
 
 @asynccontextmanager
-async def serving(app) -> AsyncIterator[str]:
-    """Serve `app` on 127.0.0.1; yields its base URL. The socket is bound here so the port is
-    known (and ours) before uvicorn starts."""
+async def serving(app, *, certfile: str = "", keyfile: str = "") -> AsyncIterator[str]:
+    """Serve `app` on 127.0.0.1; yields its base URL (https with a certificate and key). The
+    socket is bound here so the port is known (and ours) before uvicorn starts."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(
@@ -23,6 +23,8 @@ async def serving(app) -> AsyncIterator[str]:
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=2,
+        ssl_certfile=certfile or None,
+        ssl_keyfile=keyfile or None,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -32,7 +34,8 @@ async def serving(app) -> AsyncIterator[str]:
                 task.result()
                 raise RuntimeError("the fake server stopped before it started")
             await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        scheme = "https" if certfile else "http"
+        yield f"{scheme}://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         await task

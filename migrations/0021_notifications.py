@@ -5,7 +5,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0020_guide_customers')]
+    dependencies = [("models", "0020_guide_customers")]
 
     initial = False
 

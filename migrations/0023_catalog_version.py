@@ -4,7 +4,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0023_shipping")]
+    dependencies = [("models", "0022_shipping")]
 
     initial = False
 

@@ -4,7 +4,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0024_notifications")]
+    dependencies = [("models", "0021_notifications")]
 
     initial = False
 
