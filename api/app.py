@@ -41,12 +41,12 @@ from api.wechat import (
     shipping,
     subscription_events,  # noqa: F401 (registers its push handlers)
 )
-from api.wechat.client import WechatApp, WechatClient
+from api.wechat.client import WechatApp, WechatClient, skip_without_wechat
 from api.wechat.codes import CodeMaker
 from api.wechat.subscribe import SubscriptionSender
 from domain.db import tortoise_config
 from domain.notifications.fanout import WECHAT as WECHAT_MESSAGES
-from domain.outbox.dispatch import register_sender, unregister_sender
+from domain.outbox.dispatch import register_sender
 from domain.payments.service import use_providers
 
 
@@ -96,9 +96,9 @@ def build_services(config: AppConfig, wechat: WechatClient | None) -> Services:
 
 def start_notifications(wechat: WechatClient | None) -> None:
     """Subscription messages go out through the app's WeChat client; without one (DEV) they
-    wait in the outbox (and no other app's client of this process sends them)."""
+    are skipped, each with why (the staff inbox works either way)."""
     if wechat is None:
-        unregister_sender(WECHAT_MESSAGES)
+        register_sender(WECHAT_MESSAGES, skip_without_wechat)
     else:
         register_sender(WECHAT_MESSAGES, SubscriptionSender(wechat))
 

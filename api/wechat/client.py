@@ -43,6 +43,8 @@ from api.wechat.errors import (
     error_for,
 )
 from domain import clock
+from domain.outbox.dispatch import Outcome, Skip
+from domain.outbox.service import Leased
 from domain.wechat import tokens
 
 log = logging.getLogger("siyu.wechat")
@@ -323,3 +325,10 @@ class WechatClient:
         if image:
             raise WechatUnavailable("JSON where an image was expected")
         return data
+
+
+async def skip_without_wechat(message: Leased) -> Outcome:
+    """The outbox sender of a topic bound for WeChat when no WeChat app is configured (DEV):
+    each message is recorded as skipped, with why, rather than left to go out days late once
+    one is."""
+    return Skip("WeChat is not configured (DEV login provider)")

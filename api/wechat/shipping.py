@@ -27,7 +27,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from api.wechat import push
-from api.wechat.client import WechatClient
+from api.wechat.client import WechatClient, skip_without_wechat
 from api.wechat.errors import (
     WechatAppMisconfigured,
     WechatError,
@@ -70,10 +70,6 @@ def install(wechat: WechatClient | None, mch_id: str) -> None:
         dispatch.register_sender(uploads.TOPIC, skip_without_wechat)
     else:
         dispatch.register_sender(uploads.TOPIC, ShippingUploader(wechat, mch_id))
-
-
-async def skip_without_wechat(message: Leased) -> Outcome:
-    return Skip("WeChat is not configured (DEV login provider)")
 
 
 async def order_state(
