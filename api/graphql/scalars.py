@@ -33,6 +33,26 @@ def _serialize_datetime(value: datetime) -> str:
     return to_shanghai(value).isoformat()
 
 
+# What a DateTime argument may say (UTC): the same years as report periods. A moment beyond
+# them is no business time, and past year 9999 in UTC it breaks the database driver.
+_FIRST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
+_LAST_MOMENT = datetime(3000, 1, 1, tzinfo=UTC)
+
+
+def _parse_datetime(value: object) -> datetime:
+    """Strawberry's own ISO 8601 parser (any offset, or Z), bounded to 2000..2999 in UTC; a
+    value without an offset is taken as UTC, as the database stores it."""
+    parsed = DateTimeDefinition.parse_value(value)
+    moment = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    try:
+        in_range = _FIRST_MOMENT <= moment < _LAST_MOMENT
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise ValueError("DateTime must lie between 2000-01-01 and 2999-12-31 (UTC)")
+    return parsed
+
+
 Long = NewType("Long", int)
 
 SCALARS = {
@@ -45,9 +65,11 @@ SCALARS = {
     datetime: strawberry.scalar(
         name="DateTime",
         serialize=_serialize_datetime,
-        # Strawberry's own ISO 8601 parser: an input may carry any offset (or Z).
-        parse_value=DateTimeDefinition.parse_value,
-        description="ISO 8601 date and time, shown in Asia/Shanghai (+08:00); any offset in.",
+        parse_value=_parse_datetime,
+        description=(
+            "ISO 8601 date and time, shown in Asia/Shanghai (+08:00); any offset in, between "
+            "2000-01-01 and 2999-12-31."
+        ),
     ),
 }
 
