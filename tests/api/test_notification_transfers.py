@@ -1,6 +1,7 @@
 """A WeChat transfer waiting for the payee's confirmation is told to the distributor (SPEC 19,
 20): the fact announced when the bill turns WAIT_USER_CONFIRM fans out to their subscription
-message. The app runs without a WeChat login client here (DEV), so the message waits."""
+message. The app runs without a WeChat login client here (DEV), so the message is recorded
+as skipped, with why."""
 
 from __future__ import annotations
 
@@ -37,11 +38,18 @@ async def test_a_transfer_awaiting_the_payee_is_told_to_them(shop):
     assert paying["withdrawal"]["status"] == "AWAITING_PAYEE"
     await run_job("drain-outbox", clock.now())
 
-    # then one subscription message to the KOC waits, and the review reached finance
+    # then one subscription message to the KOC is written (and skipped: no WeChat app), and
+    # the review reached finance
     facts = await OutboxMessage.filter(topic="notify.event").values_list("key", flat=True)
-    waiting = await OutboxMessage.filter(topic="notify.wechat").values_list("key", "state")
+    written = await OutboxMessage.filter(topic="notify.wechat").values_list(
+        "key", "state", "reason"
+    )
     number = transfers.pk(withdrawal)
     assert sorted(facts) == [f"withdrawal.awaiting:w{number}", f"withdrawal.review:w{number}"]
-    assert waiting == [
-        (f"m{member.member_id}:withdrawal_awaiting:-:w{number}", OutboxState.PENDING)
+    assert written == [
+        (
+            f"m{member.member_id}:withdrawal_awaiting:-:w{number}",
+            OutboxState.SKIPPED,
+            "WeChat is not configured (DEV login provider)",
+        )
     ]
