@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextvars
+import itertools
 import json
 import logging
+import os
 import secrets
 import sys
 import time
@@ -15,6 +17,33 @@ request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request
 # `color_message` is uvicorn's copy of the message with ANSI colours: never in JSON logs.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 access_log = logging.getLogger("siyu.access")
+
+
+class RequestIds:
+    """Request ids unique across workers and restarts: 8 random hex digits per process, then a
+    counter. Ids need to be unique, not secret, and a random draw per request cost a system
+    call on the hot path."""
+
+    def __init__(self) -> None:
+        self._pid = 0
+        self._prefix = ""
+        self._next = itertools.count()
+
+    def new(self) -> str:
+        if self._pid != os.getpid():  # a forked worker draws its own prefix
+            self._pid = os.getpid()
+            self._prefix = secrets.token_hex(4)
+        return f"{self._prefix}{next(self._next) & 0xFFFFFFFF:08x}"
+
+
+_request_ids = RequestIds()
+
+
+def _incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str:
+    for name, value in headers:
+        if name == b"x-request-id":
+            return value.decode("latin-1")
+    return ""
 
 
 class JsonFormatter(logging.Formatter):
@@ -65,9 +94,9 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        incoming = _incoming_request_id(scope["headers"])
         sane = incoming.isascii() and incoming.replace("-", "").isalnum() and len(incoming) <= 64
-        rid = incoming if sane else secrets.token_hex(8)
+        rid = incoming if sane else _request_ids.new()
         token = request_id.set(rid)
         state = scope.setdefault("state", {})
         state["request_id"] = rid
@@ -83,17 +112,22 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            access_log.info(
-                "request",
-                extra={
-                    "request_id": rid,
-                    "method": scope["method"],
-                    "path": scope["path"][:200],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "operation": state.get("operation"),
-                    # Only when tracing is on (api/tracing.py): the request's trace.
-                    **({"trace_id": state["trace_id"]} if "trace_id" in state else {}),
-                },
-            )
+            if access_log.isEnabledFor(logging.INFO):
+                self._log(rid, scope, status, started, state)
             request_id.reset(token)
+
+    @staticmethod
+    def _log(rid: str, scope: dict, status: int, started: float, state: dict) -> None:
+        access_log.info(
+            "request",
+            extra={
+                "request_id": rid,
+                "method": scope["method"],
+                "path": scope["path"][:200],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "operation": state.get("operation"),
+                # Only when tracing is on (api/tracing.py): the request's trace.
+                **({"trace_id": state["trace_id"]} if "trace_id" in state else {}),
+            },
+        )

@@ -39,6 +39,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -108,10 +109,24 @@ class OperationLabels:
         return label
 
 
+_children: dict[tuple[Any, ...], Any] = {}
+
+
+def child(metric: Any, *labels: str) -> Any:
+    """`metric.labels(*labels)`, remembered: prometheus-client checks and locks on every call,
+    and the hot paths label every request one of a few bounded ways (routes, statuses,
+    operation labels)."""
+    key = (metric, *labels)
+    found = _children.get(key)
+    if found is None:
+        found = _children[key] = metric.labels(*labels)
+    return found
+
+
 def observe(endpoint: str, operation: str, seconds: float, had_errors: bool) -> None:
     outcome = "error" if had_errors else "ok"
-    REQUESTS.labels(endpoint, operation, outcome).inc()
-    LATENCY.labels(endpoint, operation).observe(seconds)
+    child(REQUESTS, endpoint, operation, outcome).inc()
+    child(LATENCY, endpoint, operation).observe(seconds)
 
 
 RESPONSE_CACHE = Counter(
@@ -130,7 +145,7 @@ RESPONSE_CACHE_BYTES = Gauge(
 
 
 def cache_outcome(endpoint: str, outcome: str) -> None:
-    RESPONSE_CACHE.labels(endpoint, outcome).inc()
+    child(RESPONSE_CACHE, endpoint, outcome).inc()
 
 
 # HTTP routes
@@ -196,8 +211,8 @@ class RouteMetrics:
         try:
             await self.app(scope, receive, send_noting_status)
         finally:
-            HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_LATENCY.labels(method, route).observe(time.perf_counter() - started)
+            child(HTTP_REQUESTS, method, route, str(status)).inc()
+            child(HTTP_LATENCY, method, route).observe(time.perf_counter() - started)
 
 
 # Database pool

@@ -395,14 +395,21 @@ class KeepAliveClient:
 
     async def post(self, path: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, bytes]:
         """The status and body of the answer to a POST of `body` to `path`."""
+        return await self.request("POST", path, headers, body)
+
+    async def request(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes | None = None
+    ) -> tuple[int, bytes]:
+        """The status and body of the answer to one request (a body only when given)."""
         fields = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         request = b"".join(
             (
-                f"POST {path} HTTP/1.1\r\n".encode(),
+                f"{method} {path} HTTP/1.1\r\n".encode(),
                 self._host_line,
                 fields.encode(),
-                b"Content-Length: %d\r\n\r\n" % len(body),
-                body,
+                b"" if body is None else b"Content-Length: %d\r\n" % len(body),
+                b"\r\n",
+                body or b"",
             )
         )
         try:

@@ -22,6 +22,11 @@ Ratios are to the bare route's throughput, pooled over all rounds and per round 
 of round i against the bare route's round i): on a shared machine the ratio is the figure that
 load does not move.
 
+The load is made by raw keep-alive connections (bench/common.py's KeepAliveClient) with the
+generator's garbage collector off while it runs: with httpx the generator took a whole core of
+the two, so the servers were measured fighting it for CPU. It now takes about a quarter of a
+core and each server is the bottleneck of its own figure.
+
 Run `.venv/bin/python bench/storefront.py` (`make bench`), again with `--postgres URL`; `--help`
 lists the knobs.
 """
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import shutil
 import statistics
@@ -52,8 +58,11 @@ from tortoise import Tortoise  # noqa: E402
 from api.cli import migrate  # noqa: E402
 from api.config import AppConfig  # noqa: E402
 from bench.common import (  # noqa: E402
+    HOST,
     JWT_SECRET,
     BenchFailure,
+    KeepAliveClient,
+    NoAnswer,
     Server,
     counting_statements,
     create_postgres_database,
@@ -284,31 +293,30 @@ class Round:
         return self.requests / self.seconds
 
 
-async def hammer(
-    client: httpx.AsyncClient, target: Target, concurrency: int, seconds: float
-) -> Round:
-    """`concurrency` clients sending back to back for `seconds`; a failed request is counted."""
+async def hammer(clients: list[KeepAliveClient], target: Target, seconds: float) -> Round:
+    """Each client sending back to back for `seconds`; a failed request is counted."""
     latencies: list[float] = []
     failures = 0
     deadline = time.perf_counter() + seconds
+    call = target.call
 
-    async def one_client() -> None:
+    async def one_client(client: KeepAliveClient) -> None:
         nonlocal failures
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             try:
-                response = await target.send(client)
-            except httpx.HTTPError:  # a dead or stuck server: counted, and this client stops
+                status, body = await client.request(call.method, call.path, call.headers, call.body)
+            except NoAnswer:  # a dead or stuck server: counted, and this client stops
                 failures += 1
                 return
             latencies.append(time.perf_counter() - started)
-            if response.status_code != target.status or b'"errors"' in response.content:
+            if status != target.status or b'"errors"' in body:
                 failures += 1
 
     cpu_before = target.server.cpu_seconds()
     client_cpu_before = time.process_time()
     started = time.perf_counter()
-    await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    await asyncio.gather(*(one_client(client) for client in clients))
     elapsed = time.perf_counter() - started
     cpu_after = target.server.cpu_seconds()
     server_cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
@@ -364,21 +372,30 @@ class Totals:
 async def measure(
     targets: list[Target], concurrency: int, seconds: float, rounds: int, warmup: float
 ) -> list[Totals]:
-    """Alternating rounds (A B, B A, A B, ...) so drift on a noisy machine hits both alike."""
+    """Alternating rounds (A B, B A, A B, ...) so drift on a noisy machine hits both alike.
+
+    The load generator shares the machine's cores with the servers, so it is kept cheap: raw
+    keep-alive connections (bench/common.py) and no garbage collection while it runs (what it
+    allocates per request is freed by reference counting; httpx spent over a third of a core
+    collecting here)."""
     totals = [Totals(t.name) for t in targets]
-    clients = [new_client(concurrency) for _ in targets]
+    clients = [[KeepAliveClient(HOST, t.server.port) for _ in range(concurrency)] for t in targets]
+    gc.collect()
+    gc.disable()
     try:
-        for client, target in zip(clients, targets, strict=True):
-            await hammer(client, target, concurrency, warmup)
+        for pool, target in zip(clients, targets, strict=True):
+            await hammer(pool, target, warmup)
         for number in range(rounds):
             order = list(range(len(targets)))
             if number % 2:
                 order.reverse()
             for i in order:
-                totals[i].rounds.append(await hammer(clients[i], targets[i], concurrency, seconds))
+                totals[i].rounds.append(await hammer(clients[i], targets[i], seconds))
     finally:
-        for client in clients:
-            await client.aclose()
+        gc.enable()
+        for pool in clients:
+            for client in pool:
+                await client.__aexit__()
     return totals
 
 

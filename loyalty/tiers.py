@@ -16,6 +16,7 @@ from domain import clock, sql
 from domain.catalog.version import bump_catalog_version, catalog_version
 from domain.db import transaction
 from domain.errors import DomainError, ErrorCode
+from domain.members.models import MemberStatus
 from domain.money import BP_SCALE
 from domain.settings.service import get_setting
 from domain.sql import Sql, as_model
@@ -100,6 +101,47 @@ async def price_keep_bp_and_catalog_version(member_id: int | None) -> tuple[int,
     if keep_bp is None:  # as tier_of: no tier with threshold 0 and none held
         keep_bp = (await lowest_tier()).discount_bp
     return int(keep_bp), int(row["version"] or 0)
+
+
+_SESSION_PRICING = Sql(
+    "tiers.member_session_pricing",
+    """SELECT m.token_version,
+    EXISTS (SELECT 1 FROM revoked_access_token r WHERE r.jti = :jti) AS revoked,
+    (SELECT t.discount_bp FROM tier t
+        WHERE t.id IN (SELECT l.tier_id FROM member_loyalty l WHERE l.member_id = m.id)
+        OR t.threshold_growth = 0
+        ORDER BY t.threshold_growth DESC LIMIT 1) AS keep_bp,
+    (SELECT c.version FROM catalog_version c WHERE c.id = 1) AS version
+    FROM member m WHERE m.id = :member_id AND m.status = :active""",
+)
+
+
+@dataclass(frozen=True)
+class SessionPricing:
+    """An active member's token state (as domain.access.service.member_token_state gives it)
+    with their price share and the catalog version."""
+
+    token_version: int
+    revoked: bool
+    keep_bp: int
+    catalog_version: int
+
+
+async def member_session_pricing(member_id: int, jti: str) -> SessionPricing | None:
+    """Everything a member's cached catalog read needs from the database, in one statement:
+    the token check, the tier's price share and the catalog version. None when the member is
+    missing or not active (the caller then reads as anonymous)."""
+    row = await sql.fetch_one(
+        _SESSION_PRICING, member_id=member_id, jti=jti, active=MemberStatus.ACTIVE
+    )
+    if row is None:
+        return None
+    keep_bp = row["keep_bp"]
+    if keep_bp is None:  # as tier_of: no tier with threshold 0 and none held
+        keep_bp = (await lowest_tier()).discount_bp
+    return SessionPricing(
+        row["token_version"], bool(row["revoked"]), int(keep_bp), int(row["version"] or 0)
+    )
 
 
 def tier_for(tiers: list[Tier], growth: int) -> Tier:

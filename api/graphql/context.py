@@ -9,8 +9,13 @@ from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 
 from api.auth.providers import LoginProvider
-from api.auth.tokens import TokenService
-from api.auth.viewer import Viewer, bearer_token, resolve_viewer
+from api.auth.tokens import SHOP, TokenService
+from api.auth.viewer import (
+    Viewer,
+    bearer_token,
+    resolve_shop_viewer_with_pricing,
+    resolve_viewer,
+)
 from api.clients import client_address
 from api.config import AppConfig
 from loyalty.tiers import price_keep_bp, price_keep_bp_and_catalog_version
@@ -53,6 +58,19 @@ class RequestContext:
         member_id = (await self.viewer()).member_id
         self._keep_bp, version = await price_keep_bp_and_catalog_version(member_id)
         return self._keep_bp, version
+
+    async def viewer_and_pricing(self) -> tuple[Viewer, int, int]:
+        """The viewer, their price share and the catalog version (all kept for the request): one
+        statement for a shop member not yet resolved, what a member's cached read costs."""
+        if self._viewer is not None or self.audience != SHOP:
+            viewer = await self.viewer()
+            keep_bp, version = await self.price_keep_bp_and_catalog_version()
+            return viewer, keep_bp, version
+        token = bearer_token(self.request.headers.get("authorization"))
+        self._viewer, self._keep_bp, version = await resolve_shop_viewer_with_pricing(
+            token, self.services.tokens
+        )
+        return self._viewer, self._keep_bp, version
 
     def loader(self, name: str, factory: Callable[[], DataLoader]) -> DataLoader:
         """One DataLoader per name per request: relations batch into one query per level."""

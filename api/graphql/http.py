@@ -438,11 +438,15 @@ class GraphQLEndpoint:
         members_too = prepared.cache_policies[operation_name]
         if members_too is None:
             return None
-        anonymous = (await context.viewer()).member_id is None
-        if not anonymous and not members_too:
-            return None
         read_at = time.monotonic()
-        keep_bp, version = await context.price_keep_bp_and_catalog_version()
+        if members_too:
+            viewer, keep_bp, version = await context.viewer_and_pricing()
+            anonymous = viewer.member_id is None
+        else:
+            anonymous = (await context.viewer()).member_id is None
+            if not anonymous:
+                return None
+            keep_bp, version = await context.price_keep_bp_and_catalog_version()
         lookup = await cache.lookup(
             params["hash"] or sha256_hex(params["query"]),
             operation_name,

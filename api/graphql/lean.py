@@ -7,7 +7,8 @@ result is made of fields that only read an attribute: for those, the selection s
 once into a small plan (response key, attribute, completer) and every later object of that
 type and selection is completed by running the plan: a Python function generated for that
 selection, one dict display that reads each attribute once, a leaf passed through when it is
-already what its scalar serializes to (a `str` for String and ID, an `int` for Long) and
+already what its scalar serializes to (a `str` for String and ID, an `int` for Long, a 32-bit
+`int` for Int) and
 completed by graphql-core's own leaf completion otherwise.
 
 A plan is made for an object type when every selected field of it, and of every object below
@@ -33,10 +34,13 @@ from functools import partial
 from typing import Any
 
 from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
     FieldNode,
     FragmentSpreadNode,
     GraphQLBoolean,
     GraphQLID,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -117,9 +121,15 @@ class Leaf(Expression):
         if exact is None and return_type.serialize is int:  # Long and its kind
             exact = int
         self.exact = exact
+        self.bounded = return_type.name == GraphQLInt.name
 
     def render(self, value: str, helpers: dict[str, Any]) -> str:
         call = f"{_helper(helpers, self.complete)}({value})"
+        if self.bounded:  # Int: a 32-bit int is itself; anything else goes the long way
+            return (
+                f"({value} if type({value}) is int and "
+                f"{GRAPHQL_MIN_INT} <= {value} <= {GRAPHQL_MAX_INT} else {call})"
+            )
         if self.exact is None:
             return call
         return f"({value} if type({value}) is {_helper(helpers, self.exact)} else {call})"

@@ -1,9 +1,10 @@
 """A per-process cache of public catalog responses (issue 18), and when a read may use it.
 
 Why: browsing arrives in bursts (a KOC's post, a live stream), and the same few catalog pages
-are asked for over and over; a stored response costs one statement for an anonymous visitor
-(the catalog version) and two for a member (their token; their tier with the version) instead
-of the page's statements and completion.
+are asked for over and over; a stored response costs one statement instead of the page's
+statements and completion: the catalog version for an anonymous visitor, and for a member their
+token's check, their tier's price share and the version together (loyalty/tiers.py,
+`member_session_pricing`).
 
 What may be cached: a query whose root fields are all public catalog reads (`products`,
 `categories`, `stores`; `product` for anonymous visitors only, since a member's view goes

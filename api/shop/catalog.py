@@ -10,6 +10,7 @@ from models.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from enum import Enum
 from typing import Annotated, Any, cast
 
@@ -214,18 +215,32 @@ def _selects(selections: Any, name: str, fragments: dict[str, Any]) -> bool:
     return False
 
 
+_DESCRIPTION_ASKED: OrderedDict[int, tuple[Any, bool]] = OrderedDict()
+DESCRIPTION_ASKED_SIZE = 1024
+
+
 def _asks_for_description(info: Info) -> bool:
     """Whether the page must read `description`: only when the document selects it (the list
-    screens do not, and it is the longest column)."""
+    screens do not, and it is the longest column). Remembered per field node (documents are
+    prepared once and reused): the entry holds its node, so the id is not reused meanwhile."""
     raw = info._raw_info
-    return any(
+    node = raw.field_nodes[0]
+    known = _DESCRIPTION_ASKED.get(id(node))
+    if known is not None and known[0] is node and len(raw.field_nodes) == 1:
+        return known[1]
+    asked = any(
         _selects(
-            node.selection_set.selections if node.selection_set else (),
+            field_node.selection_set.selections if field_node.selection_set else (),
             "description",
             raw.fragments,
         )
-        for node in raw.field_nodes
+        for field_node in raw.field_nodes
     )
+    if len(raw.field_nodes) == 1:
+        _DESCRIPTION_ASKED[id(node)] = (node, asked)
+        while len(_DESCRIPTION_ASKED) > DESCRIPTION_ASKED_SIZE:
+            _DESCRIPTION_ASKED.popitem(last=False)
+    return asked
 
 
 async def products(
@@ -273,7 +288,11 @@ async def products(
     cursors = [ordering.cursor_of((row[sort_position], row[reads.P_ID])) for row in rows]
     views = product_views(rows, skus, keep_bp)
     connection = connection_of(
-        cursors, views, has_next, after is not None, storefront_products(product_filter).count
+        cursors,
+        views,
+        has_next,
+        after is not None,
+        lambda: storefront_products(product_filter).count(),  # built only if asked for
     )
     return cast("Connection[ProductNode]", connection)  # views stand in for the nodes
 

@@ -589,8 +589,8 @@ async def test_unexpected_error_is_masked_and_logged_with_the_request_id(api, mo
         "errors": [
             {
                 "message": "Unexpected error.",
-                "locations": [{"line": 1, "column": 3}],
-                "path": ["products"],
+                "locations": [{"line": 1, "column": 14}],
+                "path": ["products", "totalCount"],
                 "extensions": {"code": "INTERNAL_SERVER_ERROR"},
             }
         ],

@@ -14,6 +14,7 @@ from domain import clock
 from domain.catalog import service as catalog
 from domain.catalog.models import ProductStatus, Sku
 from domain.db import transaction
+from domain.members.models import Member, MemberStatus
 from domain.money import share
 from domain.orders import stock
 from domain.settings.service import update_settings
@@ -223,3 +224,32 @@ def test_the_cache_keeps_its_byte_budget_dropping_the_least_recently_used():
     assert cache.get(("doc", None, "{}", 39), 2, float("inf")) is None
     cache.put(("big",), 1, 0.0, b"x" * 2048)
     assert cache.get(("big",), 1, float("inf")) is None
+
+
+async def test_a_revoked_or_inactive_members_token_reads_the_list_price_for_one_statement(api):
+    # given a V2 member who has read the page (stored at their tier's price)
+    await make_product(await make_category(), (10_000,), title="披肩")
+    gold, gold_bp = await _member_at(api, "V2")
+    first = await gold.client.post(PAGE)
+    assert first.json()["data"]["products"]["edges"][0]["node"]["memberPrice"]["fen"] == share(
+        10_000, gold_bp
+    )
+    assert share(10_000, gold_bp) != 10_000
+
+    # when the member logs out and reads again with the dead access token
+    await gold.client.data("mutation { logout { ok } }")
+    with count_statements(cold_settings=False) as log:
+        revoked = await gold.client.post(PAGE)
+
+    # then the answer is the anonymous one, private, for the one lookup statement
+    node = revoked.json()["data"]["products"]["edges"][0]["node"]
+    assert node["memberPrice"]["fen"] == 10_000
+    assert "etag" not in revoked.headers
+    assert log.count == 3, log.statements  # the lookup (token, tier, version), page, SKUs
+    assert "token_version" in log.statements[0]
+
+    # and the token of a member merged into another reads as anonymous too
+    silver, _ = await _member_at(api, "V1")
+    await Member.filter(id=silver.member_id).update(status=MemberStatus.MERGED)
+    merged = await silver.client.post(PAGE)
+    assert merged.json()["data"]["products"]["edges"][0]["node"]["memberPrice"]["fen"] == 10_000
