@@ -80,6 +80,14 @@ async def tier_of(member_id: int) -> Tier:
     return as_model(Tier, row, "t") if row else await lowest_tier()
 
 
+async def _read_keep_bp(selected: int | None) -> int:
+    """A price share read by a tier sub-select; as in `tier_of`, none selected (no tier with
+    threshold 0 and none held) means the lowest tier's."""
+    if selected is None:
+        return (await lowest_tier()).discount_bp
+    return int(selected)
+
+
 _KEEP_BP_AND_CATALOG_VERSION = Sql(
     "tiers.keep_bp_and_catalog_version",
     """SELECT (SELECT t.discount_bp FROM tier t
@@ -97,10 +105,7 @@ async def price_keep_bp_and_catalog_version(member_id: int | None) -> tuple[int,
         return BP_SCALE, await catalog_version()
     row = await sql.fetch_one(_KEEP_BP_AND_CATALOG_VERSION, member_id=member_id)
     assert row is not None  # one row of two sub-selects, always
-    keep_bp = row["keep_bp"]
-    if keep_bp is None:  # as tier_of: no tier with threshold 0 and none held
-        keep_bp = (await lowest_tier()).discount_bp
-    return int(keep_bp), int(row["version"] or 0)
+    return await _read_keep_bp(row["keep_bp"]), int(row["version"] or 0)
 
 
 _SESSION_PRICING = Sql(
@@ -136,11 +141,11 @@ async def member_session_pricing(member_id: int, jti: str) -> SessionPricing | N
     )
     if row is None:
         return None
-    keep_bp = row["keep_bp"]
-    if keep_bp is None:  # as tier_of: no tier with threshold 0 and none held
-        keep_bp = (await lowest_tier()).discount_bp
     return SessionPricing(
-        row["token_version"], bool(row["revoked"]), int(keep_bp), int(row["version"] or 0)
+        row["token_version"],
+        bool(row["revoked"]),
+        await _read_keep_bp(row["keep_bp"]),
+        int(row["version"] or 0),
     )
 
 
