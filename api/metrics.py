@@ -516,8 +516,9 @@ def exposition() -> tuple[bytes, str]:
     directory = multiprocess_directory()
     if directory is None:
         return _generate(REGISTRY), CONTENT_TYPE_LATEST
-    alive = live_workers(directory)  # first: a dead worker's gauges must not be summed
+    live_workers(directory)  # first: a dead worker's gauges must not be summed
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=directory)
-    registry.register(WorkerProcesses(lambda: alive))
+    # Read again after the gauges: a worker started in between is counted in both.
+    registry.register(WorkerProcesses(lambda: live_workers(directory)))
     return _generate(registry), CONTENT_TYPE_LATEST
