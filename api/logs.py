@@ -21,22 +21,23 @@ access_log = logging.getLogger("siyu.access")
 
 class RequestIds:
     """Request ids unique across workers and restarts: 8 random hex digits per process, then a
-    counter. Ids need to be unique, not secret, and a random draw per request cost a system
-    call on the hot path."""
+    counter. Ids need to be unique, not secret, and a random draw (or a pid check) per request
+    cost a system call on the hot path: a forked worker draws its own prefix at the fork."""
 
     def __init__(self) -> None:
-        self._pid = 0
         self._prefix = ""
         self._next = itertools.count()
+        self.redraw()
+
+    def redraw(self) -> None:
+        self._prefix = secrets.token_hex(4)
 
     def new(self) -> str:
-        if self._pid != os.getpid():  # a forked worker draws its own prefix
-            self._pid = os.getpid()
-            self._prefix = secrets.token_hex(4)
         return f"{self._prefix}{next(self._next) & 0xFFFFFFFF:08x}"
 
 
 _request_ids = RequestIds()
+os.register_at_fork(after_in_child=_request_ids.redraw)
 
 
 def _incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str:

@@ -23,11 +23,23 @@ as a whole, with the error located at it rather than at the leaf.
 Plans are cached by the identity of the field nodes they were made from; a plan keeps its nodes
 alive, so an identity is never reused while its plan is cached. The cache is an LRU: documents
 come and go (the endpoint's document cache is bounded too).
+
+Fused views: a resolver may return a plain view that stands in for a type (`stands_in_for`),
+whose attributes are `Derived`: a Python expression over the view rather than a method. A plan
+for that type then has a branch for that view class that inlines the expressions, and inlines
+the plans of the objects below it whose fields are all derived too (a SKU's prices, its specs):
+a product with its SKUs is completed by one function, with no call per attribute or per nested
+object. The property a `Derived` defines is compiled from the same expression, so what
+strawberry's resolvers read and what the plan inlines cannot differ. Nested values are computed
+before their own null check there, so a null where the schema says non-null fails the compiled
+object as a whole (as above), possibly with another message.
 """
 
 from __future__ import annotations
 
+import itertools
 import keyword
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import partial
@@ -62,18 +74,188 @@ _NOT_COMPILABLE = object()
 _IDENTITY_FOR = {GraphQLString.name: str, GraphQLID.name: str, GraphQLBoolean.name: bool}
 
 
+class Derived(property):
+    """A view's attribute computed by `expression`, Python over the view named `self` (and the
+    `names` it uses, each starting with `_`): a property for every reader, inlined by plans.
+
+    `view`: the value stands in for an object type, made by `view(result)` (`many`: a list,
+    each item made so); `made`: the result is that view (or list of them) already. A view class
+    must answer every derived expression the same whether `self` is the view or the raw value
+    it was made from (a tuple or int subclass does), because fused plans skip making it."""
+
+    def __init__(
+        self,
+        expression: str,
+        names: dict[str, Any] | None = None,
+        *,
+        view: type | None = None,
+        many: bool = False,
+        made: bool = False,
+    ) -> None:
+        self.expression = expression
+        self.names = names or {}
+        self.view = view
+        self.many = many
+        assert all(name.startswith("_") for name in self.names), "derived names start with _"
+        raw = eval(f"lambda self: {expression}", dict(self.names))  # noqa: S307 (our own text)
+        if view is None or made:
+            getter = raw
+        elif many:
+            getter = lambda source: list(map(view, raw(source)))  # noqa: E731
+        else:
+            getter = lambda source: view(raw(source))  # noqa: E731
+        super().__init__(getter)
+        self.made = made
+
+    def on(self, source: str) -> str:
+        """The expression with `source` (a variable of the generated code) for the view."""
+        return _SELF.sub(source, self.expression)
+
+
+_SELF = re.compile(r"\bself\b")
+_views: dict[str, list[type]] = {}
+
+
+def stands_in_for(type_name: str) -> Callable[[type], type]:
+    """Class decorator: instances of the class may be returned where `type_name` is expected,
+    and plans for that type get a fused branch for it."""
+
+    def register(view: type) -> type:
+        _views.setdefault(type_name, []).append(view)
+        return view
+
+    return register
+
+
+def _derived(view: type, attribute: str) -> Derived | None:
+    for klass in view.__mro__:
+        found = vars(klass).get(attribute)
+        if found is not None:
+            return found if isinstance(found, Derived) else None
+    return None
+
+
+class _Scope:
+    """Where generated code binds values: statements of the function, or `for` clauses of a
+    list comprehension (`for v in [x]` is a plain assignment there, since Python 3.9)."""
+
+    def __init__(self, clauses: bool) -> None:
+        self.clauses = clauses
+        self.bindings: list[str] = []
+
+    def bind(self, variable: str, expression: str) -> None:
+        if self.clauses:
+            self.bindings.append(f"for {variable} in [{expression}]")
+        else:
+            self.bindings.append(f"{variable} = {expression}")
+
+
+class _Fusion:
+    """Renders a fused branch: the fields of one plan over a view, nested plans inlined."""
+
+    def __init__(self, helpers: dict[str, Any]) -> None:
+        self.helpers = helpers
+        self._numbers = itertools.count()
+
+    def name(self, prefix: str) -> str:
+        return f"{prefix}{next(self._numbers)}"
+
+    def use(self, derived: Derived) -> None:
+        for name, value in derived.names.items():
+            if self.helpers.setdefault(name, value) is not value:
+                raise ValueError(f"derived name {name} means two things")
+
+    def fusable(self, plan: Plan, view: type | None) -> bool:
+        """Whether `plan` can be inlined over a raw value of `view`: every field derived."""
+        if view is None:
+            return False
+        for _, attribute, expression in plan.fields:
+            if attribute is None:
+                continue
+            derived = _derived(view, attribute)
+            if derived is None or not self.value_fusable(expression, derived):
+                return False
+        return True
+
+    def value_fusable(self, expression: Expression, derived: Derived) -> bool:
+        if derived.view is None:
+            return True
+        target = _fused_target(expression, derived.many)
+        return target is not None and self.fusable(target, derived.view)
+
+    def object(self, plan: Plan, view: type, source: str, scope: _Scope, top: bool) -> str:
+        """The dict display completing `source` (a variable holding the view, or at `top` the
+        view object itself, whose non-derived attributes are then read as usual)."""
+        entries = []
+        for key, attribute, expression in plan.fields:
+            if attribute is None:
+                entries.append(f"{key!r}: {expression!r}")
+                continue
+            value = self.name("v")
+            derived = _derived(view, attribute)
+            if derived is None or not self.value_fusable(expression, derived):
+                assert top, "only a view object has attributes to read"
+                scope.bind(value, _attribute(source, attribute))
+                entries.append(f"{key!r}: {expression.render(value, self.helpers)}")
+                continue
+            self.use(derived)
+            scope.bind(value, derived.on(source))
+            entries.append(f"{key!r}: {self.value(expression, derived, value, scope)}")
+        return "{" + ", ".join(entries) + "}"
+
+    def value(self, expression: Expression, derived: Derived, value: str, scope: _Scope) -> str:
+        if derived.view is None:
+            return expression.render(value, self.helpers)
+        target = _fused_target(expression, derived.many)
+        assert target is not None and isinstance(expression, NonNull)
+        fail = _helper(self.helpers, partial(_null_error, expression.where))
+        if not derived.many:
+            inner = self.object(target, derived.view, value, scope, top=False)
+            return f"({inner} if {value} is not None else {fail}())"
+        item = self.name("i")
+        clauses = _Scope(clauses=True)
+        inner = self.object(target, derived.view, item, clauses, top=False)
+        loop = " ".join([f"for {item} in {value}", *clauses.bindings])
+        return f"([{inner} {loop}] if {value} is not None else {fail}())"
+
+
+def _fused_target(expression: Expression, many: bool) -> Plan | None:
+    """The plan a derived view value goes through, when its shape can be fused: a non-null
+    object, or a non-null list of non-null objects."""
+    if not isinstance(expression, NonNull):
+        return None
+    inner = expression.inner
+    if many:
+        if not (isinstance(inner, ListOf) and isinstance(inner.inner, NonNull)):
+            return None
+        inner = inner.inner.inner
+    return inner.plan if isinstance(inner, Object) else None
+
+
 class Plan:
     """How to complete one object type for one selection: a function generated from the
     selection (`source`), one dict display reading each attribute once, leaves inlined where
-    the value is already what the scalar serializes to. `nodes` keeps the field nodes alive
-    (see the module's docstring)."""
+    the value is already what the scalar serializes to; first a fused branch for each view
+    standing in for the type. `nodes` keeps the field nodes alive (see the module's
+    docstring)."""
 
-    __slots__ = ("complete", "nodes", "source")
+    __slots__ = ("complete", "fields", "nodes", "source")
 
-    def __init__(self, fields: list[tuple[str, str | None, Any]], nodes: tuple[Any, ...]):
+    def __init__(
+        self, type_name: str, fields: list[tuple[str, str | None, Any]], nodes: tuple[Any, ...]
+    ):
         """`fields`: (response key, attribute or None for `__typename`, Expression or name)."""
         self.nodes = nodes
+        self.fields = fields
         helpers: dict[str, Any] = {}
+        lines = ["def complete(source):"]
+        fusion = _Fusion(helpers)
+        for view in _views.get(type_name, ()):
+            scope = _Scope(clauses=False)
+            fused = fusion.object(self, view, "source", scope, top=True)
+            lines.append(f"    if type(source) is {_helper(helpers, view)}:")
+            lines.extend(f"        {binding}" for binding in scope.bindings)
+            lines.append(f"        return {fused}")
         reads, entries = [], []
         for number, (key, attribute, expression) in enumerate(fields):
             if attribute is None:
@@ -82,9 +264,7 @@ class Plan:
             value = f"v{number}"
             reads.append(f"    {value} = {_attribute('source', attribute)}")
             entries.append(f"{key!r}: {expression.render(value, helpers)}")
-        self.source = "\n".join(
-            ["def complete(source):", *reads, "    return {" + ", ".join(entries) + "}"]
-        )
+        self.source = "\n".join([*lines, *reads, "    return {" + ", ".join(entries) + "}"])
         exec(self.source, helpers)  # noqa: S102 (text built here from schema names only)
         self.complete: Complete = helpers["complete"]
 
@@ -247,7 +427,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return _NOT_COMPILABLE
             fields.append((response_key, definition.python_name, complete))
         nodes = tuple(details.node for details in field_details_list)
-        return Plan(fields, nodes)
+        return Plan(return_type.name, fields, nodes)
 
     def _completer(
         self, field_type: GraphQLOutputType, sub_details: Any, where: str, depth: int

@@ -56,3 +56,72 @@ async def test_the_plan_cache_stays_within_its_bound(api, monkeypatch):
         data = await api.shop().data(query + " " * number)
         assert len(data["products"]["edges"]) == 1
     assert 0 < len(lean._plans) <= 8
+
+
+EVERY_FIELD = """
+{
+  products(first: 5) {
+    edges {
+      node {
+        id title description images salesCount
+        price { fen formatted currency }
+        memberPrice { fen formatted }
+        category { id name parentId children { id } }
+        skus {
+          id code stock inStock
+          specs { name value }
+          price { fen formatted }
+          listPrice { fen }
+          memberPrice { fen formatted }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_fused_views_answer_what_their_properties_answer(api, monkeypatch):
+    """Plans inline the views' `lean.Derived` expressions; without fusion they read the
+    properties compiled from the same expressions: every field, both ways, the same."""
+    top = await make_category("上衣")
+    child = await make_category("衬衫", top)
+    product = await make_product(child, (12_345, 20_000), title="格纹衬衫")
+    sku = await product.skus.all().order_by("id").first()
+    sku.specs = {"颜色": "蓝", "尺码": "L"}
+    sku.list_price_fen = 25_000
+    await sku.save()
+    await make_product(top, (990,), stock=0)
+
+    fused = (await api.shop().data(EVERY_FIELD))["products"]["edges"]
+    plans = [plan for key, plan in lean._plans.items() if key[0] == "Product"]
+    assert plans and all("if type(source) is" in plan.source for plan in plans)
+    monkeypatch.setattr(lean, "_views", {})
+    lean._plans.clear()
+    read = (await api.shop().data(EVERY_FIELD))["products"]["edges"]
+    assert not any("if type(source) is" in plan.source for plan in lean._plans.values())
+    assert fused == read
+
+    newest, oldest = (edge["node"] for edge in fused)
+    assert newest["category"] == {
+        "id": newest["category"]["id"],
+        "name": "上衣",
+        "parentId": None,
+        "children": [],
+    }
+    assert [s["inStock"] for s in newest["skus"]] == [False]
+    assert oldest["price"] == {"fen": 12_345, "formatted": "¥123.45", "currency": "CNY"}
+    assert oldest["memberPrice"] == {"fen": 12_345, "formatted": "¥123.45"}
+    assert oldest["category"]["name"] == "衬衫"
+    assert oldest["category"]["parentId"] == newest["category"]["id"]
+    assert [
+        (s["price"]["fen"], s["listPrice"], s["specs"], s["stock"]) for s in oldest["skus"]
+    ] == [
+        (
+            12_345,
+            {"fen": 25_000},
+            [{"name": "颜色", "value": "蓝"}, {"name": "尺码", "value": "L"}],
+            100,
+        ),
+        (20_000, None, [], 100),
+    ]
