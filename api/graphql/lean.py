@@ -96,7 +96,8 @@ class Derived(property):
         self.names = names or {}
         self.view = view
         self.many = many
-        assert all(name.startswith("_") for name in self.names), "derived names start with _"
+        if not all(name.startswith("_") for name in self.names):
+            raise ValueError("a derived expression's names start with _ (plans use the others)")
         raw = eval(f"lambda self: {expression}", dict(self.names))  # noqa: S307 (our own text)
         if view is None or made:
             getter = raw
@@ -105,7 +106,6 @@ class Derived(property):
         else:
             getter = lambda source: view(raw(source))  # noqa: E731
         super().__init__(getter)
-        self.made = made
 
     def on(self, source: str) -> str:
         """The expression with `source` (a variable of the generated code) for the view."""

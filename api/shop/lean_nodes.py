@@ -8,8 +8,9 @@ same attribute names, the same values.
 
 Derived attributes are `lean.Derived` expressions rather than methods: strawberry's resolvers
 read them as properties, and api/graphql/lean.py's plans inline them, so a page's products,
-SKUs, prices and specs are completed without a Python call per attribute or per small object
-(half the completion's CPU of reading the properties, bench/storefront.py).
+SKUs, prices and specs are completed without a Python call per attribute or per small object:
+a 20-product page's completion took 190 µs through the properties and 125 µs inlined, about
+the 95 µs of bench/bare_storefront.py building the same dicts by hand.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ document as graphql-core does: aliases, named and inline fragments, `__typename`
 
 from __future__ import annotations
 
+import pytest
+
 from api.graphql import lean
 from tests.support.catalog import make_category, make_product
 
@@ -114,14 +116,19 @@ async def test_fused_views_answer_what_their_properties_answer(api, monkeypatch)
     assert oldest["memberPrice"] == {"fen": 12_345, "formatted": "¥123.45"}
     assert oldest["category"]["name"] == "衬衫"
     assert oldest["category"]["parentId"] == newest["category"]["id"]
+    # Spec order is the database's (PostgreSQL's jsonb orders keys), so compared as a set.
+    by_name = lambda specs: sorted((spec["name"], spec["value"]) for spec in specs)  # noqa: E731
     assert [
-        (s["price"]["fen"], s["listPrice"], s["specs"], s["stock"]) for s in oldest["skus"]
+        (s["price"]["fen"], s["listPrice"], by_name(s["specs"]), s["stock"]) for s in oldest["skus"]
     ] == [
-        (
-            12_345,
-            {"fen": 25_000},
-            [{"name": "颜色", "value": "蓝"}, {"name": "尺码", "value": "L"}],
-            100,
-        ),
+        (12_345, {"fen": 25_000}, [("尺码", "L"), ("颜色", "蓝")], 100),
         (20_000, None, [], 100),
     ]
+
+
+def test_a_derived_expression_names_its_helpers_privately():
+    money = lean.Derived("_cents(self) // 100", {"_cents": int})
+    assert money.fget(12_345) == 123
+    assert money.on("v7") == "_cents(v7) // 100"
+    with pytest.raises(ValueError, match="start with _"):
+        lean.Derived("cents(self)", {"cents": int})
