@@ -62,14 +62,16 @@ async def lowest_tier() -> Tier:
     return await Tier.all().order_by("threshold_growth").first()  # type: ignore[return-value]
 
 
-_TIER_OF = Sql(
-    "tiers.tier_of",
-    """SELECT {t} FROM tier t
-    WHERE t.id IN (SELECT l.tier_id FROM member_loyalty l WHERE l.member_id = :member_id)
-    OR t.threshold_growth = 0
-    ORDER BY t.threshold_growth DESC LIMIT 1""",
-    t=Tier,
-)
+def _member_tier(columns: str, member_id: str) -> str:
+    """The statement choosing a member's tier: the one held or the lowest (threshold 0),
+    whichever is higher (a held tier never sits below the lowest)."""
+    return f"""SELECT {columns} FROM tier t
+        WHERE t.id IN (SELECT l.tier_id FROM member_loyalty l WHERE l.member_id = {member_id})
+        OR t.threshold_growth = 0
+        ORDER BY t.threshold_growth DESC LIMIT 1"""  # noqa: S608 (fixed text, no values)
+
+
+_TIER_OF = Sql("tiers.tier_of", _member_tier("{t}", ":member_id"), t=Tier)
 
 
 async def tier_of(member_id: int) -> Tier:
@@ -90,11 +92,8 @@ async def _read_keep_bp(selected: int | None) -> int:
 
 _KEEP_BP_AND_CATALOG_VERSION = Sql(
     "tiers.keep_bp_and_catalog_version",
-    """SELECT (SELECT t.discount_bp FROM tier t
-        WHERE t.id IN (SELECT l.tier_id FROM member_loyalty l WHERE l.member_id = :member_id)
-        OR t.threshold_growth = 0
-        ORDER BY t.threshold_growth DESC LIMIT 1) AS keep_bp,
-    (SELECT c.version FROM catalog_version c WHERE c.id = 1) AS version""",
+    f"""SELECT ({_member_tier("t.discount_bp", ":member_id")}) AS keep_bp,
+    (SELECT c.version FROM catalog_version c WHERE c.id = 1) AS version""",  # noqa: S608
 )
 
 
@@ -110,14 +109,11 @@ async def price_keep_bp_and_catalog_version(member_id: int | None) -> tuple[int,
 
 _SESSION_PRICING = Sql(
     "tiers.member_session_pricing",
-    """SELECT m.token_version,
+    f"""SELECT m.token_version,
     EXISTS (SELECT 1 FROM revoked_access_token r WHERE r.jti = :jti) AS revoked,
-    (SELECT t.discount_bp FROM tier t
-        WHERE t.id IN (SELECT l.tier_id FROM member_loyalty l WHERE l.member_id = m.id)
-        OR t.threshold_growth = 0
-        ORDER BY t.threshold_growth DESC LIMIT 1) AS keep_bp,
+    ({_member_tier("t.discount_bp", "m.id")}) AS keep_bp,
     (SELECT c.version FROM catalog_version c WHERE c.id = 1) AS version
-    FROM member m WHERE m.id = :member_id AND m.status = :active""",
+    FROM member m WHERE m.id = :member_id AND m.status = :active""",  # noqa: S608
 )
 
 

@@ -165,10 +165,8 @@ class _Fusion:
             if self.helpers.setdefault(name, value) is not value:
                 raise ValueError(f"derived name {name} means two things")
 
-    def fusable(self, plan: Plan, view: type | None) -> bool:
+    def fusable(self, plan: Plan, view: type) -> bool:
         """Whether `plan` can be inlined over a raw value of `view`: every field derived."""
-        if view is None:
-            return False
         for _, attribute, expression in plan.fields:
             if attribute is None:
                 continue
